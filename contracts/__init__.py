@@ -1,0 +1,1 @@
+"""Contract checks: does a server answer as the provider's documentation says?"""

@@ -1,0 +1,123 @@
+"""The app factory: one Flask app serving any set of providers at their real paths."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .core import admin
+from .core.clock import Clock
+from .core.config import parse, read_toml
+from .core.errors import AdminError, ProviderError
+from .core.journal import Journal, excerpt
+from .core.jsonio import json_response
+from .core.services import Mocks, current_provider, get_mocks
+from .core.store import MemoryStore
+from .providers import SLUGS, load
+
+ConfigSource = Mapping[str, Any] | str | Path | None
+
+
+def create_app(
+    config: ConfigSource = None,
+    providers: Iterable[str] | None = None,
+    *,
+    clock: Clock | None = None,
+) -> Flask:
+    """Build an app with `providers` (default: all) configured by `config`.
+
+    `config` is a parsed TOML mapping, a path to a TOML file, or None for the
+    defaults. A ConfigError says what is wrong with it.
+    """
+    raw = read_toml(config) if isinstance(config, str | Path) else (config or {})
+    mounted = {slug: load(slug) for slug in (providers or SLUGS)}
+    server, configs = parse(raw, mounted)
+
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = server.max_body_bytes
+    clock = clock or Clock()
+    store = MemoryStore(clock)
+    mocks = Mocks(clock=clock, store=store, journal=Journal(server.journal_size), providers=mounted)
+    mocks.init_app(app)
+    for slug, provider in mounted.items():
+        mocks.models[slug] = provider.model(configs[slug], store, clock)
+        app.register_blueprint(provider.routes)
+    admin.init_app(app)
+    _init_errors(app)
+    _init_journal(app)
+    mocks.reset()
+    return app
+
+
+def _provider_error_response(error: ProviderError) -> Response:
+    provider = current_provider()
+    if provider is None:  # a provider error always arises on a provider's path
+        raise RuntimeError("ProviderError outside a provider") from error
+    body = get_mocks().model(provider.slug).error_body(error.code)
+    return json_response(body, status=error.http_status, headers=error.headers)
+
+
+def _init_errors(app: Flask) -> None:
+    """Every failure on a provider's path is answered in that provider's envelope."""
+
+    @app.errorhandler(ProviderError)
+    def provider_error(error: ProviderError) -> Response:
+        return _provider_error_response(error)
+
+    @app.errorhandler(AdminError)
+    def admin_error(error: AdminError) -> Response:
+        return admin.error_response(error)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        provider = current_provider()
+        if provider is None or request.path.startswith(admin.PREFIX):
+            return admin.error_response(error)
+        failure = get_mocks().model(provider.slug).http_error(error.code or 500)
+        if error.code == 405:
+            failure.headers.setdefault("Allow", ", ".join(error.valid_methods or ()))  # type: ignore[attr-defined]
+        return _provider_error_response(failure)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return http_error(InternalServerError())
+
+
+def _init_journal(app: Flask) -> None:
+    """Record every provider-facing request and its answer."""
+
+    @app.before_request
+    def remember_request() -> None:
+        g.journal_time = get_mocks().clock.now()
+        try:
+            g.journal_body = request.get_data(cache=True, parse_form_data=False)
+        except HTTPException:  # too large: the handler answers, the journal keeps no body
+            g.journal_body = b""
+            raise
+
+    @app.after_request
+    def record(response: Response) -> Response:
+        if request.path.startswith(admin.PREFIX):
+            return response
+        provider = current_provider()
+        endpoint = request.endpoint or ""
+        get_mocks().journal.record(
+            {
+                "time": g.get("journal_time", get_mocks().clock.now()).isoformat(),
+                "provider": provider.slug if provider else None,
+                "operation": endpoint.rpartition(".")[2] or None,
+                "method": request.method,
+                "path": request.path,
+                "query": request.args.to_dict(flat=False),
+                "headers": dict(request.headers),
+                "body": excerpt(g.get("journal_body", b"")),
+                "status": response.status_code,
+                "response": excerpt(response.get_data()) if not response.is_streamed else "",
+            }
+        )
+        return response

@@ -1,0 +1,133 @@
+"""The admin API under /__admin: health, providers, reset, clock, journal, specs.
+
+Each provider adds its own credential routes under /__admin/<slug>.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, TypeVar
+
+import yaml
+from flask import Blueprint, Flask, Response, request
+from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import HTTPException
+
+from .errors import AdminError
+from .jsonio import json_response
+from .provider import Strict
+from .services import get_mocks
+
+PREFIX = "/__admin"
+
+bp = Blueprint("admin", __name__, url_prefix=PREFIX)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def error_response(error: HTTPException | AdminError) -> Response:
+    """Admin failures are plain `{"error": ...}` JSON with a meaningful status."""
+    if isinstance(error, AdminError):
+        return json_response({"error": error.message}, status=error.status)
+    return json_response({"error": error.description}, status=error.code or 500)
+
+
+def body(model: type[M]) -> M:
+    """The JSON request body validated by `model`, or a 400 saying what is wrong."""
+    payload = request.get_json(silent=True)
+    if payload is None:
+        payload = {} if not request.get_data() else None
+    if not isinstance(payload, dict):
+        raise AdminError(400, "the request body must be a JSON object")
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
+        )
+        raise AdminError(400, problems) from exc
+
+
+@bp.get("/health")
+def health() -> Response:
+    return json_response({"status": "ok"})
+
+
+@bp.get("/providers")
+def providers() -> Response:
+    mocks = get_mocks()
+    listed: list[dict[str, Any]] = []
+    for slug, provider in mocks.providers.items():
+        model = mocks.model(slug)
+        listed.append(
+            {
+                "slug": slug,
+                "title": provider.title,
+                "base_path": provider.base_path,
+                "prefixes": list(provider.prefixes),
+                "hosts": list(provider.hosts),
+                "spec": f"{PREFIX}/specs/{slug}",
+                "credentials": model.demo_credentials(),
+                "settings": model.settings(),
+            }
+        )
+    return json_response({"providers": listed})
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    get_mocks().reset()
+    return json_response({"reset": True})
+
+
+class ClockChange(Strict):
+    advance: float | None = None
+    set: datetime | None = None
+    freeze: bool | None = None
+
+
+@bp.route("/clock", methods=["GET", "POST"])
+def clock() -> Response:
+    clock = get_mocks().clock
+    if request.method == "POST":
+        change = body(ClockChange)
+        if change.set is not None:
+            if change.set.tzinfo is None:
+                raise AdminError(400, "set: give an RFC 3339 time with a UTC offset, e.g. 2026-01-01T00:00:00+08:00")
+            clock.set(change.set)
+        if change.advance is not None:
+            clock.advance(change.advance)
+        if change.freeze is not None:
+            clock.freeze(change.freeze)
+    return json_response(clock.state())
+
+
+@bp.route("/requests", methods=["GET", "DELETE"])
+def requests() -> Response:
+    journal = get_mocks().journal
+    if request.method == "DELETE":
+        journal.clear()
+        return json_response({"requests": []})
+    provider = request.args.get("provider")
+    if provider is not None and provider not in get_mocks().providers:
+        raise AdminError(404, f"provider {provider!r} is not mounted")
+    limit = request.args.get("limit", type=int)
+    return json_response({"requests": journal.entries(provider=provider, limit=limit)})
+
+
+@bp.get("/specs/<slug>")
+def spec(slug: str) -> Response:
+    provider = get_mocks().providers.get(slug)
+    if provider is None:
+        raise AdminError(404, f"provider {slug!r} is not mounted")
+    text = provider.spec_path.read_text(encoding="utf-8")
+    if request.args.get("format") == "json":
+        return json_response(yaml.safe_load(text))
+    return Response(text, content_type="application/yaml; charset=utf-8")
+
+
+def init_app(app: Flask) -> None:
+    """Mount the admin API with every mounted provider's credential routes."""
+    app.register_blueprint(bp)
+    for provider in get_mocks(app).providers.values():
+        app.register_blueprint(provider.admin, url_prefix=f"{PREFIX}/{provider.slug}")

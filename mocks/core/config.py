@@ -1,0 +1,74 @@
+"""The TOML config: server settings plus one table per provider.
+
+```toml
+[server]
+journal_size = 5000
+
+[itrigger.settings]
+daily_limit = 100
+```
+Each provider validates its own table with its config model, so a typo is a
+clear error naming the key, not a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+
+from .provider import Provider, ProviderConfig, Strict
+
+
+class ConfigError(ValueError):
+    """A config file that cannot be used, with a message fit for the CLI."""
+
+
+class ServerSettings(Strict):
+    #: Requests kept in the journal before the oldest fall off.
+    journal_size: int = Field(default=5000, ge=1)
+    #: Larger request bodies are refused in the provider's envelope.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config {path} is not valid TOML: {exc}") from exc
+
+
+def _describe(error: ValidationError, section: str) -> str:
+    lines = [f"invalid [{section}] config:"]
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"])
+        lines.append(f"  {section}.{where}: {item['msg']}")
+    return "\n".join(lines)
+
+
+def parse(
+    raw: Mapping[str, Any], providers: Mapping[str, Provider]
+) -> tuple[ServerSettings, dict[str, ProviderConfig]]:
+    """Validate a whole config; tables for providers not mounted are ignored."""
+    from ..providers import SLUGS
+
+    unknown = sorted(set(raw) - {"server", *SLUGS})
+    if unknown:
+        raise ConfigError(f"unknown config section(s): {', '.join(unknown)}; known: server, {', '.join(SLUGS)}")
+    try:
+        server = ServerSettings.model_validate(raw.get("server", {}))
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, "server")) from exc
+    configs: dict[str, ProviderConfig] = {}
+    for slug, provider in providers.items():
+        try:
+            configs[slug] = provider.model.config_type.model_validate(raw.get(slug, {}))
+        except ValidationError as exc:
+            raise ConfigError(_describe(exc, slug)) from exc
+    return server, configs

@@ -1,0 +1,26 @@
+"""Errors a model raises; the provider, not the handler, decides the envelope."""
+
+from __future__ import annotations
+
+
+class ProviderError(Exception):
+    """A provider's documented (or decided) error, identified by its code.
+
+    The message comes from the provider's message table when the answer is
+    written, so each code's text lives in exactly one place.
+    """
+
+    def __init__(self, code: int | str, *, http_status: int = 200, headers: dict[str, str] | None = None):
+        super().__init__(code)
+        self.code = code
+        self.http_status = http_status
+        self.headers = headers or {}
+
+
+class AdminError(Exception):
+    """A refused admin API call: answered as `{"error": message}` with `status`."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message

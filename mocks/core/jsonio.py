@@ -1,0 +1,28 @@
+"""JSON answers as the providers' Java gateways write them.
+
+Keys keep the order the code wrote them in (the documented order), Chinese
+text goes out as UTF-8 rather than `\\u` escapes, and the Content-Type is the
+exact `application/json;charset=UTF-8` the gateways send.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response
+
+CONTENT_TYPE = "application/json;charset=UTF-8"
+
+
+def dumps(payload: Any) -> str:
+    """Compact JSON, insertion-ordered, non-ASCII kept as is."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A Flask response carrying `payload` byte for byte as the gateways would."""
+    body = dumps(payload).encode("utf-8")
+    response = Response(body, status=status, headers=headers)
+    response.headers["Content-Type"] = CONTENT_TYPE
+    return response

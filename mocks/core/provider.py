@@ -1,0 +1,117 @@
+"""What every provider package supplies, and the base its model builds on."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Generic, TypeVar
+
+from flask import Blueprint
+from pydantic import BaseModel, ConfigDict
+
+from .clock import Clock
+from .errors import ProviderError
+from .store import Store
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+#: Installed wheels carry the specs inside the package; a checkout has them at the top.
+SPEC_DIRS = (_PACKAGE / "specs", _PACKAGE.parent / "specs")
+
+
+class Strict(BaseModel):
+    """Config and admin bodies: unknown keys are an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProviderConfig(Strict):
+    """The part of the TOML config every provider shares.
+
+    `demo = false` drops the demo credentials; `messages` replaces the text of
+    any code (keys are codes as strings), for the [decided] messages above all.
+    Subclasses add `settings` (the [decided] knobs) and credential lists.
+    """
+
+    demo: bool = True
+    messages: dict[str, str] = {}
+    settings: Strict
+
+
+C = TypeVar("C", bound=ProviderConfig)
+
+
+class ProviderModel(ABC, Generic[C]):
+    """A provider's rules. All state is in the store under `<slug>:`, all time from the clock."""
+
+    slug: ClassVar[str]
+    config_type: ClassVar[type[ProviderConfig]]
+    #: code -> documented (or decided) message: the one place each text lives.
+    MESSAGES: ClassVar[Mapping[int | str, str]]
+
+    def __init__(self, config: C, store: Store, clock: Clock) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.messages = {str(code): text for code, text in self.MESSAGES.items()} | config.messages
+
+    def key(self, *parts: object) -> str:
+        return ":".join((self.slug, *map(str, parts)))
+
+    def message(self, code: int | str) -> str:
+        return self.messages[str(code)]
+
+    def reset(self) -> None:
+        """Drop this provider's state and write its configured credentials again."""
+        for key, _ in list(self.store.scan(self.slug + ":")):
+            self.store.delete(key)
+        self.seed()
+
+    def settings(self) -> dict[str, Any]:
+        return self.config.settings.model_dump()
+
+    def http_error(self, status: int) -> ProviderError:
+        """The provider's answer to an HTTP-level failure (405, 413, ...) on its paths."""
+        return ProviderError(status, http_status=status)
+
+    @abstractmethod
+    def seed(self) -> None:
+        """Write the demo and configured credentials to the store."""
+
+    @abstractmethod
+    def demo_credentials(self) -> dict[str, Any]:
+        """The credentials printed at startup and shown by the admin API."""
+
+    @abstractmethod
+    def error_body(self, code: int | str) -> dict[str, Any]:
+        """The provider's exact error envelope for `code`."""
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A provider package's parts, as the app factory mounts them."""
+
+    slug: str
+    title: str
+    model: type[ProviderModel[Any]]
+    routes: Blueprint
+    admin: Blueprint
+    #: URL path prefixes the provider owns; the first is its base path.
+    prefixes: tuple[str, ...]
+    #: The provider's real hosts, for interception.
+    hosts: tuple[str, ...] = ()
+
+    @property
+    def base_path(self) -> str:
+        return self.prefixes[0]
+
+    def owns(self, path: str) -> bool:
+        return any(path == p or path.startswith(p.rstrip("/") + "/") for p in self.prefixes)
+
+    @property
+    def spec_path(self) -> Path:
+        for folder in SPEC_DIRS:
+            if (path := folder / f"{self.slug}.yaml").is_file():
+                return path
+        raise FileNotFoundError(f"no spec for provider {self.slug!r} in {SPEC_DIRS}")

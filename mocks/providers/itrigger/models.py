@@ -1,0 +1,280 @@
+"""iTrigger's rules: tenants, apps, tokens, the daily limit and API grants.
+
+Store layout (all under `itrigger:`):
+  tenant:<id>              {"id", "name", "daily_limit"}
+  app:<appId>              {"app_id", "app_secret", "tenant", "name", "frozen", "grants"}
+  token:<token>            {"app_id", "issued_at", "expires_at", "valid_until", "overwritten"}
+  current:<appId>          the app's newest token
+  count:<tenant>:<date>    fetches on that Shanghai calendar day
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import secrets
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from faker import Faker
+from pydantic import Field, field_validator, model_validator
+
+from ...core.errors import AdminError, ProviderError
+from ...core.provider import ProviderConfig, ProviderModel, Strict
+from . import errors
+from .errors import envelope
+
+TOKEN_PATH = "/itrigger-tenant/v1/basic/accessTokenOpen/token"
+DEMO_GET = "/itrigger-tenant/v1/basic/openAPItest/test/get"
+DEMO_POST = "/itrigger-tenant/v1/basic/openAPItest/test/post"
+DEMO_APIS = [DEMO_GET, DEMO_POST]
+
+
+class Settings(Strict):
+    """The [decided] knobs (the lifetime is documented, and configurable too)."""
+
+    token_lifetime: int = Field(default=7200, gt=0, description="seconds a token lives [doc: 2 h]")
+    daily_limit: int = Field(default=2000, ge=0, description="token fetches per tenant per day")
+    overwrite_grace: int = Field(default=0, ge=0, description="seconds an overwritten token still works")
+    timezone: str = Field(default="Asia/Shanghai", description="where the daily limit's day begins")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class Tenant(Strict):
+    id: str = Field(default_factory=lambda: "tenant-" + secrets.token_hex(4), min_length=1)
+    name: str = ""
+    #: None: the settings' daily_limit.
+    daily_limit: int | None = Field(default=None, ge=0)
+
+
+class App(Strict):
+    app_id: str = Field(default_factory=lambda: "qjy" + secrets.token_hex(8), min_length=1)
+    app_secret: str = Field(default_factory=lambda: secrets.token_hex(16), min_length=1)
+    #: None when created through the admin API: a fresh tenant of its own.
+    tenant: str | None = None
+    name: str = ""
+    frozen: bool = False
+    grants: list[str] = Field(default_factory=lambda: list(DEMO_APIS))
+
+
+class TenantChange(Strict):
+    name: str | None = None
+    daily_limit: int | None = Field(default=None, ge=0)
+
+
+class AppChange(Strict):
+    app_secret: str | None = Field(default=None, min_length=1)
+    name: str | None = None
+    frozen: bool | None = None
+    grants: list[str] | None = None
+
+
+class ITriggerConfig(ProviderConfig):
+    settings: Settings = Settings()
+    tenants: list[Tenant] = []
+    apps: list[App] = []
+
+    @model_validator(mode="after")
+    def _apps_have_tenants(self) -> ITriggerConfig:
+        known = {t.id for t in self.tenants} | ({t.id for t, _ in demo_set()[0]} if self.demo else set())
+        for app in self.apps:
+            if app.tenant not in known:
+                raise ValueError(f"app {app.app_id!r} names tenant {app.tenant!r}, which is not configured")
+        return self
+
+
+@functools.cache
+def demo_set() -> tuple[list[tuple[Tenant, str]], dict[str, tuple[App, str]]]:
+    """The demo tenants and apps, the same on every start (a seeded Faker).
+
+    Each demo app shows one documented case; the role names say which.
+    """
+    fake = Faker("zh_CN")
+    fake.seed_instance(20260101)
+    main = Tenant(id="tenant-demo", name=fake.company())
+    small = Tenant(id="tenant-small", name=fake.company(), daily_limit=3)
+
+    def app(tenant: Tenant, **extra: Any) -> App:
+        return App(
+            app_id="qjy" + fake.hexify("^" * 16),
+            app_secret=fake.hexify("^" * 32),
+            tenant=tenant.id,
+            name=fake.company_prefix() + "应用",
+            **extra,
+        )
+
+    apps = {
+        "demo": (app(main), "granted both demo APIs"),
+        "get_only": (app(main, grants=[DEMO_GET]), "granted the GET demo API only: POST answers 403"),
+        "frozen": (app(main, frozen=True), "frozen: token fetch answers 40003"),
+        "limited": (app(small), "its tenant may fetch 3 tokens a day: the 4th answers 40004"),
+    }
+    return [(main, "the demo tenant"), (small, "a tenant with a daily limit of 3")], apps
+
+
+class ITriggerModel(ProviderModel[ITriggerConfig]):
+    slug = "itrigger"
+    config_type = ITriggerConfig
+    MESSAGES = errors.MESSAGES
+
+    # -- credentials -------------------------------------------------------
+
+    def seed(self) -> None:
+        tenants, apps = demo_set() if self.config.demo else ([], {})
+        for tenant in [t for t, _ in tenants] + self.config.tenants:
+            self.store.set(self.key("tenant", tenant.id), tenant.model_dump())
+        for app in [a for a, _ in apps.values()] + self.config.apps:
+            self.store.set(self.key("app", app.app_id), app.model_dump())
+
+    def demo_credentials(self) -> dict[str, Any]:
+        if not self.config.demo:
+            return {}
+        _, apps = demo_set()
+        return {
+            role: {"appId": app.app_id, "appSecret": app.app_secret, "tenant": app.tenant, "note": note}
+            for role, (app, note) in apps.items()
+        }
+
+    def tenants(self) -> list[dict[str, Any]]:
+        day = self._day(self.clock.time())[0]
+        return [
+            {**tenant, "used_today": self.store.get(self.key("count", tenant["id"], day)) or 0}
+            for _, tenant in self.store.scan(self.key("tenant", ""))
+        ]
+
+    def tenant(self, tenant_id: str) -> dict[str, Any]:
+        tenant: dict[str, Any] | None = self.store.get(self.key("tenant", tenant_id))
+        if tenant is None:
+            raise AdminError(404, f"no tenant {tenant_id!r}")
+        return tenant
+
+    def create_tenant(self, tenant: Tenant) -> dict[str, Any]:
+        if not self.store.compare_and_set(self.key("tenant", tenant.id), None, tenant.model_dump()):
+            raise AdminError(409, f"tenant {tenant.id!r} exists")
+        return tenant.model_dump()
+
+    def update_tenant(self, tenant_id: str, change: TenantChange) -> dict[str, Any]:
+        tenant = self.tenant(tenant_id) | change.model_dump(exclude_unset=True)
+        self.store.set(self.key("tenant", tenant_id), tenant)
+        return tenant
+
+    def apps(self) -> list[dict[str, Any]]:
+        return [app for _, app in self.store.scan(self.key("app", ""))]
+
+    def app(self, app_id: str) -> dict[str, Any]:
+        app: dict[str, Any] | None = self.store.get(self.key("app", app_id))
+        if app is None:
+            raise AdminError(404, f"no app {app_id!r}")
+        return app
+
+    def create_app(self, app: App) -> dict[str, Any]:
+        if app.tenant is None:
+            app.tenant = self.create_tenant(Tenant(name=app.name))["id"]
+        else:
+            self.tenant(app.tenant)
+        if not self.store.compare_and_set(self.key("app", app.app_id), None, app.model_dump()):
+            raise AdminError(409, f"app {app.app_id!r} exists")
+        return app.model_dump()
+
+    def update_app(self, app_id: str, change: AppChange) -> dict[str, Any]:
+        app = self.app(app_id) | change.model_dump(exclude_unset=True)
+        self.store.set(self.key("app", app_id), app)
+        return app
+
+    def tokens(self) -> list[dict[str, Any]]:
+        """Live tokens with their seconds left on the virtual clock."""
+        now = self.clock.time()
+        return [
+            {"accessToken": key.rpartition(":")[2], **record, "valid": now < record["valid_until"],
+             "seconds_left": max(0.0, record["valid_until"] - now)}
+            for key, record in self.store.scan(self.key("token", ""))
+        ]
+
+    # -- the documented rules ----------------------------------------------
+
+    def _day(self, now: float) -> tuple[str, float]:
+        """The calendar day of `now` in the limit's time zone, and when it ends."""
+        local = datetime.fromtimestamp(now, ZoneInfo(self.config.settings.timezone))
+        start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        end = (start + timedelta(days=1)).replace(tzinfo=local.tzinfo)
+        return start.date().isoformat(), end.timestamp()
+
+    def issue_token(self, app_id: str, app_secret: str) -> str:
+        """Check the credentials and the tenant's daily limit; the new token overwrites the old."""
+        if not app_id or not app_secret:
+            raise ProviderError(errors.EMPTY_CREDENTIALS)
+        app = self.store.get(self.key("app", app_id))
+        if app is None or not hmac.compare_digest(app["app_secret"].encode(), app_secret.encode()):
+            raise ProviderError(errors.BAD_CREDENTIALS)
+        if app["frozen"]:
+            raise ProviderError(errors.APP_FROZEN)
+        settings = self.config.settings
+        tenant = self.store.get(self.key("tenant", app["tenant"])) or {}
+        limit = tenant.get("daily_limit")
+        now = self.clock.time()
+        day, day_end = self._day(now)
+        counted = self.store.incr(
+            self.key("count", app["tenant"], day),
+            limit=settings.daily_limit if limit is None else limit,
+            expires_at=day_end,
+        )
+        if counted is None:
+            raise ProviderError(errors.TENANT_LIMIT)
+
+        token = uuid.uuid4().hex
+        expires_at = now + settings.token_lifetime
+        record = {"app_id": app_id, "issued_at": now, "expires_at": expires_at,
+                  "valid_until": expires_at, "overwritten": False}
+        self.store.set(self.key("token", token), record, expires_at=expires_at)
+        current = self.key("current", app_id)
+        while True:
+            previous = self.store.get(current)
+            if self.store.compare_and_set(current, previous, token, expires_at=expires_at):
+                break
+        if previous is not None:
+            self._overwrite(previous, now)
+        return str(token)
+
+    def _overwrite(self, token: str, now: float) -> None:
+        """The old token stops working, after the grace period if one is set."""
+        key = self.key("token", token)
+        record = self.store.get(key)
+        if record is None:
+            return
+        record["valid_until"] = min(record["expires_at"], now + self.config.settings.overwrite_grace)
+        record["overwritten"] = True
+        self.store.set(key, record, expires_at=record["expires_at"])
+
+    def authorize(self, token: str | None, api: str) -> dict[str, Any]:
+        """The app behind a live token, if it was granted `api`."""
+        record = self.store.get(self.key("token", token)) if token else None
+        if record is None or self.clock.time() >= record["valid_until"]:
+            raise ProviderError(errors.TOKEN_INVALID)
+        app: dict[str, Any] | None = self.store.get(self.key("app", record["app_id"]))
+        if app is None or api not in app["grants"]:
+            raise ProviderError(errors.NOT_GRANTED)
+        return app
+
+    # -- answers -----------------------------------------------------------
+
+    def ok(self, data: Any) -> dict[str, Any]:
+        return envelope(errors.OK, self.message(errors.OK), data)
+
+    def error_body(self, code: int | str) -> dict[str, Any]:
+        return envelope(int(code), self.message(code))
+
+    def http_error(self, status: int) -> ProviderError:
+        """HTTP failures keep their status; a crash is the gateway's code 500 in a 200."""
+        if status >= 500:
+            return ProviderError(errors.SYSTEM_ERROR)
+        return ProviderError(status if str(status) in self.messages else 400, http_status=status)

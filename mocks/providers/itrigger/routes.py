@@ -1,0 +1,58 @@
+"""iTrigger's real paths: parse the request, ask the model, write the envelope."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, request
+from werkzeug.exceptions import MethodNotAllowed
+
+from ...core.errors import ProviderError
+from ...core.jsonio import json_response
+from ...core.services import get_mocks
+from . import errors
+from .models import TOKEN_PATH, ITriggerModel
+
+bp = Blueprint("itrigger", __name__)
+
+#: Every method reaches a handler, so a wrong one gets iTrigger's envelope.
+ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+def model() -> ITriggerModel:
+    found = get_mocks().model("itrigger")
+    assert isinstance(found, ITriggerModel)
+    return found
+
+
+def allow(*methods: str) -> None:
+    """The documentation allows only these methods [doc: 调用方式只有GET和POST]."""
+    if request.method not in methods:
+        raise MethodNotAllowed(valid_methods=list(methods))
+
+
+@bp.route(TOKEN_PATH, methods=ANY_METHOD, provide_automatic_options=False)
+def token() -> Response:
+    allow("GET")
+    # A repeated parameter counts by its first value, as a servlet's getParameter does.
+    token = model().issue_token(request.args.get("appId", ""), request.args.get("appSecret", ""))
+    return json_response(model().ok({"accessToken": token}))
+
+
+@bp.route("/itrigger-tenant/<path:api>", methods=ANY_METHOD, provide_automatic_options=False)
+@bp.route("/itrigger-bff/<path:api>", methods=ANY_METHOD, provide_automatic_options=False)
+def business(api: str) -> Response:
+    """Any granted API echoes what it received: the query (GET) or the JSON body (POST)."""
+    allow("GET", "POST")
+    model().authorize(request.args.get("accessToken"), request.path)
+    data: Any
+    if request.method == "GET":
+        data = {k: v for k, v in request.args.items() if k != "accessToken"}
+    else:  # POST: only accessToken is read from the query [doc]
+        raw = request.get_data()
+        try:
+            data = json.loads(raw) if raw.strip() else {}
+        except ValueError as exc:
+            raise ProviderError(errors.BAD_PARAMETER) from exc
+    return json_response(model().ok(data))
