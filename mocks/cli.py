@@ -31,6 +31,7 @@ def banner(app: Flask, url: str) -> str:
             if fields.get("note"):
                 lines.append(f"  {'':<10} ({fields['note']})")
         lines.append("")
+    lines.append("Ready. Press Ctrl+C to stop.")
     return "\n".join(lines)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from types import TracebackType
 
@@ -10,17 +11,23 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 
 class LiveServer:
-    """A threaded WSGI server on `host:port` (port 0: any free one)."""
+    """A threaded WSGI server on `host:port` (port 0: any free one).
+
+    It binds the socket itself, so a port in use is an OSError for the caller
+    to report, not werkzeug's exit.
+    """
 
     def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.create_server((host, port), family=family, backlog=128) as listener:
+            self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, fd=listener.fileno())
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://[{host}]:{port}" if ":" in str(host) else f"http://{host}:{port}"
 
     def serve_forever(self) -> None:
         self._server.serve_forever()

@@ -1,0 +1,81 @@
+"""The `provider-mocks` command, run as a user runs it: a real process on a real port."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+COMMAND = [sys.executable, "-m", "mocks.cli"]
+
+
+@contextmanager
+def serving(*args: str) -> Iterator[tuple[str, list[str]]]:
+    """Start `serve --port 0`, read its banner, yield (url, banner lines)."""
+    process = subprocess.Popen([*COMMAND, "serve", "--port", "0", "--quiet", *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        lines: list[str] = []
+        while not lines or not lines[-1].startswith("Ready."):
+            line = process.stdout.readline()
+            assert line, f"serve exited early: {process.stderr.read() if process.stderr else ''}"
+            lines.append(line.rstrip("\n"))
+        match = re.search(r"on (http://127\.0\.0\.1:\d+)", lines[0])
+        assert match, lines
+        yield match.group(1), lines
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_serve_prints_the_demo_credentials_that_work() -> None:
+    with serving("--provider", "itrigger") as (url, lines):
+        text = "\n".join(lines)
+        assert f"admin API: {url}/__admin/providers" in text
+        app_id, secret = re.search(r"demo\s+appId=(\S+)\s+appSecret=(\S+)", text).groups()  # type: ignore[union-attr]
+        answer = requests.get(f"{url}/itrigger-tenant/v1/basic/accessTokenOpen/token",
+                              params={"appId": app_id, "appSecret": secret}, timeout=10)
+        assert answer.json()["code"] == 200
+        for role in ("get_only", "frozen", "limited"):
+            assert re.search(rf"^\s+{role}\s+appId=", text, re.M), role
+
+
+def test_serve_takes_a_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "mocks.toml"
+    config.write_text('[itrigger]\ndemo = false\n[[itrigger.tenants]]\nid = "t1"\n'
+                      '[[itrigger.apps]]\napp_id = "mine"\napp_secret = "s3cret"\ntenant = "t1"\n')
+    with serving("--config", str(config)) as (url, lines):
+        assert "appId=" not in "\n".join(lines)
+        answer = requests.get(f"{url}/itrigger-tenant/v1/basic/accessTokenOpen/token",
+                              params={"appId": "mine", "appSecret": "s3cret"}, timeout=10)
+        assert answer.json()["code"] == 200
+
+
+def test_bad_config_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    config = tmp_path / "mocks.toml"
+    config.write_text("[itrigger.settings]\ndaily_limt = 5\n")
+    done = subprocess.run([*COMMAND, "serve", "--port", "0", "--config", str(config)],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert "itrigger.settings.daily_limt" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_unknown_provider_is_refused() -> None:
+    done = subprocess.run([*COMMAND, "serve", "--provider", "nope"], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert "invalid choice: 'nope'" in done.stderr
+
+
+def test_port_in_use_is_a_clear_error() -> None:
+    with serving() as (url, _):
+        port = url.rsplit(":", 1)[1]
+        done = subprocess.run([*COMMAND, "serve", "--port", port], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr

@@ -1,0 +1,339 @@
+"""MemoryStore: JSON values, virtual-clock expiry and the atomic operations."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+
+from mocks.core.clock import Clock
+from mocks.core.store import MemoryStore
+
+START = 1_767_225_600.0  # 2026-01-01T00:00:00Z
+
+
+class FakeSource:
+    def __init__(self, now: float = START) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    clock = Clock(source=FakeSource())
+    clock.freeze()
+    return clock
+
+
+@pytest.fixture
+def store(clock: Clock) -> MemoryStore:
+    return MemoryStore(clock)
+
+
+# -- get / set / delete -------------------------------------------------------
+
+
+def test_get_absent_is_none(store: MemoryStore) -> None:
+    assert store.get("nothing") is None
+
+
+def test_set_then_get(store: MemoryStore) -> None:
+    store.set("a", {"x": 1, "y": [1, 2], "z": "中文"})
+    store.set("n", 7)
+    store.set("s", "text")
+    assert store.get("a") == {"x": 1, "y": [1, 2], "z": "中文"}
+    assert store.get("n") == 7
+    assert store.get("s") == "text"
+
+
+def test_set_overwrites(store: MemoryStore) -> None:
+    store.set("a", 1)
+    store.set("a", 2)
+    assert store.get("a") == 2
+
+
+def test_set_overwrite_without_expiry_drops_the_old_expiry(store: MemoryStore, clock: Clock) -> None:
+    store.set("a", 1, expires_at=START + 10)
+    store.set("a", 2)
+    clock.advance(100)
+    assert store.get("a") == 2
+
+
+def test_delete(store: MemoryStore) -> None:
+    store.set("a", 1)
+    assert store.delete("a") is True
+    assert store.get("a") is None
+    assert store.delete("a") is False
+    assert store.delete("never") is False
+
+
+def test_delete_an_expired_key_reports_absent(store: MemoryStore, clock: Clock) -> None:
+    store.set("a", 1, expires_at=START + 5)
+    clock.advance(5)
+    assert store.delete("a") is False
+
+
+# -- expiry ---------------------------------------------------------------------
+
+
+def test_present_just_before_expiry(store: MemoryStore, clock: Clock) -> None:
+    store.set("a", "v", expires_at=START + 10)
+    clock.set(START + 9.999)
+    assert store.get("a") == "v"
+
+
+def test_absent_exactly_at_expiry(store: MemoryStore, clock: Clock) -> None:
+    store.set("a", "v", expires_at=START + 10)
+    clock.set(START + 10)
+    assert store.get("a") is None
+
+
+def test_expired_stays_gone_when_the_clock_goes_back(store: MemoryStore, clock: Clock) -> None:
+    """Reading an expired key drops it; turning the clock back does not revive it."""
+    store.set("a", "v", expires_at=START + 10)
+    clock.advance(10)
+    assert store.get("a") is None
+    clock.advance(-10)
+    assert store.get("a") is None
+
+
+def test_expiry_in_the_past_is_never_visible(store: MemoryStore) -> None:
+    store.set("a", "v", expires_at=START - 1)
+    assert store.get("a") is None
+
+
+# -- incr -----------------------------------------------------------------------
+
+
+def test_incr_counts_from_one(store: MemoryStore) -> None:
+    assert store.incr("c") == 1
+    assert store.incr("c") == 2
+    assert store.get("c") == 2
+
+
+def test_incr_with_limit(store: MemoryStore) -> None:
+    assert [store.incr("c", limit=3) for _ in range(3)] == [1, 2, 3]
+    assert store.incr("c", limit=3) is None
+    assert store.incr("c", limit=3) is None
+    assert store.get("c") == 3  # a refused increment changes nothing
+    assert store.incr("c", limit=5) == 4
+
+
+def test_incr_with_zero_limit_refuses_at_once(store: MemoryStore) -> None:
+    assert store.incr("c", limit=0) is None
+    assert store.get("c") is None
+
+
+def test_incr_sets_expiry_when_creating(store: MemoryStore, clock: Clock) -> None:
+    assert store.incr("c", expires_at=START + 60) == 1
+    clock.advance(59)
+    assert store.get("c") == 1
+    clock.advance(1)
+    assert store.get("c") is None
+
+
+def test_incr_keeps_the_expiry_of_an_existing_counter(store: MemoryStore, clock: Clock) -> None:
+    store.incr("c", expires_at=START + 60)
+    assert store.incr("c", expires_at=START + 3600) == 2
+    assert store.incr("c") == 3
+    clock.advance(60)
+    assert store.get("c") is None
+
+
+def test_incr_keeps_no_expiry_of_an_existing_counter(store: MemoryStore, clock: Clock) -> None:
+    store.incr("c")
+    store.incr("c", expires_at=START + 1)
+    clock.advance(100)
+    assert store.get("c") == 2
+
+
+def test_incr_after_expiry_starts_again(store: MemoryStore, clock: Clock) -> None:
+    store.incr("c", limit=2, expires_at=START + 10)
+    store.incr("c", limit=2, expires_at=START + 10)
+    assert store.incr("c", limit=2, expires_at=START + 10) is None
+    clock.advance(10)
+    assert store.incr("c", limit=2, expires_at=START + 20) == 1
+
+
+# -- compare_and_set --------------------------------------------------------------
+
+
+def test_cas_none_expected_on_absent(store: MemoryStore) -> None:
+    assert store.compare_and_set("k", None, {"v": 1}) is True
+    assert store.get("k") == {"v": 1}
+
+
+def test_cas_none_expected_on_present_fails(store: MemoryStore) -> None:
+    store.set("k", "old")
+    assert store.compare_and_set("k", None, "new") is False
+    assert store.get("k") == "old"
+
+
+def test_cas_none_expected_on_expired(store: MemoryStore, clock: Clock) -> None:
+    store.set("k", "old", expires_at=START + 1)
+    clock.advance(1)
+    assert store.compare_and_set("k", None, "new") is True
+    assert store.get("k") == "new"
+
+
+def test_cas_mismatch_changes_nothing(store: MemoryStore) -> None:
+    store.set("k", {"n": 1})
+    assert store.compare_and_set("k", {"n": 2}, {"n": 3}) is False
+    assert store.get("k") == {"n": 1}
+
+
+def test_cas_expected_value_on_absent_fails(store: MemoryStore) -> None:
+    assert store.compare_and_set("k", "x", "y") is False
+    assert store.get("k") is None
+
+
+def test_cas_match(store: MemoryStore) -> None:
+    store.set("k", {"n": 1, "l": [1]})
+    assert store.compare_and_set("k", {"n": 1, "l": [1]}, {"n": 2}) is True
+    assert store.get("k") == {"n": 2}
+
+
+def test_cas_sets_the_new_expiry(store: MemoryStore, clock: Clock) -> None:
+    store.set("k", 1)
+    assert store.compare_and_set("k", 1, 2, expires_at=START + 5) is True
+    clock.advance(4)
+    assert store.get("k") == 2
+    clock.advance(1)
+    assert store.get("k") is None
+
+
+# -- scan -------------------------------------------------------------------------
+
+
+def test_scan_by_prefix_in_key_order_skipping_expired(store: MemoryStore, clock: Clock) -> None:
+    store.set("p:c", 3)
+    store.set("p:a", 1)
+    store.set("q:a", "other")
+    store.set("p:b", 2, expires_at=START + 5)
+    store.set("p:d", 4, expires_at=START + 50)
+    store.set("p", "exact")
+    assert list(store.scan("p:")) == [("p:a", 1), ("p:b", 2), ("p:c", 3), ("p:d", 4)]
+    clock.advance(5)
+    assert list(store.scan("p:")) == [("p:a", 1), ("p:c", 3), ("p:d", 4)]
+    assert list(store.scan("")) == [("p", "exact"), ("p:a", 1), ("p:c", 3), ("p:d", 4), ("q:a", "other")]
+    assert list(store.scan("zzz")) == []
+
+
+def test_scan_allows_deleting_while_iterating(store: MemoryStore) -> None:
+    for name in "abc":
+        store.set(f"p:{name}", name)
+    for key, _ in store.scan("p:"):
+        store.delete(key)
+    assert list(store.scan("p:")) == []
+
+
+# -- copies -----------------------------------------------------------------------
+
+
+def test_values_read_are_copies(store: MemoryStore) -> None:
+    store.set("k", {"list": [1], "n": 1})
+    first = store.get("k")
+    first["list"].append(2)
+    first["n"] = 99
+    assert store.get("k") == {"list": [1], "n": 1}
+
+
+def test_values_written_are_copies(store: MemoryStore) -> None:
+    value = {"list": [1]}
+    store.set("k", value)
+    value["list"].append(2)
+    assert store.get("k") == {"list": [1]}
+
+
+def test_scanned_values_are_copies(store: MemoryStore) -> None:
+    store.set("p:k", {"n": 1})
+    for _, value in store.scan("p:"):
+        value["n"] = 2
+    assert store.get("p:k") == {"n": 1}
+
+
+# -- clear ------------------------------------------------------------------------
+
+
+def test_clear(store: MemoryStore) -> None:
+    store.set("a", 1)
+    store.set("b", 2, expires_at=START + 100)
+    store.incr("c")
+    store.clear()
+    assert store.get("a") is None
+    assert store.get("b") is None
+    assert store.get("c") is None
+    assert list(store.scan("")) == []
+    assert store.incr("c") == 1
+
+
+# -- the periodic sweep ---------------------------------------------------------------
+
+
+def test_sweep_drops_expired_entries_nobody_read(store: MemoryStore, clock: Clock) -> None:
+    store.set("stale", 1, expires_at=START + 1)
+    clock.advance(1)
+    for i in range(MemoryStore.SWEEP_EVERY):
+        store.set(f"fresh:{i}", i)
+    assert "stale" not in store._data
+    assert store.get("fresh:0") == 0
+
+
+# -- concurrency ------------------------------------------------------------------
+
+
+def _run_threads(count: int, work: Callable[[], None]) -> None:
+    start = threading.Barrier(count)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            start.wait()
+            work()
+        except BaseException as exc:  # surfaced below, on the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
+def test_concurrent_incr_with_limit_counts_exactly(store: MemoryStore) -> None:
+    successes: list[int] = []
+    refused: list[None] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        for _ in range(20):
+            result = store.incr("hits", limit=500)
+            with lock:
+                if result is None:
+                    refused.append(result)
+                else:
+                    successes.append(result)
+
+    _run_threads(50, work)
+    assert len(successes) == 500
+    assert sorted(successes) == list(range(1, 501))
+    assert len(refused) == 500
+    assert store.get("hits") == 500
+
+
+def test_concurrent_compare_and_set_loses_no_update(store: MemoryStore) -> None:
+    threads, rounds = 20, 50
+
+    def work() -> None:
+        for _ in range(rounds):
+            while True:
+                current = store.get("counter")
+                if store.compare_and_set("counter", current, (current or 0) + 1):
+                    break
+
+    _run_threads(threads, work)
+    assert store.get("counter") == threads * rounds
