@@ -24,7 +24,7 @@ def _header(response: Response, name: str) -> list[str]:
 
 
 @schemathesis.check
-def exact_json_content_type(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+def exact_json_content_type(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     """The gateways send exactly `application/json;charset=UTF-8`: clients that compare it must work."""
     found = _header(response, "content-type")
     if found != [JSON_UTF8]:
@@ -33,7 +33,7 @@ def exact_json_content_type(ctx: CheckContext, response: Response, case: Case) -
 
 
 @schemathesis.check
-def utf8_not_escaped(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+def utf8_not_escaped(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     """Chinese text goes out as UTF-8 bytes; `\\u` escapes change the bytes clients sign or log."""
     try:
         text = response.content.decode("utf-8")
@@ -45,7 +45,7 @@ def utf8_not_escaped(ctx: CheckContext, response: Response, case: Case) -> bool 
 
 
 @schemathesis.check
-def envelope_key_order(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+def envelope_key_order(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     """The envelope's keys come in the documented order, never sorted."""
     expected: list[str] | None = case.operation.schema.raw_schema.get("x-envelope-keys")
     if not expected:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -22,7 +23,11 @@ DEFAULT_PORT = 8700
 def banner(app: Flask, url: str) -> str:
     """What `serve` prints: where it listens and every provider's demo credentials."""
     mocks = get_mocks(app)
-    lines = [f"provider-mocks {version('provider-mocks')} on {url}", f"  admin API: {url}/__admin/providers", ""]
+    lines = [
+        f"provider-mocks {version('provider-mocks')} on {url}",
+        f"  admin API: {url}/__admin/providers",
+        "",
+    ]
     for slug, provider in mocks.providers.items():
         lines.append(f"{slug}: {provider.title}  {url}{provider.base_path}")
         for role, fields in mocks.model(slug).demo_credentials().items():
@@ -44,15 +49,16 @@ def serve(args: argparse.Namespace) -> int:
     try:
         server = LiveServer(app, args.host, args.port)
     except OSError as exc:
-        print(f"provider-mocks: error: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        print(
+            f"provider-mocks: error: cannot listen on {args.host}:{args.port}: {exc.strerror}",
+            file=sys.stderr,
+        )
         return 2
     if args.quiet:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
     print(banner(app, server.url), flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
@@ -61,9 +67,14 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", required=True)
     run = commands.add_parser("serve", help="serve the mocks at the providers' real paths")
     run.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
-    run.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s; 0: any free)")
     run.add_argument(
-        "--provider", action="append", choices=SLUGS, metavar="SLUG",
+        "--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s; 0: any free)"
+    )
+    run.add_argument(
+        "--provider",
+        action="append",
+        choices=SLUGS,
+        metavar="SLUG",
         help=f"serve only this provider (repeatable; default: all of {', '.join(SLUGS)})",
     )
     run.add_argument("--config", metavar="FILE", help="TOML file with credentials and settings")

@@ -93,7 +93,9 @@ def clock() -> Response:
         change = body(ClockChange)
         if change.set is not None:
             if change.set.tzinfo is None:
-                raise AdminError(400, "set: give an RFC 3339 time with a UTC offset, e.g. 2026-01-01T00:00:00+08:00")
+                raise AdminError(
+                    400, "set: give an RFC 3339 time with a UTC offset, e.g. 2026-01-01T00:00:00+08:00"
+                )
             clock.set(change.set)
         if change.advance is not None:
             clock.advance(change.advance)

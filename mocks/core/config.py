@@ -60,7 +60,9 @@ def parse(
 
     unknown = sorted(set(raw) - {"server", *SLUGS})
     if unknown:
-        raise ConfigError(f"unknown config section(s): {', '.join(unknown)}; known: server, {', '.join(SLUGS)}")
+        raise ConfigError(
+            f"unknown config section(s): {', '.join(unknown)}; known: server, {', '.join(SLUGS)}"
+        )
     try:
         server = ServerSettings.model_validate(raw.get("server", {}))
     except ValidationError as exc:

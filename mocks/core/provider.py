@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
 from flask import Blueprint
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from .clock import Clock
 from .errors import ProviderError
@@ -35,7 +35,7 @@ class ProviderConfig(Strict):
     """
 
     demo: bool = True
-    messages: dict[str, str] = {}
+    messages: dict[str, str] = Field(default_factory=dict)
     settings: Strict
 
 

@@ -40,9 +40,7 @@ class Store(ABC):
         """Remove a key; True if it was there."""
 
     @abstractmethod
-    def incr(
-        self, key: str, *, limit: int | None = None, expires_at: float | None = None
-    ) -> int | None:
+    def incr(self, key: str, *, limit: int | None = None, expires_at: float | None = None) -> int | None:
         """Add one and return the new count, or None (and change nothing) past `limit`.
 
         `expires_at` applies when the counter is created.
@@ -111,9 +109,7 @@ class MemoryStore(Store):
         with self._lock:
             return self._live(key) is not None and self._data.pop(key, None) is not None
 
-    def incr(
-        self, key: str, *, limit: int | None = None, expires_at: float | None = None
-    ) -> int | None:
+    def incr(self, key: str, *, limit: int | None = None, expires_at: float | None = None) -> int | None:
         with self._lock:
             raw = self._live(key)
             count = 0 if raw is None else int(json.loads(raw))

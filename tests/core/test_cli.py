@@ -17,8 +17,12 @@ COMMAND = [sys.executable, "-m", "mocks.cli"]
 @contextmanager
 def serving(*args: str) -> Iterator[tuple[str, list[str]]]:
     """Start `serve --port 0`, read its banner, yield (url, banner lines)."""
-    process = subprocess.Popen([*COMMAND, "serve", "--port", "0", "--quiet", *args],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [*COMMAND, "serve", "--port", "0", "--quiet", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert process.stdout is not None
         lines: list[str] = []
@@ -39,8 +43,11 @@ def test_serve_prints_the_demo_credentials_that_work() -> None:
         text = "\n".join(lines)
         assert f"admin API: {url}/__admin/providers" in text
         app_id, secret = re.search(r"demo\s+appId=(\S+)\s+appSecret=(\S+)", text).groups()  # type: ignore[union-attr]
-        answer = requests.get(f"{url}/itrigger-tenant/v1/basic/accessTokenOpen/token",
-                              params={"appId": app_id, "appSecret": secret}, timeout=10)
+        answer = requests.get(
+            f"{url}/itrigger-tenant/v1/basic/accessTokenOpen/token",
+            params={"appId": app_id, "appSecret": secret},
+            timeout=10,
+        )
         assert answer.json()["code"] == 200
         for role in ("get_only", "frozen", "limited"):
             assert re.search(rf"^\s+{role}\s+appId=", text, re.M), role
@@ -48,27 +55,38 @@ def test_serve_prints_the_demo_credentials_that_work() -> None:
 
 def test_serve_takes_a_config_file(tmp_path: Path) -> None:
     config = tmp_path / "mocks.toml"
-    config.write_text('[itrigger]\ndemo = false\n[[itrigger.tenants]]\nid = "t1"\n'
-                      '[[itrigger.apps]]\napp_id = "mine"\napp_secret = "s3cret"\ntenant = "t1"\n')
+    config.write_text(
+        '[itrigger]\ndemo = false\n[[itrigger.tenants]]\nid = "t1"\n'
+        '[[itrigger.apps]]\napp_id = "mine"\napp_secret = "s3cret"\ntenant = "t1"\n'
+    )
     with serving("--config", str(config)) as (url, lines):
         assert "appId=" not in "\n".join(lines)
-        answer = requests.get(f"{url}/itrigger-tenant/v1/basic/accessTokenOpen/token",
-                              params={"appId": "mine", "appSecret": "s3cret"}, timeout=10)
+        answer = requests.get(
+            f"{url}/itrigger-tenant/v1/basic/accessTokenOpen/token",
+            params={"appId": "mine", "appSecret": "s3cret"},
+            timeout=10,
+        )
         assert answer.json()["code"] == 200
 
 
 def test_bad_config_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
     config = tmp_path / "mocks.toml"
     config.write_text("[itrigger.settings]\ndaily_limt = 5\n")
-    done = subprocess.run([*COMMAND, "serve", "--port", "0", "--config", str(config)],
-                          capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [*COMMAND, "serve", "--port", "0", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 2
     assert "itrigger.settings.daily_limt" in done.stderr
     assert "Traceback" not in done.stderr
 
 
 def test_unknown_provider_is_refused() -> None:
-    done = subprocess.run([*COMMAND, "serve", "--provider", "nope"], capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [*COMMAND, "serve", "--provider", "nope"], capture_output=True, text=True, timeout=30
+    )
     assert done.returncode == 2
     assert "invalid choice: 'nope'" in done.stderr
 

@@ -13,12 +13,19 @@ from .helpers import GET_API, POST_API, TOKEN, demo, error, token
 JSON_UTF8 = "application/json;charset=UTF-8"
 
 
-def raw_request(base_url: str, request_line: bytes, headers: bytes = b"", body: bytes = b"") -> tuple[int, bytes]:
+def raw_request(
+    base_url: str, request_line: bytes, headers: bytes = b"", body: bytes = b""
+) -> tuple[int, bytes]:
     """Send bytes no HTTP library would produce; return the status and the body."""
     parts = urlsplit(base_url)
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as conn:
-        conn.sendall(request_line + b"\r\nHost: x\r\nConnection: close\r\n" + headers
-                     + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        conn.sendall(
+            request_line
+            + b"\r\nHost: x\r\nConnection: close\r\n"
+            + headers
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
         data = b""
         while chunk := conn.recv(65536):
             data += chunk
@@ -68,7 +75,9 @@ def test_long_query_string_still_gets_the_envelope(http: requests.Session, base_
 
 
 def test_huge_query_string_is_a_clean_http_error(base_url: str) -> None:
-    status, body = raw_request(base_url, b"GET " + TOKEN.encode() + b"?appId=" + b"a" * 200_000 + b" HTTP/1.1")
+    status, body = raw_request(
+        base_url, b"GET " + TOKEN.encode() + b"?appId=" + b"a" * 200_000 + b" HTTP/1.1"
+    )
     assert status == 414
     assert_clean(status, body)
 
@@ -79,37 +88,59 @@ def test_huge_query_string_is_a_clean_http_error(base_url: str) -> None:
 )
 def test_malformed_post_body_gets_61451(http: requests.Session, base_url: str, body: bytes) -> None:
     access = token(http, base_url)
-    answer = http.post(f"{base_url}{POST_API}", params={"accessToken": access}, data=body,
-                       headers={"Content-Type": "application/json"})
+    answer = http.post(
+        f"{base_url}{POST_API}",
+        params={"accessToken": access},
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
     assert answer.status_code == 200
     assert answer.headers["Content-Type"] == JSON_UTF8
     assert answer.json() == {"code": 61451, "message": "参数错误", "data": None}
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"])
-def test_post_reads_json_whatever_the_content_type(http: requests.Session, base_url: str, content_type: str) -> None:
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"]
+)
+def test_post_reads_json_whatever_the_content_type(
+    http: requests.Session, base_url: str, content_type: str
+) -> None:
     access = token(http, base_url)
-    answer = http.post(f"{base_url}{POST_API}", params={"accessToken": access}, data=b'{"k":1}',
-                       headers={"Content-Type": content_type})
+    answer = http.post(
+        f"{base_url}{POST_API}",
+        params={"accessToken": access},
+        data=b'{"k":1}',
+        headers={"Content-Type": content_type},
+    )
     assert answer.json() == {"code": 200, "message": "操作成功", "data": {"k": 1}}
 
 
 def test_body_over_one_mib_is_refused_in_the_envelope(http: requests.Session, base_url: str) -> None:
     access = token(http, base_url)
-    answer = http.post(f"{base_url}{POST_API}", params={"accessToken": access}, data=b"x" * (1024 * 1024 + 1),
-                       headers={"Content-Type": "application/json"})
+    answer = http.post(
+        f"{base_url}{POST_API}",
+        params={"accessToken": access},
+        data=b"x" * (1024 * 1024 + 1),
+        headers={"Content-Type": "application/json"},
+    )
     assert answer.status_code == 413
     assert answer.json() == error(413, "请求体过大")
 
 
 def test_utf16_json_body_is_read(http: requests.Session, base_url: str) -> None:
     access = token(http, base_url)
-    answer = http.post(f"{base_url}{POST_API}", params={"accessToken": access},
-                       data='{"名":"值"}'.encode("utf-16"), headers={"Content-Type": "application/json"})
+    answer = http.post(
+        f"{base_url}{POST_API}",
+        params={"accessToken": access},
+        data='{"名":"值"}'.encode("utf-16"),
+        headers={"Content-Type": "application/json"},
+    )
     assert answer.json()["data"] == {"名": "值"}
 
 
-@pytest.mark.parametrize("line", [b"BREW " + TOKEN.encode() + b" HTTP/1.1", b"GET " + GET_API.encode() + b" HTTP/1.1"])
+@pytest.mark.parametrize(
+    "line", [b"BREW " + TOKEN.encode() + b" HTTP/1.1", b"GET " + GET_API.encode() + b" HTTP/1.1"]
+)
 def test_odd_methods_and_missing_token_never_crash(base_url: str, line: bytes) -> None:
     status, body = raw_request(base_url, line)
     assert_clean(status, body)
@@ -122,8 +153,9 @@ def test_unknown_path_under_the_gateway_prefix_is_the_envelope(http: requests.Se
     assert answer.json() == error(404, "接口不存在")
 
 
-def test_a_crash_is_the_gateways_system_error(http: requests.Session, base_url: str,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crash_is_the_gateways_system_error(
+    http: requests.Session, base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from mocks.providers.itrigger.models import ITriggerModel
 
     def boom(*_: object) -> str:

@@ -21,7 +21,9 @@ def test_token_answer_is_the_documented_bytes(http: requests.Session, base_url: 
     answer = http.get(f"{base_url}{TOKEN}", params={"appId": creds["appId"], "appSecret": creds["appSecret"]})
     assert answer.status_code == 200
     assert answer.headers["Content-Type"] == JSON_UTF8
-    match = re.fullmatch(rb'\{"code":200,"message":"(.+)","data":\{"accessToken":"([0-9a-f]{32})"\}\}', answer.content)
+    match = re.fullmatch(
+        rb'\{"code":200,"message":"(.+)","data":\{"accessToken":"([0-9a-f]{32})"\}\}', answer.content
+    )
     assert match, answer.content
     assert match.group(1) == "操作成功".encode()  # UTF-8, not \u escapes
 
@@ -30,7 +32,9 @@ def test_token_answer_is_the_documented_bytes(http: requests.Session, base_url: 
     "params",
     [{}, {"appId": "x"}, {"appSecret": "x"}, {"appId": "", "appSecret": ""}, {"appId": "x", "appSecret": ""}],
 )
-def test_empty_credentials_answer_40001(http: requests.Session, base_url: str, params: dict[str, str]) -> None:
+def test_empty_credentials_answer_40001(
+    http: requests.Session, base_url: str, params: dict[str, str]
+) -> None:
     answer = http.get(f"{base_url}{TOKEN}", params=params)
     assert answer.status_code == 200
     assert answer.headers["Content-Type"] == JSON_UTF8
@@ -39,8 +43,10 @@ def test_empty_credentials_answer_40001(http: requests.Session, base_url: str, p
 
 def test_unknown_app_or_wrong_secret_answer_40002(http: requests.Session, base_url: str) -> None:
     creds = demo(http, base_url)
-    for params in ({"appId": "qjy-nobody", "appSecret": creds["appSecret"]},
-                   {"appId": creds["appId"], "appSecret": creds["appSecret"] + "x"}):
+    for params in (
+        {"appId": "qjy-nobody", "appSecret": creds["appSecret"]},
+        {"appId": creds["appId"], "appSecret": creds["appSecret"] + "x"},
+    ):
         answer = http.get(f"{base_url}{TOKEN}", params=params)
         assert answer.content == '{"code":40002,"message":"appId或appSecret格式不正确","data":null}'.encode()
 
@@ -66,7 +72,9 @@ def test_tenant_daily_limit_answers_40004(http: requests.Session, base_url: str)
 
 def test_daily_limit_is_shared_by_a_tenants_apps(http: requests.Session, base_url: str) -> None:
     tenant = http.post(f"{base_url}/__admin/itrigger/tenants", json={"daily_limit": 2}).json()
-    apps = [http.post(f"{base_url}/__admin/itrigger/apps", json={"tenant": tenant["id"]}).json() for _ in range(2)]
+    apps = [
+        http.post(f"{base_url}/__admin/itrigger/apps", json={"tenant": tenant["id"]}).json() for _ in range(2)
+    ]
     creds = [{"appId": a["app_id"], "appSecret": a["app_secret"]} for a in apps]
     assert [fetch(http, base_url, c)["code"] for c in (*creds, *creds)] == [200, 200, 40004, 40004]
     assert fetch(http, base_url, demo(http, base_url))["code"] == 200  # other tenants unaffected
@@ -117,10 +125,14 @@ def test_overwrite_only_affects_the_same_app(http: requests.Session, base_url: s
 
 
 @pytest.mark.parametrize("access", [None, "", "0" * 32, "not-a-token"])
-def test_missing_or_unknown_token_answers_401(http: requests.Session, base_url: str, access: str | None) -> None:
+def test_missing_or_unknown_token_answers_401(
+    http: requests.Session, base_url: str, access: str | None
+) -> None:
     params = {} if access is None else {"accessToken": access}
-    for answer in (http.get(f"{base_url}{GET_API}", params=params),
-                   http.post(f"{base_url}{POST_API}", params=params, json={})):
+    for answer in (
+        http.get(f"{base_url}{GET_API}", params=params),
+        http.post(f"{base_url}{POST_API}", params=params, json={}),
+    ):
         assert answer.status_code == 200
         assert answer.content == '{"code":401,"message":"accessToken无效或已过期","data":null}'.encode()
 
@@ -152,8 +164,11 @@ def test_get_business_call_reads_parameters_from_the_query(http: requests.Sessio
 
 def test_post_business_call_ignores_query_parameters(http: requests.Session, base_url: str) -> None:
     access = token(http, base_url)
-    answer = http.post(f"{base_url}{POST_API}", params={"accessToken": access, "ignored": "1"},
-                       json={"name": "张三", "items": [1, 2]})
+    answer = http.post(
+        f"{base_url}{POST_API}",
+        params={"accessToken": access, "ignored": "1"},
+        json={"name": "张三", "items": [1, 2]},
+    )
     assert answer.json() == {"code": 200, "message": "操作成功", "data": {"name": "张三", "items": [1, 2]}}
 
 
@@ -176,7 +191,9 @@ def test_only_get_and_post_are_served(http: requests.Session, base_url: str, met
 
 def test_token_endpoint_refuses_post(http: requests.Session, base_url: str) -> None:
     creds = demo(http, base_url)
-    answer = http.post(f"{base_url}{TOKEN}", params={"appId": creds["appId"], "appSecret": creds["appSecret"]})
+    answer = http.post(
+        f"{base_url}{TOKEN}", params={"appId": creds["appId"], "appSecret": creds["appSecret"]}
+    )
     assert answer.status_code == 405
     assert answer.headers["Allow"] == "GET"
     assert answer.json() == error(405, "请求方法不支持")
@@ -184,11 +201,17 @@ def test_token_endpoint_refuses_post(http: requests.Session, base_url: str) -> N
 
 def test_every_call_is_journaled(http: requests.Session, base_url: str) -> None:
     access = token(http, base_url)
-    http.post(f"{base_url}{POST_API}", params={"accessToken": access}, data='{"k": "值"}'.encode(),
-              headers={"Content-Type": "application/json"})
+    http.post(
+        f"{base_url}{POST_API}",
+        params={"accessToken": access},
+        data='{"k": "值"}'.encode(),
+        headers={"Content-Type": "application/json"},
+    )
     entries = http.get(f"{base_url}/__admin/requests", params={"provider": "itrigger"}).json()["requests"]
-    assert [(e["operation"], e["method"], e["status"]) for e in entries] == [("token", "GET", 200),
-                                                                            ("business", "POST", 200)]
+    assert [(e["operation"], e["method"], e["status"]) for e in entries] == [
+        ("token", "GET", 200),
+        ("business", "POST", 200),
+    ]
     assert entries[1]["body"] == '{"k": "值"}'
     assert entries[1]["response"] == '{"code":200,"message":"操作成功","data":{"k":"值"}}'
     assert entries[1]["query"] == {"accessToken": [access]}

@@ -81,8 +81,8 @@ class AppChange(Strict):
 
 class ITriggerConfig(ProviderConfig):
     settings: Settings = Settings()
-    tenants: list[Tenant] = []
-    apps: list[App] = []
+    tenants: list[Tenant] = Field(default_factory=list)
+    apps: list[App] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _apps_have_tenants(self) -> ITriggerConfig:
@@ -195,8 +195,12 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
         """Live tokens with their seconds left on the virtual clock."""
         now = self.clock.time()
         return [
-            {"accessToken": key.rpartition(":")[2], **record, "valid": now < record["valid_until"],
-             "seconds_left": max(0.0, record["valid_until"] - now)}
+            {
+                "accessToken": key.rpartition(":")[2],
+                **record,
+                "valid": now < record["valid_until"],
+                "seconds_left": max(0.0, record["valid_until"] - now),
+            }
             for key, record in self.store.scan(self.key("token", ""))
         ]
 
@@ -233,8 +237,13 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
 
         token = uuid.uuid4().hex
         expires_at = now + settings.token_lifetime
-        record = {"app_id": app_id, "issued_at": now, "expires_at": expires_at,
-                  "valid_until": expires_at, "overwritten": False}
+        record = {
+            "app_id": app_id,
+            "issued_at": now,
+            "expires_at": expires_at,
+            "valid_until": expires_at,
+            "overwritten": False,
+        }
         self.store.set(self.key("token", token), record, expires_at=expires_at)
         current = self.key("current", app_id)
         while True:

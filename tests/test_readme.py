@@ -1,0 +1,27 @@
+"""The README's credentials and config example are the code's, so the docs cannot drift."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from mocks import create_app, get_mocks
+
+README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def test_documented_demo_credentials_are_the_ones_served() -> None:
+    served = get_mocks(create_app(providers=["itrigger"])).model("itrigger").demo_credentials()
+    rows = re.findall(r"^\| `(\w+)` \| `(\w+)` \| `(\w+)` \| `([\w-]+)` \| (.+?) \|$", README, re.M)
+    documented = {role: {"appId": a, "appSecret": s, "tenant": t, "note": n} for role, a, s, t, n in rows}
+    assert documented == served
+
+
+def test_config_example_is_valid() -> None:
+    block = re.search(r"```toml\n(.*?)```", README, re.S)
+    assert block
+    app = create_app(tomllib.loads(block.group(1)))
+    model = get_mocks(app).model("itrigger")
+    assert model.settings()["daily_limit"] == 2000
+    assert "qjyacme" in {a["app_id"] for a in model.apps()}  # type: ignore[attr-defined]
