@@ -5,6 +5,7 @@ Each provider adds its own credential routes under /__admin/<slug>.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -33,10 +34,12 @@ def error_response(error: HTTPException | AdminError) -> Response:
 
 
 def body(model: type[M]) -> M:
-    """The JSON request body validated by `model`, or a 400 saying what is wrong."""
-    payload = request.get_json(silent=True)
-    if payload is None:
-        payload = {} if not request.get_data() else None
+    """The request body, read as JSON whatever its Content-Type, validated by `model`; else a 400."""
+    raw = request.get_data()
+    try:
+        payload = json.loads(raw) if raw.strip() else {}  # curl -d sends JSON as a form: read it anyway
+    except ValueError:
+        payload = None
     if not isinstance(payload, dict):
         raise AdminError(400, "the request body must be a JSON object")
     try:
@@ -88,19 +91,23 @@ class ClockChange(Strict):
 
 @bp.route("/clock", methods=["GET", "POST"])
 def clock() -> Response:
+    """Freezing happens first (so `set` lands exactly), unfreezing last."""
     clock = get_mocks().clock
     if request.method == "POST":
         change = body(ClockChange)
-        if change.set is not None:
-            if change.set.tzinfo is None:
-                raise AdminError(
-                    400, "set: give an RFC 3339 time with a UTC offset, e.g. 2026-01-01T00:00:00+08:00"
-                )
-            clock.set(change.set)
-        if change.advance is not None:
-            clock.advance(change.advance)
-        if change.freeze is not None:
-            clock.freeze(change.freeze)
+        if change.set is not None and change.set.tzinfo is None:
+            raise AdminError(400, "set: give an RFC 3339 time with a UTC offset, e.g. 2026-01-01T00:00:00+08:00")
+        if change.freeze:
+            clock.freeze()
+        try:
+            if change.set is not None:
+                clock.set(change.set)
+            if change.advance is not None:
+                clock.advance(change.advance)
+        except ValueError as exc:
+            raise AdminError(400, str(exc)) from exc
+        if change.freeze is False:
+            clock.freeze(False)
     return json_response(clock.state())
 
 
@@ -114,6 +121,8 @@ def requests() -> Response:
     if provider is not None and provider not in get_mocks().providers:
         raise AdminError(404, f"provider {provider!r} is not mounted")
     limit = request.args.get("limit", type=int)
+    if "limit" in request.args and (limit is None or limit < 1):
+        raise AdminError(400, "limit: give a whole number of entries, 1 or more")
     return json_response({"requests": journal.entries(provider=provider, limit=limit)})
 
 

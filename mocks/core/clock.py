@@ -11,6 +11,9 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+#: The instants a datetime can show: 1970-01-01 to 9999-12-31 UTC.
+EARLIEST, LATEST = 0.0, datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
+
 
 class Clock:
     """A virtual clock: real time plus an offset, or a frozen instant."""
@@ -44,8 +47,13 @@ class Clock:
                 self._frozen_at = None
 
     def set(self, when: datetime | float) -> None:
-        """Jump to an instant; a frozen clock stays frozen there."""
+        """Jump to an instant; a frozen clock stays frozen there.
+
+        A ValueError refuses instants outside 1970..9999, NaN and infinity.
+        """
         target = when.timestamp() if isinstance(when, datetime) else float(when)
+        if not EARLIEST <= target <= LATEST:  # also false for NaN
+            raise ValueError(f"the clock can show 1970-01-01 to 9999-12-31 UTC, not {when}")
         with self._lock:
             if self._frozen_at is not None:
                 self._frozen_at = target
@@ -54,6 +62,8 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         """Move forward (or back, with a negative number) by `seconds`."""
+        if not EARLIEST <= self.time() + seconds <= LATEST:
+            raise ValueError(f"advancing {seconds} s leaves the range 1970-01-01 to 9999-12-31 UTC")
         with self._lock:
             if self._frozen_at is not None:
                 self._frozen_at += seconds

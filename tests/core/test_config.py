@@ -150,7 +150,9 @@ def test_app_naming_an_unknown_tenant() -> None:
 
 
 def test_app_naming_a_demo_tenant_without_demo() -> None:
-    config = {"itrigger": {"demo": False, "apps": [{"app_id": "a", "app_secret": "s", "tenant": "tenant-demo"}]}}
+    config = {
+        "itrigger": {"demo": False, "apps": [{"app_id": "a", "app_secret": "s", "tenant": "tenant-demo"}]}
+    }
     with pytest.raises(ConfigError, match="tenant-demo"):
         create_app(config)
 

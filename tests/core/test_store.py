@@ -236,6 +236,7 @@ def test_scan_allows_deleting_while_iterating(store: MemoryStore) -> None:
 def test_values_read_are_copies(store: MemoryStore) -> None:
     store.set("k", {"list": [1], "n": 1})
     first = store.get("k")
+    assert isinstance(first, dict)
     first["list"].append(2)
     first["n"] = 99
     assert store.get("k") == {"list": [1], "n": 1}

@@ -137,13 +137,15 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
             self.store.set(self.key("app", app.app_id), app.model_dump())
 
     def demo_credentials(self) -> dict[str, Any]:
+        """The demo apps as configured: a config app may have replaced one's secret or tenant."""
         if not self.config.demo:
             return {}
-        _, apps = demo_set()
-        return {
-            role: {"appId": app.app_id, "appSecret": app.app_secret, "tenant": app.tenant, "note": note}
-            for role, (app, note) in apps.items()
-        }
+        configured = {app.app_id: app for app in self.config.apps}
+        shown = {}
+        for role, (demo, note) in demo_set()[1].items():
+            app = configured.get(demo.app_id, demo)
+            shown[role] = {"appId": app.app_id, "appSecret": app.app_secret, "tenant": app.tenant, "note": note}
+        return shown
 
     def tenants(self) -> list[dict[str, Any]]:
         day = self._day(self.clock.time())[0]
@@ -178,12 +180,16 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
         return app
 
     def create_app(self, app: App) -> dict[str, Any]:
-        if app.tenant is None:
-            app.tenant = self.create_tenant(Tenant(name=app.name))["id"]
+        """Create an app; without a tenant it gets a fresh one, made once the app exists."""
+        own_tenant = Tenant(name=app.name) if app.tenant is None else None
+        if own_tenant is not None:
+            app.tenant = own_tenant.id
         else:
-            self.tenant(app.tenant)
+            self.tenant(str(app.tenant))
         if not self.store.compare_and_set(self.key("app", app.app_id), None, app.model_dump()):
             raise AdminError(409, f"app {app.app_id!r} exists")
+        if own_tenant is not None:
+            self.create_tenant(own_tenant)
         return app.model_dump()
 
     def update_app(self, app_id: str, change: AppChange) -> dict[str, Any]:
