@@ -96,7 +96,9 @@ def clock() -> Response:
     if request.method == "POST":
         change = body(ClockChange)
         if change.set is not None and change.set.tzinfo is None:
-            raise AdminError(400, "set: give an RFC 3339 time with a UTC offset, e.g. 2026-01-01T00:00:00+08:00")
+            raise AdminError(
+                400, "set: give an RFC 3339 time with a UTC offset, e.g. 2026-01-01T00:00:00+08:00"
+            )
         if change.freeze:
             clock.freeze()
         try:

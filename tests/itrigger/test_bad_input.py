@@ -84,7 +84,7 @@ def test_huge_query_string_is_a_clean_http_error(base_url: str) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"{not json", b"\xff\xfe\xfd", b'{"a": 1', b"\x00" * 10],
+    [b"{not json", b"\xff\xfe\xfd", b'{"a": 1', b"\x00" * 10, b"[1, 2]", b'"x"', b"3", b"null"],
 )
 def test_malformed_post_body_gets_61451(http: requests.Session, base_url: str, body: bytes) -> None:
     access = token(http, base_url)

@@ -144,7 +144,12 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
         shown = {}
         for role, (demo, note) in demo_set()[1].items():
             app = configured.get(demo.app_id, demo)
-            shown[role] = {"appId": app.app_id, "appSecret": app.app_secret, "tenant": app.tenant, "note": note}
+            shown[role] = {
+                "appId": app.app_id,
+                "appSecret": app.app_secret,
+                "tenant": app.tenant,
+                "note": note,
+            }
         return shown
 
     def tenants(self) -> list[dict[str, Any]]:

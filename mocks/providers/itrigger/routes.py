@@ -43,7 +43,7 @@ def token() -> Response:
 @bp.route("/itrigger-tenant/<path:api>", methods=ANY_METHOD, provide_automatic_options=False)
 @bp.route("/itrigger-bff/<path:api>", methods=ANY_METHOD, provide_automatic_options=False)
 def business(api: str) -> Response:
-    """Any granted API echoes what it received: the query (GET) or the JSON body (POST)."""
+    """Any granted API echoes what it received: the query (GET) or the JSON object body (POST)."""
     allow("GET", "POST")
     model().authorize(request.args.get("accessToken"), request.path)
     data: Any
@@ -55,4 +55,6 @@ def business(api: str) -> Response:
             data = json.loads(raw) if raw.strip() else {}
         except ValueError as exc:
             raise ProviderError(errors.BAD_PARAMETER) from exc
+        if not isinstance(data, dict):  # parameters are named: an array or a scalar is none
+            raise ProviderError(errors.BAD_PARAMETER)
     return json_response(model().ok(data))
