@@ -57,7 +57,7 @@ def _provider_error_response(error: ProviderError) -> Response:
     provider = current_provider()
     if provider is None:  # a provider error always arises on a provider's path
         raise RuntimeError("ProviderError outside a provider") from error
-    body = get_mocks().model(provider.slug).error_body(error.code)
+    body = get_mocks().model(provider.slug).error_body(error)
     return json_response(body, status=error.http_status, headers=error.headers)
 
 

@@ -7,12 +7,21 @@ class ProviderError(Exception):
     """A provider's documented (or decided) error, identified by its code.
 
     The message comes from the provider's message table when the answer is
-    written, so each code's text lives in exactly one place.
+    written, so each code's text lives in exactly one place. `detail` replaces
+    it where a provider's message names the problem (ATRIP's `msg`, say).
     """
 
-    def __init__(self, code: int | str, *, http_status: int = 200, headers: dict[str, str] | None = None):
-        super().__init__(code)
+    def __init__(
+        self,
+        code: int | str,
+        *,
+        detail: str | None = None,
+        http_status: int = 200,
+        headers: dict[str, str] | None = None,
+    ):
+        super().__init__(code if detail is None else f"{code}: {detail}")
         self.code = code
+        self.detail = detail
         self.http_status = http_status
         self.headers = headers or {}
 

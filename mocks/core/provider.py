@@ -62,6 +62,10 @@ class ProviderModel(ABC, Generic[C]):
     def message(self, code: int | str) -> str:
         return self.messages[str(code)]
 
+    def error_message(self, error: ProviderError) -> str:
+        """The error's own detail, else its code's message."""
+        return error.detail if error.detail is not None else self.message(error.code)
+
     def reset(self) -> None:
         """Drop this provider's state and write its configured credentials again."""
         for key, _ in list(self.store.scan(self.slug + ":")):
@@ -84,8 +88,8 @@ class ProviderModel(ABC, Generic[C]):
         """The credentials printed at startup and shown by the admin API."""
 
     @abstractmethod
-    def error_body(self, code: int | str) -> dict[str, Any]:
-        """The provider's exact error envelope for `code`."""
+    def error_body(self, error: ProviderError) -> dict[str, Any]:
+        """The provider's exact error envelope for `error`."""
 
 
 @dataclass(frozen=True)

@@ -290,8 +290,8 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
     def ok(self, data: Any) -> dict[str, Any]:
         return envelope(errors.OK, self.message(errors.OK), data)
 
-    def error_body(self, code: int | str) -> dict[str, Any]:
-        return envelope(int(code), self.message(code))
+    def error_body(self, error: ProviderError) -> dict[str, Any]:
+        return envelope(int(error.code), self.error_message(error))
 
     def http_error(self, status: int) -> ProviderError:
         """HTTP failures keep their status; a crash is the gateway's code 500 in a 200."""
