@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from faker import Faker
 from pydantic import Field, field_validator, model_validator
 
+from ...core.demo import seeded_faker
 from ...core.errors import AdminError, ProviderError
 from ...core.provider import ProviderConfig, ProviderModel, Strict
 from . import errors
@@ -99,8 +99,7 @@ def demo_set() -> tuple[list[tuple[Tenant, str]], dict[str, tuple[App, str]]]:
 
     Each demo app shows one documented case; the role names say which.
     """
-    fake = Faker("zh_CN")
-    fake.seed_instance(20260101)
+    fake = seeded_faker("itrigger")
     main = Tenant(id="tenant-demo", name=fake.company())
     small = Tenant(id="tenant-small", name=fake.company(), daily_limit=3)
 
