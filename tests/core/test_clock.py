@@ -9,20 +9,7 @@ import pytest
 
 from mocks.core.clock import Clock
 
-START = 1_767_225_600.0  # 2026-01-01T00:00:00Z
-
-
-class FakeSource:
-    """A stand-in for time.time that moves only when told."""
-
-    def __init__(self, now: float = START) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def tick(self, seconds: float) -> None:
-        self.now += seconds
+from .fakes import START, FakeSource
 
 
 @pytest.fixture

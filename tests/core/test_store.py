@@ -10,15 +10,7 @@ import pytest
 from mocks.core.clock import Clock
 from mocks.core.store import MemoryStore
 
-START = 1_767_225_600.0  # 2026-01-01T00:00:00Z
-
-
-class FakeSource:
-    def __init__(self, now: float = START) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+from .fakes import START, FakeSource
 
 
 @pytest.fixture
