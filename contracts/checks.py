@@ -1,14 +1,19 @@
-"""Envelope checks the providers' gateways hold to, registered as schemathesis checks.
+"""Envelope rules the providers' gateways hold to.
 
-A spec states its envelope's key order at the top level:
-`x-envelope-keys: [code, message, data]`. Each check is one small function,
-registered with `schemathesis.check` like schemathesis's own.
+Each rule is a small function returning the problem it found (or None), so
+the contract cases and schemathesis share it. Registered with
+`schemathesis.check`, like schemathesis's own checks, they run in every
+property-based run.
+
+A spec states its envelope's key order with `x-envelope-keys: [...]`, at the
+top level or, where one operation differs, on that operation.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import schemathesis
@@ -19,45 +24,72 @@ JSON_UTF8 = "application/json;charset=UTF-8"
 _ESCAPED_NON_ASCII = re.compile(r"(?<!\\)(?:\\\\)*\\u(?!00[0-7][0-9a-fA-F])[0-9a-fA-F]{4}")
 
 
-def _header(response: Response, name: str) -> list[str]:
-    return next((values for key, values in response.headers.items() if key.lower() == name), [])
+def content_type_problem(content_types: list[str]) -> str | None:
+    """The gateways send exactly `application/json;charset=UTF-8`: clients that compare it must work."""
+    if content_types != [JSON_UTF8]:
+        return f"Content-Type is {content_types or 'missing'}, the provider sends {JSON_UTF8!r}"
+    return None
+
+
+def escaping_problem(content: bytes) -> str | None:
+    """Chinese text goes out as UTF-8 bytes; `\\u` escapes change the bytes clients sign or log."""
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"the body is not UTF-8: {exc}"
+    if match := _ESCAPED_NON_ASCII.search(text):
+        return f"non-ASCII text is \\u-escaped ({match.group(0)!r}); the provider sends UTF-8"
+    return None
+
+
+def key_order_problem(content: bytes, expected: list[str]) -> str | None:
+    """The envelope's keys come in the documented order, never sorted or renamed."""
+    try:
+        body: Any = json.loads(content)
+    except ValueError as exc:
+        return f"the body is not JSON: {exc}"
+    if not isinstance(body, dict):
+        return f"the body is {type(body).__name__}, not the {expected} envelope"
+    if list(body) != expected:
+        return f"envelope keys are {list(body)}, documented order is {expected}"
+    return None
+
+
+def envelope_keys(spec: Mapping[str, Any], operation: Mapping[str, Any]) -> list[str] | None:
+    """The documented key order for an operation: its own, else the spec's."""
+    keys: list[str] | None = operation.get("x-envelope-keys", spec.get("x-envelope-keys"))
+    return keys
+
+
+def _fail(problem: str | None) -> None:
+    if problem is not None:
+        raise AssertionError(problem)
+
+
+def _content_types(response: Response) -> list[str]:
+    return next((values for key, values in response.headers.items() if key.lower() == "content-type"), [])
 
 
 @schemathesis.check
 def exact_json_content_type(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
-    """The gateways send exactly `application/json;charset=UTF-8`: clients that compare it must work."""
-    found = _header(response, "content-type")
-    if found != [JSON_UTF8]:
-        raise AssertionError(f"Content-Type is {found or 'missing'}, the provider sends {JSON_UTF8!r}")
+    """The gateways send exactly `application/json;charset=UTF-8`."""
+    _fail(content_type_problem(_content_types(response)))
     return None
 
 
 @schemathesis.check
 def utf8_not_escaped(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
-    """Chinese text goes out as UTF-8 bytes; `\\u` escapes change the bytes clients sign or log."""
-    try:
-        text = response.content.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise AssertionError(f"the body is not UTF-8: {exc}") from exc
-    if match := _ESCAPED_NON_ASCII.search(text):
-        raise AssertionError(f"non-ASCII text is \\u-escaped ({match.group(0)!r}); the provider sends UTF-8")
+    """Non-ASCII text is UTF-8, not `\\u` escapes."""
+    _fail(escaping_problem(response.content))
     return None
 
 
 @schemathesis.check
 def envelope_key_order(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
-    """The envelope's keys come in the documented order, never sorted."""
-    expected: list[str] | None = case.operation.schema.raw_schema.get("x-envelope-keys")
-    if not expected:
-        return None
-    try:
-        body: Any = json.loads(response.content)
-    except ValueError as exc:
-        raise AssertionError(f"the body is not JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise AssertionError(f"the body is {type(body).__name__}, not the {expected} envelope")
-    if list(body) != expected:
-        raise AssertionError(f"envelope keys are {list(body)}, documented order is {expected}")
+    """The envelope's keys come in the documented order."""
+    expected = envelope_keys(case.operation.schema.raw_schema, case.operation.definition.raw)
+    if expected:
+        _fail(key_order_problem(response.content, expected))
     return None
 
 

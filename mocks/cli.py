@@ -8,6 +8,8 @@ import logging
 import sys
 from collections.abc import Sequence
 from importlib.metadata import version
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask
 
@@ -18,6 +20,9 @@ from .core.services import get_mocks
 from .providers import SLUGS
 
 DEFAULT_PORT = 8700
+
+if TYPE_CHECKING:
+    from contracts.results import Result
 
 
 def banner(app: Flask, url: str) -> str:
@@ -62,6 +67,45 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def verify(args: argparse.Namespace) -> int:
+    """Run a provider's contract against a target; exit 1 on any failure."""
+    from contracts import report
+    from contracts.runner import run
+    from contracts.target import open_target
+
+    for path, suffixes in ((args.report, (".md", ".html", ".htm")), (args.junit_xml, (".xml",))):
+        if path and Path(path).suffix.lower() not in suffixes:
+            print(f"provider-mocks: error: {path}: give a {' or '.join(suffixes)} file", file=sys.stderr)
+            return 2
+    marks = {"pass": "pass", "fail": "FAIL", "n/a": "n/a "}
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the in-process mock's access log is noise here
+
+    def progress(result: Result) -> None:
+        line = f"{marks[result.outcome]}  {result.id}  {result.title}"
+        print(line + (f"\n      {result.reason}" if result.outcome != "pass" else ""), flush=True)
+
+    try:
+        with open_target(args.provider, args.base_url, args.credentials) as target:
+            print(
+                f"Verifying {args.provider} at {target.base_url}"
+                f"{' (mock admin API found)' if target.admin else ''}",
+                flush=True,
+            )
+            results = run(target, fuzz_examples=args.examples, progress=progress)
+            where = target.base_url if args.base_url else f"provider-mocks {args.provider} (in-process)"
+    except (ValueError, ConfigError) as exc:
+        print(f"provider-mocks: error: {exc}", file=sys.stderr)
+        return 2
+    print(report.summary(results))
+    if args.report:
+        report.write(args.report, args.provider, where, results)
+        print(f"report: {args.report}")
+    if args.junit_xml:
+        Path(args.junit_xml).write_text(report.junit_xml(args.provider, results), encoding="utf-8")
+        print(f"JUnit XML: {args.junit_xml}")
+    return 1 if any(r.outcome == "fail" for r in results) else 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="provider-mocks", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -80,6 +124,25 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--config", metavar="FILE", help="TOML file with credentials and settings")
     run.add_argument("--quiet", action="store_true", help="no access log")
     run.set_defaults(func=serve)
+
+    check = commands.add_parser("verify", help="check a server against a provider's documented contract")
+    check.add_argument("provider", choices=SLUGS, metavar="PROVIDER", help=", ".join(SLUGS))
+    check.add_argument(
+        "--base-url", metavar="URL", help="the server to verify (default: our mock, in-process)"
+    )
+    check.add_argument(
+        "--credentials", metavar="FILE", help="TOML credentials by role: [PROVIDER.ROLE] field = value"
+    )
+    check.add_argument("--junit-xml", metavar="FILE", help="write a JUnit XML report")
+    check.add_argument("--report", metavar="FILE", help="write a report for the provider (.html or .md)")
+    check.add_argument(
+        "--examples",
+        type=int,
+        default=25,
+        metavar="N",
+        help="generated requests per operation and mode (default: %(default)s; 0: no property run)",
+    )
+    check.set_defaults(func=verify)
     return root
 
 

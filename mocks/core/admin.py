@@ -84,6 +84,7 @@ def reset() -> Response:
 
 
 class ClockChange(Strict):
+    reset: bool = False
     advance: float | None = None
     set: datetime | None = None
     freeze: bool | None = None
@@ -91,7 +92,7 @@ class ClockChange(Strict):
 
 @bp.route("/clock", methods=["GET", "POST"])
 def clock() -> Response:
-    """Freezing happens first (so `set` lands exactly), unfreezing last."""
+    """`reset` (real time again) comes first, then freezing (so `set` lands exactly); unfreezing last."""
     clock = get_mocks().clock
     if request.method == "POST":
         change = body(ClockChange)
@@ -99,6 +100,8 @@ def clock() -> Response:
             raise AdminError(
                 400, "set: give an RFC 3339 time with a UTC offset, e.g. 2026-01-01T00:00:00+08:00"
             )
+        if change.reset:
+            clock.reset()
         if change.freeze:
             clock.freeze()
         try:

@@ -1,0 +1,106 @@
+"""The property-based part: schemathesis generates requests from the spec and checks every answer.
+
+No 5xx, every answer conforms to the spec (so invalid input gets a documented
+code, not an undocumented one), and the envelope rules hold. Runs outside
+pytest, against any target, with a fixed seed so reruns match.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import Case, GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Ok
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from .checks import ENVELOPE_CHECKS
+from .expect import failures, spec
+from .results import Result
+from .target import Exchange, Target
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+    *ENVELOPE_CHECKS,
+]
+
+#: Per provider: fills a generated case with live credentials, so success paths are fuzzed too.
+Prepare = Callable[[Case[Any], Target], None]
+_PREPARE: dict[str, Prepare] = {}
+
+
+def prepare(provider: str) -> Callable[[Prepare], Prepare]:
+    """Register how to give a generated case live credentials (each case is also sent as generated)."""
+
+    def register(func: Prepare) -> Prepare:
+        _PREPARE[provider] = func
+        return func
+
+    return register
+
+
+def fuzz(target: Target, max_examples: int = 25) -> list[Result]:
+    """One result per operation and generation mode."""
+    schema = spec(target.provider)
+    results = []
+    for found in schema.get_all_operations():
+        if not isinstance(found, Ok):
+            raise ValueError(
+                f"the {target.provider} spec has an operation schemathesis cannot read: {found.err()}"
+            )
+        operation = found.ok()
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            results.append(_fuzz_operation(target, operation, mode, max_examples))
+    return results
+
+
+def _fuzz_operation(target: Target, operation: Any, mode: GenerationMode, max_examples: int) -> Result:
+    last: list[Exchange] = []
+    prepare_case = _PREPARE.get(target.provider)
+
+    def send(case: Case[Any]) -> None:
+        response = case.call(base_url=target.base_url, session=target.session, timeout=30)
+        last[:] = [Exchange.of(response.request, response.status_code, response.headers, response.content)]
+        case.validate_response(response, checks=CHECKS)
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+    )
+    def explore(case: Case[Any]) -> None:
+        send(case)
+        if prepare_case is not None:
+            prepare_case(case, target)
+            send(case)
+
+    started = time.monotonic()
+    result = Result(
+        id=f"property.{operation.method.upper()} {operation.path}.{mode.value}",
+        title=f"{mode.value.capitalize()} requests generated from the spec for {operation.label}",
+        rule="no 5xx; every answer conforms to the spec and the envelope rules",
+        source="doc",
+        outcome="pass",
+    )
+    try:
+        explore()
+    except (Exception, BaseExceptionGroup) as error:  # every failure becomes a report row
+        result.outcome, result.reason, result.exchanges = "fail", "; ".join(failures(error)), list(last)
+    result.seconds = time.monotonic() - started
+    return result

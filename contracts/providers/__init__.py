@@ -1,0 +1,1 @@
+"""Contract cases, one module per provider, registered on import."""
