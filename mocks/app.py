@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,8 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .core import admin
+from .core import admin, rules  # noqa: F401 - rules registers the behaviour rules
+from .core.audit import Auditor, noted
 from .core.clock import Clock
 from .core.config import parse, read_toml
 from .core.errors import AdminError, ProviderError
@@ -41,7 +43,13 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = server.max_body_bytes
     clock = clock or Clock()
     store = MemoryStore(clock)
-    mocks = Mocks(clock=clock, store=store, journal=Journal(server.journal_size), providers=mounted)
+    mocks = Mocks(
+        clock=clock,
+        store=store,
+        journal=Journal(server.journal_size),
+        providers=mounted,
+        auditor=Auditor(mounted, server.audit),
+    )
     mocks.init_app(app)
     for slug, provider in mounted.items():
         mocks.models[slug] = provider.model(configs[slug], store, clock)
@@ -94,6 +102,7 @@ def _init_journal(app: Flask) -> None:
     @app.before_request
     def remember_request() -> None:
         g.journal_time = get_mocks().clock.now()
+        g.journal_received = time.time()
         try:
             g.journal_body = request.get_data(cache=True, parse_form_data=False)
         except HTTPException:  # too large: the handler answers, the journal keeps no body
@@ -109,6 +118,7 @@ def _init_journal(app: Flask) -> None:
         get_mocks().journal.record(
             {
                 "time": g.get("journal_time", get_mocks().clock.now()).isoformat(),
+                "received": g.get("journal_received", time.time()),
                 "provider": provider.slug if provider else None,
                 "operation": endpoint.rpartition(".")[2] or None,
                 "method": request.method,
@@ -118,6 +128,7 @@ def _init_journal(app: Flask) -> None:
                 "body": excerpt(g.get("journal_body", b"")),
                 "status": response.status_code,
                 "response": excerpt(response.get_data()) if not response.is_streamed else "",
+                "facts": noted(),
             }
         )
         return response

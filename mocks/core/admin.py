@@ -131,6 +131,36 @@ def requests() -> Response:
     return json_response({"requests": journal.entries(provider=provider, limit=limit)})
 
 
+@bp.get("/violations")
+def violations() -> Response:
+    mocks = get_mocks()
+    provider = request.args.get("provider")
+    if provider is not None and provider not in mocks.providers:
+        raise AdminError(404, f"provider {provider!r} is not mounted")
+    found = mocks.violations(provider, request.args.get("credential"))
+    return json_response({"violations": [v.as_dict() for v in found]})
+
+
+@bp.get("/rules")
+def rules() -> Response:
+    from .audit import RULES
+
+    return json_response(
+        {
+            "rules": [
+                {
+                    "id": r.id,
+                    "severity": r.severity,
+                    "explanation": r.explanation,
+                    "source": r.source,
+                    "providers": list(r.providers),
+                }
+                for r in RULES.values()
+            ]
+        }
+    )
+
+
 @bp.get("/specs/<slug>")
 def spec(slug: str) -> Response:
     provider = get_mocks().providers.get(slug)

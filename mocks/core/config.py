@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError
 
+from .audit import AuditSettings
 from .provider import Provider, ProviderConfig, Strict
 
 
@@ -32,6 +33,7 @@ class ServerSettings(Strict):
     journal_size: int = Field(default=5000, ge=1)
     #: Larger request bodies are refused in the provider's envelope.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    audit: AuditSettings = AuditSettings()
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:

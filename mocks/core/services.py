@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, current_app, request
 
+from .audit import Auditor, Violation
 from .clock import Clock
 from .journal import Journal
 from .provider import Provider, ProviderModel
@@ -23,6 +24,7 @@ class Mocks:
     store: Store
     journal: Journal
     providers: dict[str, Provider]
+    auditor: Auditor
     models: dict[str, ProviderModel[Any]] = field(default_factory=dict)
 
     def init_app(self, app: Flask) -> None:
@@ -34,6 +36,11 @@ class Mocks:
         self.journal.clear()
         for model in self.models.values():
             model.reset()
+
+    def violations(self, provider: str | None = None, credential: str | None = None) -> list[Violation]:
+        """What clients did against the documentation, from the journal."""
+        found = self.auditor.violations(self.journal.entries(), provider)
+        return [v for v in found if credential in (None, v.credential)]
 
     def provider_for_path(self, path: str) -> Provider | None:
         return next((p for p in self.providers.values() if p.owns(path)), None)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
+from ...core.audit import note
 from ...core.demo import seeded_faker
 from ...core.errors import AdminError, ProviderError
 from ...core.provider import ProviderConfig, ProviderModel, Strict
@@ -30,6 +31,8 @@ TOKEN_PATH = "/itrigger-tenant/v1/basic/accessTokenOpen/token"
 DEMO_GET = "/itrigger-tenant/v1/basic/openAPItest/test/get"
 DEMO_POST = "/itrigger-tenant/v1/basic/openAPItest/test/post"
 DEMO_APIS = [DEMO_GET, DEMO_POST]
+#: Seconds a token's record outlives it, so a late call is told apart from a forged one.
+RETAIN = 86400
 
 
 class Settings(Strict):
@@ -141,13 +144,13 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
             return {}
         configured = {app.app_id: app for app in self.config.apps}
         shown = {}
-        for role, (demo, note) in demo_set()[1].items():
+        for role, (demo, about) in demo_set()[1].items():
             app = configured.get(demo.app_id, demo)
             shown[role] = {
                 "appId": app.app_id,
                 "appSecret": app.app_secret,
                 "tenant": app.tenant,
-                "note": note,
+                "note": about,
             }
         return shown
 
@@ -212,6 +215,7 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
                 "seconds_left": max(0.0, record["valid_until"] - now),
             }
             for key, record in self.store.scan(self.key("token", ""))
+            if now < record["expires_at"]
         ]
 
     # -- the documented rules ----------------------------------------------
@@ -225,6 +229,7 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
 
     def issue_token(self, app_id: str, app_secret: str) -> str:
         """Check the credentials and the tenant's daily limit; the new token overwrites the old."""
+        note(kind="fetch", credential=app_id or None)
         if not app_id or not app_secret:
             raise ProviderError(errors.EMPTY_CREDENTIALS)
         app = self.store.get(self.key("app", app_id))
@@ -243,6 +248,7 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
             expires_at=day_end,
         )
         if counted is None:
+            note(backoff=True)
             raise ProviderError(errors.TENANT_LIMIT)
 
         token = uuid.uuid4().hex
@@ -254,35 +260,48 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
             "valid_until": expires_at,
             "overwritten": False,
         }
-        self.store.set(self.key("token", token), record, expires_at=expires_at)
+        self.store.set(self.key("token", token), record, expires_at=expires_at + RETAIN)
         current = self.key("current", app_id)
         while True:
             previous = self.store.get(current)
             if self.store.compare_and_set(current, previous, token, expires_at=expires_at):
                 break
-        if previous is not None:
-            self._overwrite(previous, now)
+        live = previous is not None and self._overwrite(previous, now)
+        note(token=token, replaced=previous, replaced_live=live)
         return str(token)
 
-    def _overwrite(self, token: str, now: float) -> None:
-        """The old token stops working, after the grace period if one is set."""
+    def _overwrite(self, token: str, now: float) -> bool:
+        """The old token stops working, after the grace period if one is set; True if it was live."""
         key = self.key("token", token)
         record = self.store.get(key)
         if record is None:
-            return
-        record["valid_until"] = min(record["expires_at"], now + self.config.settings.overwrite_grace)
+            return False
+        live: bool = now < record["valid_until"]
+        record["valid_until"] = min(record["valid_until"], now + self.config.settings.overwrite_grace)
         record["overwritten"] = True
-        self.store.set(key, record, expires_at=record["expires_at"])
+        self.store.set(key, record, expires_at=record["expires_at"] + RETAIN)
+        return live
 
     def authorize(self, token: str | None, api: str) -> dict[str, Any]:
         """The app behind a live token, if it was granted `api`."""
         record = self.store.get(self.key("token", token)) if token else None
-        if record is None or self.clock.time() >= record["valid_until"]:
+        state = self._token_state(record, bool(token))
+        note(kind="call", token=token, token_state=state, credential=record["app_id"] if record else None)
+        if record is None or state != "valid":
             raise ProviderError(errors.TOKEN_INVALID)
         app: dict[str, Any] | None = self.store.get(self.key("app", record["app_id"]))
         if app is None or api not in app["grants"]:
             raise ProviderError(errors.NOT_GRANTED)
         return app
+
+    def _token_state(self, record: dict[str, Any] | None, given: bool) -> str:
+        """Why a token works or not: the audit tells expiry from overwrite."""
+        now = self.clock.time()
+        if record is None:
+            return "unknown" if given else "missing"
+        if now >= record["expires_at"]:
+            return "expired"
+        return "valid" if now < record["valid_until"] else "overwritten"
 
     # -- answers -----------------------------------------------------------
 
