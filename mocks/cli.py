@@ -106,6 +106,30 @@ def verify(args: argparse.Namespace) -> int:
     return 1 if any(r.outcome == "fail" for r in results) else 0
 
 
+def audit(args: argparse.Namespace) -> int:
+    """Print the violations a running mock has seen; exit 1 if any is an error."""
+    import requests
+
+    from .core.audit import Violation, describe
+
+    base = args.base_url.rstrip("/")
+    params = {"provider": args.provider} if args.provider else {}
+    try:
+        found = requests.get(f"{base}/__admin/violations", params=params, timeout=30)
+        entries = requests.get(f"{base}/__admin/requests", params=params, timeout=30)
+        found.raise_for_status()
+        violations = [Violation.from_dict(v) for v in found.json()["violations"]]
+        journal = entries.json()["requests"]
+    except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+        print(
+            f"provider-mocks: error: {base} is not a provider-mocks server with an admin API: {exc}",
+            file=sys.stderr,
+        )
+        return 2
+    print(describe(violations, journal))
+    return 1 if any(v.severity == "error" for v in violations) else 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="provider-mocks", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -143,6 +167,13 @@ def parser() -> argparse.ArgumentParser:
         help="generated requests per operation and mode (default: %(default)s; 0: no property run)",
     )
     check.set_defaults(func=verify)
+
+    report = commands.add_parser("audit", help="report how clients of a running mock broke documented rules")
+    report.add_argument(
+        "--base-url", required=True, metavar="URL", help="the running mock, e.g. http://127.0.0.1:8700"
+    )
+    report.add_argument("--provider", choices=SLUGS, metavar="PROVIDER", help="only this provider's clients")
+    report.set_defaults(func=audit)
     return root
 
 

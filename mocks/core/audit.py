@@ -58,6 +58,10 @@ class Violation:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Violation:
+        return cls(**{**data, "requests": tuple(data["requests"])})
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -221,3 +225,25 @@ class Auditor:
                         )
                     )
         return sorted(found, key=lambda v: v.requests)
+
+
+def describe(violations: Sequence[Violation], entries: Sequence[Entry]) -> str:
+    """A readable report: each violation, its rule's source, and the requests involved."""
+    if not violations:
+        return "no violations"
+    by_id = {e["id"]: e for e in entries}
+    lines = [f"{len(violations)} violation(s):"]
+    for v in violations:
+        lines.append(f"  [{v.severity}] {v.rule} ({v.provider}): {v.message}")
+        for request_id in v.requests:
+            entry = by_id.get(request_id)
+            if entry is None:
+                lines.append(f"      #{request_id} (no longer in the journal)")
+                continue
+            query = urlencode([(k, x) for k, values in entry["query"].items() for x in values])
+            lines.append(
+                f"      #{request_id} {entry['method']} {entry['path']}{'?' + query if query else ''}"
+                f" -> {entry['status']} {entry['response'][:160]}"
+            )
+        lines.append(f"      documentation: {v.source}")
+    return "\n".join(lines)

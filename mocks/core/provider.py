@@ -84,6 +84,10 @@ class ProviderModel(ABC, Generic[C]):
         """Write the demo and configured credentials to the store."""
 
     @abstractmethod
+    def fresh_credentials(self) -> dict[str, Any]:
+        """New credentials sharing no state (limits, tokens) with any others: one test's own."""
+
+    @abstractmethod
     def demo_credentials(self) -> dict[str, Any]:
         """The credentials printed at startup and shown by the admin API."""
 

@@ -154,6 +154,10 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
             }
         return shown
 
+    def fresh_credentials(self) -> dict[str, Any]:
+        app = self.create_app(App())
+        return {"appId": app["app_id"], "appSecret": app["app_secret"], "tenant": app["tenant"]}
+
     def tenants(self) -> list[dict[str, Any]]:
         day = self._day(self.clock.time())[0]
         return [

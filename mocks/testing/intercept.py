@@ -1,0 +1,114 @@
+"""Route calls to the providers' real hosts into the mocks, in-process: no port, no network.
+
+`requests` is intercepted with `responses`, httpx with `respx`. Both hand the
+call to the same Flask app, so the Python API (clock, journal, violations)
+sees every call, and a test can move the clock between two of them.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import ParamSpec, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+import requests
+import responses
+import respx
+from flask import Flask
+
+from ..app import create_app
+from ..core.services import Mocks, get_mocks
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Interceptor:
+    """While active, calls to the providers' hosts (and `hosts`) are answered by `app`."""
+
+    def __init__(self, app: Flask | None = None, hosts: Iterable[str] = ()) -> None:
+        self.app = app or create_app()
+        self.mocks: Mocks = get_mocks(self.app)
+        known = [host for provider in self.mocks.providers.values() for host in provider.hosts]
+        self.hosts = tuple(dict.fromkeys([*known, *hosts]))
+        self._client = self.app.test_client()
+        self._responses: responses.RequestsMock | None = None
+        self._respx: respx.MockRouter | None = None
+
+    def _answer(
+        self, method: str, url: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        parts = urlsplit(url)
+        answer = self._client.open(
+            parts.path or "/",
+            method=method,
+            query_string=parts.query,
+            headers=headers,
+            data=body,
+            base_url=f"{parts.scheme}://{parts.netloc}",
+        )
+        return answer.status_code, list(answer.headers.items()), answer.get_data()
+
+    def _from_requests(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+        raw = request.body or b""
+        status, headers, body = self._answer(
+            str(request.method),
+            str(request.url),
+            dict(request.headers),
+            raw.encode() if isinstance(raw, str) else raw,
+        )
+        return status, dict(headers), body
+
+    def _from_httpx(self, request: httpx.Request) -> httpx.Response:
+        status, headers, body = self._answer(
+            request.method, str(request.url), dict(request.headers), request.read()
+        )
+        return httpx.Response(status, headers=headers, content=body)
+
+    def start(self) -> Interceptor:
+        pattern = re.compile(rf"https?://({'|'.join(map(re.escape, self.hosts))})(:\d+)?(/.*)?$")
+        self._responses = responses.RequestsMock(assert_all_requests_are_fired=False)
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"):
+            self._responses.add_callback(method, pattern, callback=self._from_requests)
+        self._responses.add_passthru(re.compile(r".*"))
+        self._responses.start()
+        self._respx = respx.mock(assert_all_mocked=False, assert_all_called=False)
+        for host in self.hosts:
+            self._respx.route(host=host).mock(side_effect=self._from_httpx)
+        self._respx.route().pass_through()
+        self._respx.start()
+        return self
+
+    def stop(self) -> None:
+        if self._responses is not None:
+            self._responses.stop()
+            self._responses.reset()
+        if self._respx is not None:
+            self._respx.stop()
+
+    def __enter__(self) -> Interceptor:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def __call__(self, func: Callable[P, R]) -> Callable[P, R]:
+        """As a decorator: intercept for the duration of each call."""
+
+        @functools.wraps(func)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            with self:
+                return func(*args, **kwargs)
+
+        return wrapper
+
+
+def intercept(app: Flask | None = None, hosts: Iterable[str] = ()) -> Interceptor:
+    """`with intercept() as mocks:` or `@intercept()`: the providers' hosts answered in-process."""
+    return Interceptor(app, hosts)
