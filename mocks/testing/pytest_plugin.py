@@ -59,7 +59,7 @@ class ProviderMock:
         return [v for v in found if severity in (None, v.severity)]
 
     def assert_conformant(self, *, warnings: bool = True) -> None:
-        """Fail with a readable report if the client broke a documented rule (warnings count too by default)."""
+        """Fail with a readable report if the client broke a documented rule (warnings count by default)."""
         found = [v for v in self.violations() if warnings or v.severity == "error"]
         if found:
             raise AssertionError(
