@@ -40,6 +40,8 @@ SEVERITIES = ("error", "warning")
 class AuditSettings(Strict):
     #: A retry after a limit answer sooner than this (seconds, real time) has no backoff.
     min_backoff: float = Field(default=1.0, ge=0)
+    #: Refreshing a token in the last part of its lifetime is planned refresh, not a wasted fetch.
+    early_refresh_fraction: float = Field(default=0.2, ge=0, le=1)
 
 
 @dataclass(frozen=True)
@@ -147,12 +149,24 @@ def _as_request(entry: Entry) -> Request:
     return Request(builder.get_environ())
 
 
+def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """Follow local `$ref`s ("#/components/...") to what they name."""
+    while "$ref" in node:
+        target: Any = document
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
 def _undeclared_query(spec_path: Path, entry: Entry) -> list[str]:
     """Query parameters the operation does not declare (unless it takes any: `x-open-query`)."""
-    operation = _document(spec_path).get("paths", {}).get(entry["path"], {}).get(entry["method"].lower())
+    document = _document(spec_path)
+    operation = document.get("paths", {}).get(entry["path"], {}).get(entry["method"].lower())
     if not operation or operation.get("x-open-query"):
         return []
-    declared = {p.get("name") for p in operation.get("parameters", []) if p.get("in") == "query"}
+    parameters = [_resolve(document, p) for p in operation.get("parameters", [])]
+    declared = {p.get("name") for p in parameters if p.get("in") == "query"}
     extra = [name for name in entry["query"] if name not in declared]
     if not extra:
         return []

@@ -4,8 +4,9 @@ They read the facts the provider's model noted (see `audit.note`):
 
 - `credential`: the app, client or user the request acted for;
 - `kind`: "fetch" (a token acquisition), "renew", or "call" (a business call or token check);
-- `token`: the token fetched or used; `replaced` / `replaced_live`: on a fetch, the
-  credential's previous token and whether it was still valid;
+- `token`: the token fetched or used; on a fetch that replaced the credential's previous
+  token: `replaced` (that token), `replaced_left` (its seconds of validity left) and
+  `replaced_lifetime`;
 - `token_state`: on a call, "valid", "expired", "overwritten", "unknown" or "missing";
 - `backoff`: the answer asks the client to back off (a limit, a refused renewal);
 - `request_id`: the client's Request-Id; `renewal_window_passed`: a renewal too late.
@@ -34,21 +35,47 @@ def facts(entry: Entry) -> dict[str, Any]:
     "appauth: 有效期内重复获取返回同一token",
 )
 def refetch_while_valid(entries: Sequence[Entry], settings: AuditSettings) -> Iterator[Finding]:
-    """A token was fetched while the credential still held a valid one: cache it instead."""
+    """A token was fetched while the client's own one was still valid: cache it instead.
+
+    Not counted: a refresh in the last `early_refresh_fraction` of the lifetime (planned),
+    a fetch right after a call refused for an invalid token (the passive refresh), and a
+    replaced token that someone uses later (two fetchers: `overwritten-token-used`).
+    """
     issued: dict[str, int] = {}
+    refused: set[str] = set()
     for entry in entries:
         f = facts(entry)
+        credential = str(f.get("credential"))
+        if f.get("kind") == "call":
+            (refused.add if f.get("token_state") in ("expired", "overwritten") else refused.discard)(
+                credential
+            )
         if f.get("kind") != "fetch" or "token" not in f:
             continue
-        credential = f.get("credential")
-        if f.get("replaced_live") and credential in issued:
+        replaced = f.get("replaced")
+        early = f.get("replaced_left", 0) > settings.early_refresh_fraction * f.get("replaced_lifetime", 0)
+        if (
+            replaced
+            and early
+            and credential in issued
+            and credential not in refused
+            and not _used_after(entries, entry, replaced)
+        ):
             yield Finding(
-                f"{credential} fetched a token while the one from request #{issued[credential]} "
-                "was still valid",
+                f"{credential} fetched a token while the one from request #{issued[credential]} was "
+                f"valid for {f['replaced_left']:.0f} s more",
                 (issued[credential], entry["id"]),
                 credential,
             )
-        issued[str(credential)] = entry["id"]
+        issued[credential] = entry["id"]
+        refused.discard(credential)
+
+
+def _used_after(entries: Sequence[Entry], fetch: Entry, token: str) -> bool:
+    return any(
+        e["id"] > fetch["id"] and facts(e).get("kind") == "call" and facts(e).get("token") == token
+        for e in entries
+    )
 
 
 @rule(

@@ -265,26 +265,30 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
             "overwritten": False,
         }
         self.store.set(self.key("token", token), record, expires_at=expires_at + RETAIN)
+        note(token=token)
         current = self.key("current", app_id)
         while True:
             previous = self.store.get(current)
             if self.store.compare_and_set(current, previous, token, expires_at=expires_at):
                 break
-        live = previous is not None and self._overwrite(previous, now)
-        note(token=token, replaced=previous, replaced_live=live)
+        if previous is not None:
+            self._overwrite(previous, now)
         return str(token)
 
-    def _overwrite(self, token: str, now: float) -> bool:
-        """The old token stops working, after the grace period if one is set; True if it was live."""
+    def _overwrite(self, token: str, now: float) -> None:
+        """The old token stops working, after the grace period if one is set."""
         key = self.key("token", token)
         record = self.store.get(key)
         if record is None:
-            return False
-        live: bool = now < record["valid_until"]
+            return
+        note(
+            replaced=token,
+            replaced_left=max(0.0, record["valid_until"] - now),
+            replaced_lifetime=record["expires_at"] - record["issued_at"],
+        )
         record["valid_until"] = min(record["valid_until"], now + self.config.settings.overwrite_grace)
         record["overwritten"] = True
         self.store.set(key, record, expires_at=record["expires_at"] + RETAIN)
-        return live
 
     def authorize(self, token: str | None, api: str) -> dict[str, Any]:
         """The app behind a live token, if it was granted `api`."""
