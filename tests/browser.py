@@ -54,6 +54,10 @@ def install_chromium() -> str:
         pytest.fail(
             "Chromium is missing and there is no apt-get to install it: install chromium", pytrace=False
         )
+    if os.geteuid() != 0 and shutil.which("sudo") is None:
+        pytest.fail(
+            "Chromium is missing; installing it needs root or sudo: apt-get install chromium", pytrace=False
+        )
     done = _apt_get("install", "-y", "chromium")
     if done.returncode != 0:  # stale or empty package lists: refresh them once
         _apt_get("update")

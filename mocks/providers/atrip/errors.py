@@ -44,8 +44,8 @@ HTTP_MESSAGES: dict[int, str] = {404: "not_found", 405: "method_not_allowed", 41
 
 
 def placeholders(template: str) -> set[str]:
-    """The `{names}` a message template fills in."""
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    """The `{names}` a message template fills in (`{}` counts as the name "")."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
 
 
 def status_of(key: int | str) -> int:

@@ -22,7 +22,6 @@ import json
 import re
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
@@ -62,7 +61,7 @@ LEGACY_ROLES: dict[str, str] = {
 
 #: A well-formed orderNo [decided]: 1 to 64 ASCII letters, digits, '-' or '_'.
 ORDER_NO = re.compile(r"[A-Za-z0-9_-]{1,64}")
-OrderNo = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+OrderNo = Annotated[str, StringConstraints(pattern=f"^{ORDER_NO.pattern}$")]
 #: Client ids and secrets travel in headers: visible ASCII only.
 HeaderValue = Annotated[str, StringConstraints(pattern=r"^[\x21-\x7e]+$")]
 HeaderName = Literal["Accept", "Accept-Encoding", "Content-Type"]
@@ -119,7 +118,11 @@ class AtripConfig(ProviderConfig):
             if default is None:
                 known = ", ".join(str(k) for k in errors.MESSAGES)
                 raise ValueError(f"messages: unknown key {key!r}; known: {known}")
-            if not errors.placeholders(text) <= errors.placeholders(default):
+            try:
+                used = errors.placeholders(text)
+            except ValueError as exc:
+                raise ValueError(f"messages.{key}: {exc}") from exc
+            if not used <= errors.placeholders(default):
                 allowed = ", ".join(f"{{{p}}}" for p in sorted(errors.placeholders(default))) or "none"
                 raise ValueError(f"messages.{key}: placeholders allowed: {allowed}")
         return self
@@ -298,10 +301,6 @@ class AtripModel(ProviderModel[AtripConfig]):
         """A live portal session, or None for a missing, unknown or expired token."""
         record: dict[str, Any] | None = self.store.get(self.key("session", token)) if token else None
         return record
-
-    @staticmethod
-    def when(timestamp: float) -> str:
-        return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
     # -- answers -------------------------------------------------------------
 

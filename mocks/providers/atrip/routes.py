@@ -9,6 +9,7 @@ for a missing, unknown or expired token).
 from __future__ import annotations
 
 import gzip
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, render_template_string, request
@@ -143,7 +144,7 @@ def portal() -> Response:
         session=session,
         title=f"Order {session['order_no']}",
         access=ROLES[session["role"]],
-        expires=model().when(session["expires_at"]),
+        expires=datetime.fromtimestamp(session["expires_at"], UTC).isoformat(timespec="seconds"),
         seconds_left=max(0, round(session["expires_at"] - now)),
     )
 
