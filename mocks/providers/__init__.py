@@ -12,6 +12,7 @@ import importlib
 from ..core.provider import Provider
 
 _PACKAGES = {
+    "atrip": "mocks.providers.atrip",
     "itrigger": "mocks.providers.itrigger",
 }
 

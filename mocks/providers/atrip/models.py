@@ -1,0 +1,318 @@
+"""ATRIP's rules: clients, the token request, its checks and the portal sessions.
+
+Store layout (all under `atrip:`):
+  client:<clientId>     {"client_id", "client_secret", "name", "orders"}  (orders null: any order)
+  session:<token>       {"token", "client_id", "client_name", "order_no", "user_name", "role",
+                         "role_sent", "cid", "issued_at", "expires_at"}, expiring at expires_at
+
+A request is checked in this order; the first problem found is the answer:
+  1. x-atlas-client-id / x-atlas-client-secret: missing, unknown or wrong → status 3
+  2. the required headers (settings.required_headers) and a JSON Content-Type → status 2
+  3. the body: a JSON object, then orderNo, userName, role (present, strings, valid), cid → status 2
+  4. a client with its own orders and an orderNo not among them → status 3
+Credentials come first, as a gateway authenticates before it reads the body; the order
+check comes last, because a malformed body names no order to judge.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints, field_validator, model_validator
+
+from ...core.demo import seeded_faker
+from ...core.errors import AdminError, ProviderError
+from ...core.provider import ProviderConfig, ProviderModel, Strict
+from . import errors
+from .errors import envelope
+
+TOKEN_PATH = "/getAtripToken.do"
+PORTAL_PREFIX = "/atrip-portal"
+PORTAL_PATH = PORTAL_PREFIX + "/login"
+
+CLIENT_ID_HEADER = "x-atlas-client-id"
+CLIENT_SECRET_HEADER = "x-atlas-client-secret"
+
+#: The body's fields, in the documented order [doc].
+FIELDS = ("orderNo", "userName", "role")
+#: The older public docs' extra body field [public]; optional, a string when sent.
+LEGACY_FIELD = "cid"
+
+#: The documented roles and the access each grants [doc], shown on the portal page.
+ROLES: dict[str, str] = {
+    "Customer service": "Access to manage orders and request post ticketing services",
+    "Finance": "Access to manage the balance and check statements",
+    "Developer": "Access to manage the system configurations",
+    "Admin": "Full access",
+}
+#: The older public docs' spellings [public], each mapped to its current role [decided].
+LEGACY_ROLES: dict[str, str] = {
+    "TICKETING": "Customer service",
+    "FINANCE": "Finance",
+    "TECH": "Developer",
+    "ADMIN": "Admin",
+}
+
+#: A well-formed orderNo [decided]: 1 to 64 ASCII letters, digits, '-' or '_'.
+ORDER_NO = re.compile(r"[A-Za-z0-9_-]{1,64}")
+OrderNo = Annotated[str, StringConstraints(pattern=f"^{ORDER_NO.pattern}$")]
+#: Client ids and secrets travel in headers: visible ASCII only.
+HeaderValue = Annotated[str, StringConstraints(pattern=r"^[\x21-\x7e]+$")]
+HeaderName = Literal["Accept", "Accept-Encoding", "Content-Type"]
+
+
+class Settings(Strict):
+    """The [decided] knobs."""
+
+    portal_token_lifetime: int = Field(default=1800, gt=0, description="seconds a portal url works")
+    required_headers: list[HeaderName] = Field(
+        default_factory=lambda: list[HeaderName](["Content-Type"]),
+        description="documented headers whose absence answers status 2 (Content-Type must also be JSON)",
+    )
+    legacy_roles: bool = Field(default=True, description="accept TICKETING, FINANCE, TECH, ADMIN")
+    gzip: bool = Field(default=True, description="gzip answers when the client accepts gzip")
+    portal_base_url: str | None = Field(
+        default=None, description="where the portal url points; default: the host the client called"
+    )
+
+    @field_validator("portal_base_url")
+    @classmethod
+    def _absolute(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+            raise ValueError(f"give an absolute http(s) URL without query, not {value!r}")
+        return None if value is None else value.rstrip("/")
+
+
+class Client(Strict):
+    client_id: HeaderValue = Field(default_factory=lambda: uuid.uuid4().hex[:16])
+    client_secret: HeaderValue = Field(default_factory=lambda: uuid.uuid4().hex)
+    name: str = ""
+    #: None: any well-formed orderNo; a list: only these (any other → status 3).
+    orders: list[OrderNo] | None = None
+
+
+class ClientChange(Strict):
+    client_secret: HeaderValue | None = None
+    name: str | None = None
+    #: null: any order again.
+    orders: list[OrderNo] | None = None
+
+
+class AtripConfig(ProviderConfig):
+    settings: Settings = Settings()
+    clients: list[Client] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> AtripConfig:
+        ids = [client.client_id for client in self.clients]
+        if doubled := sorted({i for i in ids if ids.count(i) > 1}):
+            raise ValueError(f"client ids configured twice: {', '.join(doubled)}")
+        for key, text in self.messages.items():
+            default = errors.MESSAGES.get(int(key) if key.isdigit() else key)
+            if default is None:
+                known = ", ".join(str(k) for k in errors.MESSAGES)
+                raise ValueError(f"messages: unknown key {key!r}; known: {known}")
+            try:
+                used = errors.placeholders(text)
+            except ValueError as exc:
+                raise ValueError(f"messages.{key}: {exc}") from exc
+            if not used <= errors.placeholders(default):
+                allowed = ", ".join(f"{{{p}}}" for p in sorted(errors.placeholders(default))) or "none"
+                raise ValueError(f"messages.{key}: placeholders allowed: {allowed}")
+        return self
+
+
+@functools.cache
+def demo_set() -> dict[str, tuple[Client, str]]:
+    """The demo clients, the same on every start (a seeded Faker)."""
+    fake = seeded_faker("atrip")
+
+    def client(**extra: Any) -> Client:
+        return Client(
+            client_id=fake.hexify("^" * 16),
+            client_secret=fake.hexify("^" * 32),
+            name=fake.company(),
+            **extra,
+        )
+
+    orders = [fake.numerify("TK##########"), fake.numerify("TK##########"), fake.numerify("BG##########")]
+    return {
+        "demo": (client(), "accepts any well-formed orderNo"),
+        "orders": (
+            client(orders=orders),
+            "its own orders only (TK: ticketing, BG: add bags); any other orderNo answers status 3",
+        ),
+    }
+
+
+class AtripModel(ProviderModel[AtripConfig]):
+    slug = "atrip"
+    config_type = AtripConfig
+    MESSAGES = errors.MESSAGES
+
+    # -- clients -------------------------------------------------------------
+
+    def seed(self) -> None:
+        demo = [c for c, _ in demo_set().values()] if self.config.demo else []
+        for client in demo + self.config.clients:
+            self.store.set(self.key("client", client.client_id), client.model_dump())
+
+    def demo_credentials(self) -> dict[str, Any]:
+        """The demo clients as configured: a config client may have replaced one."""
+        if not self.config.demo:
+            return {}
+        configured = {c.client_id: c for c in self.config.clients}
+        shown = {}
+        for role, (demo, note) in demo_set().items():
+            client = configured.get(demo.client_id, demo)
+            shown[role] = {
+                CLIENT_ID_HEADER: client.client_id,
+                CLIENT_SECRET_HEADER: client.client_secret,
+                "orders": "any" if client.orders is None else ",".join(client.orders),
+                "note": note,
+            }
+        return shown
+
+    def clients(self) -> list[dict[str, Any]]:
+        return [client for _, client in self.store.scan(self.key("client", ""))]
+
+    def client(self, client_id: str) -> dict[str, Any]:
+        client: dict[str, Any] | None = self.store.get(self.key("client", client_id))
+        if client is None:
+            raise AdminError(404, f"no client {client_id!r}")
+        return client
+
+    def create_client(self, client: Client) -> dict[str, Any]:
+        if not self.store.compare_and_set(self.key("client", client.client_id), None, client.model_dump()):
+            raise AdminError(409, f"client {client.client_id!r} exists")
+        return client.model_dump()
+
+    def update_client(self, client_id: str, change: ClientChange) -> dict[str, Any]:
+        client = self.client(client_id) | change.model_dump(exclude_unset=True)
+        self.store.set(self.key("client", client_id), client)
+        return client
+
+    def sessions(self) -> list[dict[str, Any]]:
+        """Live portal sessions with their seconds left on the virtual clock."""
+        now = self.clock.time()
+        return [
+            {**record, "seconds_left": max(0.0, record["expires_at"] - now)}
+            for _, record in self.store.scan(self.key("session", ""))
+        ]
+
+    # -- the token request ---------------------------------------------------
+
+    def problem(self, key: str, *, http_status: int = 200, **values: str) -> ProviderError:
+        """The error whose msg is the message `key`, filled in with `values`."""
+        text = self.message(key).format(**values)
+        return ProviderError(errors.status_of(key), detail=text, http_status=http_status)
+
+    def issue(self, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
+        """Check a token request (see the module's docstring) and open a portal session."""
+        sent = {name.lower(): value for name, value in headers.items()}
+        client = self.authenticate(sent.get(CLIENT_ID_HEADER, ""), sent.get(CLIENT_SECRET_HEADER, ""))
+        self.check_headers(sent)
+        fields = self.read_body(body)
+        if client["orders"] is not None and fields["orderNo"] not in client["orders"]:
+            raise self.problem("foreign_order")
+        return self.open_session(client, fields)
+
+    def authenticate(self, client_id: str, client_secret: str) -> dict[str, Any]:
+        client = self.store.get(self.key("client", client_id)) if client_id else None
+        if client is None or not hmac.compare_digest(
+            client["client_secret"].encode(), client_secret.encode()
+        ):
+            raise ProviderError(errors.UNAUTHORIZED)
+        found: dict[str, Any] = client
+        return found
+
+    def check_headers(self, sent: Mapping[str, str]) -> None:
+        """`sent`: header names in lower case."""
+        for name in self.config.settings.required_headers:
+            if not sent.get(name.lower(), "").strip():
+                raise self.problem("missing_header", header=name)
+        if "Content-Type" in self.config.settings.required_headers:
+            media = sent["content-type"].split(";")[0].strip().lower()
+            if not (media == "application/json" or re.fullmatch(r"application/[\w.+-]+\+json", media)):
+                raise self.problem("content_type")
+
+    def roles(self) -> dict[str, str]:
+        """Every accepted spelling → the documented role."""
+        legacy = LEGACY_ROLES if self.config.settings.legacy_roles else {}
+        return {role: role for role in ROLES} | legacy
+
+    def read_body(self, body: bytes) -> dict[str, str]:
+        """The body's fields, checked in the documented order; the first problem is the answer."""
+        try:
+            payload = json.loads(body)
+        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+            raise self.problem("not_object") from exc
+        if not isinstance(payload, dict):
+            raise self.problem("not_object")
+        fields: dict[str, str] = {}
+        for field in FIELDS:
+            value = payload.get(field)
+            if value is not None and not isinstance(value, str):
+                raise self.problem("not_string", field=field)
+            if value is None or not value.strip():
+                raise self.problem("missing_field", field=field)
+            if field == "orderNo" and not ORDER_NO.fullmatch(value):
+                raise self.problem("bad_order_no")
+            if field == "role" and value not in self.roles():
+                raise self.problem("bad_role", roles=", ".join(self.roles()))
+            fields[field] = value
+        cid = payload.get(LEGACY_FIELD)
+        if cid is not None and not isinstance(cid, str):
+            raise self.problem("not_string", field=LEGACY_FIELD)
+        if cid is not None:
+            fields[LEGACY_FIELD] = cid
+        return fields
+
+    def open_session(self, client: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
+        now = self.clock.time()
+        token = uuid.uuid4().hex
+        record = {
+            "token": token,
+            "client_id": client["client_id"],
+            "client_name": client["name"],
+            "order_no": fields["orderNo"],
+            "user_name": fields["userName"],
+            "role": self.roles()[fields["role"]],
+            "role_sent": fields["role"],
+            "cid": fields.get(LEGACY_FIELD),
+            "issued_at": now,
+            "expires_at": now + self.config.settings.portal_token_lifetime,
+        }
+        self.store.set(self.key("session", token), record, expires_at=record["expires_at"])
+        return record
+
+    def portal_url(self, host_url: str, token: str) -> str:
+        """The absolute url of the portal page: the configured base, else the host the client called."""
+        base = self.config.settings.portal_base_url or host_url.rstrip("/")
+        return f"{base}{PORTAL_PATH}?token={token}"
+
+    def session(self, token: str | None) -> dict[str, Any] | None:
+        """A live portal session, or None for a missing, unknown or expired token."""
+        record: dict[str, Any] | None = self.store.get(self.key("session", token)) if token else None
+        return record
+
+    # -- answers -------------------------------------------------------------
+
+    def ok(self, url: str) -> dict[str, Any]:
+        return envelope(url, errors.SUCCESS, None)
+
+    def error_body(self, error: ProviderError) -> dict[str, Any]:
+        """Error answers still carry `url`, empty, because the schema requires it [doc]."""
+        return envelope("", int(error.code), self.error_message(error))
+
+    def http_error(self, status: int) -> ProviderError:
+        """HTTP failures keep their status with status 2; a crash is status 2 in an HTTP 200."""
+        if status >= 500:
+            return ProviderError(errors.SYSTEM_ERROR)
+        return self.problem(errors.HTTP_MESSAGES.get(status, "bad_request"), http_status=status)
