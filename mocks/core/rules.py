@@ -201,3 +201,21 @@ def renewal_after_window(entries: Sequence[Entry], settings: AuditSettings) -> I
                 (entry["id"],),
                 facts(entry).get("credential"),
             )
+
+
+@rule(
+    "legacy-role",
+    severity="warning",
+    source="ATRIP: role is one of Customer service, Finance, Developer, Admin",
+    providers=("atrip",),
+)
+def legacy_role(entries: Sequence[Entry], settings: AuditSettings) -> Iterator[Finding]:
+    """A token request used an older role spelling the current documentation no longer lists."""
+    for entry in entries:
+        if role := facts(entry).get("legacy_role"):
+            yield Finding(
+                f"role {role!r} is the older spelling; the documentation lists Customer service, "
+                "Finance, Developer, Admin",
+                (entry["id"],),
+                facts(entry).get("credential"),
+            )

@@ -1,7 +1,4 @@
-"""The README's ATRIP credentials, curl examples and config example are the code's.
-
-The fragment README.atrip.md is read while it exists; once merged, README.md.
-"""
+"""The README's ATRIP credentials, curl examples and config example are the code's."""
 
 from __future__ import annotations
 
@@ -15,9 +12,7 @@ from mocks.providers.atrip.models import AtripModel
 from .helpers import ID, SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
-README = next(p for p in (ROOT / "README.atrip.md", ROOT / "README.md") if p.exists()).read_text(
-    encoding="utf-8"
-)
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def served() -> dict[str, dict[str, str]]:

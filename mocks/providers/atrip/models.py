@@ -26,6 +26,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
+from ...core.audit import note
 from ...core.demo import seeded_faker
 from ...core.errors import AdminError, ProviderError
 from ...core.provider import ProviderConfig, ProviderModel, Strict
@@ -169,15 +170,19 @@ class AtripModel(ProviderModel[AtripConfig]):
             return {}
         configured = {c.client_id: c for c in self.config.clients}
         shown = {}
-        for role, (demo, note) in demo_set().items():
+        for role, (demo, about) in demo_set().items():
             client = configured.get(demo.client_id, demo)
             shown[role] = {
                 CLIENT_ID_HEADER: client.client_id,
                 CLIENT_SECRET_HEADER: client.client_secret,
                 "orders": "any" if client.orders is None else ",".join(client.orders),
-                "note": note,
+                "note": about,
             }
         return shown
+
+    def fresh_credentials(self) -> dict[str, Any]:
+        client = self.create_client(Client())
+        return {CLIENT_ID_HEADER: client["client_id"], CLIENT_SECRET_HEADER: client["client_secret"]}
 
     def clients(self) -> list[dict[str, Any]]:
         return [client for _, client in self.store.scan(self.key("client", ""))]
@@ -216,6 +221,7 @@ class AtripModel(ProviderModel[AtripConfig]):
     def issue(self, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
         """Check a token request (see the module's docstring) and open a portal session."""
         sent = {name.lower(): value for name, value in headers.items()}
+        note(kind="fetch", credential=sent.get(CLIENT_ID_HEADER) or None)
         client = self.authenticate(sent.get(CLIENT_ID_HEADER, ""), sent.get(CLIENT_SECRET_HEADER, ""))
         self.check_headers(sent)
         fields = self.read_body(body)
@@ -266,6 +272,8 @@ class AtripModel(ProviderModel[AtripConfig]):
                 raise self.problem("bad_order_no")
             if field == "role" and value not in self.roles():
                 raise self.problem("bad_role", roles=", ".join(self.roles()))
+            if field == "role" and value in LEGACY_ROLES:
+                note(legacy_role=value)
             fields[field] = value
         cid = payload.get(LEGACY_FIELD)
         if cid is not None and not isinstance(cid, str):
