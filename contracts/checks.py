@@ -1,8 +1,11 @@
 """Envelope checks the providers' gateways hold to, registered as schemathesis checks.
 
 A spec states its envelope's key order at the top level:
-`x-envelope-keys: [code, message, data]`. Each check is one small function,
-registered with `schemathesis.check` like schemathesis's own.
+`x-envelope-keys: [code, message, data]`. Where the provider's documentation and
+its captured answers spell a key differently, `x-envelope-key-aliases` maps each
+other spelling to the one in `x-envelope-keys` (`{trackId: _trackId}`), and either
+is accepted in that place. Each check is one small function, registered with
+`schemathesis.check` like schemathesis's own.
 """
 
 from __future__ import annotations
@@ -46,18 +49,21 @@ def utf8_not_escaped(ctx: CheckContext, response: Response, case: Case[Any]) -> 
 
 @schemathesis.check
 def envelope_key_order(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
-    """The envelope's keys come in the documented order, never sorted."""
-    expected: list[str] | None = case.operation.schema.raw_schema.get("x-envelope-keys")
+    """The envelope's keys come in the documented order, never sorted (aliases in their key's place)."""
+    raw_schema = case.operation.schema.raw_schema
+    expected: list[str] | None = raw_schema.get("x-envelope-keys")
     if not expected:
         return None
+    aliases: dict[str, str] = raw_schema.get("x-envelope-key-aliases") or {}
     try:
         body: Any = json.loads(response.content)
     except ValueError as exc:
         raise AssertionError(f"the body is not JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise AssertionError(f"the body is {type(body).__name__}, not the {expected} envelope")
-    if list(body) != expected:
-        raise AssertionError(f"envelope keys are {list(body)}, documented order is {expected}")
+    if [aliases.get(key, key) for key in body] != expected:
+        also = f" (also accepted: {aliases})" if aliases else ""
+        raise AssertionError(f"envelope keys are {list(body)}, documented order is {expected}{also}")
     return None
 
 

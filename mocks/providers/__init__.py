@@ -13,6 +13,7 @@ from ..core.provider import Provider
 
 _PACKAGES = {
     "itrigger": "mocks.providers.itrigger",
+    "credential": "mocks.providers.credential",
 }
 
 SLUGS: tuple[str, ...] = tuple(_PACKAGES)
