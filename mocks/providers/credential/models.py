@@ -58,11 +58,19 @@ class Settings(Strict):
     )
 
 
+def _client_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """An address, an IPv4-mapped IPv6 one as the IPv4 address it stands for."""
+    address = ipaddress.ip_address(text)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
 def _address(entry: str) -> str:
     """An allow-list entry, checked and written canonically: an IP address or a CIDR network."""
     text = entry.strip()
     try:
-        return str(ipaddress.ip_network(text, strict=False) if "/" in text else ipaddress.ip_address(text))
+        return str(ipaddress.ip_network(text, strict=False) if "/" in text else _client_address(text))
     except ValueError as exc:
         raise ValueError(f"{entry!r} is neither an IP address nor a CIDR network") from exc
 
@@ -84,11 +92,9 @@ def ip_allowed(remote: str | None, allowlist: list[str]) -> bool:
     if not allowlist:
         return True
     try:
-        address = ipaddress.ip_address((remote or "").split("%", 1)[0])
+        address = _client_address((remote or "").split("%", 1)[0])
     except ValueError:
         return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
     return any(address in ipaddress.ip_network(entry, strict=False) for entry in allowlist)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import MethodNotAllowed
@@ -33,22 +34,23 @@ def allow(*methods: str) -> None:
         raise MethodNotAllowed(valid_methods=list(methods))
 
 
-def parameter(name: str) -> str:
-    """A form parameter as a servlet's getParameter reads it: the query first, then an
-    urlencoded body; a repeated name by its first value. Any other body (JSON above all)
-    is not read [doc: 非Json格式入参]."""
-    value = request.args.get(name)
-    if value is None and request.mimetype == FORM:
-        value = request.form.get(name)
-    return value or ""
+def form_parameters(*names: str) -> list[str]:
+    """Form parameters as a servlet's getParameter reads them: the query first, then an
+    urlencoded body; a repeated name by its first value; bytes that are not UTF-8 replaced.
+    Any other body (JSON above all) is not read [doc: 非Json格式入参]."""
+    body: dict[str, str] = {}
+    if request.mimetype == FORM:
+        text = request.get_data().decode("utf-8", errors="replace")
+        for name, value in parse_qsl(text, keep_blank_values=True, errors="replace"):
+            body.setdefault(name, value)
+    return [request.args.get(name, body.get(name, "")) for name in names]
 
 
 @bp.route(TOKEN_PATH, methods=ANY_METHOD, provide_automatic_options=False)
 def credential() -> Response:
     allow("POST")
-    token = model().issue_token(
-        parameter("clientId"), parameter("secret"), parameter("userType"), request.remote_addr
-    )
+    client_id, secret, user_type = form_parameters("clientId", "secret", "userType")
+    token = model().issue_token(client_id, secret, user_type, request.remote_addr)
     return json_response(model().ok(token))
 
 
