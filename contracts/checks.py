@@ -6,7 +6,10 @@ the contract cases and schemathesis share it. Registered with
 property-based run.
 
 A spec states its envelope's key order with `x-envelope-keys: [...]`, at the
-top level or, where one operation differs, on that operation.
+top level or, where one operation differs, on that operation. Where the
+provider's documentation and its captured answers spell a key differently,
+`x-envelope-key-aliases` maps each other spelling to the one in
+`x-envelope-keys` (`{trackId: _trackId}`), and either is accepted in its place.
 """
 
 from __future__ import annotations
@@ -42,16 +45,20 @@ def escaping_problem(content: bytes) -> str | None:
     return None
 
 
-def key_order_problem(content: bytes, expected: list[str]) -> str | None:
-    """The envelope's keys come in the documented order, never sorted or renamed."""
+def key_order_problem(
+    content: bytes, expected: list[str], aliases: Mapping[str, str] | None = None
+) -> str | None:
+    """The envelope's keys come in the documented order, never sorted or renamed (aliases in place)."""
     try:
         body: Any = json.loads(content)
     except ValueError as exc:
         return f"the body is not JSON: {exc}"
     if not isinstance(body, dict):
         return f"the body is {type(body).__name__}, not the {expected} envelope"
-    if list(body) != expected:
-        return f"envelope keys are {list(body)}, documented order is {expected}"
+    aliases = aliases or {}
+    if [aliases.get(key, key) for key in body] != expected:
+        also = f" (also accepted: {dict(aliases)})" if aliases else ""
+        return f"envelope keys are {list(body)}, documented order is {expected}{also}"
     return None
 
 
@@ -87,9 +94,10 @@ def utf8_not_escaped(ctx: CheckContext, response: Response, case: Case[Any]) -> 
 @schemathesis.check
 def envelope_key_order(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     """The envelope's keys come in the documented order."""
-    expected = envelope_keys(case.operation.schema.raw_schema, case.operation.definition.raw)
+    spec = case.operation.schema.raw_schema
+    expected = envelope_keys(spec, case.operation.definition.raw)
     if expected:
-        _fail(key_order_problem(response.content, expected))
+        _fail(key_order_problem(response.content, expected, spec.get("x-envelope-key-aliases")))
     return None
 
 

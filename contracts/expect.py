@@ -76,7 +76,9 @@ def expect(
     operation = schema[path][method or str(response.request.method)]
     keys = envelope_keys(schema.raw_schema, operation.definition.raw)
     if keys:
-        problems.append(key_order_problem(response.content, keys) or "")
+        problems.append(
+            key_order_problem(response.content, keys, schema.raw_schema.get("x-envelope-key-aliases")) or ""
+        )
     try:
         body = json.loads(response.content)
     except ValueError:

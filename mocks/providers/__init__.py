@@ -14,6 +14,7 @@ from ..core.provider import Provider
 _PACKAGES = {
     "atrip": "mocks.providers.atrip",
     "itrigger": "mocks.providers.itrigger",
+    "credential": "mocks.providers.credential",
 }
 
 SLUGS: tuple[str, ...] = tuple(_PACKAGES)

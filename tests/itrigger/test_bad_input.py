@@ -84,7 +84,19 @@ def test_huge_query_string_is_a_clean_http_error(base_url: str) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"{not json", b"\xff\xfe\xfd", b'{"a": 1', b"\x00" * 10, b"[1, 2]", b'"x"', b"3", b"null"],
+    [
+        b"{not json",
+        b"\xff\xfe\xfd",
+        b'{"a": 1',
+        b"\x00" * 10,
+        b"[1, 2]",
+        b'"x"',
+        b"3",
+        b"null",
+        b'{"a": NaN}',
+        b'{"a": Infinity}',
+        b"[" * 100_000 + b"]" * 100_000,
+    ],
 )
 def test_malformed_post_body_gets_61451(http: requests.Session, base_url: str, body: bytes) -> None:
     access = token(http, base_url)

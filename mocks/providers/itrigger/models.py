@@ -204,7 +204,7 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
         return app.model_dump()
 
     def update_app(self, app_id: str, change: AppChange) -> dict[str, Any]:
-        app = self.app(app_id) | change.model_dump(exclude_unset=True)
+        app = self.app(app_id) | change.model_dump(exclude_unset=True, exclude_none=True)
         self.store.set(self.key("app", app_id), app)
         return app
 

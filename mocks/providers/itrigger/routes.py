@@ -26,6 +26,11 @@ def model() -> ITriggerModel:
     return found
 
 
+def _not_json(constant: str) -> Any:
+    """NaN and Infinity are not JSON, whatever Python's parser accepts."""
+    raise ValueError(f"{constant} is not JSON")
+
+
 def allow(*methods: str) -> None:
     """The documentation allows only these methods [doc: 调用方式只有GET和POST]."""
     if request.method not in methods:
@@ -52,8 +57,8 @@ def business(api: str) -> Response:
     else:  # POST: only accessToken is read from the query [doc]
         raw = request.get_data()
         try:
-            data = json.loads(raw) if raw.strip() else {}
-        except ValueError as exc:
+            data = json.loads(raw, parse_constant=_not_json) if raw.strip() else {}
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep to parse
             raise ProviderError(errors.BAD_PARAMETER) from exc
         if not isinstance(data, dict):  # parameters are named: an array or a scalar is none
             raise ProviderError(errors.BAD_PARAMETER)

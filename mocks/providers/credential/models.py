@@ -1,0 +1,420 @@
+"""The credential platform's rules: partners, apps, JWT access tokens, IP allow-lists, grants.
+
+Store layout (all under `credential:`):
+  partner:<id>          {"id", "name", "disabled"}
+  app:<clientId>        {"client_id", "secret", "partner", "name", "disabled", "ip_allowlist", "grants"}
+  token:<jti>           {"jti", "client_id", "access_token", "issued_at", "expires_at"}, gone at expiry
+  current:<clientId>    the jti of the app's newest token (read only with `overwrite_previous`)
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import ipaddress
+import math
+import secrets
+import uuid
+from typing import Annotated, Any, Literal
+
+import jwt
+from pydantic import AfterValidator, Field, model_validator
+
+from ...core.audit import note
+from ...core.demo import seeded_faker
+from ...core.errors import AdminError, ProviderError
+from ...core.provider import ProviderConfig, ProviderModel, Strict
+from . import errors
+from .errors import envelope
+
+#: Seconds a token's record outlives it, so the audit tells a late call from a forged one.
+RETAIN = 86400
+
+PREFIX = "/openapi"
+TOKEN_PATH = "/openapi/auth/credential"
+DEMO_ECHO = "/openapi/demo/echo"
+DEMO_APIS = [DEMO_ECHO]
+#: The only user type the documentation knows (固定参数字符串 2) [doc].
+USER_TYPE = "2"
+ALGORITHM = "HS256"
+#: Claims every token of the mock carries; a token without one is not the mock's.
+REQUIRED_CLAIMS = ["sub", "iat", "exp", "jti"]
+
+
+class Settings(Strict):
+    """The [decided] knobs (the lifetime is documented, and configurable too)."""
+
+    token_lifetime: int = Field(default=7200, gt=0, description="seconds a token lives [doc: 2 h]")
+    signing_key: str = Field(
+        default="provider-mocks credential HS256 signing key",
+        min_length=32,
+        description="the HS256 key of the tokens (32 characters or more)",
+    )
+    overwrite_previous: bool = Field(
+        default=False, description="a new token invalidates the app's older ones"
+    )
+    check_ip_on_token: bool = Field(
+        default=True, description="the IP allow-list applies to token fetches, not only business calls"
+    )
+    track_id_key: Literal["_trackId", "trackId"] = Field(
+        default="_trackId",
+        description="the envelope's track-id key: captured `_trackId` or the doc's `trackId`",
+    )
+
+
+def _client_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """An address, an IPv4-mapped IPv6 one as the IPv4 address it stands for."""
+    address = ipaddress.ip_address(text)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _address(entry: str) -> str:
+    """An allow-list entry, checked and written canonically: an IP address or a CIDR network."""
+    text = entry.strip()
+    try:
+        return str(ipaddress.ip_network(text, strict=False) if "/" in text else _client_address(text))
+    except ValueError as exc:
+        raise ValueError(f"{entry!r} is neither an IP address nor a CIDR network") from exc
+
+
+def _path(path: str) -> str:
+    if not path.startswith(PREFIX + "/"):
+        raise ValueError(f"{path!r} is not an API path under {PREFIX}/")
+    return path
+
+
+#: IP addresses and CIDR networks (IPv4 or IPv6), written canonically; empty: any address.
+Allowlist = list[Annotated[str, AfterValidator(_address)]]
+#: API paths under /openapi/ the app may call.
+Grants = list[Annotated[str, AfterValidator(_path)]]
+
+
+def ip_allowed(remote: str | None, allowlist: list[str]) -> bool:
+    """Whether the client's address is on the allow-list; an empty list allows everyone."""
+    if not allowlist:
+        return True
+    try:
+        address = _client_address((remote or "").split("%", 1)[0])
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(entry, strict=False) for entry in allowlist)
+
+
+class Partner(Strict):
+    id: str = Field(default_factory=lambda: "partner-" + secrets.token_hex(4), min_length=1)
+    name: str = ""
+    disabled: bool = False
+
+
+class App(Strict):
+    client_id: str = Field(default_factory=lambda: secrets.token_hex(8), min_length=1)
+    secret: str = Field(default_factory=lambda: secrets.token_hex(16), min_length=1)
+    #: None when created through the admin API: a fresh partner of its own.
+    partner: str | None = None
+    name: str = ""
+    disabled: bool = False
+    ip_allowlist: Allowlist = Field(default_factory=list)
+    grants: Grants = Field(default_factory=lambda: list(DEMO_APIS))
+
+
+class PartnerChange(Strict):
+    name: str | None = None
+    disabled: bool | None = None
+
+
+class AppChange(Strict):
+    secret: str | None = Field(default=None, min_length=1)
+    name: str | None = None
+    disabled: bool | None = None
+    ip_allowlist: Allowlist | None = None
+    grants: Grants | None = None
+
+
+class CredentialConfig(ProviderConfig):
+    settings: Settings = Settings()
+    partners: list[Partner] = Field(default_factory=list)
+    apps: list[App] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _apps_have_partners(self) -> CredentialConfig:
+        known = {p.id for p in self.partners} | ({p.id for p, _ in demo_set()[0]} if self.demo else set())
+        for app in self.apps:
+            if app.partner not in known:
+                raise ValueError(
+                    f"app {app.client_id!r} names partner {app.partner!r}, which is not configured"
+                )
+        return self
+
+
+@functools.cache
+def demo_set() -> tuple[list[tuple[Partner, str]], dict[str, tuple[App, str]]]:
+    """The demo partners and apps, the same on every start (a seeded Faker).
+
+    Each demo app shows one documented case; the role names say which.
+    """
+    fake = seeded_faker("credential")
+    active = Partner(id="partner-demo", name=fake.company())
+    disabled = Partner(id="partner-disabled", name=fake.company(), disabled=True)
+
+    def app(partner: Partner, **extra: Any) -> App:
+        return App(
+            client_id=fake.hexify("^" * 16),
+            secret=fake.hexify("^" * 32),
+            partner=partner.id,
+            name=fake.company_prefix() + "应用",
+            **extra,
+        )
+
+    apps = {
+        "demo": (app(active), "granted the echo API"),
+        "disabled": (app(active, disabled=True), "disabled: token fetch answers 10103"),
+        "partner_off": (app(disabled), "its partner is disabled: token fetch answers 10104"),
+        "ip_limited": (
+            app(active, ip_allowlist=["203.0.113.0/24"]),
+            "allows 203.0.113.0/24 only: from loopback, token fetch answers 10106",
+        ),
+        "not_granted": (app(active, grants=[]), "granted no API: the echo answers 10133"),
+    }
+    partners = [(active, "an active partner"), (disabled, "a disabled partner")]
+    return partners, apps
+
+
+class CredentialModel(ProviderModel[CredentialConfig]):
+    slug = "credential"
+    config_type = CredentialConfig
+    MESSAGES = errors.MESSAGES
+
+    # -- credentials -------------------------------------------------------
+
+    def seed(self) -> None:
+        partners, apps = demo_set() if self.config.demo else ([], {})
+        for partner in [p for p, _ in partners] + self.config.partners:
+            self.store.set(self.key("partner", partner.id), partner.model_dump())
+        for app in [a for a, _ in apps.values()] + self.config.apps:
+            self.store.set(self.key("app", app.client_id), app.model_dump())
+
+    def demo_credentials(self) -> dict[str, Any]:
+        """The demo apps as configured: a config app may have replaced one's secret or partner."""
+        if not self.config.demo:
+            return {}
+        configured = {app.client_id: app for app in self.config.apps}
+        shown = {}
+        for role, (demo, about) in demo_set()[1].items():
+            app = configured.get(demo.client_id, demo)
+            shown[role] = {
+                "clientId": app.client_id,
+                "secret": app.secret,
+                "partner": app.partner,
+                "note": about,
+            }
+        return shown
+
+    def partners(self) -> list[dict[str, Any]]:
+        return [partner for _, partner in self.store.scan(self.key("partner", ""))]
+
+    def partner(self, partner_id: str) -> dict[str, Any]:
+        partner: dict[str, Any] | None = self.store.get(self.key("partner", partner_id))
+        if partner is None:
+            raise AdminError(404, f"no partner {partner_id!r}")
+        return partner
+
+    def create_partner(self, partner: Partner) -> dict[str, Any]:
+        if not self.store.compare_and_set(self.key("partner", partner.id), None, partner.model_dump()):
+            raise AdminError(409, f"partner {partner.id!r} exists")
+        return partner.model_dump()
+
+    def update_partner(self, partner_id: str, change: PartnerChange) -> dict[str, Any]:
+        """Change a partner; a field sent as null is left as it is."""
+        partner = self.partner(partner_id) | change.model_dump(exclude_unset=True, exclude_none=True)
+        self.store.set(self.key("partner", partner_id), partner)
+        return partner
+
+    def apps(self) -> list[dict[str, Any]]:
+        return [app for _, app in self.store.scan(self.key("app", ""))]
+
+    def app(self, client_id: str) -> dict[str, Any]:
+        app: dict[str, Any] | None = self.store.get(self.key("app", client_id))
+        if app is None:
+            raise AdminError(404, f"no app {client_id!r}")
+        return app
+
+    def create_app(self, app: App) -> dict[str, Any]:
+        """Create an app; without a partner it gets a fresh one, made once the app exists."""
+        own_partner = Partner(name=app.name) if app.partner is None else None
+        if own_partner is not None:
+            app.partner = own_partner.id
+        else:
+            self.partner(str(app.partner))
+        if not self.store.compare_and_set(self.key("app", app.client_id), None, app.model_dump()):
+            raise AdminError(409, f"app {app.client_id!r} exists")
+        if own_partner is not None:
+            self.create_partner(own_partner)
+        return app.model_dump()
+
+    def update_app(self, client_id: str, change: AppChange) -> dict[str, Any]:
+        """Change an app; a field sent as null is left as it is. Issued tokens stay valid."""
+        app = self.app(client_id) | change.model_dump(exclude_unset=True, exclude_none=True)
+        self.store.set(self.key("app", client_id), app)
+        return app
+
+    def fresh_credentials(self) -> dict[str, Any]:
+        app = self.create_app(App())
+        return {"clientId": app["client_id"], "secret": app["secret"], "partner": app["partner"]}
+
+    def tokens(self) -> list[dict[str, Any]]:
+        """Unexpired tokens with their seconds left on the virtual clock."""
+        now = self.clock.time()
+        listed = []
+        for _, record in self.store.scan(self.key("token", "")):
+            if now >= record["expires_at"]:
+                continue
+            valid = not self._overwritten(record)
+            listed.append(
+                {
+                    **record,
+                    "valid": valid,
+                    "seconds_left": max(0.0, record["expires_at"] - now) if valid else 0,
+                }
+            )
+        return listed
+
+    # -- the documented rules ----------------------------------------------
+
+    def _overwritten(self, record: dict[str, Any]) -> bool:
+        """With `overwrite_previous`, every token but the app's newest is dead."""
+        if not self.config.settings.overwrite_previous:
+            return False
+        newest: str | None = self.store.get(self.key("current", record["client_id"]))
+        jti: str = record["jti"]
+        return newest != jti
+
+    def _usable(self, app: dict[str, Any], remote: str | None, *, check_ip: bool) -> None:
+        """The app and its partner are enabled, and the client's address is allowed."""
+        if app["disabled"]:
+            raise ProviderError(errors.APP_DISABLED)
+        partner = self.store.get(self.key("partner", app["partner"]))
+        if partner is None or partner["disabled"]:
+            raise ProviderError(errors.PARTNER_DISABLED)
+        if check_ip and not ip_allowed(remote, app["ip_allowlist"]):
+            raise ProviderError(errors.IP_REFUSED)
+
+    def issue_token(self, client_id: str, secret: str, user_type: str, remote: str | None) -> str:
+        """A signed JWT for the app, after every documented check, in the order they are listed."""
+        note(kind="fetch", credential=client_id or None)
+        if not client_id or not secret or user_type != USER_TYPE:
+            raise ProviderError(errors.MISSING_PARAMETERS)
+        app = self.store.get(self.key("app", client_id))
+        if app is None:
+            raise ProviderError(errors.UNKNOWN_CLIENT)
+        if not hmac.compare_digest(app["secret"].encode(), secret.encode()):
+            raise ProviderError(errors.WRONG_SECRET)
+        self._usable(app, remote, check_ip=self.config.settings.check_ip_on_token)
+
+        settings = self.config.settings
+        issued_at = math.floor(self.clock.time())  # JWT times are whole seconds
+        expires_at = issued_at + settings.token_lifetime
+        jti = uuid.uuid4().hex
+        claims = {
+            "sub": client_id,
+            "partnerId": app["partner"],
+            "userType": USER_TYPE,
+            "iat": issued_at,
+            "exp": expires_at,
+            "jti": jti,
+        }
+        token = jwt.encode(claims, settings.signing_key, algorithm=ALGORITHM)
+        record = {
+            "jti": jti,
+            "client_id": client_id,
+            "access_token": token,
+            "issued_at": issued_at,
+            "expires_at": expires_at,
+        }
+        self.store.set(self.key("token", jti), record, expires_at=expires_at + RETAIN)
+        previous = self.store.get(self.key("current", client_id))
+        held = self.store.get(self.key("token", previous)) if previous else None
+        self.store.set(self.key("current", client_id), jti, expires_at=expires_at)
+        note(token=token)
+        if held is not None and not self._overwritten(held) and self.clock.time() < held["expires_at"]:
+            note(
+                replaced=held["access_token"],
+                replaced_left=held["expires_at"] - self.clock.time(),
+                replaced_lifetime=held["expires_at"] - held["issued_at"],
+            )
+        return token
+
+    def _claims(self, token: str) -> dict[str, Any]:
+        """The claims of a token this mock signed; expiry is checked by the caller, on the virtual clock."""
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self.config.settings.signing_key,
+                algorithms=[ALGORITHM],
+                # PyJWT's time checks read the real clock: they are off, the model checks `exp`.
+                options={
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                    "require": REQUIRED_CLAIMS,
+                },
+            )
+        except (jwt.InvalidTokenError, ValueError) as exc:
+            note(token_state="unknown")
+            raise ProviderError(errors.TOKEN_INVALID) from exc
+        return claims
+
+    def authorize(
+        self, token: str | None, request_id: str | None, api: str, remote: str | None
+    ) -> dict[str, Any]:
+        """The app behind a live token, allowed to call `api` from `remote`.
+
+        A repeated Request-Id is answered like any other (the journal keeps every call).
+        """
+        note(kind="call", token=token, request_id=request_id)
+        if not token or not request_id:
+            note(token_state="missing" if not token else "valid")
+            raise ProviderError(errors.MISSING_PARAMETERS)
+        claims = self._claims(token)
+        record = self.store.get(self.key("token", str(claims["jti"])))
+        if record is None or record["client_id"] != claims["sub"]:
+            note(token_state="unknown")
+            raise ProviderError(errors.TOKEN_INVALID)
+        note(credential=record["client_id"])
+        if self.clock.time() >= record["expires_at"] or self._overwritten(record):
+            note(token_state="expired" if self.clock.time() >= record["expires_at"] else "overwritten")
+            raise ProviderError(errors.TOKEN_INVALID)
+        note(token_state="valid")
+        app: dict[str, Any] | None = self.store.get(self.key("app", record["client_id"]))
+        if app is None:
+            raise ProviderError(errors.TOKEN_INVALID)
+        self._usable(app, remote, check_ip=True)
+        if api not in app["grants"]:
+            raise ProviderError(errors.NOT_GRANTED)
+        return app
+
+    # -- answers -----------------------------------------------------------
+
+    def _envelope(self, code: int, message: str | None, data: Any, ok: bool) -> dict[str, Any]:
+        return envelope(
+            code,
+            message,
+            data,
+            timestamp=math.floor(self.clock.time() * 1000),
+            ok=ok,
+            track_id_key=self.config.settings.track_id_key,
+        )
+
+    def ok(self, data: Any) -> dict[str, Any]:
+        """Success: code 200, message null [public example]."""
+        return self._envelope(errors.OK, None, data, True)
+
+    def error_body(self, error: ProviderError) -> dict[str, Any]:
+        return self._envelope(int(error.code), self.error_message(error), None, False)
+
+    def http_error(self, status: int) -> ProviderError:
+        """HTTP failures keep their status; a crash is the decided code 500 in an HTTP 200."""
+        if status >= 500:
+            return ProviderError(errors.SYSTEM_ERROR)
+        return ProviderError(status if str(status) in self.messages else 400, http_status=status)
