@@ -13,6 +13,7 @@ from ..core.provider import Provider
 
 _PACKAGES = {
     "itrigger": "mocks.providers.itrigger",
+    "appauth": "mocks.providers.appauth",
 }
 
 SLUGS: tuple[str, ...] = tuple(_PACKAGES)
