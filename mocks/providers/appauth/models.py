@@ -63,15 +63,17 @@ class Settings(Strict):
     @field_validator("greeting")
     @classmethod
     def _known_placeholders(cls, value: str) -> str:
-        for _, field, spec, conversion in string.Formatter().parse(value):
-            if field is not None and (field not in GREETING_FIELDS or spec or conversion):
-                raise ValueError(
-                    f"unknown placeholder {{{field}}}; use {{name}} and {{appId}} (and {{{{ }}}} for braces)"
-                )
         try:
-            value.format(name="", appId="")
+            parts = list(string.Formatter().parse(value))
         except ValueError as exc:
-            raise ValueError(f"not a valid greeting template: {exc}") from exc
+            raise ValueError(f"not a greeting template ({exc}); write {{{{ and }}}} for braces") from exc
+        for _, field, spec, conversion in parts:
+            if field is None:
+                continue
+            if field not in GREETING_FIELDS:
+                raise ValueError(f"placeholder {{{field}}} is not one of {{name}}, {{appId}}")
+            if spec or conversion:
+                raise ValueError(f"write the placeholder plainly as {{{field}}}, without ! or :")
         return value
 
 
