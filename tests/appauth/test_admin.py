@@ -34,7 +34,7 @@ def test_providers_lists_appauth(http: requests.Session, base_url: str) -> None:
         "greeting": "你好，{name}！",
     }
     credentials = found["credentials"]
-    assert set(credentials) == {"demo", "limited", "short_lived"}
+    assert set(credentials) == {"demo", "limited", "expiring"}
     for role, creds in credentials.items():
         assert set(creds) == {"appId", "appSecret", "name", "note"}, role
         assert all(isinstance(v, str) and v for v in creds.values()), role
@@ -56,7 +56,7 @@ def test_list_apps_shows_secrets_limits_and_usage(http: requests.Session, base_u
         "token_lifetime": None,
         "fetches_in_window": 2,
     }
-    short = demo(http, base_url, "short_lived")
+    short = demo(http, base_url, "expiring")
     assert apps[short["appId"]]["token_lifetime"] == 60
     clock(http, base_url, advance=60)
     apps = {a["app_id"]: a for a in send(http, "GET", f"{base_url}{ADMIN}/apps", 200)["apps"]}
@@ -73,10 +73,11 @@ def test_create_an_app(http: requests.Session, base_url: str) -> None:
     }
     created = send(http, "POST", f"{base_url}{ADMIN}/apps", 201, json=body)
     assert created == body
-    assert send(http, "GET", f"{base_url}{ADMIN}/apps/app-mine", 200) == body
+    assert send(http, "GET", f"{base_url}{ADMIN}/apps/app-mine", 200) == {**body, "fetches_in_window": 0}
     clock(http, base_url, freeze=True)
     creds = {"appId": "app-mine", "appSecret": "s3cret"}
     first = fetch(http, base_url, creds)
+    assert send(http, "GET", f"{base_url}{ADMIN}/apps/app-mine", 200)["fetches_in_window"] == 1
     assert first["result"]["expiresIn"] == 30
     assert hello(http, base_url, first["result"]["accessToken"]).json()["result"] == "你好，我的应用！"
     assert [fetch(http, base_url, creds)["code"] for _ in range(2)] == [200, 429]
@@ -167,7 +168,7 @@ def test_list_live_tokens_with_expires_in(http: requests.Session, base_url: str)
     clock(http, base_url, set="2026-03-10T12:00:00+08:00", freeze=True)
     assert send(http, "GET", f"{base_url}{ADMIN}/tokens", 200) == {"tokens": []}
     main = fetch(http, base_url, demo(http, base_url))["result"]
-    short = fetch(http, base_url, demo(http, base_url, "short_lived"))["result"]
+    short = fetch(http, base_url, demo(http, base_url, "expiring"))["result"]
     clock(http, base_url, advance=30)
     listed = {t["accessToken"]: t for t in send(http, "GET", f"{base_url}{ADMIN}/tokens", 200)["tokens"]}
     assert set(listed) == {main["accessToken"], short["accessToken"]}

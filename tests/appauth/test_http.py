@@ -63,9 +63,9 @@ def test_same_token_within_validity_then_a_new_one(http: requests.Session, base_
     assert hello(http, base_url, second["accessToken"]).json()["code"] == 200
 
 
-def test_short_lived_demo_app_renews_after_sixty_seconds(http: requests.Session, base_url: str) -> None:
+def test_expiring_demo_app_renews_after_sixty_seconds(http: requests.Session, base_url: str) -> None:
     clock(http, base_url, set="2026-03-10T12:00:00+08:00", freeze=True)
-    creds = demo(http, base_url, "short_lived")
+    creds = demo(http, base_url, "expiring")
     first = fetch(http, base_url, creds)["result"]
     assert (first["expireTime"], first["expiresIn"]) == ("2026-03-10T12:01:00+08:00", 60)
     clock(http, base_url, advance=59)
@@ -152,7 +152,7 @@ def test_limits_are_per_app(http: requests.Session, base_url: str) -> None:
     [fetch(http, base_url, limited) for _ in range(3)]
     assert fetch(http, base_url, limited)["code"] == 429
     assert fetch(http, base_url, demo(http, base_url))["code"] == 200
-    assert fetch(http, base_url, demo(http, base_url, "short_lived"))["code"] == 200
+    assert fetch(http, base_url, demo(http, base_url, "expiring"))["code"] == 200
     mine = new_app(http, base_url, rate_limit=3)
     assert [fetch(http, base_url, mine)["code"] for _ in range(4)] == [200, 200, 200, 429]
 

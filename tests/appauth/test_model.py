@@ -176,8 +176,8 @@ def test_per_app_lifetime_overrides_the_settings() -> None:
     assert world.fetch("b")["expiresIn"] == 60
 
 
-def test_demo_short_lived_app_renews_after_a_minute(world: World) -> None:
-    app_id, secret = demo("short_lived")
+def test_demo_expiring_app_renews_after_a_minute(world: World) -> None:
+    app_id, secret = demo("expiring")
     first = world.model.fetch_token(app_id, secret)
     assert first["expiresIn"] == 60
     world.clock.advance(60)

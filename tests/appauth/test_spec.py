@@ -369,7 +369,7 @@ def _limited(c: Context) -> requests.Response:
 
 
 def _expired(c: Context) -> requests.Response:
-    token = c.token("short_lived")
+    token = c.token("expiring")
     c.mocks.clock.advance(60)
     return c.call(HELLO_PATH, params={"accessToken": token})
 

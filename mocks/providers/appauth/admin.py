@@ -24,7 +24,7 @@ def create_app() -> Response:
 
 @bp.get("/apps/<app_id>")
 def app(app_id: str) -> Response:
-    return json_response(model().app(app_id))
+    return json_response(model().app_usage(app_id))
 
 
 @bp.patch("/apps/<app_id>")

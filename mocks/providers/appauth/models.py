@@ -140,7 +140,7 @@ def demo_set() -> dict[str, tuple[App, str]]:
     return {
         "demo": (app(), "default limits: 20 fetches a minute, tokens live 7200 s"),
         "limited": (app(rate_limit=3), "3 fetches a minute: the 4th within the minute answers 429"),
-        "short_lived": (app(token_lifetime=60), "tokens live 60 s: a fetch after that gets a new one"),
+        "expiring": (app(token_lifetime=60), "tokens live 60 s: a fetch after that gets a new one"),
     }
 
 
@@ -177,13 +177,18 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
             shown[role] = {"appId": app.app_id, "appSecret": app.app_secret, "name": app.name, "note": note}
         return shown
 
+    def _with_usage(self, app: dict[str, Any], now: float) -> dict[str, Any]:
+        """An app and the fetches counted in its current rate window."""
+        return {**app, "fetches_in_window": self.store.get(self._window(app["app_id"], now)[0]) or 0}
+
     def apps(self) -> list[dict[str, Any]]:
         """Apps with their fetches counted in the current rate window."""
         now = self.clock.time()
-        return [
-            {**app, "fetches_in_window": self.store.get(self._window(app["app_id"], now)[0]) or 0}
-            for _, app in self.store.scan(self.key("app", ""))
-        ]
+        return [self._with_usage(app, now) for _, app in self.store.scan(self.key("app", ""))]
+
+    def app_usage(self, app_id: str) -> dict[str, Any]:
+        """One app with the fetches counted in its current rate window."""
+        return self._with_usage(self.app(app_id), self.clock.time())
 
     def app(self, app_id: str) -> dict[str, Any]:
         app: dict[str, Any] | None = self.store.get(self.key("app", app_id))
