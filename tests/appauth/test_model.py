@@ -475,6 +475,20 @@ def test_generated_app_credentials_are_fresh() -> None:
     assert re.fullmatch(r"app[0-9a-f]{16}", one.app_id)
 
 
+def test_fresh_credentials_share_nothing(world: World) -> None:
+    one, two = world.model.fresh_credentials(), world.model.fresh_credentials()
+    assert set(one) == {"appId", "appSecret"}
+    assert one["appId"] != two["appId"]
+    tokens = {world.model.fetch_token(one["appId"], one["appSecret"])["accessToken"] for _ in range(20)}
+    with pytest.raises(ProviderError) as caught:
+        world.model.fetch_token(one["appId"], one["appSecret"])
+    assert caught.value.code == 429
+    other = world.model.fetch_token(two["appId"], two["appSecret"])
+    assert other["expiresIn"] == 7200
+    assert len(tokens) == 1
+    assert other["accessToken"] not in tokens
+
+
 # -- config ---------------------------------------------------------------------------------
 
 

@@ -177,6 +177,11 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
             shown[role] = {"appId": app.app_id, "appSecret": app.app_secret, "name": app.name, "note": note}
         return shown
 
+    def fresh_credentials(self) -> dict[str, Any]:
+        """A new app with the default limits, sharing no token or rate counter with any other."""
+        app = self.create_app(App())
+        return {"appId": app["app_id"], "appSecret": app["app_secret"]}
+
     def _with_usage(self, app: dict[str, Any], now: float) -> dict[str, Any]:
         """An app and the fetches counted in its current rate window."""
         return {**app, "fetches_in_window": self.store.get(self._window(app["app_id"], now)[0]) or 0}
