@@ -1,6 +1,6 @@
 """The admin routes under /__admin/appauth, over real HTTP."""
 
-# ruff: noqa: RUF001 (the answers' Chinese punctuation is the expected text)
+# ruff: noqa: RUF001, RUF100 (the answers' Chinese punctuation is the expected text)
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Bad input on the platform's paths gets its envelope or a clean HTTP error, never a traceback."""
 
-# ruff: noqa: RUF001 (the answers' Chinese punctuation is the expected text)
+# ruff: noqa: RUF001, RUF100 (the answers' Chinese punctuation is the expected text)
 
 from __future__ import annotations
 

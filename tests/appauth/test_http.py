@@ -4,7 +4,7 @@ Expected answers are written out byte for byte, not read back from the mock's ow
 message table.
 """
 
-# ruff: noqa: RUF001 (the answers' Chinese punctuation is the expected text)
+# ruff: noqa: RUF001, RUF100 (the answers' Chinese punctuation is the expected text)
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """AppAuthModel's rules, called directly on a frozen virtual clock."""
 
-# ruff: noqa: RUF001 (the answers' Chinese punctuation is the expected text)
+# ruff: noqa: RUF001, RUF100 (the answers' Chinese punctuation is the expected text)
 
 from __future__ import annotations
 

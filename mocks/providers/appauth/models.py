@@ -56,7 +56,7 @@ class Settings(Strict):
         ),
     )
     greeting: str = Field(
-        default="你好，{name}！",  # noqa: RUF001 (Chinese punctuation)
+        default="你好，{name}！",  # noqa: RUF001, RUF100 (Chinese punctuation)
         description="/auth/hello's result; {name} is the app's name (its appId if it has none)",
     )
 
