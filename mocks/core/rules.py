@@ -59,7 +59,7 @@ def refetch_while_valid(entries: Sequence[Entry], settings: AuditSettings) -> It
             and early
             and credential in issued
             and credential not in refused
-            and not _used_after(entries, entry, replaced)
+            and (replaced == f["token"] or not _used_after(entries, entry, replaced))  # same token reissued
         ):
             yield Finding(
                 f"{credential} fetched a token while the one from request #{issued[credential]} was "

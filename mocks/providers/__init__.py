@@ -14,6 +14,7 @@ from ..core.provider import Provider
 _PACKAGES = {
     "atrip": "mocks.providers.atrip",
     "itrigger": "mocks.providers.itrigger",
+    "appauth": "mocks.providers.appauth",
     "credential": "mocks.providers.credential",
 }
 

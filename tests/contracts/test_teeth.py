@@ -5,53 +5,18 @@ The kill rate (deviations caught / deviations planted) is printed at the end of 
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from contracts.runner import run
 from contracts.target import open_target
+from mocks.providers import SLUGS
 
-from .deviants import (
-    Deviant,
-    changed_value,
-    content_type,
-    escaped_unicode,
-    renamed_key,
-    replaced_text,
-    server_error_when,
-    serving,
-    sorted_keys,
-)
+from .deviants import Deviant, serving
 
 DEVIANTS: dict[str, list[Deviant]] = {
-    "itrigger": [
-        Deviant("sorted keys", "documented order is ['code', 'message', 'data']", rewrite=sorted_keys()),
-        Deviant(
-            "message renamed msg",
-            "envelope keys are ['code', 'msg', 'data']",
-            rewrite=renamed_key("message", "msg"),
-        ),
-        Deviant("\\u-escaped Chinese", "\\u-escaped", rewrite=escaped_unicode()),
-        Deviant(
-            "wrong message text",
-            'message is "成功", documented "操作成功"',
-            rewrite=replaced_text("操作成功", "成功"),
-        ),
-        Deviant("code as a string", 'code is "200", documented 200', rewrite=changed_value("code", str)),
-        Deviant(
-            "Content-Type without charset",
-            "Content-Type is ['application/json']",
-            rewrite=content_type("application/json"),
-        ),
-        Deviant("500 on malformed input", "HTTP status 500", rewrite=server_error_when(61451)),
-        Deviant(
-            "token not overwritten",
-            "the overwritten token still works",
-            config={"settings": {"overwrite_grace": 7200}},
-        ),
-        Deviant(
-            "token lives 1 hour", "code is 401, documented 200", config={"settings": {"token_lifetime": 3600}}
-        ),
-    ],
+    slug: importlib.import_module(f"{__package__}.deviations.{slug}").DEVIANTS for slug in SLUGS
 }
 
 CASES = [(provider, deviant) for provider, deviants in DEVIANTS.items() for deviant in deviants]
@@ -65,3 +30,8 @@ def test_suite_fails_on_the_deviation(provider: str, deviant: Deviant, kills: di
     caught = any(deviant.named in r.reason for r in failures)
     kills.setdefault(provider, []).append(caught)
     assert caught, f"no case named {deviant.named!r}; failures: {[(r.id, r.reason) for r in failures]}"
+
+
+@pytest.mark.parametrize("provider", SLUGS)
+def test_each_provider_has_at_least_four_deviations(provider: str) -> None:
+    assert len(DEVIANTS[provider]) >= 4

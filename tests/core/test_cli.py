@@ -59,7 +59,7 @@ def test_serve_takes_a_config_file(tmp_path: Path) -> None:
         '[itrigger]\ndemo = false\n[[itrigger.tenants]]\nid = "t1"\n'
         '[[itrigger.apps]]\napp_id = "mine"\napp_secret = "s3cret"\ntenant = "t1"\n'
     )
-    with serving("--config", str(config)) as (url, lines):
+    with serving("--config", str(config), "--provider", "itrigger") as (url, lines):
         assert "appId=" not in "\n".join(lines)
         answer = requests.get(
             f"{url}/itrigger-tenant/v1/basic/accessTokenOpen/token",

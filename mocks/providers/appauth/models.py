@@ -1,0 +1,321 @@
+"""The appauth platform's rules: apps, the one live token per app, the fetch-rate limit.
+
+Store layout (all under `appauth:`):
+  app:<appId>              {"app_id", "app_secret", "name", "rate_limit", "token_lifetime"}
+  current:<appId>          the app's live token {"accessToken", "issued_at", "expires_at"}
+  token:<token>            {"app_id", "issued_at", "expires_at"}
+  count:<appId>            fetches in the app's current rate window ("first_fetch" windows)
+  count:<appId>:<n>        fetches in the n-th window since the epoch ("aligned" windows)
+
+Every entry expires on the virtual clock at its `expires_at`, so an expired token is
+simply absent, and a rate window's counter disappears when the window closes.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import math
+import secrets
+import string
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from ...core.audit import note
+from ...core.demo import seeded_faker
+from ...core.errors import AdminError, ProviderError
+from ...core.provider import ProviderConfig, ProviderModel, Strict
+from . import errors
+from .errors import envelope
+
+#: Seconds a token's record outlives it, so the audit tells a late call from a forged one.
+RETAIN = 86400
+
+TOKEN_PATH = "/auth/getAccessToken"
+HELLO_PATH = "/auth/hello"
+
+#: expireTime is written in China Standard Time [PROVIDERS: RFC 3339, +08:00].
+CST = timezone(timedelta(hours=8))
+#: The placeholders a greeting may use.
+GREETING_FIELDS = ("name", "appId")
+#: A year: the longest token lifetime a setting may ask for.
+MAX_LIFETIME = 366 * 86_400
+
+
+class Settings(Strict):
+    """The [decided] knobs."""
+
+    token_lifetime: int = Field(
+        default=7200, gt=0, le=MAX_LIFETIME, description="seconds a token lives [decided]"
+    )
+    rate_limit: int = Field(default=20, ge=0, description="token fetches per app per window [decided]")
+    rate_window: int = Field(default=60, gt=0, description="seconds of a rate window [decided]")
+    rate_window_start: Literal["first_fetch", "aligned"] = Field(
+        default="first_fetch",
+        description=(
+            "first_fetch: a window opens at the app's first counted fetch and lasts rate_window "
+            "seconds; aligned: windows are fixed slots of rate_window seconds since the epoch"
+        ),
+    )
+    greeting: str = Field(
+        default="你好，{name}！",  # noqa: RUF001, RUF100 (Chinese punctuation)
+        description="/auth/hello's result; {name} is the app's name (its appId if it has none)",
+    )
+
+    @field_validator("greeting")
+    @classmethod
+    def _known_placeholders(cls, value: str) -> str:
+        try:
+            parts = list(string.Formatter().parse(value))
+        except ValueError as exc:
+            raise ValueError(f"not a greeting template ({exc}); write {{{{ and }}}} for braces") from exc
+        for _, field, spec, conversion in parts:
+            if field is None:
+                continue
+            if field not in GREETING_FIELDS:
+                raise ValueError(f"placeholder {{{field}}} is not one of {{name}}, {{appId}}")
+            if spec or conversion:
+                raise ValueError(f"write the placeholder plainly as {{{field}}}, without ! or :")
+        return value
+
+
+class App(Strict):
+    app_id: str = Field(default_factory=lambda: "app" + secrets.token_hex(8), min_length=1)
+    app_secret: str = Field(default_factory=lambda: secrets.token_hex(16), min_length=1)
+    name: str = ""
+    #: None: the settings' rate_limit.
+    rate_limit: int | None = Field(default=None, ge=0)
+    #: None: the settings' token_lifetime.
+    token_lifetime: int | None = Field(default=None, gt=0, le=MAX_LIFETIME)
+
+
+class AppChange(Strict):
+    app_secret: str | None = Field(default=None, min_length=1)
+    name: str | None = None
+    rate_limit: int | None = Field(default=None, ge=0)
+    token_lifetime: int | None = Field(default=None, gt=0, le=MAX_LIFETIME)
+
+    @field_validator("app_secret", "name")
+    @classmethod
+    def _not_null(cls, value: str | None) -> str:
+        if value is None:
+            raise ValueError("give a string, or leave the field out to keep it")
+        return value
+
+
+class AppAuthConfig(ProviderConfig):
+    settings: Settings = Settings()
+    apps: list[App] = Field(default_factory=list)
+
+    @field_validator("messages")
+    @classmethod
+    def _known_codes(cls, value: dict[str, str]) -> dict[str, str]:
+        known = [str(code) for code in errors.MESSAGES]
+        unknown = sorted(set(value) - set(known))
+        if unknown:
+            raise ValueError(f"unknown message key(s) {', '.join(unknown)}; known: {', '.join(known)}")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_apps(self) -> AppAuthConfig:
+        seen: set[str] = set()
+        for app in self.apps:
+            if app.app_id in seen:
+                raise ValueError(f"app {app.app_id!r} is configured twice")
+            seen.add(app.app_id)
+        return self
+
+
+@functools.cache
+def demo_set() -> dict[str, tuple[App, str]]:
+    """The demo apps, the same on every start (a seeded Faker); each shows one documented case."""
+    fake = seeded_faker("appauth")
+
+    def app(**extra: Any) -> App:
+        return App(
+            app_id="app" + fake.hexify("^" * 16),
+            app_secret=fake.hexify("^" * 32),
+            name=fake.company_prefix() + "应用",
+            **extra,
+        )
+
+    return {
+        "demo": (app(), "default limits: 20 fetches a minute, tokens live 7200 s"),
+        "limited": (app(rate_limit=3), "3 fetches a minute: the 4th within the minute answers 429"),
+        "expiring": (app(token_lifetime=60), "tokens live 60 s: a fetch after that gets a new one"),
+    }
+
+
+def expire_time(instant: float) -> str:
+    """An instant as the answer's expireTime: RFC 3339 in +08:00, whole seconds."""
+    return datetime.fromtimestamp(instant, CST).isoformat(timespec="seconds")
+
+
+def expires_in(expires_at: float, now: float) -> int:
+    """Whole seconds left, rounded up: 1 or more while the token is valid."""
+    return max(0, math.ceil(expires_at - now))
+
+
+class AppAuthModel(ProviderModel[AppAuthConfig]):
+    slug = "appauth"
+    config_type = AppAuthConfig
+    MESSAGES = errors.MESSAGES
+
+    # -- credentials -------------------------------------------------------
+
+    def seed(self) -> None:
+        demos = [app for app, _ in demo_set().values()] if self.config.demo else []
+        for app in demos + self.config.apps:
+            self.store.set(self.key("app", app.app_id), app.model_dump())
+
+    def demo_credentials(self) -> dict[str, Any]:
+        """The demo apps as configured: a config app may have replaced one's secret or limits."""
+        if not self.config.demo:
+            return {}
+        configured = {app.app_id: app for app in self.config.apps}
+        shown = {}
+        for role, (demo, about) in demo_set().items():
+            app = configured.get(demo.app_id, demo)
+            shown[role] = {"appId": app.app_id, "appSecret": app.app_secret, "name": app.name, "note": about}
+        return shown
+
+    def fresh_credentials(self) -> dict[str, Any]:
+        """A new app with the default limits, sharing no token or rate counter with any other."""
+        app = self.create_app(App())
+        return {"appId": app["app_id"], "appSecret": app["app_secret"]}
+
+    def _with_usage(self, app: dict[str, Any], now: float) -> dict[str, Any]:
+        """An app and the fetches counted in its current rate window."""
+        return {**app, "fetches_in_window": self.store.get(self._window(app["app_id"], now)[0]) or 0}
+
+    def apps(self) -> list[dict[str, Any]]:
+        """Apps with their fetches counted in the current rate window."""
+        now = self.clock.time()
+        return [self._with_usage(app, now) for _, app in self.store.scan(self.key("app", ""))]
+
+    def app_usage(self, app_id: str) -> dict[str, Any]:
+        """One app with the fetches counted in its current rate window."""
+        return self._with_usage(self.app(app_id), self.clock.time())
+
+    def app(self, app_id: str) -> dict[str, Any]:
+        app: dict[str, Any] | None = self.store.get(self.key("app", app_id))
+        if app is None:
+            raise AdminError(404, f"no app {app_id!r}")
+        return app
+
+    def create_app(self, app: App) -> dict[str, Any]:
+        if not self.store.compare_and_set(self.key("app", app.app_id), None, app.model_dump()):
+            raise AdminError(409, f"app {app.app_id!r} exists")
+        return app.model_dump()
+
+    def update_app(self, app_id: str, change: AppChange) -> dict[str, Any]:
+        """Change an app; its live token keeps working until it expires."""
+        app = self.app(app_id) | change.model_dump(exclude_unset=True)  # null: back to the default
+        self.store.set(self.key("app", app_id), app)
+        return app
+
+    def tokens(self) -> list[dict[str, Any]]:
+        """Live tokens with their expireTime and expiresIn on the virtual clock."""
+        now = self.clock.time()
+        return [
+            {
+                "accessToken": key.rpartition(":")[2],
+                **record,
+                "expireTime": expire_time(record["expires_at"]),
+                "expiresIn": expires_in(record["expires_at"], now),
+            }
+            for key, record in self.store.scan(self.key("token", ""))
+            if now < record["expires_at"]
+        ]
+
+    # -- the documented rules ----------------------------------------------
+
+    def _window(self, app_id: str, now: float) -> tuple[str, float]:
+        """The counter of the rate window `now` falls in, and when that window closes.
+
+        A "first_fetch" counter takes its closing time from the fetch that creates it.
+        """
+        settings = self.config.settings
+        if settings.rate_window_start == "aligned":
+            slot = math.floor(now / settings.rate_window)
+            return self.key("count", app_id, slot), (slot + 1) * settings.rate_window
+        return self.key("count", app_id), now + settings.rate_window
+
+    def _authenticate(self, app_id: str, app_secret: str) -> dict[str, Any]:
+        if not app_id or not app_secret:
+            raise ProviderError(errors.CREDENTIALS_MISSING)
+        app: dict[str, Any] | None = self.store.get(self.key("app", app_id))
+        if app is None or not hmac.compare_digest(app["app_secret"].encode(), app_secret.encode()):
+            raise ProviderError(errors.CREDENTIALS_WRONG)
+        return app
+
+    def fetch_token(self, app_id: str, app_secret: str) -> dict[str, Any]:
+        """The app's live token, or a new one once it has expired.
+
+        Only fetches with good credentials count toward the app's rate limit, and a refused
+        fetch (429) does not count either: the counter stops at the limit.
+        """
+        note(kind="fetch", credential=app_id or None)
+        app = self._authenticate(app_id, app_secret)
+        settings = self.config.settings
+        now = self.clock.time()
+        counter, closes = self._window(app_id, now)
+        limit = settings.rate_limit if app["rate_limit"] is None else app["rate_limit"]
+        if self.store.incr(counter, limit=limit, expires_at=closes) is None:
+            note(backoff=True)
+            raise ProviderError(errors.RATE_LIMITED)
+
+        lifetime = settings.token_lifetime if app["token_lifetime"] is None else app["token_lifetime"]
+        current = self.key("current", app_id)
+        while True:
+            live = self.store.get(current)
+            if live is not None:
+                note(
+                    replaced=live["accessToken"],
+                    replaced_left=live["expires_at"] - now,
+                    replaced_lifetime=live["expires_at"] - live["issued_at"],
+                )
+                break
+            # The expiry is a whole second, so expireTime shows it exactly.
+            expires_at = math.floor(now) + lifetime
+            token = secrets.token_hex(16)
+            record = {"app_id": app_id, "issued_at": now, "expires_at": expires_at}
+            # The token works before anyone can read it from `current`.
+            self.store.set(self.key("token", token), record, expires_at=expires_at + RETAIN)
+            live = {"accessToken": token, "issued_at": now, "expires_at": expires_at}
+            if self.store.compare_and_set(current, None, live, expires_at=expires_at):
+                break
+            self.store.delete(self.key("token", token))  # another fetch issued one first: use it
+        note(token=live["accessToken"])
+        return {
+            "accessToken": live["accessToken"],
+            "expireTime": expire_time(live["expires_at"]),
+            "expiresIn": expires_in(live["expires_at"], now),
+        }
+
+    def hello(self, token: str | None) -> str:
+        """The greeting for a live token's app."""
+        record = self.store.get(self.key("token", token)) if token else None
+        expired = record is not None and self.clock.time() >= record["expires_at"]
+        state = "missing" if not token else "unknown" if record is None else "expired" if expired else "valid"
+        note(kind="call", token=token, token_state=state, credential=record["app_id"] if record else None)
+        if state != "valid" or record is None:
+            raise ProviderError(errors.TOKEN_INVALID)
+        app = self.store.get(self.key("app", record["app_id"])) or {"app_id": record["app_id"], "name": ""}
+        return self.config.settings.greeting.format(name=app["name"] or app["app_id"], appId=app["app_id"])
+
+    # -- answers -----------------------------------------------------------
+
+    def ok(self, result: Any) -> dict[str, Any]:
+        return envelope(errors.OK, self.message(errors.OK), result, success=True)
+
+    def error_body(self, error: ProviderError) -> dict[str, Any]:
+        return envelope(errors.code_of(error.code), self.error_message(error))
+
+    def http_error(self, status: int) -> ProviderError:
+        """HTTP failures keep their status; a crash is code 500 in an HTTP 200."""
+        if status >= 500:
+            return ProviderError(errors.SYSTEM_ERROR)
+        return ProviderError(status if str(status) in self.messages else 400, http_status=status)

@@ -1,0 +1,57 @@
+"""Small helpers shared by the appauth tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+TOKEN = "/auth/getAccessToken"
+HELLO = "/auth/hello"
+ADMIN = "/__admin/appauth"
+JSON_UTF8 = "application/json;charset=UTF-8"
+
+
+def demo(http: requests.Session, base_url: str, role: str = "demo") -> dict[str, str]:
+    """A demo credential as the admin API lists it."""
+    listed = http.get(f"{base_url}/__admin/providers").json()["providers"]
+    creds: dict[str, str] = next(p for p in listed if p["slug"] == "appauth")["credentials"][role]
+    return creds
+
+
+def fetch(http: requests.Session, base_url: str, creds: dict[str, str]) -> dict[str, Any]:
+    answer = http.get(f"{base_url}{TOKEN}", params={"appId": creds["appId"], "appSecret": creds["appSecret"]})
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == JSON_UTF8
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def token(http: requests.Session, base_url: str, role: str = "demo") -> str:
+    body = fetch(http, base_url, demo(http, base_url, role))
+    assert body["code"] == 200, body
+    value: str = body["result"]["accessToken"]
+    return value
+
+
+def hello(http: requests.Session, base_url: str, access: str | None) -> requests.Response:
+    return http.get(f"{base_url}{HELLO}", params={} if access is None else {"accessToken": access})
+
+
+def clock(http: requests.Session, base_url: str, **change: Any) -> dict[str, Any]:
+    answer = http.post(f"{base_url}/__admin/clock", json=change)
+    assert answer.status_code == 200, answer.text
+    state: dict[str, Any] = answer.json()
+    return state
+
+
+def new_app(http: requests.Session, base_url: str, **fields: Any) -> dict[str, str]:
+    """An app created through the admin API, as credentials."""
+    created = http.post(f"{base_url}{ADMIN}/apps", json=fields)
+    assert created.status_code == 201, created.text
+    app = created.json()
+    return {"appId": app["app_id"], "appSecret": app["app_secret"]}
+
+
+def error(code: int, message: str) -> dict[str, Any]:
+    return {"code": code, "message": message, "result": None, "success": False}

@@ -1,0 +1,7 @@
+"""atrip deviations: each breaks one documented behaviour."""
+
+from __future__ import annotations
+
+from ..deviants import Deviant
+
+DEVIANTS: list[Deviant] = []
