@@ -25,7 +25,10 @@ def excerpt(data: bytes) -> str:
 
 
 class Journal:
-    """A bounded, thread-safe list of request/answer entries."""
+    """A bounded, thread-safe list of request/answer entries.
+
+    Ids keep rising across `clear()`, so an id never names two different requests.
+    """
 
     def __init__(self, size: int = 5000) -> None:
         self._entries: deque[Entry] = deque(maxlen=size)

@@ -1,0 +1,147 @@
+"""The audit: rule registry, spec checks of requests, /__admin/violations, and `provider-mocks audit`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import pytest
+import requests
+
+from mocks import create_app, get_mocks
+from mocks.cli import main
+from mocks.core.audit import RULES, AuditSettings, Finding, rule
+from mocks.core.journal import Entry
+from mocks.core.server import LiveServer
+
+TOKEN = "/itrigger-tenant/v1/basic/accessTokenOpen/token"
+POST_API = "/itrigger-tenant/v1/basic/openAPItest/test/post"
+GET_API = "/itrigger-tenant/v1/basic/openAPItest/test/get"
+
+
+def demo(http: requests.Session, base_url: str) -> dict[str, str]:
+    listed = http.get(f"{base_url}/__admin/providers").json()["providers"]
+    creds: dict[str, str] = next(p for p in listed if p["slug"] == "itrigger")["credentials"]["demo"]
+    return creds
+
+
+def token(http: requests.Session, base_url: str) -> str:
+    creds = demo(http, base_url)
+    answer = http.get(f"{base_url}{TOKEN}", params={"appId": creds["appId"], "appSecret": creds["appSecret"]})
+    value: str = answer.json()["data"]["accessToken"]
+    return value
+
+
+def violations(http: requests.Session, base_url: str, **params: str) -> list[dict[str, object]]:
+    found: list[dict[str, object]] = http.get(f"{base_url}/__admin/violations", params=params).json()[
+        "violations"
+    ]
+    return found
+
+
+def test_registry_refuses_a_rule_without_explanation_or_with_a_bad_severity() -> None:
+    def silent(entries: Sequence[Entry], settings: AuditSettings) -> Iterator[Finding]:
+        yield from ()
+
+    with pytest.raises(ValueError, match="docstring"):
+        rule("test-silent", severity="error", source="x")(silent)
+    with pytest.raises(ValueError, match="severity"):
+        rule("test-bad", severity="fatal", source="x")
+    with pytest.raises(ValueError, match="documentation"):
+        rule("test-nosource", severity="error", source="")
+    assert "test-silent" not in RULES
+
+
+def test_a_conformant_client_has_no_violations(http: requests.Session, base_url: str) -> None:
+    access = token(http, base_url)
+    http.get(f"{base_url}{GET_API}", params={"accessToken": access, "any": "thing"})  # GET takes any params
+    http.post(f"{base_url}{POST_API}", params={"accessToken": access}, json={"k": 1})
+    assert violations(http, base_url) == []
+
+
+def test_spec_violations_name_the_request(http: requests.Session, base_url: str) -> None:
+    access = token(http, base_url)
+    http.get(f"{base_url}{TOKEN}", params={"appId": "x"})  # appSecret is required
+    http.post(f"{base_url}{POST_API}", params={"accessToken": access, "orderNo": "A1"}, json={})
+    found = violations(http, base_url, provider="itrigger")
+    first = http.get(f"{base_url}/__admin/requests").json()["requests"][0][
+        "id"
+    ]  # ids keep rising across resets
+    assert [(v["rule"], v["requests"]) for v in found] == [
+        ("request-spec", [first + 1]),
+        ("request-spec", [first + 2]),
+    ]
+    assert "appSecret" in str(found[0]["message"])
+    assert "orderNo" in str(found[1]["message"])
+    assert found[1]["source"] == "specs/itrigger.yaml"
+
+
+def test_paths_the_spec_lacks_are_not_judged(http: requests.Session, base_url: str) -> None:
+    http.get(f"{base_url}/itrigger-bff/v2/open/api/anything", params={"accessToken": "x", "y": "z"})
+    assert [v["rule"] for v in violations(http, base_url)] == []
+
+
+def test_violations_filter_by_credential_and_provider(http: requests.Session, base_url: str) -> None:
+    token(http, base_url)
+    token(http, base_url)
+    creds = demo(http, base_url)
+    assert [v["rule"] for v in violations(http, base_url, credential=creds["appId"])] == [
+        "refetch-while-valid"
+    ]
+    assert violations(http, base_url, credential="someone-else") == []
+    assert http.get(f"{base_url}/__admin/violations", params={"provider": "nope"}).status_code == 404
+
+
+def test_rules_are_listed(http: requests.Session, base_url: str) -> None:
+    listed = {r["id"]: r for r in http.get(f"{base_url}/__admin/rules").json()["rules"]}
+    assert {
+        "refetch-while-valid",
+        "overwritten-token-used",
+        "no-refresh-after-invalid",
+        "retry-without-backoff",
+        "request-id-reused",
+        "renewal-after-window",
+    } <= set(listed)
+    assert listed["request-id-reused"]["providers"] == ["credential"]
+    assert all(r["explanation"] and r["source"] for r in listed.values())
+
+
+def test_min_backoff_is_configurable() -> None:
+    app = create_app({"server": {"audit": {"min_backoff": 0}}}, providers=["itrigger"])
+    client, model = app.test_client(), get_mocks(app).model("itrigger")
+    creds = model.fresh_credentials()
+    client.patch(f"/__admin/itrigger/tenants/{creds['tenant']}", json={"daily_limit": 0})
+    for _ in range(2):
+        client.get(TOKEN, query_string={"appId": creds["appId"], "appSecret": creds["appSecret"]})
+    assert get_mocks(app).violations() == []
+    strict = create_app(providers=["itrigger"])
+    client, model = strict.test_client(), get_mocks(strict).model("itrigger")
+    creds = model.fresh_credentials()
+    client.patch(f"/__admin/itrigger/tenants/{creds['tenant']}", json={"daily_limit": 0})
+    for _ in range(2):
+        client.get(TOKEN, query_string={"appId": creds["appId"], "appSecret": creds["appSecret"]})
+    assert [v.rule for v in get_mocks(strict).violations()] == ["retry-without-backoff"]
+
+
+def test_audit_command_reports_and_fails_on_errors(
+    http: requests.Session, base_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["audit", "--base-url", base_url]) == 0
+    assert capsys.readouterr().out.strip() == "no violations"
+    access = token(http, base_url)
+    http.post(f"{base_url}{POST_API}", params={"accessToken": access, "orderNo": "A1"}, json={})
+    assert main(["audit", "--base-url", base_url, "--provider", "itrigger"]) == 1
+    out = capsys.readouterr().out
+    assert "1 violation(s):" in out
+    assert "[error] request-spec (itrigger): POST /itrigger-tenant/v1/basic/openAPItest/test/post" in out
+    assert f"POST {POST_API}?accessToken={access}&orderNo=A1 -> 200" in out
+    assert "documentation: specs/itrigger.yaml" in out
+
+
+def test_audit_command_needs_a_mock(capsys: pytest.CaptureFixture[str]) -> None:
+    from flask import Flask
+
+    with LiveServer(Flask("not-a-mock")) as server:
+        assert main(["audit", "--base-url", server.url]) == 2
+    err = capsys.readouterr().err
+    assert "is not a provider-mocks server with an admin API" in err
+    assert "Traceback" not in err
