@@ -15,8 +15,19 @@ from .core.audit import Auditor, noted
 from .core.clock import Clock
 from .core.config import parse, read_toml
 from .core.errors import AdminError, ProviderError
+from .core.faults import (
+    ENVIRON_KEY,
+    Call,
+    DelayAction,
+    FaultMiddleware,
+    Faults,
+    ProviderErrorAction,
+    StatusAction,
+    delay_seconds,
+)
 from .core.journal import Journal, excerpt
 from .core.jsonio import json_response
+from .core.provider import Provider
 from .core.services import Mocks, current_provider, get_mocks
 from .core.store import MemoryStore
 from .providers import SLUGS, load
@@ -49,14 +60,26 @@ def create_app(
         journal=Journal(server.journal_size),
         providers=mounted,
         auditor=Auditor(mounted, server.audit),
+        faults=Faults(store),
     )
     mocks.init_app(app)
     for slug, provider in mounted.items():
         mocks.models[slug] = provider.model(configs[slug], store, clock)
         app.register_blueprint(provider.routes)
+    mocks.operations = {
+        slug: sorted(
+            {
+                rule.endpoint.partition(".")[2]
+                for rule in app.url_map.iter_rules()
+                if rule.endpoint.startswith(f"{slug}.")
+            }
+        )
+        for slug in mounted
+    }
     admin.init_app(app)
     _init_errors(app)
     _init_journal(app)
+    _init_faults(app)
     mocks.reset()
     return app
 
@@ -129,6 +152,46 @@ def _init_journal(app: Flask) -> None:
                 "status": response.status_code,
                 "response": excerpt(response.get_data()) if not response.is_streamed else "",
                 "facts": noted(),
+                "fault": g.fault.model_dump(include={"id", "action"}) if g.get("fault") else None,
             }
         )
         return response
+
+
+def _credential(provider: Provider) -> str | None:
+    for name in provider.credential_fields:
+        found = request.args.get(name) or request.headers.get(name)
+        if not found and request.mimetype == "application/x-www-form-urlencoded":
+            found = request.form.get(name)
+        if found:
+            return found
+    return None
+
+
+def _init_faults(app: Flask) -> None:
+    """Fault rules decide before the provider answers; byte-level actions happen in the middleware."""
+
+    @app.before_request
+    def inject() -> Response | None:
+        provider = current_provider()
+        if provider is None or request.path.startswith(admin.PREFIX):
+            return None
+        mocks = get_mocks()
+        endpoint = request.endpoint or ""
+        call = Call(provider.slug, endpoint.rpartition(".")[2] or None, request.method, _credential(provider))
+        rule = mocks.faults.decide(call)
+        if rule is None:
+            return None
+        g.fault = rule
+        action = rule.action
+        if isinstance(action, ProviderErrorAction):
+            raise ProviderError(action.code, http_status=action.http_status)
+        if isinstance(action, StatusAction):
+            return Response(action.body, status=action.status, content_type=action.content_type)
+        if isinstance(action, DelayAction):
+            time.sleep(delay_seconds(action, rule, mocks.faults.status(rule)["seen"]))
+            return None
+        request.environ[ENVIRON_KEY] = action
+        return None
+
+    app.wsgi_app = FaultMiddleware(app.wsgi_app)  # type: ignore[method-assign]

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from .errors import AdminError
+from .faults import FaultRule
 from .jsonio import json_response
 from .provider import Strict
 from .services import get_mocks
@@ -159,6 +160,31 @@ def rules() -> Response:
             ]
         }
     )
+
+
+@bp.route("/faults", methods=["GET", "POST", "DELETE"])
+def faults() -> Response:
+    found = get_mocks().faults
+    if request.method == "POST":
+        try:
+            rule = get_mocks().add_fault(body(FaultRule))
+        except ValueError as exc:
+            raise AdminError(400, str(exc)) from exc
+        return json_response(found.status(rule), status=201)
+    if request.method == "DELETE":
+        found.reset()
+    return json_response({"faults": [found.status(rule) for rule in found.rules()]})
+
+
+@bp.route("/faults/<rule_id>", methods=["GET", "DELETE"])
+def fault(rule_id: str) -> Response:
+    found = get_mocks().faults
+    rule = found.get(rule_id)
+    if rule is None:
+        raise AdminError(404, f"no fault rule {rule_id!r}")
+    if request.method == "DELETE":
+        found.delete(rule_id)
+    return json_response(found.status(rule))
 
 
 @bp.get("/specs/<slug>")

@@ -109,6 +109,8 @@ class Provider:
     prefixes: tuple[str, ...]
     #: The provider's real hosts, for interception.
     hosts: tuple[str, ...] = ()
+    #: Query, form or header names that carry a request's credential id (fault rules match on it).
+    credential_fields: tuple[str, ...] = ()
 
     @property
     def base_path(self) -> str:

@@ -9,6 +9,7 @@ from flask import Flask, current_app, request
 
 from .audit import Auditor, Violation
 from .clock import Clock
+from .faults import FaultRule, Faults, ProviderErrorAction
 from .journal import Journal
 from .provider import Provider, ProviderModel
 from .store import Store
@@ -25,15 +26,19 @@ class Mocks:
     journal: Journal
     providers: dict[str, Provider]
     auditor: Auditor
+    faults: Faults
     models: dict[str, ProviderModel[Any]] = field(default_factory=dict)
+    #: Each provider's operations (its route endpoints), which fault rules may name.
+    operations: dict[str, list[str]] = field(default_factory=dict)
 
     def init_app(self, app: Flask) -> None:
         app.extensions[EXTENSION] = self
 
     def reset(self) -> None:
-        """Clock, journal and every provider's state back to the start."""
+        """Clock, journal, fault rules and every provider's state back to the start."""
         self.clock.reset()
         self.journal.clear()
+        self.faults.reset()
         for model in self.models.values():
             model.reset()
 
@@ -41,6 +46,29 @@ class Mocks:
         """What clients did against the documentation, from the journal."""
         found = self.auditor.violations(self.journal.entries(), provider)
         return [v for v in found if credential in (None, v.credential)]
+
+    def add_fault(self, rule: FaultRule) -> FaultRule:
+        """Add a fault rule that can fire; a ValueError says what in it cannot."""
+        if rule.provider is not None and rule.provider not in self.providers:
+            raise ValueError(
+                f"provider: {rule.provider!r} is not mounted; mounted: {', '.join(self.providers)}"
+            )
+        if rule.operation is not None:
+            known = self.operations.get(rule.provider or "", [])
+            if rule.operation not in known:
+                raise ValueError(
+                    f"operation: give a provider and one of its operations: {', '.join(known) or '-'}"
+                )
+        if isinstance(rule.action, ProviderErrorAction):
+            if rule.provider is None:
+                raise ValueError("action: a provider error needs the rule's provider")
+            codes = self.model(rule.provider).messages
+            if str(rule.action.code) not in codes:
+                raise ValueError(
+                    f"action.code: {rule.action.code!r} is not one of {rule.provider}'s codes: "
+                    f"{', '.join(codes)}"
+                )
+        return self.faults.add(rule)
 
     def provider_for_path(self, path: str) -> Provider | None:
         return next((p for p in self.providers.values() if p.owns(path)), None)

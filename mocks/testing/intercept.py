@@ -21,6 +21,7 @@ import respx
 from flask import Flask
 
 from ..app import create_app
+from ..core.faults import ConnectionDropped
 from ..core.services import Mocks, get_mocks
 
 P = ParamSpec("P")
@@ -55,18 +56,22 @@ class Interceptor:
 
     def _from_requests(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
         raw = request.body or b""
-        status, headers, body = self._answer(
-            str(request.method),
-            str(request.url),
-            dict(request.headers),
-            raw.encode() if isinstance(raw, str) else raw,
-        )
-        return status, dict(headers), body
+        body = raw.encode() if isinstance(raw, str) else raw
+        try:
+            status, headers, answer = self._answer(
+                str(request.method), str(request.url), dict(request.headers), body
+            )
+        except ConnectionDropped as exc:
+            raise requests.ConnectionError(str(exc), request=request) from exc
+        return status, dict(headers), answer
 
     def _from_httpx(self, request: httpx.Request) -> httpx.Response:
-        status, headers, body = self._answer(
-            request.method, str(request.url), dict(request.headers), request.read()
-        )
+        try:
+            status, headers, body = self._answer(
+                request.method, str(request.url), dict(request.headers), request.read()
+            )
+        except ConnectionDropped as exc:
+            raise httpx.ConnectError(str(exc), request=request) from exc
         return httpx.Response(status, headers=headers, content=body)
 
     def start(self) -> Interceptor:

@@ -14,4 +14,5 @@ provider = Provider(
     admin=admin.bp,
     prefixes=("/auth",),
     hosts=(),  # the platform is not named in its documentation
+    credential_fields=("appId",),
 )

@@ -14,4 +14,5 @@ provider = Provider(
     admin=admin.bp,
     prefixes=(TOKEN_PATH, PORTAL_PREFIX),
     hosts=("sandbox.atriptech.com", "sandbox.atlaslovestravel.com"),
+    credential_fields=("x-atlas-client-id",),
 )

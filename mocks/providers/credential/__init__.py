@@ -13,4 +13,5 @@ provider = Provider(
     routes=routes.bp,
     admin=admin.bp,
     prefixes=("/openapi",),
+    credential_fields=("clientId",),
 )

@@ -14,4 +14,5 @@ provider = Provider(
     admin=admin.bp,
     prefixes=("/itrigger-tenant", "/itrigger-bff"),
     hosts=("gateway-dev.itrigger.cn",),
+    credential_fields=("appId",),
 )

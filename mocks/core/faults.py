@@ -1,0 +1,284 @@
+"""Fault injection: rules that make a provider misbehave on purpose.
+
+A rule matches on provider, operation, method and, optionally, the credential.
+Each matcher returns `(ok, reason)`, so a rule that did not fire can say why
+("method differs: GET is not POST"). Its action is one small piece: a
+documented provider error, a raw HTTP status, a delay, a dropped connection,
+a truncated or malformed body, or a slow body. It fires once, N times, after N
+matching calls, or with a seeded probability, so runs repeat.
+
+Rules and their counters live in the store, like all other state.
+"""
+
+from __future__ import annotations
+
+import random
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from .provider import Strict
+from .store import Store
+
+ENVIRON_KEY = "provider_mocks.fault"
+
+
+class ProviderErrorAction(Strict):
+    """Answer with one of the provider's documented errors, in its own envelope."""
+
+    type: Literal["error"]
+    code: int | str
+    http_status: int = Field(default=200, ge=100, le=599)
+
+
+class StatusAction(Strict):
+    """Answer with a raw HTTP status and body, as a broken gateway would."""
+
+    type: Literal["status"]
+    status: int = Field(ge=100, le=599)
+    body: str = ""
+    content_type: str = "text/plain; charset=utf-8"
+
+
+class DelayAction(Strict):
+    """Wait before answering: a fixed time, or a seeded random one between min and max."""
+
+    type: Literal["delay"]
+    seconds: float | None = Field(default=None, ge=0, le=300)
+    min: float = Field(default=0, ge=0, le=300)
+    max: float = Field(default=0, ge=0, le=300)
+
+
+class DropAction(Strict):
+    """Close the connection without an answer."""
+
+    type: Literal["drop"]
+
+
+class TruncateAction(Strict):
+    """Send the headers and half the body, then close: the client reads too few bytes."""
+
+    type: Literal["truncate"]
+
+
+class MalformedAction(Strict):
+    """Send a well-framed answer whose body is cut in half: not valid JSON."""
+
+    type: Literal["malformed"]
+
+
+class SlowBodyAction(Strict):
+    """Send the body a few bytes at a time."""
+
+    type: Literal["slow_body"]
+    chunk: int = Field(default=16, ge=1)
+    interval: float = Field(default=0.1, ge=0, le=10)
+
+
+Action = Annotated[
+    ProviderErrorAction
+    | StatusAction
+    | DelayAction
+    | DropAction
+    | TruncateAction
+    | MalformedAction
+    | SlowBodyAction,
+    Field(discriminator="type"),
+]
+
+
+class FaultRule(Strict):
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12], min_length=1)
+    provider: str | None = None
+    operation: str | None = None
+    method: str | None = None
+    credential: str | None = None
+    action: Action
+    #: Fire at most this many times (None: every time).
+    times: int | None = Field(default=1, ge=1)
+    #: Let this many matching calls through first.
+    after: int = Field(default=0, ge=0)
+    probability: float = Field(default=1.0, ge=0, le=1)
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a matcher sees of a request."""
+
+    provider: str | None
+    operation: str | None
+    method: str
+    credential: str | None
+
+
+Matcher = Callable[[Call], tuple[bool, str]]
+
+
+def equals(name: str, expected: str, case_sensitive: bool = True) -> Matcher:
+    """Matches when the call's `name` is `expected`; otherwise says how it differs."""
+
+    def match(call: Call) -> tuple[bool, str]:
+        actual = getattr(call, name)
+        same = actual == expected if case_sensitive else str(actual).upper() == expected.upper()
+        return same, "" if same else f"{name} differs: {actual!r} is not {expected!r}"
+
+    return match
+
+
+def matchers(rule: FaultRule) -> Iterator[Matcher]:
+    if rule.provider is not None:
+        yield equals("provider", rule.provider)
+    if rule.operation is not None:
+        yield equals("operation", rule.operation)
+    if rule.method is not None:
+        yield equals("method", rule.method, case_sensitive=False)
+    if rule.credential is not None:
+        yield equals("credential", rule.credential)
+
+
+class Faults:
+    """The fault rules of one app; first match wins."""
+
+    PREFIX = "faults:"
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def _key(self, *parts: object) -> str:
+        return self.PREFIX + ":".join(map(str, parts))
+
+    def add(self, rule: FaultRule) -> FaultRule:
+        """Add a rule after the others (an existing id is replaced, counters kept)."""
+        order = self.store.get(self._key("order")) or []
+        self.store.set(self._key("rule", rule.id), rule.model_dump())
+        if rule.id not in order:
+            self._update_order(lambda ids: [*ids, rule.id])
+        return rule
+
+    def _update_order(self, change: Callable[[list[str]], list[str]]) -> None:
+        key = self._key("order")
+        while True:
+            current = self.store.get(key)
+            if self.store.compare_and_set(key, current, change(current or [])):
+                return
+
+    def rules(self) -> list[FaultRule]:
+        order = self.store.get(self._key("order")) or []
+        found = (self.store.get(self._key("rule", rule_id)) for rule_id in order)
+        return [FaultRule.model_validate(raw) for raw in found if raw is not None]
+
+    def status(self, rule: FaultRule) -> dict[str, Any]:
+        """A rule with its counters and why it last did not fire."""
+        return {
+            **rule.model_dump(),
+            "seen": self.store.get(self._key("seen", rule.id)) or 0,
+            "fired": self.store.get(self._key("fired", rule.id)) or 0,
+            "last_miss": self.store.get(self._key("miss", rule.id)),
+        }
+
+    def get(self, rule_id: str) -> FaultRule | None:
+        raw = self.store.get(self._key("rule", rule_id))
+        return None if raw is None else FaultRule.model_validate(raw)
+
+    def delete(self, rule_id: str) -> bool:
+        existed = self.store.delete(self._key("rule", rule_id))
+        for counter in ("seen", "fired", "miss"):
+            self.store.delete(self._key(counter, rule_id))
+        self._update_order(lambda ids: [i for i in ids if i != rule_id])
+        return existed
+
+    def reset(self) -> None:
+        for key, _ in list(self.store.scan(self.PREFIX)):
+            self.store.delete(key)
+
+    def decide(self, call: Call) -> FaultRule | None:
+        """The first rule that fires for `call`; every other rule remembers why it did not."""
+        for rule in self.rules():
+            reason = self._why_not(rule, call)
+            if reason is None:
+                return rule
+            self.store.set(self._key("miss", rule.id), reason)
+        return None
+
+    def _why_not(self, rule: FaultRule, call: Call) -> str | None:
+        for match in matchers(rule):
+            ok, reason = match(call)
+            if not ok:
+                return reason
+        seen = self.store.incr(self._key("seen", rule.id)) or 0
+        if seen <= rule.after:
+            return f"waiting: matching call {seen} of the first {rule.after} is let through"
+        if rule.probability < 1 and random.Random(f"{rule.seed}:{seen}").random() >= rule.probability:
+            return f"probability {rule.probability:g}: not drawn for matching call {seen}"
+        if self.store.incr(self._key("fired", rule.id), limit=rule.times) is None:
+            return f"used up: fired {rule.times} time(s)"
+        return None
+
+
+def delay_seconds(action: DelayAction, rule: FaultRule, seen: int) -> float:
+    """The delay to apply: fixed, or drawn from a generator seeded by the rule and the call count."""
+    if action.seconds is not None:
+        return action.seconds
+    return random.Random(f"{rule.seed}:{seen}:delay").uniform(action.min, max(action.min, action.max))
+
+
+class ConnectionDropped(ConnectionError):
+    """An in-process call whose connection a fault dropped (interception turns it into the client's error)."""
+
+
+class FaultMiddleware:
+    """Applies the byte-level actions (drop, truncate, malformed, slow body) the app decided on."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        captured: dict[str, Any] = {}
+
+        def capture(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], None]:
+            captured.update(status=status, headers=headers)
+            return lambda _: None
+
+        body = b"".join(self.app(environ, capture))
+        action = environ.get(ENVIRON_KEY)
+        status, headers = captured["status"], captured["headers"]
+        if isinstance(action, DropAction):
+            connection = environ.get("werkzeug.socket")
+            if connection is None:
+                raise ConnectionDropped("the connection was dropped by a fault rule")
+            connection.shutdown(socket.SHUT_RDWR)
+            return []
+        if isinstance(action, TruncateAction | MalformedAction):
+            half = body[: len(body) // 2]
+            if isinstance(action, MalformedAction):
+                headers = [(k, str(len(half)) if k.lower() == "content-length" else v) for k, v in headers]
+            start_response(status, headers)
+            connection = environ.get("werkzeug.socket")
+            if isinstance(action, TruncateAction) and connection is not None:
+                return _then_close(half, connection)
+            return [half]
+        start_response(status, headers)
+        if isinstance(action, SlowBodyAction):
+            return _slowly(body, action)
+        return [body]
+
+
+def _then_close(sent: bytes, connection: socket.socket) -> Iterator[bytes]:
+    """Send the short body, then close: the client is left waiting for the rest."""
+    yield sent
+    connection.shutdown(socket.SHUT_RDWR)
+
+
+def _slowly(body: bytes, action: SlowBodyAction) -> Iterator[bytes]:
+    for start in range(0, len(body), action.chunk):
+        if start:
+            time.sleep(action.interval)
+        yield body[start : start + action.chunk]
