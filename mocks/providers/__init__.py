@@ -13,6 +13,7 @@ from ..core.provider import Provider
 
 _PACKAGES = {
     "itrigger": "mocks.providers.itrigger",
+    "sugon": "mocks.providers.sugon",
 }
 
 SLUGS: tuple[str, ...] = tuple(_PACKAGES)
