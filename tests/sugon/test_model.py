@@ -357,6 +357,18 @@ def test_public_url_setting_replaces_the_request_host() -> None:
     assert data["aiUrls"] == [{"url": "https://mock.example:65102/ai", "enable": "true"}]
 
 
+def test_center_paths_setting() -> None:
+    paths = {"hpcUrls": "", "efileUrls": "/files/efile", "aiUrls": "/ai", "eshellUrls": ""}
+    world = World({"settings": {"center_paths": paths}})
+    data = world.model.center(world.token(), "http://host:1/")
+    assert {name: urls[0]["url"] for name, urls in data.items()} == {
+        "hpcUrls": "http://host:1",
+        "efileUrls": "http://host:1/files/efile",
+        "aiUrls": "http://host:1/ai",
+        "eshellUrls": "http://host:1",
+    }
+
+
 def test_another_jwt_secret_invalidates_the_tokens() -> None:
     first = World()
     second = World({"settings": {"jwt_secret": "another signing key, 32 bytes or more"}})
@@ -442,6 +454,8 @@ def test_reset_restores_the_demo_set(world: World) -> None:
         ({"settings": {"jwt_secret": "short"}}, "32 bytes"),
         ({"settings": {"public_url": "mock.example"}}, "absolute http(s) URL"),
         ({"settings": {"platform_apis": ["state"]}}, "platform_apis"),
+        ({"settings": {"center_paths": {"aiUrls": "ai"}}}, "starting with /"),
+        ({"settings": {"center_paths": {"gpuUrls": "/gpu"}}}, "gpuUrls"),
         ({"settings": {"token_lifetime": 0}}, "token_lifetime"),
         ({"regions": [{"cluster_id": "0", "cluster_name": "ac"}]}, "cluster_id"),
         ({"users": [{"user": "u", "password": "p", "org_id": "nope"}]}, "org 'nope'"),

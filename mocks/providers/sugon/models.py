@@ -60,14 +60,29 @@ STATE_VALID = "token is valid"
 #: accepts every valid token [decided], so it is not one of them.
 Api = Literal["renew", "center"]
 ALL_APIS: tuple[Api, ...] = ("renew", "center")
-#: The center's lists [public] and the path each URL gets under the mock's base URL [decided].
-SERVICES = (("hpcUrls", "/hpc"), ("efileUrls", "/efile"), ("aiUrls", "/ai"), ("eshellUrls", "/eshell"))
 
 DEFAULT_SECRET = "provider-mocks sugon HS256 token signing key"
 _DIGITS = re.compile(r"[0-9]+")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 ClusterId = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,18}$")]
+
+
+class CenterPaths(Strict):
+    """The center's lists [public], in their order, and the path each URL adds to the mock's
+    base URL [decided; public SDKs show an efile URL ending in /efile]. "" for the bare base URL."""
+
+    hpcUrls: str = "/hpc"
+    efileUrls: str = "/efile"
+    aiUrls: str = "/ai"
+    eshellUrls: str = "/eshell"
+
+    @field_validator("*")
+    @classmethod
+    def _a_path(cls, value: str) -> str:
+        if value and not re.fullmatch(r"/\S*", value):
+            raise ValueError(f"give a path starting with / (or an empty string), not {value!r}")
+        return value
 
 
 class Settings(Strict):
@@ -90,6 +105,9 @@ class Settings(Strict):
     )
     public_url: str | None = Field(
         default=None, description="base of the center's URLs; default: the base URL the request came to"
+    )
+    center_paths: CenterPaths = Field(
+        default_factory=CenterPaths, description="the path each center URL adds to the base URL"
     )
 
     @field_validator("jwt_secret")
@@ -544,8 +562,10 @@ class SugonModel(ProviderModel[SugonConfig]):
     def center(self, token: str, base_url: str) -> dict[str, Any]:
         """The region's service URLs, all pointing at this mock."""
         self._authorize(token, "center")
-        base = self.config.settings.public_url or base_url.rstrip("/")
-        return {name: [{"url": base + path, "enable": "true"}] for name, path in SERVICES}
+        settings = self.config.settings
+        base = settings.public_url or base_url.rstrip("/")
+        paths = settings.center_paths.model_dump()
+        return {name: [{"url": base + path, "enable": "true"}] for name, path in paths.items()}
 
     # -- answers -----------------------------------------------------------
 
