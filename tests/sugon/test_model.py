@@ -437,6 +437,23 @@ def test_admin_refusals(world: World) -> None:
     assert caught.value.status == 404
 
 
+def test_fresh_credentials_share_nothing(world: World) -> None:
+    one, two = world.model.fresh_credentials(), world.model.fresh_credentials()
+    assert one["user"] != two["user"]
+    assert one["orgId"] != two["orgId"]
+    listed = world.model.login(one["user"], one["password"], one["orgId"])
+    assert listed[0]["clusterId"] == "0"
+    assert sorted(i["clusterId"] for i in listed[1:]) == sorted([ACTIVE, RENEW_ONLY, SUSPENDED])
+    assert all(i["token"] for i in listed)
+    now = stamp(world)
+    by_key = world.model.login_with_key(
+        two["user"], two["accessKey"], now, sign(two["accessKey"], now, two["user"], two["secretKey"])
+    )
+    assert claims(by_key[0]["token"])["invoker"] == two["orgId"]
+    world.model.update_user(one["user"], UserChange(frozen=True))
+    assert world.model.login(two["user"], two["password"], two["orgId"])
+
+
 def test_reset_restores_the_demo_set(world: World) -> None:
     world.model.update_user(demo_user().user, UserChange(frozen=True))
     world.model.create_user(User(user="temp"))

@@ -343,6 +343,19 @@ class SugonModel(ProviderModel[SugonConfig]):
             }
         return shown
 
+    def fresh_credentials(self) -> dict[str, Any]:
+        """A new user in an org of its own, with an access key and every region, none suspended:
+        it shares nothing with any other credential."""
+        user = self.create_user(User(regions=[region["cluster_id"] for region in self.regions()]))
+        key = self.create_access_key(AccessKey(user=user["user"]))
+        return {
+            "user": user["user"],
+            "password": user["password"],
+            "orgId": user["org_id"],
+            "accessKey": key["access_key"],
+            "secretKey": key["secret_key"],
+        }
+
     def _get(self, kind: str, ident: str, what: str) -> dict[str, Any]:
         found: dict[str, Any] | None = self.store.get(self.key(kind, ident))
         if found is None:
