@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import schemathesis
+from jsonschema import Draft4Validator
 from schemathesis import Case, CheckContext, Response
 
 JSON_UTF8 = "application/json;charset=UTF-8"
@@ -62,10 +63,39 @@ def key_order_problem(
     return None
 
 
-def envelope_keys(spec: Mapping[str, Any], operation: Mapping[str, Any]) -> list[str] | None:
-    """The documented key order for an operation: its own, else the spec's."""
+def envelope_keys(
+    spec: Mapping[str, Any], operation: Mapping[str, Any], status: int | None = None, body: Any = None
+) -> list[str] | None:
+    """The documented key order for an answer: its matching oneOf branch's, else the operation's or spec's."""
+    if status is not None:
+        for branch in _branches(spec, operation, status):
+            if branch.get("x-envelope-keys") and Draft4Validator({**branch, **_roots(spec)}).is_valid(body):
+                branch_keys: list[str] = branch["x-envelope-keys"]
+                return branch_keys
     keys: list[str] | None = operation.get("x-envelope-keys", spec.get("x-envelope-keys"))
     return keys
+
+
+def _roots(spec: Mapping[str, Any]) -> dict[str, Any]:
+    return {"components": spec.get("components", {})}
+
+
+def _resolve(spec: Mapping[str, Any], node: Any) -> Any:
+    while isinstance(node, Mapping) and "$ref" in node:
+        target: Any = spec
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def _branches(spec: Mapping[str, Any], operation: Mapping[str, Any], status: int) -> list[Mapping[str, Any]]:
+    """The oneOf branches of the operation's JSON answer schema for `status`."""
+    answer = _resolve(spec, operation.get("responses", {}).get(str(status), {}))
+    for media in (answer.get("content") or {}).values():
+        schema = _resolve(spec, media.get("schema", {}))
+        return [_resolve(spec, branch) for branch in schema.get("oneOf", [])]
+    return []
 
 
 def _fail(problem: str | None) -> None:
@@ -95,7 +125,11 @@ def utf8_not_escaped(ctx: CheckContext, response: Response, case: Case[Any]) -> 
 def envelope_key_order(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     """The envelope's keys come in the documented order."""
     spec = case.operation.schema.raw_schema
-    expected = envelope_keys(spec, case.operation.definition.raw)
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        body = None
+    expected = envelope_keys(spec, case.operation.definition.raw, response.status_code, body)
     if expected:
         _fail(key_order_problem(response.content, expected, spec.get("x-envelope-key-aliases")))
     return None

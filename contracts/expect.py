@@ -74,7 +74,11 @@ def expect(
     schema = spec(provider)
     path = urlsplit(response.request.path_url).path
     operation = schema[path][method or str(response.request.method)]
-    keys = envelope_keys(schema.raw_schema, operation.definition.raw)
+    try:
+        parsed = json.loads(response.content)
+    except ValueError:
+        parsed = None
+    keys = envelope_keys(schema.raw_schema, operation.definition.raw, response.status_code, parsed)
     if keys:
         problems.append(
             key_order_problem(response.content, keys, schema.raw_schema.get("x-envelope-key-aliases")) or ""

@@ -13,7 +13,9 @@ README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8"
 
 def test_documented_demo_credentials_are_the_ones_served() -> None:
     served = get_mocks(create_app(providers=["itrigger"])).model("itrigger").demo_credentials()
-    rows = re.findall(r"^\| `(\w+)` \| `(\w+)` \| `(\w+)` \| `([\w-]+)` \| (.+?) \|$", README, re.M)
+    demo_section = README[README.index("## Demo credentials") : README.index("## Try it with curl")]
+    itrigger = demo_section[demo_section.index("### itrigger") :].split("\n### ")[0]
+    rows = re.findall(r"^\| `(\w+)` \| `(\w+)` \| `(\w+)` \| `([\w-]+)` \| (.+?) \|$", itrigger, re.M)
     documented = {role: {"appId": a, "appSecret": s, "tenant": t, "note": n} for role, a, s, t, n in rows}
     assert documented == served
 

@@ -15,6 +15,7 @@ _PACKAGES = {
     "atrip": "mocks.providers.atrip",
     "itrigger": "mocks.providers.itrigger",
     "appauth": "mocks.providers.appauth",
+    "sugon": "mocks.providers.sugon",
     "credential": "mocks.providers.credential",
 }
 

@@ -1,0 +1,133 @@
+"""Small helpers shared by the Sugon tests, written from the documentation, not from the mock."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from typing import Any
+
+import requests
+
+TOKENS = "/ac/openapi/v2/tokens"
+AKSK = "/api/user/v3/tokens"
+RENEW = "/ac/openapi/v2/tokens/next"
+STATE = "/ac/openapi/v2/tokens/state"
+CENTER = "/ac/openapi/v2/center"
+ADMIN = "/__admin/sugon"
+
+JSON_UTF8 = "application/json;charset=UTF-8"
+#: The example token's claims, in its order [doc].
+CLAIMS = [
+    "computeUser",
+    "accountStatus",
+    "creator",
+    "role",
+    "expireTime",
+    "clusterId",
+    "invoker",
+    "user",
+    "userId",
+]
+#: The demo regions: active, active but barred from the center, suspended for the demo user.
+ACTIVE, RENEW_ONLY, SUSPENDED = "11250", "11112", "11126"
+HOUR = 3600
+DAY = 24 * HOUR
+
+
+def provider(http: requests.Session, base_url: str) -> dict[str, Any]:
+    listed = http.get(f"{base_url}/__admin/providers").json()["providers"]
+    found: dict[str, Any] = next(p for p in listed if p["slug"] == "sugon")
+    return found
+
+
+def demo(http: requests.Session, base_url: str, role: str = "demo") -> dict[str, str]:
+    """A demo credential as the admin API lists it."""
+    creds: dict[str, str] = provider(http, base_url)["credentials"][role]
+    return creds
+
+
+def secret(http: requests.Session, base_url: str) -> str:
+    """The tokens' signing key, from the settings the admin API shows."""
+    key: str = provider(http, base_url)["settings"]["jwt_secret"]
+    return key
+
+
+def login(http: requests.Session, base_url: str, creds: dict[str, str]) -> dict[str, Any]:
+    answer = http.post(
+        f"{base_url}{TOKENS}",
+        headers={"user": creds["user"], "password": creds["password"], "orgId": creds["orgId"]},
+    )
+    assert answer.status_code == 200
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def tokens(http: requests.Session, base_url: str, role: str = "demo") -> dict[str, str | None]:
+    """clusterId -> token of a demo user's successful acquisition."""
+    body = login(http, base_url, demo(http, base_url, role))
+    assert body["code"] == "0", body
+    return {item["clusterId"]: item["token"] for item in body["data"]}
+
+
+def token(http: requests.Session, base_url: str, cluster_id: str = ACTIVE) -> str:
+    found = tokens(http, base_url)[cluster_id]
+    assert found is not None
+    return found
+
+
+def sign(access_key: str, timestamp: str, user: str, secret_key: str) -> str:
+    """The public SDKs' signature: HMAC-SHA256 of the sorted compact JSON, lowercase hex."""
+    text = f'{{"accessKey":"{access_key}","timestamp":"{timestamp}","user":"{user}"}}'
+    return hmac.new(secret_key.encode(), text.encode(), hashlib.sha256).hexdigest().lower()
+
+
+def key_headers(creds: dict[str, str], timestamp: int | str, **override: str) -> dict[str, str]:
+    stamp = str(timestamp)
+    headers = {
+        "user": creds["user"],
+        "accessKey": creds["accessKey"],
+        "timestamp": stamp,
+        "signature": sign(creds["accessKey"], stamp, creds["user"], creds["secretKey"]),
+    }
+    return headers | override
+
+
+def clock(http: requests.Session, base_url: str, **change: Any) -> dict[str, Any]:
+    answer = http.post(f"{base_url}/__admin/clock", json=change)
+    assert answer.status_code == 200, answer.text
+    state: dict[str, Any] = answer.json()
+    return state
+
+
+def error(code: str, msg: str) -> bytes:
+    """An error answer's exact bytes [doc]."""
+    return f'{{"code":"{code}","msg":"{msg}","data":null}}'.encode()
+
+
+def b64(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def segments(jwt: str) -> tuple[bytes, bytes, bytes]:
+    header, payload, signature = jwt.split(".")
+    return b64(header), b64(payload), b64(signature)
+
+
+def claims(jwt: str) -> dict[str, Any]:
+    """The payload, keys in their order."""
+    decoded: dict[str, Any] = json.loads(segments(jwt)[1])
+    return decoded
+
+
+def hs256(payload: dict[str, Any] | bytes, key: str, header: bytes = b'{"alg":"HS256","typ":"JWT"}') -> str:
+    """A token built by hand: any header, any payload, signed with any key."""
+
+    def enc(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    body = payload if isinstance(payload, bytes) else json.dumps(payload, separators=(",", ":")).encode()
+    signing_input = f"{enc(header)}.{enc(body)}"
+    mac = hmac.new(key.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{enc(mac)}"

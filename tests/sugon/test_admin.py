@@ -1,0 +1,174 @@
+"""The Sugon admin routes under /__admin/sugon, over real HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+
+from .helpers import ACTIVE, ADMIN, RENEW_ONLY, SUSPENDED, claims, demo, key_headers, login, provider, tokens
+
+
+def send(http: requests.Session, method: str, url: str, status: int, **kwargs: Any) -> Any:
+    answer = http.request(method, url, **kwargs)
+    assert answer.status_code == status, answer.text
+    assert answer.headers["Content-Type"].startswith("application/json")
+    return answer.json()
+
+
+def test_provider_listing(http: requests.Session, base_url: str) -> None:
+    found = provider(http, base_url)
+    assert found["base_path"] == "/ac"
+    assert found["prefixes"] == ["/ac", "/api/user"]
+    assert found["hosts"] == ["www.scnet.cn", "api.scnet.cn", "ac.sugon.com", "scnet-demo.accloud.cn"]
+    assert found["spec"] == "/__admin/specs/sugon"
+    assert set(found["credentials"]) == {"demo", "frozen", "aksk"}
+    assert found["settings"]["token_lifetime"] == 86400
+    assert found["settings"]["renew_window"] == 86400
+    assert found["settings"]["timestamp_window"] == 300
+
+
+def test_listed_demo_credentials_behave_as_described(http: requests.Session, base_url: str) -> None:
+    assert login(http, base_url, demo(http, base_url))["code"] == "0"
+    assert login(http, base_url, demo(http, base_url, "frozen"))["code"] == "10007"
+    stamp = int(http.get(f"{base_url}/__admin/clock").json()["timestamp"])
+    answer = http.post(
+        f"{base_url}/api/user/v3/tokens", headers=key_headers(demo(http, base_url, "aksk"), stamp)
+    )
+    assert answer.json()["code"] == "0"
+
+
+def test_orgs_list_and_create(http: requests.Session, base_url: str) -> None:
+    url = f"{base_url}{ADMIN}/orgs"
+    orgs = send(http, "GET", url, 200)["orgs"]
+    assert [o["org_id"] for o in orgs] == [demo(http, base_url)["orgId"]]
+    created = send(http, "POST", url, 201, json={"org_id": "org-1", "name": "测试"})
+    assert created == {"org_id": "org-1", "name": "测试"}
+    assert send(http, "POST", url, 409, json={"org_id": "org-1"}) == {"error": "org 'org-1' exists"}
+    generated = send(http, "POST", url, 201, json={})
+    assert len(generated["org_id"]) == 32
+
+
+def test_regions_list_create_get_patch(http: requests.Session, base_url: str) -> None:
+    url = f"{base_url}{ADMIN}/regions"
+    listed = send(http, "GET", url, 200)["regions"]
+    assert {r["cluster_id"] for r in listed} == {ACTIVE, RENEW_ONLY, SUSPENDED}
+    created = send(http, "POST", url, 201, json={"cluster_id": "20001", "cluster_name": "测试区"})
+    assert created == {"cluster_id": "20001", "cluster_name": "测试区", "apis": ["renew", "center"]}
+    assert send(http, "GET", f"{url}/20001", 200) == created
+    patched = send(http, "PATCH", f"{url}/20001", 200, json={"apis": ["center"]})
+    assert patched["apis"] == ["center"]
+    send(http, "POST", url, 409, json={"cluster_id": "20001", "cluster_name": "x"})
+    send(http, "GET", f"{url}/99999", 404)
+    send(http, "PATCH", f"{url}/99999", 404, json={"apis": []})
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"cluster_id": "0", "cluster_name": "ac"},
+        {"cluster_id": "abc", "cluster_name": "x"},
+        {"cluster_id": "1"},
+        {"cluster_id": "1", "cluster_name": "x", "apis": ["state"]},
+        {"cluster_id": "1", "cluster_name": "x", "extra": 1},
+    ],
+)
+def test_bad_region_bodies_are_400(http: requests.Session, base_url: str, bad: dict[str, Any]) -> None:
+    assert "error" in send(http, "POST", f"{base_url}{ADMIN}/regions", 400, json=bad)
+
+
+def test_users_create_get_patch(http: requests.Session, base_url: str) -> None:
+    url = f"{base_url}{ADMIN}/users"
+    names = {u["user"] for u in send(http, "GET", url, 200)["users"]}
+    assert names == {demo(http, base_url)["user"], demo(http, base_url, "frozen")["user"]}
+    created = send(
+        http, "POST", url, 201, json={"user": "acnew", "password": "pw", "regions": [ACTIVE, SUSPENDED]}
+    )
+    assert created["compute_user"] is None
+    assert created["frozen"] is False
+    assert created["org_id"] in {
+        o["org_id"] for o in send(http, "GET", f"{base_url}{ADMIN}/orgs", 200)["orgs"]
+    }
+    assert send(http, "GET", f"{url}/acnew", 200) == created
+    creds = {"user": "acnew", "password": "pw", "orgId": created["org_id"]}
+    assert [i["clusterId"] for i in login(http, base_url, creds)["data"]] == ["0", ACTIVE, SUSPENDED]
+    patched = send(
+        http, "PATCH", f"{url}/acnew", 200, json={"suspended": [SUSPENDED], "compute_user": "slurm9"}
+    )
+    assert patched["suspended"] == [SUSPENDED]
+    body = login(http, base_url, creds)
+    assert body["data"][2]["token"] is None
+    assert claims(body["data"][1]["token"])["computeUser"] == "slurm9"
+
+
+def test_user_in_an_existing_org(http: requests.Session, base_url: str) -> None:
+    org = demo(http, base_url)["orgId"]
+    created = send(http, "POST", f"{base_url}{ADMIN}/users", 201, json={"user": "acmate", "org_id": org})
+    assert created["org_id"] == org
+    assert len(created["password"]) >= 12
+    assert created["regions"] == []
+
+
+def test_user_refusals(http: requests.Session, base_url: str) -> None:
+    url = f"{base_url}{ADMIN}/users"
+    main = demo(http, base_url)["user"]
+    send(http, "POST", url, 409, json={"user": main})
+    send(http, "POST", url, 404, json={"user": "x1", "org_id": "nope"})
+    send(http, "POST", url, 404, json={"user": "x2", "regions": ["99999"]})
+    send(http, "POST", url, 400, json={"user": "x3", "regions": [ACTIVE], "suspended": [SUSPENDED]})
+    send(http, "POST", url, 400, json={"user": "x4", "regions": [ACTIVE, ACTIVE]})
+    send(http, "POST", url, 400, json={"user": ""})
+    send(http, "POST", url, 400, data=b"[1]")
+    send(http, "GET", f"{url}/nobody", 404)
+    send(http, "PATCH", f"{url}/nobody", 404, json={"frozen": True})
+    send(http, "PATCH", f"{url}/{main}", 400, json={"regions": [ACTIVE]})  # 11126 still suspended
+    send(http, "PATCH", f"{url}/{main}", 404, json={"regions": ["99999"], "suspended": []})
+    send(http, "PATCH", f"{url}/{main}", 400, json={"user": "renamed"})
+    send(http, "PATCH", f"{url}/{main}", 400, json={"user_id": "abc"})
+    assert all(u["user"] not in {"x1", "x2", "x3", "x4"} for u in send(http, "GET", url, 200)["users"])
+
+
+def test_access_keys_create_get_patch(http: requests.Session, base_url: str) -> None:
+    url = f"{base_url}{ADMIN}/access-keys"
+    listed = send(http, "GET", url, 200)["access_keys"]
+    assert [k["access_key"] for k in listed] == [demo(http, base_url, "aksk")["accessKey"]]
+    main = demo(http, base_url)["user"]
+    created = send(http, "POST", url, 201, json={"user": main})
+    assert len(created["access_key"]) == 32
+    assert len(created["secret_key"]) == 32
+    assert send(http, "GET", f"{url}/{created['access_key']}", 200) == created
+    patched = send(http, "PATCH", f"{url}/{created['access_key']}", 200, json={"secret_key": "s2"})
+    assert patched["secret_key"] == "s2"
+    send(http, "POST", url, 409, json={"access_key": created["access_key"], "user": main})
+    send(http, "POST", url, 404, json={"user": "nobody"})
+    send(http, "POST", url, 400, json={})
+    send(http, "GET", f"{url}/nope", 404)
+    send(http, "PATCH", f"{url}/nope", 404, json={"secret_key": "x"})
+    send(http, "PATCH", f"{url}/{created['access_key']}", 400, json={"user": main})
+
+
+def test_admin_created_user_shares_nothing_with_the_demo(http: requests.Session, base_url: str) -> None:
+    created = send(http, "POST", f"{base_url}{ADMIN}/users", 201, json={"user": "acown", "password": "pw"})
+    send(http, "PATCH", f"{base_url}{ADMIN}/users/acown", 200, json={"frozen": True})
+    assert tokens(http, base_url)["0"] is not None  # the demo user is untouched
+    assert (
+        login(http, base_url, {"user": "acown", "password": "pw", "orgId": created["org_id"]})["code"]
+        == "10007"
+    )
+
+
+def test_reset_brings_back_the_demo_set(http: requests.Session, base_url: str) -> None:
+    main = demo(http, base_url)["user"]
+    send(http, "PATCH", f"{base_url}{ADMIN}/users/{main}", 200, json={"frozen": True, "password": "changed"})
+    send(http, "POST", f"{base_url}{ADMIN}/users", 201, json={"user": "actemp"})
+    send(http, "PATCH", f"{base_url}{ADMIN}/regions/{ACTIVE}", 200, json={"apis": []})
+    send(http, "POST", f"{base_url}/__admin/reset", 200)
+    assert login(http, base_url, demo(http, base_url))["code"] == "0"
+    send(http, "GET", f"{base_url}{ADMIN}/users/actemp", 404)
+    assert send(http, "GET", f"{base_url}{ADMIN}/regions/{ACTIVE}", 200)["apis"] == ["renew", "center"]
+
+
+def test_unknown_admin_path_and_wrong_method_are_json(http: requests.Session, base_url: str) -> None:
+    assert "error" in send(http, "GET", f"{base_url}{ADMIN}/nothing", 404)
+    assert "error" in send(http, "DELETE", f"{base_url}{ADMIN}/users", 405)

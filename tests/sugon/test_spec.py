@@ -1,0 +1,517 @@
+"""specs/sugon.yaml against the OpenAPI standard, errors.py and the running mock.
+
+The codes and messages live in `mocks.providers.sugon.errors.MESSAGES`; the spec repeats
+them as enums and examples. These tests hold the two together, and check that every
+answer the mock can give on a declared operation is declared, and nothing more.
+
+Key order: the top-level `x-envelope-keys` holds for every answer except those matching a
+schema with its own `x-envelope-keys` (the renewal's success answer).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+import yaml
+from flask import Flask
+from openapi_schema_validator import OAS30Validator
+from openapi_spec_validator import validate
+from referencing import Registry
+from referencing.jsonschema import DRAFT4
+
+from mocks import Mocks
+from mocks.cli import DEFAULT_PORT
+from mocks.providers import load
+from mocks.providers.sugon import errors
+from mocks.providers.sugon.models import AKSK_PATH, CENTER_PATH, RENEW_PATH, STATE_PATH, TOKENS_PATH
+
+from .helpers import ACTIVE, DAY, RENEW_ONLY, key_headers
+
+SPEC_PATH = Path(__file__).resolve().parents[2] / "specs" / "sugon.yaml"
+SPEC_URI = "urn:provider-mocks:sugon"
+SOURCES = {"doc", "decided", "public"}
+ASSUMED_SOURCES = {"decided", "public"}
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+Node = dict[str, Any]
+#: (path, METHOD, HTTP status, envelope code)
+Answer = tuple[str, str, int, str]
+
+
+@pytest.fixture(scope="module")
+def spec() -> Node:
+    loaded: Node = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+    return loaded
+
+
+# -- reading the spec -----------------------------------------------------------
+
+
+def resolve(spec: Node, node: Node) -> Node:
+    """`node`, its local `$ref`s followed."""
+    while "$ref" in node:
+        ref = node["$ref"]
+        assert ref.startswith("#/"), f"only local references are expected, not {ref}"
+        target: Any = spec
+        for part in ref[2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def operations(spec: Node) -> Iterator[tuple[str, str, Node]]:
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield path, method.upper(), operation
+
+
+def media(spec: Node, response: Node) -> tuple[str, Node]:
+    """A response's one media type and its content."""
+    content = resolve(spec, response)["content"]
+    assert len(content) == 1, f"one media type per response, not {list(content)}"
+    ((media_type, body),) = content.items()
+    return media_type, body
+
+
+def branches(spec: Node, schema: Node) -> list[Node]:
+    """The schemas an answer may match: the oneOf branches, or the schema itself."""
+    schema = resolve(spec, schema)
+    return [resolve(spec, s) for s in schema.get("oneOf", [schema])]
+
+
+def pinned(spec: Node, schema: Node, name: str) -> set[Any]:
+    """The values an allOf tree allows for property `name`: the intersection of its enums."""
+    schema = resolve(spec, schema)
+    allowed: set[Any] | None = None
+    prop = schema.get("properties", {}).get(name)
+    if prop is not None and "enum" in resolve(spec, prop):
+        allowed = set(resolve(spec, prop)["enum"])
+    for part in schema.get("allOf", []):
+        inner = pinned(spec, part, name)
+        if inner:
+            allowed = inner if allowed is None else allowed & inner
+    return allowed or set()
+
+
+def branch_code(spec: Node, branch: Node) -> tuple[str, str]:
+    """The one code and the one message a oneOf branch pins."""
+    codes, messages = pinned(spec, branch, "code"), pinned(spec, branch, "msg")
+    assert len(codes) == 1, f"a branch pins exactly one code, not {codes}: {branch}"
+    assert len(messages) == 1, f"a branch pins exactly one message, not {messages}: {branch}"
+    return codes.pop(), messages.pop()
+
+
+def declared(spec: Node) -> dict[Answer, str]:
+    """Every (path, method, status, code) the spec declares, with its message."""
+    found: dict[Answer, str] = {}
+    for path, method, operation in operations(spec):
+        for status, response in operation["responses"].items():
+            _, body = media(spec, response)
+            for branch in branches(spec, body["schema"]):
+                code, message = branch_code(spec, branch)
+                key = (path, method, int(status), code)
+                assert key not in found, f"{key} is declared twice"
+                found[key] = message
+    return found
+
+
+def schema_errors(spec: Node, schema: Node, instance: Any) -> list[str]:
+    """What is wrong with `instance` against `schema`, a schema of `spec` (its `$ref`s point into spec)."""
+    registry: Registry[Any] = Registry().with_resource(SPEC_URI, DRAFT4.create_resource(spec))
+    rebased = json.loads(json.dumps(schema).replace('"#/', f'"{SPEC_URI}#/'))
+    return [error.message for error in OAS30Validator(rebased, registry=registry).iter_errors(instance)]
+
+
+def key_order(spec: Node, schema: Node, payload: Any) -> list[str]:
+    """The key order `payload` must have: its matching branch's own, else the spec's."""
+    matching = [b for b in branches(spec, schema) if not schema_errors(spec, b, payload)]
+    assert len(matching) == 1, f"{payload} matches {len(matching)} branches"
+    order = matching[0].get("x-envelope-keys", spec["x-envelope-keys"])
+    assert isinstance(order, list)
+    return order
+
+
+# -- the spec on its own --------------------------------------------------------
+
+
+def test_spec_is_valid_openapi_3_0_3(spec: Node) -> None:
+    validate(spec)
+    assert spec["openapi"] == "3.0.3"
+    assert spec["x-provider"] == load("sugon").slug
+    assert spec["x-envelope-keys"] == ["code", "msg", "data"]
+
+
+def test_servers_are_the_real_hosts_and_the_mock(spec: Node) -> None:
+    provider = load("sugon")
+    servers = {urlsplit(server["url"]).netloc for server in spec["servers"]}
+    assert set(provider.hosts) <= servers
+    assert f"127.0.0.1:{DEFAULT_PORT}" in servers
+
+
+def test_every_operation_is_routed_by_the_mock(spec: Node, app: Flask) -> None:
+    routes = app.url_map.bind("localhost")
+    expected = {
+        (TOKENS_PATH, "POST"),
+        (AKSK_PATH, "POST"),
+        (RENEW_PATH, "POST"),
+        (STATE_PATH, "GET"),
+        (CENTER_PATH, "GET"),
+    }
+    assert {(path, method) for path, method, _ in operations(spec)} == expected
+    for path, method, _ in operations(spec):
+        endpoint, _ = routes.match(path, method=method)
+        assert endpoint.startswith("sugon."), (path, method, endpoint)
+
+
+def test_declared_codes_and_messages_are_those_of_errors_py(spec: Node) -> None:
+    answers = declared(spec)
+    assert answers, "the spec declares no answer"
+    for (path, method, status, code), message in answers.items():
+        assert isinstance(code, str), f"{method} {path}: code {code!r} is not a string"
+        assert code in errors.MESSAGES, f"{method} {path}: code {code} is not in errors.MESSAGES"
+        assert message == errors.MESSAGES[code], f"{method} {path}: message of {code}"
+        if status != 200:  # HTTP-level failures carry the status as their code
+            assert code == str(status), f"{method} {path}: HTTP {status} declares code {code}"
+
+
+def test_every_platform_code_is_declared(spec: Node) -> None:
+    codes = {code for *_, code in declared(spec)}
+    http_level = {"400", "404", "405", "413"}
+    assert {str(code) for code in errors.MESSAGES} - http_level <= codes
+    assert {"0", "10001", "10003", "10004", "10007", "10008", "10009"} <= codes
+
+
+def test_each_answer_schema_has_one_branch_per_code(spec: Node) -> None:
+    for path, method, operation in operations(spec):
+        for status, response in operation["responses"].items():
+            _, body = media(spec, response)
+            codes = [branch_code(spec, b)[0] for b in branches(spec, body["schema"])]
+            assert len(codes) == len(set(codes)), f"{method} {path} {status}: codes {codes} overlap"
+
+
+def test_examples_cover_every_code_and_match_exactly_one_branch(spec: Node) -> None:
+    for path, method, operation in operations(spec):
+        for status, response in operation["responses"].items():
+            where = f"{method} {path} {status}"
+            _, body = media(spec, response)
+            schema_branches = branches(spec, body["schema"])
+            sources = {branch_code(spec, b)[0]: b.get("x-source") for b in schema_branches}
+            examples = [resolve(spec, e) for e in body.get("examples", {}).values()]
+            example_codes = [e["value"]["code"] for e in examples]
+            assert sorted(example_codes) == sorted(sources), f"{where}: one example per declared code"
+            for example in examples:
+                value = example["value"]
+                assert schema_errors(spec, body["schema"], value) == [], f"{where}: example {value}"
+                matching = [b for b in schema_branches if not schema_errors(spec, b, value)]
+                assert len(matching) == 1, f"{where}: {value} matches {len(matching)} branches"
+                assert value["msg"] == errors.MESSAGES[value["code"]], f"{where}: {value}"
+                assert example.get("x-source") == sources[value["code"]], f"{where}: x-source of {value}"
+                assert list(value) == key_order(spec, body["schema"], value), f"{where}: key order of {value}"
+
+
+def test_only_the_renewal_success_has_its_own_key_order(spec: Node) -> None:
+    own = {
+        (path, method, branch_code(spec, b)[0]): b["x-envelope-keys"]
+        for path, method, operation in operations(spec)
+        for response in operation["responses"].values()
+        for b in branches(spec, media(spec, response)[1]["schema"])
+        if "x-envelope-keys" in b
+    }
+    assert own == {(RENEW_PATH, "POST", "0"): ["msg", "code", "data"]}
+
+
+def test_the_doc_example_renewal_answer_validates(spec: Node) -> None:
+    """The documentation's own example answer, verbatim."""
+    example = {
+        "msg": "success",
+        "code": "0",
+        "data": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+        "eyJjb21wdXRlVXNlciI6Imhhb3dqIiwiYWNjb3VudFN0YXR1cyI6Ik93ZSIsImNyZWF0b3IiOiJhYyIsInJvbGUiOiIxIiwiZXhw"
+        "aXJlVGltZSI6IjE2MzQxNzg5ODQ0OTgiLCJjbHVzdGVySWQiOiIxMTEyNiIsImludm9rZXIiOiIyd2VhZGdlcWEiLCJ1c2VyIjoi"
+        "aGFvd2oifQ.LUOEH3_7GjbdizcRhdPSpUxkg0mza8XM6Bd3_5ZAa-I",
+    }
+    schema = {"$ref": "#/components/schemas/RenewAnswer"}
+    assert schema_errors(spec, schema, example) == []
+    assert key_order(spec, schema, example) == list(example)
+
+
+def _marked(spec: Node) -> Iterator[tuple[str, Node]]:
+    """Every object of the spec, with where it is."""
+
+    def walk(node: Any, where: str) -> Iterator[tuple[str, Node]]:
+        if isinstance(node, dict):
+            yield where, node
+            for key, value in node.items():
+                yield from walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                yield from walk(value, f"{where}/{index}")
+
+    return walk(spec, "#")
+
+
+def test_decided_and_public_statements_are_marked_assumed(spec: Node) -> None:
+    marked = [(where, node) for where, node in _marked(spec) if "x-source" in node or "x-assumed" in node]
+    assert marked, "nothing in the spec says where it comes from"
+    for where, node in marked:
+        source = node.get("x-source")
+        assert source in SOURCES, f"{where}: x-source {source!r}"
+        if source in ASSUMED_SOURCES:
+            assert node.get("x-assumed") is True, f"{where}: x-source {source} without x-assumed: true"
+        else:
+            assert "x-assumed" not in node, f"{where}: a [doc] statement marked x-assumed"
+
+
+def test_every_operation_code_and_example_says_its_source(spec: Node) -> None:
+    for path, method, operation in operations(spec):
+        assert operation.get("x-source") in SOURCES, f"{method} {path}: no x-source"
+        for status, response in operation["responses"].items():
+            where = f"{method} {path} {status}"
+            if status != "200":
+                assert resolve(spec, response).get("x-source") in SOURCES, f"{where}: no x-source"
+            _, body = media(spec, response)
+            for branch in branches(spec, body["schema"]):
+                assert branch.get("x-source") in SOURCES, f"{where}: code {branch_code(spec, branch)[0]}"
+            for name, example in body.get("examples", {}).items():
+                assert resolve(spec, example).get("x-source") in SOURCES, f"{where}: example {name}"
+
+
+def test_decided_operations_and_codes_are_assumed(spec: Node) -> None:
+    """Only the renewal is documented; the other operations come from public material."""
+    sources = {(path, method): op["x-source"] for path, method, op in operations(spec)}
+    assert sources == {
+        (TOKENS_PATH, "POST"): "public",
+        (AKSK_PATH, "POST"): "public",
+        (RENEW_PATH, "POST"): "doc",
+        (STATE_PATH, "GET"): "public",
+        (CENTER_PATH, "GET"): "public",
+    }
+    frozen = resolve(spec, {"$ref": "#/components/schemas/UserFrozen"})
+    assert frozen["x-assumed"] is True
+
+
+# -- the spec against the running mock ------------------------------------------
+
+TOKENS, KEY, RENEW, STATE, CENTER = (
+    (TOKENS_PATH, "POST"),
+    (AKSK_PATH, "POST"),
+    (RENEW_PATH, "POST"),
+    (STATE_PATH, "GET"),
+    (CENTER_PATH, "GET"),
+)
+
+
+@dataclass
+class Context:
+    """What a case needs to provoke an answer from the live mock."""
+
+    base_url: str
+    http: requests.Session
+    mocks: Mocks
+    app: Flask
+    monkeypatch: pytest.MonkeyPatch
+
+    def call(self, path: str, method: str, **kwargs: Any) -> requests.Response:
+        return self.http.request(method, self.base_url + path, **kwargs)
+
+    def credentials(self, role: str = "demo") -> dict[str, str]:
+        found = self.mocks.model("sugon").demo_credentials()[role]
+        return {k: v for k, v in found.items() if k != "note"}
+
+    def login(self, role: str = "demo", **override: str) -> requests.Response:
+        creds = self.credentials(role) | override
+        return self.call(TOKENS_PATH, "POST", headers=creds)
+
+    def key_login(self, **override: str) -> requests.Response:
+        stamp = int(self.mocks.clock.time())
+        return self.call(AKSK_PATH, "POST", headers=key_headers(self.credentials("aksk"), stamp, **override))
+
+    def token(self, cluster_id: str = ACTIVE) -> str:
+        answer = self.login().json()
+        assert answer["code"] == errors.OK, answer
+        found: str = next(item["token"] for item in answer["data"] if item["clusterId"] == cluster_id)
+        return found
+
+    def with_token(self, operation: tuple[str, str], jwt: str) -> requests.Response:
+        return self.call(operation[0], operation[1], headers={"token": jwt})
+
+    def expired(self, operation: tuple[str, str], seconds: float) -> requests.Response:
+        jwt = self.token()
+        self.mocks.clock.advance(seconds)
+        return self.with_token(operation, jwt)
+
+    def frozen(self, operation: tuple[str, str]) -> requests.Response:
+        jwt = self.token()
+        user = self.credentials()["user"]
+        self.http.patch(
+            f"{self.base_url}/__admin/sugon/users/{user}", json={"frozen": True}
+        ).raise_for_status()
+        return self.with_token(operation, jwt)
+
+    def crash(self, method: str) -> None:
+        """The model's `method` raises an unexpected error from now on (until the test ends)."""
+
+        def boom(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("a crash the test provoked")
+
+        self.monkeypatch.setattr(self.mocks.model("sugon"), method, boom)
+
+    def crashed(self, operation: tuple[str, str], method: str) -> requests.Response:
+        jwt = self.token()
+        self.crash(method)
+        return self.with_token(operation, jwt)
+
+    def too_large(self) -> bytes:
+        return b"x" * (int(self.app.config["MAX_CONTENT_LENGTH"]) + 1)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    #: The spec operation the request is aimed at, (path, method); the request may use another method.
+    operation: tuple[str, str]
+    #: The envelope code the case provokes.
+    code: str
+    send: Callable[[Context], requests.Response]
+
+
+def _login_crash(c: Context) -> requests.Response:
+    c.crash("login")
+    return c.login()
+
+
+def _key_crash(c: Context) -> requests.Response:
+    c.crash("login_with_key")
+    return c.key_login()
+
+
+def _key_frozen(c: Context) -> requests.Response:
+    user = c.credentials("aksk")["user"]
+    c.http.patch(f"{c.base_url}/__admin/sugon/users/{user}", json={"frozen": True}).raise_for_status()
+    return c.key_login()
+
+
+def _renew_not_allowed(c: Context) -> requests.Response:
+    c.http.patch(f"{c.base_url}/__admin/sugon/regions/{ACTIVE}", json={"apis": []}).raise_for_status()
+    return c.with_token(RENEW, c.token())
+
+
+CASES = [
+    Case("tokens ok", TOKENS, "0", lambda c: c.login()),
+    Case("tokens no headers", TOKENS, "10003", lambda c: c.call(TOKENS_PATH, "POST")),
+    Case("tokens wrong password", TOKENS, "10004", lambda c: c.login(password="wrong")),
+    Case("tokens frozen", TOKENS, "10007", lambda c: c.login("frozen")),
+    Case("tokens crash", TOKENS, "10001", _login_crash),
+    Case("tokens GET", TOKENS, "405", lambda c: c.call(TOKENS_PATH, "GET")),
+    Case("tokens big body", TOKENS, "413", lambda c: c.call(TOKENS_PATH, "POST", data=c.too_large())),
+    Case("key ok", KEY, "0", lambda c: c.key_login()),
+    Case("key no headers", KEY, "10003", lambda c: c.call(AKSK_PATH, "POST")),
+    Case("key bad signature", KEY, "10004", lambda c: c.key_login(signature="0" * 64)),
+    Case("key frozen", KEY, "10007", _key_frozen),
+    Case("key crash", KEY, "10001", _key_crash),
+    Case("key PUT", KEY, "405", lambda c: c.call(AKSK_PATH, "PUT")),
+    Case("key big body", KEY, "413", lambda c: c.call(AKSK_PATH, "POST", data=c.too_large())),
+    Case("renew ok", RENEW, "0", lambda c: c.with_token(RENEW, c.token())),
+    Case("renew no token", RENEW, "10003", lambda c: c.call(RENEW_PATH, "POST")),
+    Case("renew forged", RENEW, "10004", lambda c: c.with_token(RENEW, c.token()[:-2])),
+    Case("renew frozen", RENEW, "10007", lambda c: c.frozen(RENEW)),
+    Case("renew too late", RENEW, "10008", lambda c: c.expired(RENEW, 2 * DAY + 60)),
+    Case("renew not allowed", RENEW, "10009", _renew_not_allowed),
+    Case("renew crash", RENEW, "10001", lambda c: c.crashed(RENEW, "renew")),
+    Case("renew GET", RENEW, "405", lambda c: c.call(RENEW_PATH, "GET")),
+    Case("renew big body", RENEW, "413", lambda c: c.call(RENEW_PATH, "POST", data=c.too_large())),
+    Case("state ok", STATE, "0", lambda c: c.with_token(STATE, c.token("0"))),
+    Case("state no token", STATE, "10003", lambda c: c.call(STATE_PATH, "GET")),
+    Case("state forged", STATE, "10004", lambda c: c.with_token(STATE, "a.b.c")),
+    Case("state frozen", STATE, "10007", lambda c: c.frozen(STATE)),
+    Case("state expired", STATE, "10008", lambda c: c.expired(STATE, DAY)),
+    Case("state crash", STATE, "10001", lambda c: c.crashed(STATE, "state")),
+    Case("state POST", STATE, "405", lambda c: c.call(STATE_PATH, "POST")),
+    Case("state big body", STATE, "413", lambda c: c.call(STATE_PATH, "GET", data=c.too_large())),
+    Case("center ok", CENTER, "0", lambda c: c.with_token(CENTER, c.token())),
+    Case("center no token", CENTER, "10003", lambda c: c.call(CENTER_PATH, "GET")),
+    Case("center forged", CENTER, "10004", lambda c: c.with_token(CENTER, "x")),
+    Case("center frozen", CENTER, "10007", lambda c: c.frozen(CENTER)),
+    Case("center expired", CENTER, "10008", lambda c: c.expired(CENTER, DAY)),
+    Case("center not allowed", CENTER, "10009", lambda c: c.with_token(CENTER, c.token(RENEW_ONLY))),
+    Case("center crash", CENTER, "10001", lambda c: c.crashed(CENTER, "center")),
+    Case("center DELETE", CENTER, "405", lambda c: c.call(CENTER_PATH, "DELETE")),
+    Case("center big body", CENTER, "413", lambda c: c.call(CENTER_PATH, "GET", data=c.too_large())),
+]  # fmt: skip
+
+
+@pytest.fixture
+def context(
+    base_url: str, http: requests.Session, mocks: Mocks, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> Context:
+    mocks.clock.freeze()
+    return Context(base_url, http, mocks, app, monkeypatch)
+
+
+def check_answer(spec: Node, case: Case, answer: requests.Response) -> Answer:
+    """`answer` is one the spec declares for the case's operation; returns its key."""
+    path, method = case.operation
+    where = f"{case.name}: HTTP {answer.status_code} {answer.text}"
+    responses = spec["paths"][path][method.lower()]["responses"]
+    assert str(answer.status_code) in responses, f"{where}: status not declared"
+    response = resolve(spec, responses[str(answer.status_code)])
+    media_type, body = media(spec, response)
+    assert answer.headers["Content-Type"] == media_type, where
+    payload = json.loads(answer.content.decode("utf-8"))
+    assert schema_errors(spec, body["schema"], payload) == [], where
+    assert list(payload) == key_order(spec, body["schema"], payload), f"{where}: key order"
+    for name, header in response.get("headers", {}).items():
+        assert name in answer.headers, f"{where}: no {name} header"
+        problems = schema_errors(spec, resolve(spec, header)["schema"], answer.headers[name])
+        assert problems == [], f"{where}: {name}: {answer.headers[name]}"
+    return path, method, answer.status_code, payload["code"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_mock_answer_is_declared(spec: Node, context: Context, case: Case) -> None:
+    answer = case.send(context)
+    assert answer.json()["code"] == case.code, f"{case.name}: {answer.text}"
+    check_answer(spec, case, answer)
+
+
+def test_spec_declares_exactly_what_the_mock_sends(
+    spec: Node, context: Context, mocks: Mocks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All cases together reach every answer the spec declares, and no other."""
+    seen: set[Answer] = set()
+    for case in CASES:
+        mocks.reset()
+        mocks.clock.freeze()
+        with monkeypatch.context() as patched:
+            context.monkeypatch = patched
+            seen.add(check_answer(spec, case, case.send(context)))
+    assert seen == set(declared(spec))
+    # Only HTTP-level codes may be left out (400, 404: answered off these operations);
+    # every platform code of errors.MESSAGES is reachable and declared.
+    sent = {code for *_, code in seen}
+    unused = {str(code) for code in errors.MESSAGES if code not in sent}
+    assert unused == {"400", "404"}
+
+
+# -- the spec as the admin API serves it ----------------------------------------
+
+
+def test_admin_serves_the_spec_file(base_url: str, http: requests.Session) -> None:
+    text = SPEC_PATH.read_text(encoding="utf-8")
+    served = http.get(base_url + "/__admin/specs/sugon")
+    assert served.status_code == 200
+    assert served.headers["Content-Type"].startswith("application/yaml")
+    assert served.content.decode("utf-8") == text
+
+    as_json = http.get(base_url + "/__admin/specs/sugon", params={"format": "json"})
+    assert as_json.status_code == 200
+    assert as_json.headers["Content-Type"].startswith("application/json")
+    assert as_json.json() == yaml.safe_load(text)
