@@ -72,10 +72,24 @@ def install_chromium() -> str:
     return found
 
 
+def has_chinese_font() -> bool:
+    if shutil.which("fc-list") is None:
+        return False
+    listed = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False)
+    return bool(listed.stdout.strip())
+
+
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    """The path of a working headless Chromium, installed when missing."""
-    return find_chromium() or install_chromium()
+    """The path of a working headless Chromium, installed when missing.
+
+    A Chinese font comes too when there is none, so pages and screenshots show the
+    providers' messages rather than empty boxes (the tests read the DOM either way).
+    """
+    found = find_chromium() or install_chromium()
+    if not has_chinese_font() and shutil.which("apt-get") is not None:
+        _apt_get("install", "-y", "fonts-wqy-zenhei")
+    return found
 
 
 def dump_dom(browser: str, url: str, timeout: float = 120) -> str:

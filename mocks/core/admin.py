@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
@@ -50,6 +51,15 @@ def body(model: type[M]) -> M:
             f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
         )
         raise AdminError(400, problems) from exc
+
+
+_DASHBOARD = Path(__file__).with_name("dashboard.html")
+
+
+@bp.get("/")
+def dashboard() -> Response:
+    """The live dashboard: one self-contained page, no build step and nothing from the internet."""
+    return Response(_DASHBOARD.read_bytes(), content_type="text/html; charset=utf-8")
 
 
 @bp.get("/health")
@@ -130,6 +140,21 @@ def requests() -> Response:
     if "limit" in request.args and (limit is None or limit < 1):
         raise AdminError(400, "limit: give a whole number of entries, 1 or more")
     return json_response({"requests": journal.entries(provider=provider, limit=limit)})
+
+
+@bp.get("/tokens")
+def tokens() -> Response:
+    """Every provider's unexpired tokens with their time left on the virtual clock."""
+    mocks = get_mocks()
+    return json_response(
+        {
+            "tokens": [
+                {"provider": slug, **token}
+                for slug, model in mocks.models.items()
+                for token in model.live_tokens()
+            ]
+        }
+    )
 
 
 @bp.get("/violations")

@@ -88,6 +88,10 @@ class ProviderModel(ABC, Generic[C]):
         """New credentials sharing no state (limits, tokens) with any others: one test's own."""
 
     @abstractmethod
+    def live_tokens(self) -> list[dict[str, Any]]:
+        """Unexpired tokens for the dashboard: `token`, `credential`, `seconds_left`, `valid`."""
+
+    @abstractmethod
     def demo_credentials(self) -> dict[str, Any]:
         """The credentials printed at startup and shown by the admin API."""
 

@@ -230,6 +230,18 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
             if now < record["expires_at"]
         ]
 
+    def live_tokens(self) -> list[dict[str, Any]]:
+        now = self.clock.time()
+        return [
+            {
+                "token": t["accessToken"],
+                "credential": t["app_id"],
+                "seconds_left": t["expires_at"] - now,
+                "valid": True,
+            }
+            for t in self.tokens()
+        ]
+
     # -- the documented rules ----------------------------------------------
 
     def _window(self, app_id: str, now: float) -> tuple[str, float]:

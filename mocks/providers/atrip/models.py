@@ -211,6 +211,18 @@ class AtripModel(ProviderModel[AtripConfig]):
             for _, record in self.store.scan(self.key("session", ""))
         ]
 
+    def live_tokens(self) -> list[dict[str, Any]]:
+        """Portal sessions: ATRIP's tokens are the portal url's."""
+        return [
+            {
+                "token": t["token"],
+                "credential": t["client_id"],
+                "seconds_left": t["seconds_left"],
+                "valid": True,
+            }
+            for t in self.sessions()
+        ]
+
     # -- the token request ---------------------------------------------------
 
     def problem(self, key: str, *, http_status: int = 200, **values: str) -> ProviderError:

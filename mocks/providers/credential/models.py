@@ -280,6 +280,17 @@ class CredentialModel(ProviderModel[CredentialConfig]):
             )
         return listed
 
+    def live_tokens(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "token": t["access_token"],
+                "credential": t["client_id"],
+                "seconds_left": t["seconds_left"],
+                "valid": t["valid"],
+            }
+            for t in self.tokens()
+        ]
+
     # -- the documented rules ----------------------------------------------
 
     def _overwritten(self, record: dict[str, Any]) -> bool:

@@ -222,6 +222,17 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
             if now < record["expires_at"]
         ]
 
+    def live_tokens(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "token": t["accessToken"],
+                "credential": t["app_id"],
+                "seconds_left": t["seconds_left"],
+                "valid": t["valid"],
+            }
+            for t in self.tokens()
+        ]
+
     # -- the documented rules ----------------------------------------------
 
     def _day(self, now: float) -> tuple[str, float]:

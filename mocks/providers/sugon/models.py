@@ -505,6 +505,19 @@ class SugonModel(ProviderModel[SugonConfig]):
                 replaced_lifetime=lifetime,
             )
 
+    def live_tokens(self) -> list[dict[str, Any]]:
+        """Each user's platform token from their latest login (renewed and region tokens are not kept)."""
+        now_ms = self._now_ms()
+        return [
+            {
+                "token": login["token"],
+                "credential": key.rpartition(":")[2],
+                "seconds_left": max(0.0, (login["expires_ms"] - now_ms) / 1000),
+                "valid": now_ms < login["expires_ms"],
+            }
+            for key, login in self.store.scan(self.key("login", ""))
+        ]
+
     def login(self, user: str, password: str, org_id: str) -> list[dict[str, Any]]:
         """Token acquisition with user, password and orgId."""
         note(kind="fetch", credential=user or None)

@@ -1,0 +1,110 @@
+"""The dashboard in a real headless browser (Debian's Chromium, driven by Playwright).
+
+The screenshot the README shows is taken here, so it is always the page as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from mocks import Mocks
+from tests.browser import FLAGS, chromium  # noqa: F401 - the fixture
+
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "dashboard.png"
+TOKEN = "/itrigger-tenant/v1/basic/accessTokenOpen/token"
+GET_API = "/itrigger-tenant/v1/basic/openAPItest/test/get"
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str) -> Iterator[Browser]:  # noqa: F811 - the fixture above
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium, args=[f for f in FLAGS if f != "--headless"]
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, base_url: str) -> Iterator[Page]:
+    opened = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.goto(f"{base_url}/__admin/")
+    yield opened
+    opened.close()
+    assert errors == [], f"the page raised: {errors}"
+
+
+def fetch(base_url: str, mocks: Mocks) -> str:
+    creds = mocks.model("itrigger").demo_credentials()["demo"]
+    answer = requests.get(
+        f"{base_url}{TOKEN}", params={"appId": creds["appId"], "appSecret": creds["appSecret"]}, timeout=10
+    )
+    token: str = answer.json()["data"]["accessToken"]
+    return token
+
+
+def test_a_token_is_listed_then_expires_when_the_page_advances_the_clock(
+    page: Page, base_url: str, mocks: Mocks
+) -> None:
+    demo = mocks.model("itrigger").demo_credentials()["demo"]
+    expect(page.locator("#providers")).to_contain_text(
+        f"appId={demo['appId']}  appSecret={demo['appSecret']}"
+    )
+    token = fetch(base_url, mocks)
+    live = page.locator("#tokens tr", has_text=token)
+    expect(live).to_contain_text("1h 59m")
+    page.fill("#advance-seconds", "7200")
+    page.click("#advance")
+    expect(live).to_have_count(0)
+    answer = requests.get(f"{base_url}{GET_API}", params={"accessToken": token}, timeout=10).json()
+    assert answer["code"] == 401
+
+
+def test_freeze_and_reset_from_the_page(page: Page, base_url: str, mocks: Mocks) -> None:
+    page.click("#freeze")
+    expect(page.locator("#clock-frozen")).to_have_text("(frozen)")
+    assert mocks.clock.frozen
+    fetch(base_url, mocks)
+    expect(page.locator("#journal tr")).to_have_count(1)
+    page.click("#reset")
+    expect(page.locator("#journal tr")).to_have_count(0)
+    expect(page.locator("#clock-frozen")).to_have_text("")
+
+
+def test_faults_and_violations_are_highlighted(page: Page, base_url: str, mocks: Mocks) -> None:
+    page.select_option("#fault-provider", "itrigger")
+    page.fill("#fault-operation", "token")
+    page.select_option("#fault-type", "error")
+    page.fill("#fault-value", "40004")
+    page.click("#fault-add")
+    expect(page.locator("#faults tr")).to_have_count(1)
+    creds = mocks.model("itrigger").demo_credentials()["demo"]
+    limited = requests.get(
+        f"{base_url}{TOKEN}", params={"appId": creds["appId"], "appSecret": creds["appSecret"]}, timeout=10
+    ).json()
+    assert limited["code"] == 40004
+    fetch(base_url, mocks)
+    fetch(base_url, mocks)  # a refetch while the token is valid: a violation
+    expect(page.locator("#journal tr.fault")).to_have_count(1)
+    expect(page.locator("#journal tr.fault")).to_contain_text("error")
+    expect(page.locator("#journal tr.violation").first).to_contain_text("refetch-while-valid")
+    expect(page.locator("#faults tr")).to_contain_text("1 / 3")
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.click("#faults-clear")
+    expect(page.locator("#faults tr")).to_have_count(0)
+
+
+def test_bad_fault_input_is_shown_not_thrown(page: Page) -> None:
+    page.select_option("#fault-provider", "itrigger")
+    page.select_option("#fault-type", "error")
+    page.fill("#fault-value", "99999")
+    page.click("#fault-add")
+    expect(page.locator("#error")).to_contain_text("99999 is not one of itrigger's codes")
