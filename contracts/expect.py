@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -57,15 +57,23 @@ def _same(got: Any, want: Any) -> bool:
 
 
 def expect(
-    response: requests.Response, provider: str, *, status: int = 200, method: str | None = None, **fields: Any
+    response: requests.Response,
+    provider: str,
+    *,
+    status: int = 200,
+    method: str | None = None,
+    envelope: Mapping[str, Any] | None = None,
+    **fields: Any,
 ) -> dict[str, Any]:
     """The whole answer as documented, else a Deviation listing every difference.
 
     HTTP status, the exact Content-Type, UTF-8 text, the envelope's key order,
     the spec's schema for the operation, and each named field's exact value
     (or a `Predicate`). `method` names the documented operation whose answers
-    apply when the request's own method is not documented (a 405).
+    apply when the request's own method is not documented (a 405). `envelope`
+    gives field values too, for a field named like a parameter here (ATRIP's `status`).
     """
+    fields = {**(envelope or {}), **fields}
     problems: list[str] = []
     if response.status_code != status:
         problems.append(f"HTTP status {response.status_code}, documented {status}")

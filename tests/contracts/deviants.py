@@ -2,11 +2,14 @@
 
 A deviation either configures the mock against the documentation (a token
 that is never overwritten) or rewrites its answers on the provider's paths (a
-sorted key, a `\\u`-escaped message, a 500 on malformed input).
+sorted key, a `\\u`-escaped message, a 500 on malformed input). A gzip answer is
+rewritten uncompressed, then compressed again unless the rewrite dropped its
+Content-Encoding (`without_header("Content-Encoding")`: gzip ignored).
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -74,6 +77,26 @@ def changed_value(key: str, change: Callable[[Any], Any]) -> Rewrite:
     )
 
 
+def without_key(key: str, when: Callable[[dict[str, Any]], bool] = lambda body: True) -> Rewrite:
+    """The envelope without `key` wherever `when(body)` holds (an error answer, say)."""
+    return body_rewrite(
+        lambda p: json.dumps(
+            {k: v for k, v in p.items() if k != key} if isinstance(p, dict) and when(p) else p,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode()
+    )
+
+
+def without_header(name: str) -> Rewrite:
+    """Answers without the header `name`; without Content-Encoding, a gzip answer goes out plain."""
+
+    def rewrite(path: str, status: int, headers: list[tuple[str, str]], body: bytes) -> Any:
+        return status, [(k, v) for k, v in headers if k.lower() != name.lower()], body
+
+    return rewrite
+
+
 def replaced_text(old: str, new: str) -> Rewrite:
     def rewrite(path: str, status: int, headers: list[tuple[str, str]], body: bytes) -> Any:
         return status, headers, body.replace(old.encode(), new.encode())
@@ -107,6 +130,10 @@ def server_error_when(answered_code: Any) -> Rewrite:
     return rewrite
 
 
+def _gzipped(headers: list[tuple[str, str]]) -> bool:
+    return any(k.lower() == "content-encoding" and v.strip().lower() == "gzip" for k, v in headers)
+
+
 class Rewriting:
     """WSGI middleware applying a rewrite to answers outside the admin API."""
 
@@ -127,9 +154,14 @@ class Rewriting:
         if path.startswith("/__admin"):
             start_response(captured["status"], captured["headers"])
             return [body]
+        gzipped = _gzipped(captured["headers"])
+        if gzipped:
+            body = gzip.decompress(body)
         code, headers, body = self.rewrite(
             path, int(captured["status"].split()[0]), captured["headers"], body
         )
+        if gzipped and _gzipped(headers):
+            body = gzip.compress(body, mtime=0)
         headers = [(k, str(len(body)) if k.lower() == "content-length" else v) for k, v in headers]
         start_response(f"{code} DEVIANT", headers)
         return [body]

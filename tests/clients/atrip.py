@@ -1,0 +1,107 @@
+"""Sample ATRIP clients: one well-behaved portal-link manager, and the classic mistakes."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+TOKEN = "/getAtripToken.do"
+SUCCESS = 0
+#: The portal url's lifetime (30 minutes) and what the portal answers once it is over.
+LIFETIME = 1800
+PORTAL_EXPIRED = 401
+
+Key = tuple[str, str, str]
+
+
+class PortalLinks:
+    """The documented way: portal urls cached per order, operator and role, one request at a time.
+
+    Every documented header goes out (Accept, Content-Type, Accept-Encoding: gzip and
+    the client id and secret), the role in its current spelling, and the answer is
+    judged by `status` alone. A url is asked for again shortly before its 30 minutes
+    end, and at once when the portal says it has expired (HTTP 401).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        client_id: str,
+        client_secret: str,
+        now: Callable[[], float] = time.time,
+        margin: float = 120,
+        lifetime: float = LIFETIME,
+    ) -> None:
+        self.base_url, self.client_id, self.client_secret = base_url, client_id, client_secret
+        self.now, self.margin, self.lifetime = now, margin, lifetime
+        self.http = requests.Session()
+        self._lock = threading.Lock()
+        self._links: dict[Key, tuple[str, float]] = {}
+        self.fetches = 0
+
+    def headers(self) -> dict[str, str | None]:
+        return {
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            "Accept-Encoding": "gzip",
+            "x-atlas-client-id": self.client_id,
+            "x-atlas-client-secret": self.client_secret,
+        }
+
+    def body(self, order: str, user: str, role: str) -> dict[str, str]:
+        return {"orderNo": order, "userName": user, "role": role}
+
+    def request_link(self, order: str, user: str, role: str) -> str:
+        answer = self.http.post(
+            self.base_url + TOKEN, json=self.body(order, user, role), headers=self.headers()
+        ).json()
+        if answer["status"] != SUCCESS:  # never msg: it is only a description
+            raise RuntimeError(f"getAtripToken refused: {answer}")
+        self.fetches += 1
+        url: str = answer["url"]
+        return url
+
+    def link(self, order: str, user: str, role: str = "Customer service", stale: str | None = None) -> str:
+        """A live portal url for the operator; `stale`: the portal refused it."""
+        key = (order, user, role)
+        with self._lock:
+            url, expires = self._links.get(key, ("", 0.0))
+            if not url or url == stale or self.now() >= expires - self.margin:
+                url = self.request_link(order, user, role)
+                self._links[key] = url, self.now() + self.lifetime
+            return url
+
+    def open(self, order: str, user: str, role: str = "Customer service") -> requests.Response:
+        """The operator's portal page; an expired url is asked for again, once."""
+        url = self.link(order, user, role)
+        page = self.http.get(url)
+        if page.status_code == PORTAL_EXPIRED:
+            page = self.http.get(self.link(order, user, role, stale=url))
+        return page
+
+
+class BareHeaders(PortalLinks):
+    """Sends only Content-Type and the credentials: no Accept, no Accept-Encoding (so no gzip)."""
+
+    def headers(self) -> dict[str, str | None]:
+        return {**super().headers(), "Accept": None, "Accept-Encoding": None}
+
+
+#: The older public docs' role spellings.
+LEGACY: dict[str, str] = {
+    "Customer service": "TICKETING",
+    "Finance": "FINANCE",
+    "Developer": "TECH",
+    "Admin": "ADMIN",
+}
+
+
+class LegacyRoles(PortalLinks):
+    """Written against the older public docs: TICKETING, FINANCE, TECH, ADMIN and an extra cid."""
+
+    def body(self, order: str, user: str, role: str) -> dict[str, Any]:
+        return {**super().body(order, user, LEGACY[role]), "cid": self.client_id}
