@@ -1,20 +1,23 @@
 """Deliberately deviating servers: our mock with one documented behaviour broken.
 
 A deviation either configures the mock against the documentation (a token
-that is never overwritten) or rewrites its answers on the provider's paths (a
-sorted key, a `\\u`-escaped message, a 500 on malformed input). A gzip answer is
-rewritten uncompressed, then compressed again unless the rewrite dropped its
-Content-Encoding (`without_header("Content-Encoding")`: gzip ignored).
+that is never overwritten), rewrites its answers on the provider's paths (a
+sorted key, a `\\u`-escaped message, a 500 on malformed input), or changes the
+requests it reads (a server that reads a body the documentation says it ignores). A
+gzip answer is rewritten uncompressed, then compressed again unless the rewrite
+dropped its Content-Encoding (`without_header("Content-Encoding")`: gzip ignored).
 """
 
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask
 
@@ -23,6 +26,8 @@ from mocks.core.server import LiveServer
 
 #: (path, status, headers, body) -> (status, headers, body), for answers on the provider's paths.
 Rewrite = Callable[[str, int, list[tuple[str, str]], bytes], tuple[int, list[tuple[str, str]], bytes]]
+#: Changes a request's WSGI environ in place before the mock reads it.
+RequestRewrite = Callable[[dict[str, Any]], None]
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,7 @@ class Deviant:
     named: str
     config: dict[str, Any] = field(default_factory=dict)
     rewrite: Rewrite | None = None
+    request: RequestRewrite | None = None
 
 
 def body_rewrite(change: Callable[[Any], bytes]) -> Rewrite:
@@ -61,6 +67,16 @@ def renamed_key(old: str, new: str) -> Rewrite:
     return body_rewrite(
         lambda p: json.dumps(
             {new if k == old else k: v for k, v in p.items()} if isinstance(p, dict) else p,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode()
+    )
+
+
+def removed_key(key: str) -> Rewrite:
+    return body_rewrite(
+        lambda p: json.dumps(
+            {k: v for k, v in p.items() if k != key} if isinstance(p, dict) else p,
             ensure_ascii=False,
             separators=(",", ":"),
         ).encode()
@@ -134,6 +150,42 @@ def _gzipped(headers: list[tuple[str, str]]) -> bool:
     return any(k.lower() == "content-encoding" and v.strip().lower() == "gzip" for k, v in headers)
 
 
+def json_body_as_form(path: str) -> RequestRewrite:
+    """A server that reads a JSON object body on `path` as if its fields were form parameters."""
+
+    def rewrite(environ: dict[str, Any]) -> None:
+        if environ.get("PATH_INFO") != path or not environ.get("CONTENT_TYPE", "").startswith(
+            "application/json"
+        ):
+            return
+        raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            raw = urlencode(
+                {k: v if isinstance(v, str) else json.dumps(v) for k, v in parsed.items()}
+            ).encode()
+            environ["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
+        environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(raw), str(len(raw))
+
+    return rewrite
+
+
+class RequestRewriting:
+    """WSGI middleware changing requests outside the admin API before the app reads them."""
+
+    def __init__(self, app: Any, rewrite: RequestRewrite) -> None:
+        self.app, self.rewrite = app, rewrite
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if not environ.get("PATH_INFO", "").startswith("/__admin"):
+            self.rewrite(environ)
+        result: Iterable[bytes] = self.app(environ, start_response)
+        return result
+
+
 class Rewriting:
     """WSGI middleware applying a rewrite to answers outside the admin API."""
 
@@ -171,6 +223,8 @@ class Rewriting:
 def serving(provider: str, deviant: Deviant) -> Iterator[str]:
     """The deviating server on a loopback port; yields its base URL."""
     app: Flask = create_app({provider: deviant.config} if deviant.config else None, providers=[provider])
+    if deviant.request is not None:
+        app.wsgi_app = RequestRewriting(app.wsgi_app, deviant.request)  # type: ignore[method-assign]
     if deviant.rewrite is not None:
         app.wsgi_app = Rewriting(app.wsgi_app, deviant.rewrite)  # type: ignore[method-assign]
     with LiveServer(app) as server:

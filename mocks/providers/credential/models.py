@@ -311,9 +311,15 @@ class CredentialModel(ProviderModel[CredentialConfig]):
         if check_ip and not ip_allowed(remote, app["ip_allowlist"]):
             raise ProviderError(errors.IP_REFUSED)
 
-    def issue_token(self, client_id: str, secret: str, user_type: str, remote: str | None) -> str:
-        """A signed JWT for the app, after every documented check, in the order they are listed."""
-        note(kind="fetch", credential=client_id or None)
+    def issue_token(
+        self, client_id: str, secret: str, user_type: str, remote: str | None, sender: str | None = None
+    ) -> str:
+        """A signed JWT for the app, after every documented check, in the order they are listed.
+
+        `sender` is the clientId a request names where the platform does not read it (a JSON
+        body): only the audit hears of it, so the client's mistake is reported as its own.
+        """
+        note(kind="fetch", credential=client_id or sender or None)
         if not client_id or not secret or user_type != USER_TYPE:
             raise ProviderError(errors.MISSING_PARAMETERS)
         app = self.store.get(self.key("app", client_id))
@@ -356,6 +362,22 @@ class CredentialModel(ProviderModel[CredentialConfig]):
             )
         return token
 
+    def _holder(self, token: str | None) -> str | None:
+        """The app a token of this mock was issued to, for the audit alone (None: not one of ours)."""
+        if not token:
+            return None
+        try:
+            claims = jwt.decode(
+                token,
+                self.config.settings.signing_key,
+                algorithms=[ALGORITHM],
+                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},
+            )
+        except (jwt.InvalidTokenError, ValueError):
+            return None
+        record = self.store.get(self.key("token", str(claims.get("jti"))))
+        return str(record["client_id"]) if record is not None else None
+
     def _claims(self, token: str) -> dict[str, Any]:
         """The claims of a token this mock signed; expiry is checked by the caller, on the virtual clock."""
         try:
@@ -385,7 +407,7 @@ class CredentialModel(ProviderModel[CredentialConfig]):
         """
         note(kind="call", token=token, request_id=request_id)
         if not token or not request_id:
-            note(token_state="missing" if not token else "valid")
+            note(token_state="missing" if not token else "valid", credential=self._holder(token))
             raise ProviderError(errors.MISSING_PARAMETERS)
         claims = self._claims(token)
         record = self.store.get(self.key("token", str(claims["jti"])))
