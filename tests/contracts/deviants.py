@@ -59,6 +59,17 @@ def sorted_keys() -> Rewrite:
     )
 
 
+def keys_first(*keys: str) -> Rewrite:
+    """Move `keys` to the front of the envelope, in that order (for envelopes already sorted)."""
+    return body_rewrite(
+        lambda p: json.dumps(
+            {**{k: p[k] for k in keys if k in p}, **p} if isinstance(p, dict) else p,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode()
+    )
+
+
 def escaped_unicode() -> Rewrite:
     return body_rewrite(lambda p: json.dumps(p, separators=(",", ":")).encode())
 

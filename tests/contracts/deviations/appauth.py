@@ -1,7 +1,93 @@
-"""appauth deviations: each breaks one documented behaviour."""
+"""appauth deviations: each breaks one documented behaviour.
+
+Sorting the keys is no deviation here: the documented orders (code, message, result,
+success; accessToken, expireTime, expiresIn) are already alphabetical. The envelope in
+another Java framework's order (success and message first) stands in for it.
+"""
 
 from __future__ import annotations
 
-from ..deviants import Deviant
+import secrets
+from collections.abc import Callable
+from typing import Any
 
-DEVIANTS: list[Deviant] = []
+from ..deviants import (
+    Deviant,
+    changed_value,
+    content_type,
+    escaped_unicode,
+    keys_first,
+    renamed_key,
+    replaced_text,
+    server_error_when,
+)
+
+
+def in_token_result(key: str, change: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A change to one field of the token answer's result (other results pass unchanged)."""
+    return lambda result: {**result, key: change(result[key])} if isinstance(result, dict) else result
+
+
+DEVIANTS = [
+    Deviant(
+        "success and message first",
+        "documented order is ['code', 'message', 'result', 'success']",
+        rewrite=keys_first("success", "message"),
+    ),
+    Deviant(
+        "result renamed data",
+        "envelope keys are ['code', 'message', 'data', 'success']",
+        rewrite=renamed_key("result", "data"),
+    ),
+    Deviant("\\u-escaped Chinese", "\\u-escaped", rewrite=escaped_unicode()),
+    Deviant(
+        "success as a string",
+        'success is "true", documented true',
+        rewrite=changed_value("success", lambda v: "true" if v is True else v),
+    ),
+    Deviant(
+        "expiresIn as a string",
+        "result.expiresIn is '7200', documented an integer",
+        rewrite=changed_value("result", in_token_result("expiresIn", str)),
+    ),
+    Deviant(
+        "expiresIn not counting down",
+        "documented 6200 (counting down)",
+        rewrite=changed_value("result", in_token_result("expiresIn", lambda _: 7200)),
+    ),
+    Deviant(
+        "a new token on every fetch",
+        "a second fetch within the token's validity returned a different accessToken",
+        rewrite=changed_value("result", in_token_result("accessToken", lambda _: secrets.token_hex(16))),
+    ),
+    Deviant(
+        "wrong 429 message",
+        'message is "访问过于频繁", documented "请求过于频繁"',
+        rewrite=replaced_text("请求过于频繁", "访问过于频繁"),
+    ),
+    Deviant(
+        "Content-Type without charset",
+        "Content-Type is ['application/json']",
+        rewrite=content_type("application/json"),
+    ),
+    Deviant(
+        "500 on missing credentials",
+        "HTTP status 500",
+        rewrite=server_error_when("appId或appSecret不能为空"),
+    ),
+    Deviant(
+        "token lives 1 hour",
+        "expiresIn is 3600, documented 7200",
+        config={"settings": {"token_lifetime": 3600}},
+    ),
+    Deviant(
+        "fetch limit never enforced",
+        "fetch 21 within a minute was not refused",
+        config={"settings": {"rate_limit": 1_000_000}},
+    ),
+    Deviant(
+        "limit window never closes",
+        "the limit did not reset 60 s after the first fetch",
+        config={"settings": {"rate_window": 3600}},
+    ),
+]
