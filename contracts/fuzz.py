@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
 
 from .checks import ENVELOPE_CHECKS
 from .expect import failures, spec
+from .registry import contracts_for
 from .results import Result
 from .target import Exchange, Target
 
@@ -53,6 +54,7 @@ def prepare(provider: str) -> Callable[[Prepare], Prepare]:
 
 def fuzz(target: Target, max_examples: int = 25) -> list[Result]:
     """One result per operation and generation mode."""
+    contracts_for(target.provider)  # the provider's module registers its @prepare hook
     schema = spec(target.provider)
     results = []
     for found in schema.get_all_operations():

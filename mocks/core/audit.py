@@ -180,7 +180,7 @@ def spec_problems(provider: Provider, entry: Entry) -> list[str]:
     except PathNotFound:
         return []
     except Exception as error:
-        detail = error.__cause__ or error.__context__
+        detail = error.__cause__  # the schema error behind "Request body validation error", say
         found = [f"{error}" + (f": {detail}" if detail and str(detail) not in str(error) else "")]
     else:
         found = []
