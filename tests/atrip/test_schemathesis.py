@@ -15,15 +15,8 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 from requests.structures import CaseInsensitiveDict
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
-from contracts.checks import ENVELOPE_CHECKS
+from contracts.fuzz import CHECKS
 from mocks.providers import load
 
 from .helpers import ID, SECRET, demo
@@ -31,15 +24,6 @@ from .helpers import ID, SECRET, demo
 FIELDS = ("orderNo", "userName")
 
 schema = schemathesis.openapi.from_path(load("atrip").spec_path)
-
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-    response_headers_conformance,
-    *ENVELOPE_CHECKS,
-]
 
 
 @schema.parametrize()

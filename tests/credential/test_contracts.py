@@ -12,12 +12,12 @@ from flask import Flask, Response
 from schemathesis.core.failures import FailureGroup
 
 from contracts.checks import envelope_key_order
+from contracts.fuzz import CHECKS
 from mocks import create_app, get_mocks
 from mocks.core.server import LiveServer
 from mocks.providers import load
 
 from .helpers import ECHO, TOKEN
-from .test_schemathesis import CHECKS
 
 schema = schemathesis.openapi.from_path(load("credential").spec_path)
 TAIL = '"data":null,"extr":null,"timestamp":1772337600000,"_status":null,"ok":false}'

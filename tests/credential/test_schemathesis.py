@@ -12,29 +12,13 @@ from typing import Any
 import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
-from contracts.checks import ENVELOPE_CHECKS
+from contracts.fuzz import CHECKS
 from mocks.providers import load
 
 from .helpers import TOKEN, demo, params, token
 
 schema = schemathesis.openapi.from_path(load("credential").spec_path)
-
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-    response_headers_conformance,
-    *ENVELOPE_CHECKS,
-]
 
 
 @schema.parametrize()
