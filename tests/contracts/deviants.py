@@ -10,9 +10,11 @@ dropped its Content-Encoding (`without_header("Content-Encoding")`: gzip ignored
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -195,6 +197,57 @@ class RequestRewriting:
             self.rewrite(environ)
         result: Iterable[bytes] = self.app(environ, start_response)
         return result
+
+
+def reordered_keys(*order: str) -> Rewrite:
+    """Every JSON object answer with `order`'s keys first, in that order (others after)."""
+    return body_rewrite(
+        lambda p: json.dumps(
+            {**{k: p[k] for k in order if k in p}, **p} if isinstance(p, dict) else p,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode()
+    )
+
+
+_JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+
+
+def jwt_claims(change: Callable[[dict[str, Any]], dict[str, Any]]) -> Rewrite:
+    """Every JWT in a JSON answer with its claims `change`d (the signature kept, so no longer valid)."""
+
+    def rewrite_token(token: str) -> str:
+        head, payload, signature = token.split(".")
+        try:
+            claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        except ValueError:
+            return token
+        if not isinstance(claims, dict):
+            return token
+        raw = json.dumps(change(claims), ensure_ascii=False, separators=(",", ":")).encode()
+        return f"{head}.{base64.urlsafe_b64encode(raw).rstrip(b'=').decode()}.{signature}"
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        if isinstance(node, str) and _JWT.match(node):
+            return rewrite_token(node)
+        return node
+
+    return body_rewrite(lambda p: json.dumps(walk(p), ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def on_paths(rewrite: Rewrite, *paths: str) -> Rewrite:
+    """`rewrite` applied only to answers on `paths`; others pass unchanged."""
+
+    def only(path: str, status: int, headers: list[tuple[str, str]], body: bytes) -> Any:
+        if path in paths:
+            return rewrite(path, status, headers, body)
+        return status, headers, body
+
+    return only
 
 
 class Rewriting:

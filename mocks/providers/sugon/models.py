@@ -588,7 +588,9 @@ class SugonModel(ProviderModel[SugonConfig]):
         note(credential=claims["user"], token_state="expired" if now >= expires else "valid")
         late = now > expires + settings.renew_window * 1000 if renewal else now >= expires
         if late:
-            note(backoff=True, renewal_window_passed=renewal)
+            # Only a refused renewal asks to back off: a call refused for an expired token
+            # asks for a renewal, and a prompt retry with the renewed token is right.
+            note(backoff=renewal, renewal_window_passed=renewal)
             raise ProviderError(errors.NO_PERMISSION)
         if user["frozen"] and (renewal or settings.frozen_tokens_refused):
             raise ProviderError(errors.USER_FROZEN)
@@ -598,6 +600,7 @@ class SugonModel(ProviderModel[SugonConfig]):
         else:
             region = self.store.get(self.key("region", cluster_id))
             if region is None or cluster_id not in user["regions"] or cluster_id in user["suspended"]:
+                note(backoff=True)  # no renewal or retry helps until the region is usable again
                 raise ProviderError(errors.NO_PERMISSION)
             apis = region["apis"]
         if api is not None and api not in apis:

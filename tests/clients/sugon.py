@@ -1,0 +1,149 @@
+"""Sample Sugon / SCNet AC clients: one well-behaved token manager, and the classic mistakes."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+TOKENS = "/ac/openapi/v2/tokens"
+RENEW = "/ac/openapi/v2/tokens/next"
+STATE = "/ac/openapi/v2/tokens/state"
+CENTER = "/ac/openapi/v2/center"
+PLATFORM = "0"
+#: "token expired, renew" as clients read it.
+EXPIRED = "10008"
+#: A token expired for longer than this can no longer be renewed [doc: 24小时].
+RENEW_WINDOW = 24 * 3600
+
+
+def expires_at(token: str) -> float:
+    """The token's `expireTime` claim (milliseconds, a string) in seconds; read, not verified."""
+    payload = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return int(claims["expireTime"]) / 1000
+
+
+class TokenManager:
+    """The documented way: one cache for all callers, one login or renewal at a time.
+
+    A token is renewed before it expires (or when a call answers 10008); once it has been
+    expired for more than 24 hours, or when a renewal is refused, the manager logs in again.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        user: str,
+        password: str,
+        org_id: str,
+        now: Callable[[], float] = time.time,
+        margin: float = 3600,
+    ) -> None:
+        self.base_url, self.user, self.password, self.org_id = base_url, user, password, org_id
+        self.now, self.margin = now, margin
+        self.http = requests.Session()
+        self._lock = threading.Lock()
+        self._tokens: dict[str, str | None] = {}
+        self.logins = 0
+        self.renewals = 0
+
+    def login_headers(self) -> dict[str, str]:
+        return {"user": self.user, "password": self.password, "orgId": self.org_id}
+
+    def _login(self) -> None:
+        answer = self.http.post(self.base_url + TOKENS, headers=self.login_headers()).json()
+        if answer["code"] != "0":
+            raise RuntimeError(f"login refused: {answer}")
+        self._tokens = {item["clusterId"]: item["token"] for item in answer["data"]}
+        self.logins += 1
+
+    def _renew(self, cluster_id: str, token: str) -> bool:
+        answer = self.http.post(self.base_url + RENEW, headers={"token": token}).json()
+        if answer["code"] != "0":
+            return False
+        self._tokens[cluster_id] = answer["data"]
+        self.renewals += 1
+        return True
+
+    def _refresh(self, cluster_id: str, token: str) -> None:
+        """Renew while the window allows it; log in again when it has passed or renewal is refused."""
+        if self.now() > expires_at(token) + RENEW_WINDOW or not self._renew(cluster_id, token):
+            self._login()
+
+    def _cached(self, cluster_id: str) -> str:
+        token = self._tokens.get(cluster_id)
+        if token is None:
+            raise LookupError(f"no token for region {cluster_id}: suspended there, or not the user's")
+        return token
+
+    def token(self, cluster_id: str = PLATFORM, stale: str | None = None) -> str:
+        with self._lock:
+            if not self._tokens:
+                self._login()
+            token = self._cached(cluster_id)
+            if token == stale or self.now() >= expires_at(token) - self.margin:
+                self._refresh(cluster_id, token)
+                token = self._cached(cluster_id)
+            return token
+
+    def call(self, method: str, path: str, cluster_id: str = PLATFORM) -> Any:
+        """A token-bearing call; on 10008, refresh once and retry (the passive refresh)."""
+        for _ in range(2):
+            token = self.token(cluster_id)
+            answer = self.http.request(method, self.base_url + path, headers={"token": token}).json()
+            if answer["code"] != EXPIRED:
+                return answer
+            self.token(cluster_id, stale=token)
+        return answer
+
+
+class LoginPerCall(TokenManager):
+    """Logs in for every call, though the last login's tokens live 24 hours."""
+
+    def token(self, cluster_id: str = PLATFORM, stale: str | None = None) -> str:
+        with self._lock:
+            self._login()
+            return self._cached(cluster_id)
+
+
+class RenewsForever(TokenManager):
+    """Renews however long ago the token expired, and logs in only when the renewal is refused."""
+
+    def _refresh(self, cluster_id: str, token: str) -> None:
+        if not self._renew(cluster_id, token):
+            self._login()
+
+
+class RetriesAtOnce(TokenManager):
+    """Tries a refused renewal again at once, twice, before logging in."""
+
+    def _renew(self, cluster_id: str, token: str) -> bool:
+        tries = (super(RetriesAtOnce, self)._renew(cluster_id, token) for _ in range(3))
+        return any(tries)
+
+
+class IgnoresExpiry(TokenManager):
+    """Logs in once and keeps its tokens forever, whatever the platform answers."""
+
+    def token(self, cluster_id: str = PLATFORM, stale: str | None = None) -> str:
+        with self._lock:
+            if not self._tokens:
+                self._login()
+            return self._cached(cluster_id)
+
+    def call(self, method: str, path: str, cluster_id: str = PLATFORM) -> Any:
+        token = self.token(cluster_id)
+        return self.http.request(method, self.base_url + path, headers={"token": token}).json()
+
+
+class NoOrgId(TokenManager):
+    """Leaves out the orgId header, as if the user and password were enough."""
+
+    def login_headers(self) -> dict[str, str]:
+        return {"user": self.user, "password": self.password}

@@ -1,0 +1,186 @@
+"""Client conformance for Sugon / SCNet AC: the audit passes a good client, names each naive one's mistake."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+import requests
+
+from mocks.testing import Interceptor
+from mocks.testing.pytest_plugin import ProviderMock
+
+from .sugon import (
+    CENTER,
+    STATE,
+    IgnoresExpiry,
+    LoginPerCall,
+    NoOrgId,
+    RenewsForever,
+    RetriesAtOnce,
+    TokenManager,
+)
+
+REAL_HOST = "https://www.scnet.cn"
+HOUR = 3600
+DAY = 24 * HOUR
+#: A region every fresh user may use and whose tokens may call everything (the demo's 11250).
+REGION = "11250"
+
+
+def manager(
+    mock: ProviderMock, kind: type[TokenManager] = TokenManager, base: str | None = None
+) -> TokenManager:
+    creds = mock.credentials
+    return kind(base or mock.base_url, creds["user"], creds["password"], creds["orgId"], now=mock.clock.time)
+
+
+def rules(mock: ProviderMock) -> set[str]:
+    return {v.rule for v in mock.violations()}
+
+
+def admin(mock: ProviderMock, method: str, path: str, **body: Any) -> None:
+    answer = requests.request(method, f"{mock.base_url}/__admin{path}", json=body, timeout=10)
+    answer.raise_for_status()
+
+
+def fault(mock: ProviderMock, operation: str, code: str) -> None:
+    """The next call of `operation` answers `code`."""
+    admin(
+        mock, "POST", "/faults", provider="sugon", operation=operation, action={"type": "error", "code": code}
+    )
+
+
+def test_well_behaved_manager_passes_the_audit(sugon_mock: ProviderMock) -> None:
+    client = manager(sugon_mock)
+    sugon_mock.clock.freeze()
+    assert client.call("GET", STATE)["data"] == "token is valid"
+    assert client.call("GET", CENTER, REGION)["code"] == "0"
+    sugon_mock.clock.advance(DAY - HOUR / 2)  # inside its margin: renewed before the call
+    assert client.call("GET", STATE)["code"] == "0"
+    assert client.call("GET", CENTER, REGION)["code"] == "0"
+    assert (client.logins, client.renewals) == (1, 2)
+    sugon_mock.clock.advance(3 * DAY)  # idle past the renewal window: a fresh login, no renewal
+    assert client.call("GET", STATE)["code"] == "0"
+    assert (client.logins, client.renewals) == (2, 2)
+    sugon_mock.assert_conformant()
+
+
+def test_manager_logs_in_once_for_many_threads(sugon_mock: ProviderMock) -> None:
+    client = manager(sugon_mock)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda i: client.call("GET", STATE if i % 2 else CENTER), range(32)))
+    assert all(a["code"] == "0" for a in answers)
+    assert client.logins == 1
+    sugon_mock.assert_conformant()
+
+
+def test_manager_renews_on_10008_and_retries(sugon_mock: ProviderMock) -> None:
+    client = manager(sugon_mock)
+    client.call("GET", STATE)
+    fault(sugon_mock, "state", "10008")
+    assert client.call("GET", STATE)["data"] == "token is valid"
+    assert (client.logins, client.renewals) == (1, 1)
+    sugon_mock.assert_conformant()
+
+
+def test_a_prompt_retry_after_renewing_an_expired_token_is_no_fault(sugon_mock: ProviderMock) -> None:
+    """10008 on a call asks for a renewal, not for a pause: the renewed retry follows at once."""
+    client = TokenManager(
+        sugon_mock.base_url,
+        sugon_mock.credentials["user"],
+        sugon_mock.credentials["password"],
+        sugon_mock.credentials["orgId"],
+        now=sugon_mock.clock.time,
+        margin=-60,  # renews only a minute after expiry: the call before that is refused
+    )
+    sugon_mock.clock.freeze()
+    client.call("GET", STATE)
+    sugon_mock.clock.advance(DAY + 30)
+    assert client.call("GET", STATE)["data"] == "token is valid"
+    assert [e["response"][:16] for e in sugon_mock.journal()][-3:] == [
+        '{"code":"10008",',
+        '{"msg":"success"',
+        '{"code":"0","msg',
+    ]
+    sugon_mock.assert_conformant()
+
+
+def test_manager_logs_in_again_when_a_renewal_is_refused(sugon_mock: ProviderMock) -> None:
+    client = manager(sugon_mock)
+    sugon_mock.clock.freeze()
+    client.call("GET", STATE)
+    fault(sugon_mock, "renew", "10001")
+    sugon_mock.clock.advance(DAY - HOUR / 2)
+    assert client.call("GET", STATE)["code"] == "0"
+    assert (client.logins, client.renewals) == (2, 0)
+    sugon_mock.assert_conformant()
+
+
+def test_login_per_call_is_flagged(sugon_mock: ProviderMock) -> None:
+    client = manager(sugon_mock, LoginPerCall)
+    for path in (STATE, CENTER, STATE):
+        assert client.call("GET", path)["code"] == "0"
+    assert rules(sugon_mock) == {"refetch-while-valid"}
+    with pytest.raises(AssertionError, match=r"\[warning\] refetch-while-valid \(sugon\)"):
+        sugon_mock.assert_conformant()
+    sugon_mock.assert_conformant(warnings=False)
+
+
+def test_renewal_after_the_window_is_flagged(sugon_mock: ProviderMock) -> None:
+    client = manager(sugon_mock, RenewsForever)
+    sugon_mock.clock.freeze()
+    assert client.call("GET", STATE)["code"] == "0"
+    sugon_mock.clock.advance(3 * DAY)
+    assert client.call("GET", STATE)["code"] == "0"  # refused renewal, then a login
+    assert (client.logins, client.renewals) == (2, 0)
+    found = sugon_mock.violations()
+    assert [v.rule for v in found] == ["renewal-after-window"]
+    assert found[0].credential == sugon_mock.credentials["user"]
+
+
+def test_retry_without_backoff_after_10008_is_flagged(sugon_mock: ProviderMock) -> None:
+    client = manager(sugon_mock, RetriesAtOnce)
+    sugon_mock.clock.freeze()
+    assert client.call("GET", CENTER, REGION)["code"] == "0"
+    admin(sugon_mock, "PATCH", f"/sugon/users/{client.user}", suspended=[REGION])
+    sugon_mock.clock.advance(DAY - HOUR / 2)
+    with pytest.raises(LookupError, match=f"no token for region {REGION}"):
+        client.call("GET", CENTER, REGION)  # three refused renewals, then a login: token null
+    found = sugon_mock.violations()
+    assert {v.rule for v in found} == {"retry-without-backoff"}
+    assert len(found) == 2
+
+
+def test_no_refresh_after_an_expired_token_is_flagged(sugon_mock: ProviderMock) -> None:
+    client = manager(sugon_mock, IgnoresExpiry)
+    sugon_mock.clock.freeze()
+    assert client.call("GET", STATE)["code"] == "0"
+    sugon_mock.clock.advance(DAY)
+    assert client.call("GET", STATE)["code"] == "10008"
+    assert client.call("GET", CENTER)["code"] == "10008"
+    assert rules(sugon_mock) == {"no-refresh-after-invalid"}
+
+
+def test_missing_org_id_is_flagged(sugon_mock: ProviderMock) -> None:
+    with pytest.raises(RuntimeError, match="10003"):
+        manager(sugon_mock, NoOrgId).call("GET", STATE)
+    found = sugon_mock.violations()
+    assert [v.rule for v in found] == ["request-spec"]
+    assert "orgId" in found[0].message
+
+
+def test_interception_shares_state_with_the_python_api(
+    provider_mocks_intercept: Interceptor, sugon_mock: ProviderMock
+) -> None:
+    """The real host, answered in-process: no port, and the clock moves between two calls."""
+    client = manager(sugon_mock, base=REAL_HOST)
+    sugon_mock.clock.freeze()
+    urls = client.call("GET", CENTER, REGION)["data"]
+    assert urls["hpcUrls"] == [{"url": f"{REAL_HOST}/hpc", "enable": "true"}]  # pointing back at the host
+    sugon_mock.clock.advance(DAY - HOUR / 2)
+    assert client.call("GET", STATE, REGION)["code"] == "0"
+    assert (client.logins, client.renewals) == (1, 1)
+    assert [e["path"] for e in sugon_mock.journal()][-2:] == ["/ac/openapi/v2/tokens/next", STATE]
+    sugon_mock.assert_conformant()
