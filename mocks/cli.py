@@ -31,15 +31,18 @@ def banner(app: Flask, url: str) -> str:
     lines = [
         f"provider-mocks {version('provider-mocks')} on {url}",
         f"  admin API: {url}/__admin/providers",
+        f"  dashboard: {url}/__admin/",
         "",
     ]
     for slug, provider in mocks.providers.items():
         lines.append(f"{slug}: {provider.title}  {url}{provider.base_path}")
-        for role, fields in mocks.model(slug).demo_credentials().items():
+        credentials = mocks.model(slug).demo_credentials()
+        width = max(map(len, credentials), default=0)
+        for role, fields in credentials.items():
             shown = "  ".join(f"{k}={v}" for k, v in fields.items() if k != "note")
-            lines.append(f"  {role:<10} {shown}")
+            lines.append(f"  {role:<{width}} {shown}")
             if fields.get("note"):
-                lines.append(f"  {'':<10} ({fields['note']})")
+                lines.append(f"  {'':<{width}} ({fields['note']})")
         lines.append("")
     lines.append("Ready. Press Ctrl+C to stop.")
     return "\n".join(lines)
