@@ -12,7 +12,7 @@ from flask import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
 from .clock import Clock
-from .errors import ProviderError
+from .errors import AdminError, ProviderError
 from .store import Store
 
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -78,6 +78,36 @@ class ProviderModel(ABC, Generic[C]):
     def http_error(self, status: int) -> ProviderError:
         """The provider's answer to an HTTP-level failure (405, 413, ...) on its paths."""
         return ProviderError(status, http_status=status)
+
+    # -- stored records by kind, for the admin API ------------------------------
+
+    def _list(self, kind: str) -> list[dict[str, Any]]:
+        """Every stored record of `kind` (a key part: "app", "tenant", ...)."""
+        return [value for _, value in self.store.scan(self.key(kind, ""))]
+
+    def _get(self, kind: str, ident: str, what: str) -> dict[str, Any]:
+        """The `kind` record `ident`; a 404 naming it as `what` when there is none."""
+        found: dict[str, Any] | None = self.store.get(self.key(kind, ident))
+        if found is None:
+            raise AdminError(404, f"no {what} {ident!r}")
+        return found
+
+    def _create(self, kind: str, ident: str, what: str, value: dict[str, Any]) -> dict[str, Any]:
+        """Store a new `kind` record; a 409 when `ident` exists."""
+        if not self.store.compare_and_set(self.key(kind, ident), None, value):
+            raise AdminError(409, f"{what} {ident!r} exists")
+        return value
+
+    def _update(
+        self, kind: str, ident: str, what: str, change: BaseModel, *, exclude_none: bool = False
+    ) -> dict[str, Any]:
+        """The `kind` record `ident` with the fields `change` sets, stored. With `exclude_none`,
+        a field sent as null is left as it is; without, null is stored (back to the default)."""
+        record = self._get(kind, ident, what) | change.model_dump(
+            exclude_unset=True, exclude_none=exclude_none
+        )
+        self.store.set(self.key(kind, ident), record)
+        return record
 
     @abstractmethod
     def seed(self) -> None:

@@ -4,41 +4,15 @@
 
 from __future__ import annotations
 
-import socket
-from urllib.parse import urlsplit
-
 import pytest
 import requests
+
+from tests.rawhttp import assert_clean, raw_request
 
 from .helpers import HELLO, JSON_UTF8, TOKEN, demo, error, fetch, hello, token
 
 INVALID_TOKEN = '{"code":401,"message":"accessToken无效或已过期","result":null,"success":false}'.encode()
 WRONG = '{"code":401,"message":"appId或appSecret错误","result":null,"success":false}'.encode()
-
-
-def raw_request(
-    base_url: str, request_line: bytes, headers: bytes = b"", body: bytes = b""
-) -> tuple[int, bytes, bytes]:
-    """Send bytes no HTTP library would produce; return the status, the head and the body."""
-    parts = urlsplit(base_url)
-    with socket.create_connection((parts.hostname, parts.port), timeout=10) as conn:
-        conn.sendall(
-            request_line
-            + b"\r\nHost: x\r\nConnection: close\r\n"
-            + headers
-            + f"Content-Length: {len(body)}\r\n\r\n".encode()
-            + body
-        )
-        data = b""
-        while chunk := conn.recv(65536):
-            data += chunk
-    head, _, payload = data.partition(b"\r\n\r\n")
-    return int(head.split()[1]), head, payload
-
-
-def assert_clean(status: int, body: bytes) -> None:
-    assert status < 500
-    assert b"Traceback" not in body
 
 
 # -- forged and truncated tokens ---------------------------------------------------------

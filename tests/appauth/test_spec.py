@@ -8,113 +8,61 @@ that every answer the mock can give on a declared operation is declared, and not
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
-import yaml
 from flask import Flask
-from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
-from referencing import Registry
-from referencing.jsonschema import DRAFT4
 
 from mocks import Mocks
 from mocks.cli import DEFAULT_PORT
 from mocks.providers import load
 from mocks.providers.appauth import errors
 from mocks.providers.appauth.models import HELLO_PATH, TOKEN_PATH
+from tests.specs import (
+    LiveContext,
+    Node,
+    answer_branches,
+    branch_pins,
+    branches,
+    check_answer_marks,
+    check_assumed_marks,
+    check_declared,
+    check_served,
+    load_spec,
+    marked,
+    media,
+    one_by_one,
+    operations,
+    resolve,
+    schema_errors,
+)
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "specs" / "appauth.yaml"
-SPEC_URI = "urn:provider-mocks:appauth"
-SOURCES = {"doc", "decided", "public"}
-ASSUMED_SOURCES = {"decided", "public"}
-HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-
-Node = dict[str, Any]
 #: (path, METHOD, HTTP status, envelope code, message)
 Answer = tuple[str, str, int, int, str]
 
 
 @pytest.fixture(scope="module")
 def spec() -> Node:
-    loaded: Node = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
-    return loaded
-
-
-# -- reading the spec -----------------------------------------------------------
-
-
-def resolve(spec: Node, node: Node) -> Node:
-    """`node`, its local `$ref`s followed."""
-    while "$ref" in node:
-        ref = node["$ref"]
-        assert ref.startswith("#/"), f"only local references are expected, not {ref}"
-        target: Any = spec
-        for part in ref[2:].split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
-
-
-def operations(spec: Node) -> Iterator[tuple[str, str, Node]]:
-    for path, item in spec["paths"].items():
-        for method, operation in item.items():
-            if method in HTTP_METHODS:
-                yield path, method.upper(), operation
-
-
-def media(spec: Node, response: Node) -> tuple[str, Node]:
-    """A response's one media type and its content."""
-    content = resolve(spec, response)["content"]
-    assert len(content) == 1, f"one media type per response, not {list(content)}"
-    ((media_type, body),) = content.items()
-    return media_type, body
-
-
-def branches(spec: Node, schema: Node) -> list[Node]:
-    """The schemas an answer may match: the oneOf branches, or the schema itself."""
-    schema = resolve(spec, schema)
-    return [resolve(spec, s) for s in schema.get("oneOf", [schema])]
-
-
-def pinned(spec: Node, schema: Node, name: str) -> set[Any]:
-    """The values an allOf tree allows for property `name`: the intersection of its enums."""
-    schema = resolve(spec, schema)
-    allowed: set[Any] | None = None
-    prop = schema.get("properties", {}).get(name)
-    if prop is not None and "enum" in resolve(spec, prop):
-        allowed = set(resolve(spec, prop)["enum"])
-    for part in schema.get("allOf", []):
-        inner = pinned(spec, part, name)
-        if inner:
-            allowed = inner if allowed is None else allowed & inner
-    return allowed or set()
+    return load_spec("appauth")
 
 
 def branch_answer(spec: Node, branch: Node) -> tuple[int, str]:
     """The one code and the one message a oneOf branch pins."""
-    codes, messages = pinned(spec, branch, "code"), pinned(spec, branch, "message")
-    assert len(codes) == 1, f"a branch pins exactly one code, not {codes}: {branch}"
-    assert len(messages) == 1, f"a branch pins exactly one message, not {messages}: {branch}"
-    return codes.pop(), messages.pop()
+    code, message = branch_pins(spec, branch)
+    return code, message
 
 
 def declared(spec: Node) -> dict[Answer, None]:
     """Every (path, method, status, code, message) the spec declares, in order."""
     found: dict[Answer, None] = {}
-    for path, method, operation in operations(spec):
-        for status, response in operation["responses"].items():
-            _, body = media(spec, response)
-            for branch in branches(spec, body["schema"]):
-                key = (path, method, int(status), *branch_answer(spec, branch))
-                assert key not in found, f"{key} is declared twice"
-                found[key] = None
+    for path, method, status, branch in answer_branches(spec):
+        key = (path, method, status, *branch_answer(spec, branch))
+        assert key not in found, f"{key} is declared twice"
+        found[key] = None
     return found
 
 
@@ -123,13 +71,6 @@ def message_key(code: int, message: str) -> int | str:
     keys = [k for k, text in errors.MESSAGES.items() if errors.code_of(k) == code and text == message]
     assert len(keys) == 1, f"({code}, {message!r}) is not exactly one entry of errors.MESSAGES: {keys}"
     return keys[0]
-
-
-def schema_errors(spec: Node, schema: Node, instance: Any) -> list[str]:
-    """What is wrong with `instance` against `schema`, a schema of `spec` (its `$ref`s point into spec)."""
-    registry: Registry[Any] = Registry().with_resource(SPEC_URI, DRAFT4.create_resource(spec))
-    rebased = json.loads(json.dumps(schema).replace('"#/', f'"{SPEC_URI}#/'))
-    return [error.message for error in OAS30Validator(rebased, registry=registry).iter_errors(instance)]
 
 
 # -- the spec on its own --------------------------------------------------------
@@ -263,46 +204,15 @@ def test_branches_reject_each_others_answers(spec: Node) -> None:
     )
 
 
-def _marked(spec: Node) -> Iterator[tuple[str, Node]]:
-    """Every object of the spec, with where it is."""
-
-    def walk(node: Any, where: str) -> Iterator[tuple[str, Node]]:
-        if isinstance(node, dict):
-            yield where, node
-            for key, value in node.items():
-                yield from walk(value, f"{where}/{key}")
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                yield from walk(value, f"{where}/{index}")
-
-    return walk(spec, "#")
-
-
 def test_decided_statements_are_marked_assumed(spec: Node) -> None:
-    marked = [(where, node) for where, node in _marked(spec) if "x-source" in node or "x-assumed" in node]
-    assert marked, "nothing in the spec says where it comes from"
-    for where, node in marked:
-        source = node.get("x-source")
-        assert source in SOURCES, f"{where}: x-source {source!r}"
-        if source in ASSUMED_SOURCES:
-            assert node.get("x-assumed") is True, f"{where}: x-source {source} without x-assumed: true"
-        else:
-            assert "x-assumed" not in node, f"{where}: a [doc] statement marked x-assumed"
+    found = marked(spec)
+    assert found, "nothing in the spec says where it comes from"
+    check_assumed_marks(found)
 
 
 def test_every_decided_answer_is_marked_assumed(spec: Node) -> None:
     """The documentation gives no code or message: every answer branch and example is decided."""
-    for path, method, operation in operations(spec):
-        assert operation.get("x-source") in SOURCES, f"{method} {path}: no x-source"
-        for status, response in operation["responses"].items():
-            where = f"{method} {path} {status}"
-            if status != "200":
-                assert resolve(spec, response).get("x-assumed") is True, where
-            _, body = media(spec, response)
-            for branch in branches(spec, body["schema"]):
-                assert branch.get("x-assumed") is True, f"{where}: {branch_answer(spec, branch)}"
-            for name, example in body.get("examples", {}).items():
-                assert resolve(spec, example).get("x-assumed") is True, f"{where}: example {name}"
+    check_answer_marks(spec, "x-assumed", lambda branch: branch_answer(spec, branch))
 
 
 # -- the spec against the running mock ------------------------------------------
@@ -312,17 +222,8 @@ TOKEN, HELLO = (TOKEN_PATH, "GET"), (HELLO_PATH, "GET")
 
 
 @dataclass
-class Context:
-    """What a case needs to provoke an answer from the live mock."""
-
-    base_url: str
-    http: requests.Session
-    mocks: Mocks
-    app: Flask
-    monkeypatch: pytest.MonkeyPatch
-
-    def call(self, path: str, method: str = "GET", **kwargs: Any) -> requests.Response:
-        return self.http.request(method, self.base_url + path, **kwargs)
+class Context(LiveContext):
+    slug = "appauth"
 
     def credentials(self, role: str = "demo") -> dict[str, str]:
         found = self.mocks.model("appauth").demo_credentials()[role]
@@ -336,17 +237,6 @@ class Context:
         assert answer["code"] == errors.OK, answer
         token: str = answer["result"]["accessToken"]
         return token
-
-    def crash(self, method: str) -> None:
-        """The model's `method` raises an unexpected error from now on (until the test ends)."""
-
-        def boom(*args: object, **kwargs: object) -> None:
-            raise RuntimeError("a crash the test provoked")
-
-        self.monkeypatch.setattr(self.mocks.model("appauth"), method, boom)
-
-    def too_large(self) -> bytes:
-        return b"x" * (int(self.app.config["MAX_CONTENT_LENGTH"]) + 1)
 
 
 @dataclass(frozen=True)
@@ -422,21 +312,10 @@ def context(
 
 def check_answer(spec: Node, case: Case, answer: requests.Response) -> Answer:
     """`answer` is one the spec declares for the case's operation; returns its key."""
-    path, method = case.operation
-    where = f"{case.name}: HTTP {answer.status_code} {answer.text}"
-    responses = spec["paths"][path][method.lower()]["responses"]
-    assert str(answer.status_code) in responses, f"{where}: status not declared"
-    response = resolve(spec, responses[str(answer.status_code)])
-    media_type, body = media(spec, response)
-    assert answer.headers["Content-Type"] == media_type, where
-    payload = json.loads(answer.content.decode("utf-8"))
-    assert schema_errors(spec, body["schema"], payload) == [], where
-    assert list(payload) == spec["x-envelope-keys"], f"{where}: key order"
-    for name, header in response.get("headers", {}).items():
-        assert name in answer.headers, f"{where}: no {name} header"
-        problems = schema_errors(spec, resolve(spec, header)["schema"], answer.headers[name])
-        assert problems == [], f"{where}: {name}: {answer.headers[name]}"
-    return path, method, answer.status_code, payload["code"], payload["message"]
+    payload = check_declared(
+        spec, case.operation, case.name, answer, lambda schema, payload: spec["x-envelope-keys"]
+    )
+    return *case.operation, answer.status_code, payload["code"], payload["message"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
@@ -453,12 +332,9 @@ def test_spec_declares_exactly_what_the_mock_sends(
 ) -> None:
     """All cases together reach every answer the spec declares, and no other."""
     seen: set[Answer] = set()
-    for case in CASES:
-        mocks.reset()
+    for case in one_by_one(CASES, context, mocks, monkeypatch):
         mocks.clock.freeze()
-        with monkeypatch.context() as patched:
-            context.monkeypatch = patched
-            seen.add(check_answer(spec, case, case.send(context)))
+        seen.add(check_answer(spec, case, case.send(context)))
     assert seen == set(declared(spec))
 
 
@@ -471,13 +347,4 @@ def test_expire_time_is_rfc3339_in_shanghai_time(context: Context) -> None:
 
 
 def test_admin_serves_the_spec_file(base_url: str, http: requests.Session) -> None:
-    text = SPEC_PATH.read_text(encoding="utf-8")
-    served = http.get(base_url + "/__admin/specs/appauth")
-    assert served.status_code == 200
-    assert served.headers["Content-Type"].startswith("application/yaml")
-    assert served.content.decode("utf-8") == text
-
-    as_json = http.get(base_url + "/__admin/specs/appauth", params={"format": "json"})
-    assert as_json.status_code == 200
-    assert as_json.headers["Content-Type"].startswith("application/json")
-    assert as_json.json() == yaml.safe_load(text)
+    check_served(http, base_url, "appauth")

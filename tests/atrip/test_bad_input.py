@@ -3,35 +3,15 @@
 from __future__ import annotations
 
 import gzip
-import socket
-from urllib.parse import urlsplit
 
 import pytest
 import requests
 
+from tests.rawhttp import raw_request
+
 from .helpers import BODY, ID, JSON_UTF8, SECRET, TOKEN, demo, error, headers, post
 
 NOT_OBJECT = error(2, "Request body must be a JSON object")
-
-
-def raw_request(
-    base_url: str, request_line: bytes, head: bytes = b"", body: bytes = b""
-) -> tuple[int, bytes, bytes]:
-    """Send bytes no HTTP library would produce; return the status, the headers and the body."""
-    parts = urlsplit(base_url)
-    with socket.create_connection((parts.hostname, parts.port), timeout=10) as conn:
-        conn.sendall(
-            request_line
-            + b"\r\nHost: x\r\nConnection: close\r\n"
-            + head
-            + f"Content-Length: {len(body)}\r\n\r\n".encode()
-            + body
-        )
-        data = b""
-        while chunk := conn.recv(65536):
-            data += chunk
-    top, _, payload = data.partition(b"\r\n\r\n")
-    return int(top.split()[1]), top, payload
 
 
 def assert_envelope(answer: requests.Response, expected: dict[str, object], status: int = 200) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-import yaml
 from flask import Flask
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
@@ -30,24 +29,19 @@ from mocks.cli import DEFAULT_PORT
 from mocks.providers import load
 from mocks.providers.atrip import errors
 from mocks.providers.atrip.models import LEGACY_ROLES, ORDER_NO, ROLES, TOKEN_PATH
+from tests.specs import SOURCES, Node, check_assumed_marks, check_served, load_spec, marked
 
 from .helpers import BODY, HTML_UTF8, JSON_UTF8, PORTAL, demo, headers
 
 HERE = Path(__file__).resolve().parent
-SPEC_PATH = HERE.parents[1] / "specs" / "atrip.yaml"
 DOC_PATH = HERE / "doc_openapi.json"
-SOURCES = {"doc", "decided", "public"}
-ASSUMED_SOURCES = {"decided", "public"}
-
-Node = dict[str, Any]
 #: (HTTP status, envelope status, msg)
 Answer = tuple[int, int, str | None]
 
 
 @pytest.fixture(scope="module")
 def spec() -> Node:
-    loaded: Node = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
-    return loaded
+    return load_spec("atrip")
 
 
 def operation(spec: Node) -> Node:
@@ -165,29 +159,10 @@ def test_declared_messages_and_errors_py_agree_both_ways(spec: Node) -> None:
     assert used == set(errors.MESSAGES), f"messages not declared: {set(errors.MESSAGES) - used}"
 
 
-def _marked(spec: Node) -> Iterator[tuple[str, Node]]:
-    def walk(node: Any, where: str) -> Iterator[tuple[str, Node]]:
-        if isinstance(node, dict):
-            yield where, node
-            for key, value in node.items():
-                yield from walk(value, f"{where}/{key}")
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                yield from walk(value, f"{where}/{index}")
-
-    return walk(spec, "#")
-
-
 def test_decided_and_public_statements_are_marked_assumed(spec: Node) -> None:
-    marked = [(where, node) for where, node in _marked(spec) if "x-source" in node or "x-assumed" in node]
-    assert len(marked) > 20
-    for where, node in marked:
-        source = node.get("x-source")
-        assert source in SOURCES, f"{where}: x-source {source!r}"
-        if source in ASSUMED_SOURCES:
-            assert node.get("x-assumed") is True, f"{where}: x-source {source} without x-assumed: true"
-        else:
-            assert "x-assumed" not in node, f"{where}: a [doc] statement marked x-assumed"
+    found = marked(spec)
+    assert len(found) > 20
+    check_assumed_marks(found)
 
 
 def test_every_example_and_annotation_says_its_source(spec: Node) -> None:
@@ -343,10 +318,4 @@ def test_the_portal_annotation_matches_the_portal(spec: Node, context: Context) 
 
 
 def test_admin_serves_the_spec_file(base_url: str, http: requests.Session) -> None:
-    text = SPEC_PATH.read_text(encoding="utf-8")
-    served = http.get(base_url + "/__admin/specs/atrip")
-    assert served.status_code == 200
-    assert served.headers["Content-Type"].startswith("application/yaml")
-    assert served.content.decode("utf-8") == text
-    as_json = http.get(base_url + "/__admin/specs/atrip", params={"format": "json"})
-    assert as_json.json() == yaml.safe_load(text)
+    check_served(http, base_url, "atrip")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-from urllib.parse import urlsplit
-
 import pytest
 import requests
+
+from tests.rawhttp import assert_clean, raw_request
 
 from .helpers import ECHO, JSON_UTF8, NOON_MS, TOKEN, demo, error, freeze_at_noon, params, token
 
@@ -19,31 +18,6 @@ TOO_LARGE = error(413, "请求体过大")
 @pytest.fixture(autouse=True)
 def frozen(http: requests.Session, base_url: str) -> None:
     freeze_at_noon(http, base_url)
-
-
-def raw_request(
-    base_url: str, request_line: bytes, headers: bytes = b"", body: bytes = b""
-) -> tuple[int, bytes, bytes]:
-    """Send bytes no HTTP library would produce; return the status, the head and the body."""
-    parts = urlsplit(base_url)
-    with socket.create_connection((parts.hostname, parts.port), timeout=10) as conn:
-        conn.sendall(
-            request_line
-            + b"\r\nHost: x\r\nConnection: close\r\n"
-            + headers
-            + f"Content-Length: {len(body)}\r\n\r\n".encode()
-            + body
-        )
-        data = b""
-        while chunk := conn.recv(65536):
-            data += chunk
-    head, _, payload = data.partition(b"\r\n\r\n")
-    return int(head.split()[1]), head, payload
-
-
-def assert_clean(status: int, body: bytes) -> None:
-    assert status < 500
-    assert b"Traceback" not in body
 
 
 # -- the token endpoint ------------------------------------------------------------------

@@ -7,123 +7,67 @@ every answer the mock can give on a declared operation is declared, and nothing 
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 import requests
-import yaml
 from flask import Flask
-from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
-from referencing import Registry
-from referencing.jsonschema import DRAFT4
 
 from mocks import Mocks
 from mocks.cli import DEFAULT_PORT
 from mocks.providers import load
 from mocks.providers.credential import errors
 from mocks.providers.credential.models import DEMO_ECHO, TOKEN_PATH
+from tests.specs import (
+    LiveContext,
+    Node,
+    branch_pins,
+    branches,
+    check_answer_marks,
+    check_assumed_marks,
+    check_declared,
+    check_served,
+    declared_codes,
+    load_spec,
+    marked,
+    media,
+    one_by_one,
+    operations,
+    resolve,
+    schema_errors,
+)
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "specs" / "credential.yaml"
-SPEC_URI = "urn:provider-mocks:credential"
-SOURCES = {"doc", "decided", "public"}
-ASSUMED_SOURCES = {"decided", "public"}
-HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-ENVELOPE_KEYS = ["code", "message", "_trackId", "data", "extr", "timestamp", "_status", "ok"]
-
-Node = dict[str, Any]
-#: (path, METHOD, HTTP status, envelope code)
+ENVELOPE_KEYS = [
+    "code",
+    "message",
+    "_trackId",
+    "data",
+    "extr",
+    "timestamp",
+    "_status",
+    "ok",
+]  #: (path, METHOD, HTTP status, envelope code)
 Answer = tuple[str, str, int, int]
 
 
 @pytest.fixture(scope="module")
 def spec() -> Node:
-    loaded: Node = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
-    return loaded
-
-
-# -- reading the spec -----------------------------------------------------------
-
-
-def resolve(spec: Node, node: Node) -> Node:
-    """`node`, its local `$ref`s followed."""
-    while "$ref" in node:
-        ref = node["$ref"]
-        assert ref.startswith("#/"), f"only local references are expected, not {ref}"
-        target: Any = spec
-        for part in ref[2:].split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
-
-
-def operations(spec: Node) -> Iterator[tuple[str, str, Node]]:
-    for path, item in spec["paths"].items():
-        for method, operation in item.items():
-            if method in HTTP_METHODS:
-                yield path, method.upper(), operation
-
-
-def media(spec: Node, response: Node) -> tuple[str, Node]:
-    """A response's one media type and its content."""
-    content = resolve(spec, response)["content"]
-    assert len(content) == 1, f"one media type per response, not {list(content)}"
-    ((media_type, body),) = content.items()
-    return media_type, body
-
-
-def branches(spec: Node, schema: Node) -> list[Node]:
-    """The schemas an answer may match: the oneOf branches, or the schema itself."""
-    schema = resolve(spec, schema)
-    return [resolve(spec, s) for s in schema.get("oneOf", [schema])]
-
-
-def pinned(spec: Node, schema: Node, name: str) -> set[Any]:
-    """The values an allOf tree allows for property `name`: the intersection of its enums."""
-    schema = resolve(spec, schema)
-    allowed: set[Any] | None = None
-    prop = schema.get("properties", {}).get(name)
-    if prop is not None and "enum" in resolve(spec, prop):
-        allowed = set(resolve(spec, prop)["enum"])
-    for part in schema.get("allOf", []):
-        inner = pinned(spec, part, name)
-        if inner:
-            allowed = inner if allowed is None else allowed & inner
-    return allowed or set()
+    return load_spec("credential")
 
 
 def branch_code(spec: Node, branch: Node) -> tuple[int, str | None]:
     """The one code and the one message (null on success) a oneOf branch pins."""
-    codes, messages = pinned(spec, branch, "code"), pinned(spec, branch, "message")
-    assert len(codes) == 1, f"a branch pins exactly one code, not {codes}: {branch}"
-    assert len(messages) == 1, f"a branch pins exactly one message, not {messages}: {branch}"
-    return codes.pop(), messages.pop()
+    code, message = branch_pins(spec, branch)
+    return code, message
 
 
 def declared(spec: Node) -> dict[Answer, str | None]:
     """Every (path, method, status, code) the spec declares, with its message."""
-    found: dict[Answer, str | None] = {}
-    for path, method, operation in operations(spec):
-        for status, response in operation["responses"].items():
-            _, body = media(spec, response)
-            for branch in branches(spec, body["schema"]):
-                code, message = branch_code(spec, branch)
-                key = (path, method, int(status), code)
-                assert key not in found, f"{key} is declared twice"
-                found[key] = message
-    return found
-
-
-def schema_errors(spec: Node, schema: Node, instance: Any) -> list[str]:
-    """What is wrong with `instance` against `schema`, a schema of `spec` (its `$ref`s point into spec)."""
-    registry: Registry[Any] = Registry().with_resource(SPEC_URI, DRAFT4.create_resource(spec))
-    rebased = json.loads(json.dumps(schema).replace('"#/', f'"{SPEC_URI}#/'))
-    return [error.message for error in OAS30Validator(rebased, registry=registry).iter_errors(instance)]
+    return declared_codes(spec)
 
 
 # -- the spec on its own --------------------------------------------------------
@@ -210,45 +154,14 @@ def test_examples_cover_every_code_and_match_exactly_one_branch(spec: Node) -> N
                 assert example.get("x-source") == sources[value["code"]], f"{where}: x-source of {value}"
 
 
-def _marked(spec: Node) -> Iterator[tuple[str, Node]]:
-    """Every object of the spec, with where it is."""
-
-    def walk(node: Any, where: str) -> Iterator[tuple[str, Node]]:
-        if isinstance(node, dict):
-            yield where, node
-            for key, value in node.items():
-                yield from walk(value, f"{where}/{key}")
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                yield from walk(value, f"{where}/{index}")
-
-    return walk(spec, "#")
-
-
 def test_decided_and_public_statements_are_marked_assumed(spec: Node) -> None:
-    marked = [(where, node) for where, node in _marked(spec) if "x-source" in node or "x-assumed" in node]
-    assert marked, "nothing in the spec says where it comes from"
-    for where, node in marked:
-        source = node.get("x-source")
-        assert source in SOURCES, f"{where}: x-source {source!r}"
-        if source in ASSUMED_SOURCES:
-            assert node.get("x-assumed") is True, f"{where}: x-source {source} without x-assumed: true"
-        else:
-            assert "x-assumed" not in node, f"{where}: a [doc] statement marked x-assumed"
+    found = marked(spec)
+    assert found, "nothing in the spec says where it comes from"
+    check_assumed_marks(found)
 
 
 def test_every_operation_code_and_example_says_its_source(spec: Node) -> None:
-    for path, method, operation in operations(spec):
-        assert operation.get("x-source") in SOURCES, f"{method} {path}: no x-source"
-        for status, response in operation["responses"].items():
-            where = f"{method} {path} {status}"
-            if status != "200":
-                assert resolve(spec, response).get("x-source") in SOURCES, f"{where}: no x-source"
-            _, body = media(spec, response)
-            for branch in branches(spec, body["schema"]):
-                assert branch.get("x-source") in SOURCES, f"{where}: code {branch_code(spec, branch)[0]}"
-            for name, example in body.get("examples", {}).items():
-                assert resolve(spec, example).get("x-source") in SOURCES, f"{where}: example {name}"
+    check_answer_marks(spec, "x-source", lambda branch: f"code {branch_code(spec, branch)[0]}")
 
 
 def test_the_decided_demo_api_is_marked_assumed(spec: Node) -> None:
@@ -312,17 +225,9 @@ TOKEN, ECHO = (TOKEN_PATH, "POST"), (DEMO_ECHO, "POST")
 
 
 @dataclass
-class Context:
-    """What a case needs to provoke an answer from the live mock."""
-
-    base_url: str
-    http: requests.Session
-    mocks: Mocks
-    app: Flask
-    monkeypatch: pytest.MonkeyPatch
-
-    def call(self, path: str, method: str = "POST", **kwargs: Any) -> requests.Response:
-        return self.http.request(method, self.base_url + path, **kwargs)
+class Context(LiveContext):
+    slug = "credential"
+    method = "POST"
 
     def credentials(self, role: str = "demo") -> dict[str, str]:
         found = self.mocks.model("credential").demo_credentials()[role]
@@ -348,17 +253,6 @@ class Context:
     def admin(self, path: str, body: dict[str, Any]) -> None:
         answer = self.http.patch(f"{self.base_url}/__admin/credential{path}", json=body)
         assert answer.status_code == 200, answer.text
-
-    def crash(self, method: str) -> None:
-        """The model's `method` raises an unexpected error from now on (until the test ends)."""
-
-        def boom(*args: object, **kwargs: object) -> None:
-            raise RuntimeError("a crash the test provoked")
-
-        self.monkeypatch.setattr(self.mocks.model("credential"), method, boom)
-
-    def too_large(self) -> bytes:
-        return b"x" * (int(self.app.config["MAX_CONTENT_LENGTH"]) + 1)
 
 
 @dataclass(frozen=True)
@@ -448,21 +342,10 @@ def context(
 
 def check_answer(spec: Node, case: Case, answer: requests.Response) -> Answer:
     """`answer` is one the spec declares for the case's operation; returns its key."""
-    path, method = case.operation
-    where = f"{case.name}: HTTP {answer.status_code} {answer.text}"
-    responses = spec["paths"][path][method.lower()]["responses"]
-    assert str(answer.status_code) in responses, f"{where}: status not declared"
-    response = resolve(spec, responses[str(answer.status_code)])
-    media_type, body = media(spec, response)
-    assert answer.headers["Content-Type"] == media_type, where
-    payload = json.loads(answer.content.decode("utf-8"))
-    assert schema_errors(spec, body["schema"], payload) == [], where
-    assert list(payload) == spec["x-envelope-keys"], f"{where}: key order"
-    for name, header in response.get("headers", {}).items():
-        assert name in answer.headers, f"{where}: no {name} header"
-        problems = schema_errors(spec, resolve(spec, header)["schema"], answer.headers[name])
-        assert problems == [], f"{where}: {name}: {answer.headers[name]}"
-    return path, method, answer.status_code, payload["code"]
+    payload = check_declared(
+        spec, case.operation, case.name, answer, lambda schema, payload: spec["x-envelope-keys"]
+    )
+    return *case.operation, answer.status_code, payload["code"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
@@ -481,11 +364,8 @@ def test_spec_declares_exactly_what_the_mock_sends(
 ) -> None:
     """All cases together reach every answer the spec declares, and no other."""
     seen: set[Answer] = set()
-    for case in CASES:
-        mocks.reset()
-        with monkeypatch.context() as patched:
-            context.monkeypatch = patched
-            seen.add(check_answer(spec, case, case.send(context)))
+    for case in one_by_one(CASES, context, mocks, monkeypatch):
+        seen.add(check_answer(spec, case, case.send(context)))
     assert seen == set(declared(spec))
     # Only HTTP-level codes may be left out (400, 404, 414: answered off these operations);
     # every platform code of errors.MESSAGES is reachable and declared.
@@ -498,12 +378,4 @@ def test_spec_declares_exactly_what_the_mock_sends(
 
 
 def test_admin_serves_the_spec_file(base_url: str, http: requests.Session) -> None:
-    text = SPEC_PATH.read_text(encoding="utf-8")
-    served = http.get(base_url + "/__admin/specs/credential")
-    assert served.status_code == 200
-    assert served.headers["Content-Type"].startswith("application/yaml")
-    assert served.content.decode("utf-8") == text
-
-    as_json = http.get(base_url + "/__admin/specs/credential", params={"format": "json"})
-    assert as_json.status_code == 200
-    assert as_json.json() == yaml.safe_load(text)
+    check_served(http, base_url, "credential")

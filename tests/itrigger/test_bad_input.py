@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-from urllib.parse import urlsplit
-
 import pytest
 import requests
+
+from tests.rawhttp import assert_clean, raw_request
 
 from .helpers import GET_API, POST_API, TOKEN, demo, error, token
 
 JSON_UTF8 = "application/json;charset=UTF-8"
-
-
-def raw_request(
-    base_url: str, request_line: bytes, headers: bytes = b"", body: bytes = b""
-) -> tuple[int, bytes]:
-    """Send bytes no HTTP library would produce; return the status and the body."""
-    parts = urlsplit(base_url)
-    with socket.create_connection((parts.hostname, parts.port), timeout=10) as conn:
-        conn.sendall(
-            request_line
-            + b"\r\nHost: x\r\nConnection: close\r\n"
-            + headers
-            + f"Content-Length: {len(body)}\r\n\r\n".encode()
-            + body
-        )
-        data = b""
-        while chunk := conn.recv(65536):
-            data += chunk
-    head, _, payload = data.partition(b"\r\n\r\n")
-    return int(head.split()[1]), payload
-
-
-def assert_clean(status: int, body: bytes) -> None:
-    assert status < 500
-    assert b"Traceback" not in body
 
 
 @pytest.mark.parametrize(
@@ -48,7 +22,7 @@ def assert_clean(status: int, body: bytes) -> None:
     ],
 )
 def test_odd_encodings_get_40002(base_url: str, query: bytes) -> None:
-    status, body = raw_request(base_url, b"GET " + TOKEN.encode() + b"?" + query + b" HTTP/1.1")
+    status, _, body = raw_request(base_url, b"GET " + TOKEN.encode() + b"?" + query + b" HTTP/1.1")
     assert status == 200
     assert body == '{"code":40002,"message":"appId或appSecret格式不正确","data":null}'.encode()
 
@@ -75,7 +49,7 @@ def test_long_query_string_still_gets_the_envelope(http: requests.Session, base_
 
 
 def test_huge_query_string_is_a_clean_http_error(base_url: str) -> None:
-    status, body = raw_request(
+    status, _, body = raw_request(
         base_url, b"GET " + TOKEN.encode() + b"?appId=" + b"a" * 200_000 + b" HTTP/1.1"
     )
     assert status == 414
@@ -154,7 +128,7 @@ def test_utf16_json_body_is_read(http: requests.Session, base_url: str) -> None:
     "line", [b"BREW " + TOKEN.encode() + b" HTTP/1.1", b"GET " + GET_API.encode() + b" HTTP/1.1"]
 )
 def test_odd_methods_and_missing_token_never_crash(base_url: str, line: bytes) -> None:
-    status, body = raw_request(base_url, line)
+    status, _, body = raw_request(base_url, line)
     assert_clean(status, body)
     assert body.startswith(b'{"code":')
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-import socket
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 import requests
+
+from tests.rawhttp import assert_clean, raw_request
 
 from .helpers import (
     ACTIVE,
@@ -29,31 +29,6 @@ from .helpers import (
 INVALID = error("10004", "参数无效")
 NO_ALG = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').rstrip(b"=").decode()
 TOKEN_PATHS = [(RENEW, "POST"), (STATE, "GET"), (CENTER, "GET")]
-
-
-def raw_request(
-    base_url: str, request_line: bytes, headers: bytes = b"", body: bytes = b""
-) -> tuple[int, bytes]:
-    """Send bytes no HTTP library would produce; return the status and the body."""
-    parts = urlsplit(base_url)
-    with socket.create_connection((parts.hostname, parts.port), timeout=10) as conn:
-        conn.sendall(
-            request_line
-            + b"\r\nHost: x\r\nConnection: close\r\n"
-            + headers
-            + f"Content-Length: {len(body)}\r\n\r\n".encode()
-            + body
-        )
-        data = b""
-        while chunk := conn.recv(65536):
-            data += chunk
-    head, _, payload = data.partition(b"\r\n\r\n")
-    return int(head.split()[1]), payload
-
-
-def assert_clean(status: int, body: bytes) -> None:
-    assert status < 500
-    assert b"Traceback" not in body
 
 
 def call(
@@ -154,7 +129,7 @@ def test_garbage_tokens_answer_10004(http: requests.Session, base_url: str, jwt:
 
 @pytest.mark.parametrize(("path", "method"), TOKEN_PATHS)
 def test_non_utf8_header_bytes_answer_10004(base_url: str, path: str, method: str) -> None:
-    status, body = raw_request(
+    status, _, body = raw_request(
         base_url, f"{method} {path} HTTP/1.1".encode(), headers=b"token: \xff\xfe\xe4\xb8.\x80\r\n"
     )
     assert status == 200
@@ -163,14 +138,14 @@ def test_non_utf8_header_bytes_answer_10004(base_url: str, path: str, method: st
 
 @pytest.mark.parametrize(("path", "method"), TOKEN_PATHS)
 def test_blank_header_counts_as_missing(base_url: str, path: str, method: str) -> None:
-    status, body = raw_request(base_url, f"{method} {path} HTTP/1.1".encode(), headers=b"token:   \t \r\n")
+    status, _, body = raw_request(base_url, f"{method} {path} HTTP/1.1".encode(), headers=b"token:   \t \r\n")
     assert status == 200
     assert body == error("10003", "参数不全")
 
 
 def test_duplicate_token_headers_answer_10004(http: requests.Session, base_url: str) -> None:
     good = token(http, base_url).encode()
-    status, body = raw_request(
+    status, _, body = raw_request(
         base_url,
         f"GET {STATE} HTTP/1.1".encode(),
         headers=b"token: " + good + b"\r\ntoken: " + good + b"\r\n",
@@ -200,7 +175,7 @@ def test_a_large_but_accepted_header_gets_the_envelope(http: requests.Session, b
 
 @pytest.mark.parametrize("size", [70_000, 100_000, 1_000_000])
 def test_a_huge_header_is_a_clean_http_error(base_url: str, size: int) -> None:
-    status, body = raw_request(
+    status, _, body = raw_request(
         base_url, f"GET {STATE} HTTP/1.1".encode(), headers=b"token: " + b"a" * size + b"\r\n"
     )
     assert 400 <= status < 500
@@ -210,7 +185,7 @@ def test_a_huge_header_is_a_clean_http_error(base_url: str, size: int) -> None:
 
 def test_too_many_headers_is_a_clean_http_error(base_url: str) -> None:
     many = b"".join(b"x-h%d: 1\r\n" % i for i in range(200))
-    status, body = raw_request(base_url, f"POST {TOKENS} HTTP/1.1".encode(), headers=many)
+    status, _, body = raw_request(base_url, f"POST {TOKENS} HTTP/1.1".encode(), headers=many)
     assert status == 431
     assert_clean(status, body)
 
@@ -252,7 +227,7 @@ def test_unknown_path_under_the_platform_prefixes_is_the_envelope(
     "line", [b"BREW " + TOKENS.encode() + b" HTTP/1.1", b"GET " + CENTER.encode() + b"?%ZZ HTTP/1.1"]
 )
 def test_odd_requests_never_crash(base_url: str, line: bytes) -> None:
-    status, body = raw_request(base_url, line)
+    status, _, body = raw_request(base_url, line)
     assert_clean(status, body)
     assert body.startswith(b'{"code":"')
 

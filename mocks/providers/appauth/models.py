@@ -25,7 +25,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ...core.audit import note
 from ...core.demo import seeded_faker
-from ...core.errors import AdminError, ProviderError
+from ...core.errors import ProviderError
 from ...core.provider import ProviderConfig, ProviderModel, Strict
 from . import errors
 from .errors import envelope
@@ -193,28 +193,21 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
     def apps(self) -> list[dict[str, Any]]:
         """Apps with their fetches counted in the current rate window."""
         now = self.clock.time()
-        return [self._with_usage(app, now) for _, app in self.store.scan(self.key("app", ""))]
+        return [self._with_usage(app, now) for app in self._list("app")]
 
     def app_usage(self, app_id: str) -> dict[str, Any]:
         """One app with the fetches counted in its current rate window."""
         return self._with_usage(self.app(app_id), self.clock.time())
 
     def app(self, app_id: str) -> dict[str, Any]:
-        app: dict[str, Any] | None = self.store.get(self.key("app", app_id))
-        if app is None:
-            raise AdminError(404, f"no app {app_id!r}")
-        return app
+        return self._get("app", app_id, "app")
 
     def create_app(self, app: App) -> dict[str, Any]:
-        if not self.store.compare_and_set(self.key("app", app.app_id), None, app.model_dump()):
-            raise AdminError(409, f"app {app.app_id!r} exists")
-        return app.model_dump()
+        return self._create("app", app.app_id, "app", app.model_dump())
 
     def update_app(self, app_id: str, change: AppChange) -> dict[str, Any]:
         """Change an app; its live token keeps working until it expires."""
-        app = self.app(app_id) | change.model_dump(exclude_unset=True)  # null: back to the default
-        self.store.set(self.key("app", app_id), app)
-        return app
+        return self._update("app", app_id, "app", change)  # null: back to the default
 
     def tokens(self) -> list[dict[str, Any]]:
         """Live tokens with their expireTime and expiresIn on the virtual clock."""

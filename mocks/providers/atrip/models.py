@@ -28,7 +28,7 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from ...core.audit import note
 from ...core.demo import seeded_faker
-from ...core.errors import AdminError, ProviderError
+from ...core.errors import ProviderError
 from ...core.provider import ProviderConfig, ProviderModel, Strict
 from . import errors
 from .errors import envelope
@@ -185,23 +185,16 @@ class AtripModel(ProviderModel[AtripConfig]):
         return {CLIENT_ID_HEADER: client["client_id"], CLIENT_SECRET_HEADER: client["client_secret"]}
 
     def clients(self) -> list[dict[str, Any]]:
-        return [client for _, client in self.store.scan(self.key("client", ""))]
+        return self._list("client")
 
     def client(self, client_id: str) -> dict[str, Any]:
-        client: dict[str, Any] | None = self.store.get(self.key("client", client_id))
-        if client is None:
-            raise AdminError(404, f"no client {client_id!r}")
-        return client
+        return self._get("client", client_id, "client")
 
     def create_client(self, client: Client) -> dict[str, Any]:
-        if not self.store.compare_and_set(self.key("client", client.client_id), None, client.model_dump()):
-            raise AdminError(409, f"client {client.client_id!r} exists")
-        return client.model_dump()
+        return self._create("client", client.client_id, "client", client.model_dump())
 
     def update_client(self, client_id: str, change: ClientChange) -> dict[str, Any]:
-        client = self.client(client_id) | change.model_dump(exclude_unset=True)
-        self.store.set(self.key("client", client_id), client)
-        return client
+        return self._update("client", client_id, "client", change)
 
     def sessions(self) -> list[dict[str, Any]]:
         """Live portal sessions with their seconds left on the virtual clock."""

@@ -22,7 +22,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from ...core.audit import note
 from ...core.demo import seeded_faker
-from ...core.errors import AdminError, ProviderError
+from ...core.errors import ProviderError
 from ...core.provider import ProviderConfig, ProviderModel, Strict
 from . import errors
 from .errors import envelope
@@ -212,33 +212,23 @@ class CredentialModel(ProviderModel[CredentialConfig]):
         return shown
 
     def partners(self) -> list[dict[str, Any]]:
-        return [partner for _, partner in self.store.scan(self.key("partner", ""))]
+        return self._list("partner")
 
     def partner(self, partner_id: str) -> dict[str, Any]:
-        partner: dict[str, Any] | None = self.store.get(self.key("partner", partner_id))
-        if partner is None:
-            raise AdminError(404, f"no partner {partner_id!r}")
-        return partner
+        return self._get("partner", partner_id, "partner")
 
     def create_partner(self, partner: Partner) -> dict[str, Any]:
-        if not self.store.compare_and_set(self.key("partner", partner.id), None, partner.model_dump()):
-            raise AdminError(409, f"partner {partner.id!r} exists")
-        return partner.model_dump()
+        return self._create("partner", partner.id, "partner", partner.model_dump())
 
     def update_partner(self, partner_id: str, change: PartnerChange) -> dict[str, Any]:
         """Change a partner; a field sent as null is left as it is."""
-        partner = self.partner(partner_id) | change.model_dump(exclude_unset=True, exclude_none=True)
-        self.store.set(self.key("partner", partner_id), partner)
-        return partner
+        return self._update("partner", partner_id, "partner", change, exclude_none=True)
 
     def apps(self) -> list[dict[str, Any]]:
-        return [app for _, app in self.store.scan(self.key("app", ""))]
+        return self._list("app")
 
     def app(self, client_id: str) -> dict[str, Any]:
-        app: dict[str, Any] | None = self.store.get(self.key("app", client_id))
-        if app is None:
-            raise AdminError(404, f"no app {client_id!r}")
-        return app
+        return self._get("app", client_id, "app")
 
     def create_app(self, app: App) -> dict[str, Any]:
         """Create an app; without a partner it gets a fresh one, made once the app exists."""
@@ -247,17 +237,14 @@ class CredentialModel(ProviderModel[CredentialConfig]):
             app.partner = own_partner.id
         else:
             self.partner(str(app.partner))
-        if not self.store.compare_and_set(self.key("app", app.client_id), None, app.model_dump()):
-            raise AdminError(409, f"app {app.client_id!r} exists")
+        created = self._create("app", app.client_id, "app", app.model_dump())
         if own_partner is not None:
             self.create_partner(own_partner)
-        return app.model_dump()
+        return created
 
     def update_app(self, client_id: str, change: AppChange) -> dict[str, Any]:
         """Change an app; a field sent as null is left as it is. Issued tokens stay valid."""
-        app = self.app(client_id) | change.model_dump(exclude_unset=True, exclude_none=True)
-        self.store.set(self.key("app", client_id), app)
-        return app
+        return self._update("app", client_id, "app", change, exclude_none=True)
 
     def fresh_credentials(self) -> dict[str, Any]:
         app = self.create_app(App())

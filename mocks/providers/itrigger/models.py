@@ -22,7 +22,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ...core.audit import note
 from ...core.demo import seeded_faker
-from ...core.errors import AdminError, ProviderError
+from ...core.errors import ProviderError
 from ...core.provider import ProviderConfig, ProviderModel, Strict
 from . import errors
 from .errors import envelope
@@ -162,33 +162,23 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
         day = self._day(self.clock.time())[0]
         return [
             {**tenant, "used_today": self.store.get(self.key("count", tenant["id"], day)) or 0}
-            for _, tenant in self.store.scan(self.key("tenant", ""))
+            for tenant in self._list("tenant")
         ]
 
     def tenant(self, tenant_id: str) -> dict[str, Any]:
-        tenant: dict[str, Any] | None = self.store.get(self.key("tenant", tenant_id))
-        if tenant is None:
-            raise AdminError(404, f"no tenant {tenant_id!r}")
-        return tenant
+        return self._get("tenant", tenant_id, "tenant")
 
     def create_tenant(self, tenant: Tenant) -> dict[str, Any]:
-        if not self.store.compare_and_set(self.key("tenant", tenant.id), None, tenant.model_dump()):
-            raise AdminError(409, f"tenant {tenant.id!r} exists")
-        return tenant.model_dump()
+        return self._create("tenant", tenant.id, "tenant", tenant.model_dump())
 
     def update_tenant(self, tenant_id: str, change: TenantChange) -> dict[str, Any]:
-        tenant = self.tenant(tenant_id) | change.model_dump(exclude_unset=True)
-        self.store.set(self.key("tenant", tenant_id), tenant)
-        return tenant
+        return self._update("tenant", tenant_id, "tenant", change)
 
     def apps(self) -> list[dict[str, Any]]:
-        return [app for _, app in self.store.scan(self.key("app", ""))]
+        return self._list("app")
 
     def app(self, app_id: str) -> dict[str, Any]:
-        app: dict[str, Any] | None = self.store.get(self.key("app", app_id))
-        if app is None:
-            raise AdminError(404, f"no app {app_id!r}")
-        return app
+        return self._get("app", app_id, "app")
 
     def create_app(self, app: App) -> dict[str, Any]:
         """Create an app; without a tenant it gets a fresh one, made once the app exists."""
@@ -197,16 +187,13 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
             app.tenant = own_tenant.id
         else:
             self.tenant(str(app.tenant))
-        if not self.store.compare_and_set(self.key("app", app.app_id), None, app.model_dump()):
-            raise AdminError(409, f"app {app.app_id!r} exists")
+        created = self._create("app", app.app_id, "app", app.model_dump())
         if own_tenant is not None:
             self.create_tenant(own_tenant)
-        return app.model_dump()
+        return created
 
     def update_app(self, app_id: str, change: AppChange) -> dict[str, Any]:
-        app = self.app(app_id) | change.model_dump(exclude_unset=True, exclude_none=True)
-        self.store.set(self.key("app", app_id), app)
-        return app
+        return self._update("app", app_id, "app", change, exclude_none=True)
 
     def tokens(self) -> list[dict[str, Any]]:
         """Live tokens with their seconds left on the virtual clock."""

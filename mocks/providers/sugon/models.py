@@ -357,20 +357,6 @@ class SugonModel(ProviderModel[SugonConfig]):
             "secretKey": key["secret_key"],
         }
 
-    def _get(self, kind: str, ident: str, what: str) -> dict[str, Any]:
-        found: dict[str, Any] | None = self.store.get(self.key(kind, ident))
-        if found is None:
-            raise AdminError(404, f"no {what} {ident!r}")
-        return found
-
-    def _list(self, kind: str) -> list[dict[str, Any]]:
-        return [value for _, value in self.store.scan(self.key(kind, ""))]
-
-    def _create(self, kind: str, ident: str, what: str, value: dict[str, Any]) -> dict[str, Any]:
-        if not self.store.compare_and_set(self.key(kind, ident), None, value):
-            raise AdminError(409, f"{what} {ident!r} exists")
-        return value
-
     def orgs(self) -> list[dict[str, Any]]:
         return self._list("org")
 
@@ -387,9 +373,7 @@ class SugonModel(ProviderModel[SugonConfig]):
         return self._create("region", region.cluster_id, "region", region.model_dump())
 
     def update_region(self, cluster_id: str, change: RegionChange) -> dict[str, Any]:
-        region = self.region(cluster_id) | change.model_dump(exclude_unset=True)
-        self.store.set(self.key("region", cluster_id), region)
-        return region
+        return self._update("region", cluster_id, "region", change)
 
     def users(self) -> list[dict[str, Any]]:
         return self._list("user")
@@ -440,9 +424,7 @@ class SugonModel(ProviderModel[SugonConfig]):
         return self._create("accesskey", key.access_key, "access key", key.model_dump())
 
     def update_access_key(self, access_key: str, change: AccessKeyChange) -> dict[str, Any]:
-        key = self.access_key(access_key) | change.model_dump(exclude_unset=True)
-        self.store.set(self.key("accesskey", access_key), key)
-        return key
+        return self._update("accesskey", access_key, "access key", change)
 
     # -- tokens --------------------------------------------------------------
 

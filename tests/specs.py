@@ -1,0 +1,263 @@
+"""Reading a provider's spec (specs/<slug>.yaml) and holding it against the running mock.
+
+The machinery every tests/<provider>/test_spec.py shares: following `$ref`s, walking the
+operations and the oneOf branches that pin one code and one message, validating against a
+schema of the spec, the `x-source`/`x-assumed` marks, a live answer against what the spec
+declares for it, and the spec as the admin API serves it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+import pytest
+import requests
+import yaml
+from flask import Flask
+from openapi_schema_validator import OAS30Validator
+from referencing import Registry
+from referencing.jsonschema import DRAFT4
+
+from mocks import Mocks
+
+SPECS = Path(__file__).resolve().parents[1] / "specs"
+SOURCES = {"doc", "decided", "public"}
+ASSUMED_SOURCES = {"decided", "public"}
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+Node = dict[str, Any]
+C = TypeVar("C")
+
+
+def spec_path(slug: str) -> Path:
+    return SPECS / f"{slug}.yaml"
+
+
+def load_spec(slug: str) -> Node:
+    loaded: Node = yaml.safe_load(spec_path(slug).read_text(encoding="utf-8"))
+    return loaded
+
+
+# -- reading the spec -----------------------------------------------------------
+
+
+def resolve(spec: Node, node: Node) -> Node:
+    """`node`, its local `$ref`s followed."""
+    while "$ref" in node:
+        ref = node["$ref"]
+        assert ref.startswith("#/"), f"only local references are expected, not {ref}"
+        target: Any = spec
+        for part in ref[2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def operations(spec: Node) -> Iterator[tuple[str, str, Node]]:
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield path, method.upper(), operation
+
+
+def media(spec: Node, response: Node) -> tuple[str, Node]:
+    """A response's one media type and its content."""
+    content = resolve(spec, response)["content"]
+    assert len(content) == 1, f"one media type per response, not {list(content)}"
+    ((media_type, body),) = content.items()
+    return media_type, body
+
+
+def branches(spec: Node, schema: Node) -> list[Node]:
+    """The schemas an answer may match: the oneOf branches, or the schema itself."""
+    schema = resolve(spec, schema)
+    return [resolve(spec, s) for s in schema.get("oneOf", [schema])]
+
+
+def pinned(spec: Node, schema: Node, name: str) -> set[Any]:
+    """The values an allOf tree allows for property `name`: the intersection of its enums."""
+    schema = resolve(spec, schema)
+    allowed: set[Any] | None = None
+    prop = schema.get("properties", {}).get(name)
+    if prop is not None and "enum" in resolve(spec, prop):
+        allowed = set(resolve(spec, prop)["enum"])
+    for part in schema.get("allOf", []):
+        inner = pinned(spec, part, name)
+        if inner:
+            allowed = inner if allowed is None else allowed & inner
+    return allowed or set()
+
+
+def branch_pins(spec: Node, branch: Node, message: str = "message") -> tuple[Any, Any]:
+    """The one code and the one message (property `message`) a oneOf branch pins."""
+    codes, messages = pinned(spec, branch, "code"), pinned(spec, branch, message)
+    assert len(codes) == 1, f"a branch pins exactly one code, not {codes}: {branch}"
+    assert len(messages) == 1, f"a branch pins exactly one message, not {messages}: {branch}"
+    return codes.pop(), messages.pop()
+
+
+def answer_branches(spec: Node) -> Iterator[tuple[str, str, int, Node]]:
+    """Every oneOf branch of every response: (path, method, HTTP status, branch)."""
+    for path, method, operation in operations(spec):
+        for status, response in operation["responses"].items():
+            _, body = media(spec, response)
+            for branch in branches(spec, body["schema"]):
+                yield path, method, int(status), branch
+
+
+def declared_codes(spec: Node, message: str = "message") -> dict[tuple[str, str, int, Any], Any]:
+    """Every (path, method, status, code) the spec declares, with its message (property `message`)."""
+    found: dict[tuple[str, str, int, Any], Any] = {}
+    for path, method, status, branch in answer_branches(spec):
+        code, text = branch_pins(spec, branch, message)
+        key = (path, method, status, code)
+        assert key not in found, f"{key} is declared twice"
+        found[key] = text
+    return found
+
+
+def schema_errors(spec: Node, schema: Node, instance: Any) -> list[str]:
+    """What is wrong with `instance` against `schema`, a schema of `spec` (its `$ref`s point into spec)."""
+    uri = f"urn:provider-mocks:{spec['x-provider']}"
+    registry: Registry[Any] = Registry().with_resource(uri, DRAFT4.create_resource(spec))
+    rebased = json.loads(json.dumps(schema).replace('"#/', f'"{uri}#/'))
+    return [error.message for error in OAS30Validator(rebased, registry=registry).iter_errors(instance)]
+
+
+# -- where statements come from ---------------------------------------------------
+
+
+def marked(spec: Node) -> list[tuple[str, Node]]:
+    """Every object of the spec that says where it comes from (x-source or x-assumed), with where it is."""
+
+    def walk(node: Any, where: str) -> Iterator[tuple[str, Node]]:
+        if isinstance(node, dict):
+            yield where, node
+            for key, value in node.items():
+                yield from walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                yield from walk(value, f"{where}/{index}")
+
+    return [(where, node) for where, node in walk(spec, "#") if "x-source" in node or "x-assumed" in node]
+
+
+def check_assumed_marks(found: list[tuple[str, Node]]) -> None:
+    """Each statement has a known x-source; decided and public ones, and only those, are x-assumed."""
+    for where, node in found:
+        source = node.get("x-source")
+        assert source in SOURCES, f"{where}: x-source {source!r}"
+        if source in ASSUMED_SOURCES:
+            assert node.get("x-assumed") is True, f"{where}: x-source {source} without x-assumed: true"
+        else:
+            assert "x-assumed" not in node, f"{where}: a [doc] statement marked x-assumed"
+
+
+def check_answer_marks(spec: Node, mark: str, describe: Callable[[Node], Any]) -> None:
+    """Every operation has an x-source; every error response, answer branch and example has `mark`:
+    an x-source in SOURCES, or x-assumed true. `describe` names a branch in a finding."""
+
+    def holds(node: Node) -> bool:
+        return node.get(mark) in SOURCES if mark == "x-source" else node.get(mark) is True
+
+    for path, method, operation in operations(spec):
+        assert operation.get("x-source") in SOURCES, f"{method} {path}: no x-source"
+        for status, response in operation["responses"].items():
+            where = f"{method} {path} {status}"
+            if status != "200":
+                assert holds(resolve(spec, response)), f"{where}: no {mark}"
+            _, body = media(spec, response)
+            for branch in branches(spec, body["schema"]):
+                assert holds(branch), f"{where}: {describe(branch)}"
+            for name, example in body.get("examples", {}).items():
+                assert holds(resolve(spec, example)), f"{where}: example {name}"
+
+
+# -- the spec against the running mock ------------------------------------------
+
+
+@dataclass
+class LiveContext:
+    """What a case needs to provoke an answer from the live mock of provider `slug`."""
+
+    slug: ClassVar[str]
+    #: The method `call` uses when given none.
+    method: ClassVar[str] = "GET"
+
+    base_url: str
+    http: requests.Session
+    mocks: Mocks
+    app: Flask
+    monkeypatch: pytest.MonkeyPatch
+
+    def call(self, path: str, method: str | None = None, **kwargs: Any) -> requests.Response:
+        return self.http.request(method or self.method, self.base_url + path, **kwargs)
+
+    def crash(self, method: str) -> None:
+        """The model's `method` raises an unexpected error from now on (until the test ends)."""
+
+        def boom(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("a crash the test provoked")
+
+        self.monkeypatch.setattr(self.mocks.model(self.slug), method, boom)
+
+    def too_large(self) -> bytes:
+        return b"x" * (int(self.app.config["MAX_CONTENT_LENGTH"]) + 1)
+
+
+def check_declared(
+    spec: Node,
+    operation: tuple[str, str],
+    name: str,
+    answer: requests.Response,
+    key_order: Callable[[Node, Any], list[str]],
+) -> Any:
+    """`answer` (of case `name`) is one the spec declares for `operation`, (path, method), its keys
+    in the order `key_order(schema, payload)` gives; returns its payload."""
+    path, method = operation
+    where = f"{name}: HTTP {answer.status_code} {answer.text}"
+    responses = spec["paths"][path][method.lower()]["responses"]
+    assert str(answer.status_code) in responses, f"{where}: status not declared"
+    response = resolve(spec, responses[str(answer.status_code)])
+    media_type, body = media(spec, response)
+    assert answer.headers["Content-Type"] == media_type, where
+    payload = json.loads(answer.content.decode("utf-8"))
+    assert schema_errors(spec, body["schema"], payload) == [], where
+    assert list(payload) == key_order(body["schema"], payload), f"{where}: key order"
+    for header_name, header in response.get("headers", {}).items():
+        assert header_name in answer.headers, f"{where}: no {header_name} header"
+        problems = schema_errors(spec, resolve(spec, header)["schema"], answer.headers[header_name])
+        assert problems == [], f"{where}: {header_name}: {answer.headers[header_name]}"
+    return payload
+
+
+def one_by_one(
+    cases: Iterable[C], context: Any, mocks: Mocks, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[C]:
+    """Each case in turn, the mock reset before it and its monkeypatching undone after it."""
+    for case in cases:
+        mocks.reset()
+        with monkeypatch.context() as patched:
+            context.monkeypatch = patched
+            yield case
+
+
+# -- the spec as the admin API serves it ----------------------------------------
+
+
+def check_served(http: requests.Session, base_url: str, slug: str) -> None:
+    """/__admin/specs/<slug> serves the spec file verbatim, and as JSON."""
+    text = spec_path(slug).read_text(encoding="utf-8")
+    served = http.get(base_url + f"/__admin/specs/{slug}")
+    assert served.status_code == 200
+    assert served.headers["Content-Type"].startswith("application/yaml")
+    assert served.content.decode("utf-8") == text
+
+    as_json = http.get(base_url + f"/__admin/specs/{slug}", params={"format": "json"})
+    assert as_json.status_code == 200
+    assert as_json.headers["Content-Type"].startswith("application/json")
+    assert as_json.json() == yaml.safe_load(text)
