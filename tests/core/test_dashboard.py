@@ -113,3 +113,5 @@ def test_bad_fault_input_is_shown_not_thrown(page: Page) -> None:
     page.fill("#fault-value", "99999")
     page.click("#fault-add")
     expect(page.locator("#error")).to_contain_text("99999 is not one of itrigger's codes")
+    page.wait_for_timeout(1500)  # a poll or two later, the refusal is still shown
+    expect(page.locator("#error")).to_contain_text("99999 is not one of itrigger's codes")
