@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from flask import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
@@ -40,6 +40,25 @@ class ProviderConfig(Strict):
 
 
 C = TypeVar("C", bound=ProviderConfig)
+
+
+class Shown(Protocol):
+    """A demo credential: what the startup banner and the admin API show of it."""
+
+    def shown(self) -> dict[str, Any]: ...
+
+
+S = TypeVar("S", bound=Shown)
+
+
+def as_configured(
+    demos: Mapping[str, tuple[S, str]], configured: Iterable[S], ident: str
+) -> Iterator[tuple[str, S, str]]:
+    """Each demo credential (role -> (credential, note)) as (role, credential, note), the
+    credential replaced by the configured one with the same `ident` field, if there is one."""
+    by_ident = {getattr(credential, ident): credential for credential in configured}
+    for role, (demo, note) in demos.items():
+        yield role, by_ident.get(getattr(demo, ident), demo), note
 
 
 class ProviderModel(ABC, Generic[C]):
@@ -121,9 +140,16 @@ class ProviderModel(ABC, Generic[C]):
     def live_tokens(self) -> list[dict[str, Any]]:
         """Unexpired tokens for the dashboard: `token`, `credential`, `seconds_left`, `valid`."""
 
-    @abstractmethod
     def demo_credentials(self) -> dict[str, Any]:
-        """The credentials printed at startup and shown by the admin API."""
+        """The credentials printed at startup and shown by the admin API: the demo ones as
+        configured (a configured credential may have replaced one), each with its note."""
+        if not self.config.demo:
+            return {}
+        return {role: {**credential.shown(), "note": note} for role, credential, note in self.demo_entries()}
+
+    @abstractmethod
+    def demo_entries(self) -> Iterable[tuple[str, Shown, str]]:
+        """The demo credentials as (role, credential as configured, note): see `as_configured`."""
 
     @abstractmethod
     def error_body(self, error: ProviderError) -> dict[str, Any]:

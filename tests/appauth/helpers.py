@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import requests
+
+from tests import support
 
 TOKEN = "/auth/getAccessToken"
 HELLO = "/auth/hello"
@@ -12,11 +15,7 @@ ADMIN = "/__admin/appauth"
 JSON_UTF8 = "application/json;charset=UTF-8"
 
 
-def demo(http: requests.Session, base_url: str, role: str = "demo") -> dict[str, str]:
-    """A demo credential as the admin API lists it."""
-    listed = http.get(f"{base_url}/__admin/providers").json()["providers"]
-    creds: dict[str, str] = next(p for p in listed if p["slug"] == "appauth")["credentials"][role]
-    return creds
+demo = partial(support.demo, "appauth")
 
 
 def fetch(http: requests.Session, base_url: str, creds: dict[str, str]) -> dict[str, Any]:
@@ -36,13 +35,6 @@ def token(http: requests.Session, base_url: str, role: str = "demo") -> str:
 
 def hello(http: requests.Session, base_url: str, access: str | None) -> requests.Response:
     return http.get(f"{base_url}{HELLO}", params={} if access is None else {"accessToken": access})
-
-
-def clock(http: requests.Session, base_url: str, **change: Any) -> dict[str, Any]:
-    answer = http.post(f"{base_url}/__admin/clock", json=change)
-    assert answer.status_code == 200, answer.text
-    state: dict[str, Any] = answer.json()
-    return state
 
 
 def new_app(http: requests.Session, base_url: str, **fields: Any) -> dict[str, str]:

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 import requests
 
-from .helpers import ADMIN, clock, demo, error, fetch, hello, new_app
+from tests.support import clock
+
+from .helpers import ADMIN, demo, error, fetch, hello, new_app
 
 
 def send(http: requests.Session, method: str, url: str, status: int, **kwargs: Any) -> Any:

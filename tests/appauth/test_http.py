@@ -14,7 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from .helpers import HELLO, JSON_UTF8, TOKEN, clock, demo, error, fetch, hello, new_app, token
+from tests.support import clock
+
+from .helpers import HELLO, JSON_UTF8, TOKEN, demo, error, fetch, hello, new_app, token
 
 INVALID_TOKEN = '{"code":401,"message":"accessToken无效或已过期","result":null,"success":false}'.encode()
 MISSING = '{"code":401,"message":"appId或appSecret不能为空","result":null,"success":false}'.encode()

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 import requests
+
+from tests import support
 
 TOKEN = "/getAtripToken.do"
 PORTAL = "/atrip-portal/login"
@@ -17,11 +20,7 @@ HTML_UTF8 = "text/html; charset=utf-8"
 BODY = {"orderNo": "TK0000000001", "userName": "Li Wei", "role": "Customer service"}
 
 
-def demo(http: requests.Session, base_url: str, role: str = "demo") -> dict[str, str]:
-    """A demo client as the admin API lists it."""
-    listed = http.get(f"{base_url}/__admin/providers").json()["providers"]
-    creds: dict[str, str] = next(p for p in listed if p["slug"] == "atrip")["credentials"][role]
-    return creds
+demo = partial(support.demo, "atrip")
 
 
 def headers(creds: dict[str, str] | None = None, **extra: str | None) -> dict[str, str | None]:
@@ -63,13 +62,6 @@ def portal_url(http: requests.Session, base_url: str, role: str = "demo", body: 
     assert envelope["status"] == 0, envelope
     url: str = envelope["url"]
     return url
-
-
-def clock(http: requests.Session, base_url: str, **change: Any) -> dict[str, Any]:
-    answer = http.post(f"{base_url}/__admin/clock", json=change)
-    assert answer.status_code == 200, answer.text
-    state: dict[str, Any] = answer.json()
-    return state
 
 
 def error(status: int, msg: str) -> dict[str, Any]:

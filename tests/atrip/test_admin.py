@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 import requests
 
-from .helpers import BODY, ID, SECRET, clock, demo, fetch, post
+from tests.support import clock
+
+from .helpers import BODY, ID, SECRET, demo, fetch, post
 
 ADMIN = "/__admin/atrip"
 

@@ -14,6 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from tests.support import clock
+
 from .helpers import (
     BODY,
     HTML_UTF8,
@@ -22,7 +24,6 @@ from .helpers import (
     PORTAL,
     SECRET,
     TOKEN,
-    clock,
     demo,
     error,
     fetch,

@@ -12,8 +12,9 @@ from html import unescape
 import requests
 
 from tests.browser import dump_dom
+from tests.support import clock
 
-from .helpers import PORTAL, clock, portal_url
+from .helpers import PORTAL, portal_url
 
 
 def text_of(dom: str, element_id: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import partial
 
 import pytest
 import requests
@@ -12,16 +13,14 @@ from mocks.cli import main
 from mocks.core.audit import RULES, AuditSettings, Finding, rule
 from mocks.core.journal import Entry
 from mocks.core.server import LiveServer
+from tests import support
 
 TOKEN = "/itrigger-tenant/v1/basic/accessTokenOpen/token"
 POST_API = "/itrigger-tenant/v1/basic/openAPItest/test/post"
 GET_API = "/itrigger-tenant/v1/basic/openAPItest/test/get"
 
 
-def demo(http: requests.Session, base_url: str) -> dict[str, str]:
-    listed = http.get(f"{base_url}/__admin/providers").json()["providers"]
-    creds: dict[str, str] = next(p for p in listed if p["slug"] == "itrigger")["credentials"]["demo"]
-    return creds
+demo = partial(support.demo, "itrigger")
 
 
 def token(http: requests.Session, base_url: str) -> str:

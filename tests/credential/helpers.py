@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import Any
 
 import requests
+
+from tests import support
 
 TOKEN = "/openapi/auth/credential"
 ECHO = "/openapi/demo/echo"
@@ -18,11 +21,7 @@ NOON = datetime(2026, 3, 1, 12, 0, tzinfo=SHANGHAI)
 NOON_MS = 1772337600000
 
 
-def demo(http: requests.Session, base_url: str, role: str = "demo") -> dict[str, str]:
-    """A demo credential as the admin API lists it."""
-    listed = http.get(f"{base_url}/__admin/providers").json()["providers"]
-    creds: dict[str, str] = next(p for p in listed if p["slug"] == "credential")["credentials"][role]
-    return creds
+demo = partial(support.demo, "credential")
 
 
 def params(creds: dict[str, str], **extra: str) -> dict[str, str]:
@@ -63,15 +62,8 @@ def echo(
     return http.post(f"{base_url}{path}", headers=headers, json=body)
 
 
-def clock(http: requests.Session, base_url: str, **change: Any) -> dict[str, Any]:
-    answer = http.post(f"{base_url}/__admin/clock", json=change)
-    assert answer.status_code == 200, answer.text
-    state: dict[str, Any] = answer.json()
-    return state
-
-
 def freeze_at_noon(http: requests.Session, base_url: str) -> None:
-    clock(http, base_url, set=NOON.isoformat(), freeze=True)
+    support.clock(http, base_url, set=NOON.isoformat(), freeze=True)
 
 
 def error(code: int, message: str, timestamp: int = NOON_MS) -> bytes:

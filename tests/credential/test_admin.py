@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 import requests
 
-from .helpers import ECHO, admin, clock, demo, echo, fetch, freeze_at_noon, token
+from tests.support import clock
+
+from .helpers import ECHO, admin, demo, echo, fetch, freeze_at_noon, token
 
 
 def test_providers_lists_credential(http: requests.Session, base_url: str) -> None:

@@ -15,13 +15,14 @@ import jwt
 import pytest
 import requests
 
+from tests.support import clock
+
 from .helpers import (
     ECHO,
     JSON_UTF8,
     NOON_MS,
     TOKEN,
     admin,
-    clock,
     demo,
     echo,
     error,

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import requests
+
+from tests import support
 
 TOKEN = "/itrigger-tenant/v1/basic/accessTokenOpen/token"
 GET_API = "/itrigger-tenant/v1/basic/openAPItest/test/get"
 POST_API = "/itrigger-tenant/v1/basic/openAPItest/test/post"
 
 
-def demo(http: requests.Session, base_url: str, role: str = "demo") -> dict[str, str]:
-    """A demo credential as the admin API lists it."""
-    listed = http.get(f"{base_url}/__admin/providers").json()["providers"]
-    creds: dict[str, str] = next(p for p in listed if p["slug"] == "itrigger")["credentials"][role]
-    return creds
+demo = partial(support.demo, "itrigger")
 
 
 def fetch(http: requests.Session, base_url: str, creds: dict[str, str]) -> dict[str, Any]:
@@ -30,13 +29,6 @@ def token(http: requests.Session, base_url: str, role: str = "demo") -> str:
     assert body["code"] == 200, body
     value: str = body["data"]["accessToken"]
     return value
-
-
-def clock(http: requests.Session, base_url: str, **change: Any) -> dict[str, Any]:
-    answer = http.post(f"{base_url}/__admin/clock", json=change)
-    assert answer.status_code == 200, answer.text
-    state: dict[str, Any] = answer.json()
-    return state
 
 
 def error(code: int, message: str) -> dict[str, Any]:

@@ -11,7 +11,9 @@ import re
 import pytest
 import requests
 
-from .helpers import GET_API, POST_API, TOKEN, clock, demo, error, fetch, token
+from tests.support import clock
+
+from .helpers import GET_API, POST_API, TOKEN, demo, error, fetch, token
 
 JSON_UTF8 = "application/json;charset=UTF-8"
 

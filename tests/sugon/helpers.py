@@ -6,9 +6,12 @@ import base64
 import hashlib
 import hmac
 import json
+from functools import partial
 from typing import Any
 
 import requests
+
+from tests import support
 
 TOKENS = "/ac/openapi/v2/tokens"
 AKSK = "/api/user/v3/tokens"
@@ -36,16 +39,8 @@ HOUR = 3600
 DAY = 24 * HOUR
 
 
-def provider(http: requests.Session, base_url: str) -> dict[str, Any]:
-    listed = http.get(f"{base_url}/__admin/providers").json()["providers"]
-    found: dict[str, Any] = next(p for p in listed if p["slug"] == "sugon")
-    return found
-
-
-def demo(http: requests.Session, base_url: str, role: str = "demo") -> dict[str, str]:
-    """A demo credential as the admin API lists it."""
-    creds: dict[str, str] = provider(http, base_url)["credentials"][role]
-    return creds
+provider = partial(support.provider, "sugon")
+demo = partial(support.demo, "sugon")
 
 
 def secret(http: requests.Session, base_url: str) -> str:
@@ -92,13 +87,6 @@ def key_headers(creds: dict[str, str], timestamp: int | str, **override: str) ->
         "signature": sign(creds["accessKey"], stamp, creds["user"], creds["secretKey"]),
     }
     return headers | override
-
-
-def clock(http: requests.Session, base_url: str, **change: Any) -> dict[str, Any]:
-    answer = http.post(f"{base_url}/__admin/clock", json=change)
-    assert answer.status_code == 200, answer.text
-    state: dict[str, Any] = answer.json()
-    return state
 
 
 def error(code: str, msg: str) -> bytes:

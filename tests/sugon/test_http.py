@@ -16,6 +16,8 @@ from datetime import datetime
 import pytest
 import requests
 
+from tests.support import clock
+
 from .helpers import (
     ACTIVE,
     ADMIN,
@@ -31,7 +33,6 @@ from .helpers import (
     SUSPENDED,
     TOKENS,
     claims,
-    clock,
     demo,
     error,
     key_headers,

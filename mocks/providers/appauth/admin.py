@@ -4,32 +4,22 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from ...core.admin import body
+from ...core.crud import credential_routes
 from ...core.jsonio import json_response
-from .models import App, AppChange
+from .models import App, AppAuthModel, AppChange
 from .routes import model
 
 bp = Blueprint("appauth_admin", __name__)
 
-
-@bp.get("/apps")
-def apps() -> Response:
-    return json_response({"apps": model().apps()})
-
-
-@bp.post("/apps")
-def create_app() -> Response:
-    return json_response(model().create_app(body(App)), status=201)
-
-
-@bp.get("/apps/<app_id>")
-def app(app_id: str) -> Response:
-    return json_response(model().app_usage(app_id))
-
-
-@bp.patch("/apps/<app_id>")
-def update_app(app_id: str) -> Response:
-    return json_response(model().update_app(app_id, body(AppChange)))
+credential_routes(
+    bp,
+    "apps",
+    model,
+    AppAuthModel.apps,
+    (App, AppAuthModel.create_app),
+    get=AppAuthModel.app_usage,
+    update=(AppChange, AppAuthModel.update_app),
+)
 
 
 @bp.get("/tokens")

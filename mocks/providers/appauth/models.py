@@ -18,6 +18,7 @@ import hmac
 import math
 import secrets
 import string
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
@@ -26,7 +27,7 @@ from pydantic import Field, field_validator, model_validator
 from ...core.audit import note
 from ...core.demo import seeded_faker
 from ...core.errors import ProviderError
-from ...core.provider import ProviderConfig, ProviderModel, Strict
+from ...core.provider import ProviderConfig, ProviderModel, Strict, as_configured
 from . import errors
 from .errors import envelope
 
@@ -89,6 +90,9 @@ class App(Strict):
     rate_limit: int | None = Field(default=None, ge=0)
     #: None: the settings' token_lifetime.
     token_lifetime: int | None = Field(default=None, gt=0, le=MAX_LIFETIME)
+
+    def shown(self) -> dict[str, Any]:
+        return {"appId": self.app_id, "appSecret": self.app_secret, "name": self.name}
 
 
 class AppChange(Strict):
@@ -170,16 +174,9 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
         for app in demos + self.config.apps:
             self.store.set(self.key("app", app.app_id), app.model_dump())
 
-    def demo_credentials(self) -> dict[str, Any]:
-        """The demo apps as configured: a config app may have replaced one's secret or limits."""
-        if not self.config.demo:
-            return {}
-        configured = {app.app_id: app for app in self.config.apps}
-        shown = {}
-        for role, (demo, about) in demo_set().items():
-            app = configured.get(demo.app_id, demo)
-            shown[role] = {"appId": app.app_id, "appSecret": app.app_secret, "name": app.name, "note": about}
-        return shown
+    def demo_entries(self) -> Iterator[tuple[str, App, str]]:
+        """A config app may have replaced a demo one's secret or limits."""
+        return as_configured(demo_set(), self.config.apps, "app_id")
 
     def fresh_credentials(self) -> dict[str, Any]:
         """A new app with the default limits, sharing no token or rate counter with any other."""

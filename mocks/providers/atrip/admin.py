@@ -4,32 +4,22 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from ...core.admin import body
+from ...core.crud import credential_routes
 from ...core.jsonio import json_response
-from .models import Client, ClientChange
+from .models import AtripModel, Client, ClientChange
 from .routes import model
 
 bp = Blueprint("atrip_admin", __name__)
 
-
-@bp.get("/clients")
-def clients() -> Response:
-    return json_response({"clients": model().clients()})
-
-
-@bp.post("/clients")
-def create_client() -> Response:
-    return json_response(model().create_client(body(Client)), status=201)
-
-
-@bp.get("/clients/<client_id>")
-def client(client_id: str) -> Response:
-    return json_response(model().client(client_id))
-
-
-@bp.patch("/clients/<client_id>")
-def update_client(client_id: str) -> Response:
-    return json_response(model().update_client(client_id, body(ClientChange)))
+credential_routes(
+    bp,
+    "clients",
+    model,
+    AtripModel.clients,
+    (Client, AtripModel.create_client),
+    get=AtripModel.client,
+    update=(ClientChange, AtripModel.update_client),
+)
 
 
 @bp.get("/sessions")

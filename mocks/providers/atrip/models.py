@@ -21,7 +21,7 @@ import hmac
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
@@ -29,7 +29,7 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 from ...core.audit import note
 from ...core.demo import seeded_faker
 from ...core.errors import ProviderError
-from ...core.provider import ProviderConfig, ProviderModel, Strict
+from ...core.provider import ProviderConfig, ProviderModel, Strict, as_configured
 from . import errors
 from .errors import envelope
 
@@ -96,6 +96,13 @@ class Client(Strict):
     name: str = ""
     #: None: any well-formed orderNo; a list: only these (any other → status 3).
     orders: list[OrderNo] | None = None
+
+    def shown(self) -> dict[str, Any]:
+        return {
+            CLIENT_ID_HEADER: self.client_id,
+            CLIENT_SECRET_HEADER: self.client_secret,
+            "orders": "any" if self.orders is None else ",".join(self.orders),
+        }
 
 
 class ClientChange(Strict):
@@ -164,21 +171,9 @@ class AtripModel(ProviderModel[AtripConfig]):
         for client in demo + self.config.clients:
             self.store.set(self.key("client", client.client_id), client.model_dump())
 
-    def demo_credentials(self) -> dict[str, Any]:
-        """The demo clients as configured: a config client may have replaced one."""
-        if not self.config.demo:
-            return {}
-        configured = {c.client_id: c for c in self.config.clients}
-        shown = {}
-        for role, (demo, about) in demo_set().items():
-            client = configured.get(demo.client_id, demo)
-            shown[role] = {
-                CLIENT_ID_HEADER: client.client_id,
-                CLIENT_SECRET_HEADER: client.client_secret,
-                "orders": "any" if client.orders is None else ",".join(client.orders),
-                "note": about,
-            }
-        return shown
+    def demo_entries(self) -> Iterator[tuple[str, Client, str]]:
+        """A config client may have replaced a demo one."""
+        return as_configured(demo_set(), self.config.clients, "client_id")
 
     def fresh_credentials(self) -> dict[str, Any]:
         client = self.create_client(Client())

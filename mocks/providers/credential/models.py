@@ -15,6 +15,7 @@ import ipaddress
 import math
 import secrets
 import uuid
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 import jwt
@@ -23,7 +24,7 @@ from pydantic import AfterValidator, Field, model_validator
 from ...core.audit import note
 from ...core.demo import seeded_faker
 from ...core.errors import ProviderError
-from ...core.provider import ProviderConfig, ProviderModel, Strict
+from ...core.provider import ProviderConfig, ProviderModel, Strict, as_configured
 from . import errors
 from .errors import envelope
 
@@ -118,6 +119,9 @@ class App(Strict):
     ip_allowlist: Allowlist = Field(default_factory=list)
     grants: Grants = Field(default_factory=lambda: list(DEMO_APIS))
 
+    def shown(self) -> dict[str, Any]:
+        return {"clientId": self.client_id, "secret": self.secret, "partner": self.partner}
+
 
 class PartnerChange(Strict):
     name: str | None = None
@@ -195,21 +199,9 @@ class CredentialModel(ProviderModel[CredentialConfig]):
         for app in [a for a, _ in apps.values()] + self.config.apps:
             self.store.set(self.key("app", app.client_id), app.model_dump())
 
-    def demo_credentials(self) -> dict[str, Any]:
-        """The demo apps as configured: a config app may have replaced one's secret or partner."""
-        if not self.config.demo:
-            return {}
-        configured = {app.client_id: app for app in self.config.apps}
-        shown = {}
-        for role, (demo, about) in demo_set()[1].items():
-            app = configured.get(demo.client_id, demo)
-            shown[role] = {
-                "clientId": app.client_id,
-                "secret": app.secret,
-                "partner": app.partner,
-                "note": about,
-            }
-        return shown
+    def demo_entries(self) -> Iterator[tuple[str, App, str]]:
+        """A config app may have replaced a demo one's secret or partner."""
+        return as_configured(demo_set()[1], self.config.apps, "client_id")
 
     def partners(self) -> list[dict[str, Any]]:
         return self._list("partner")

@@ -4,47 +4,30 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from ...core.admin import body
+from ...core.crud import credential_routes
 from ...core.jsonio import json_response
-from .models import App, AppChange, Tenant, TenantChange
+from .models import App, AppChange, ITriggerModel, Tenant, TenantChange
 from .routes import model
 
 bp = Blueprint("itrigger_admin", __name__)
 
-
-@bp.get("/tenants")
-def tenants() -> Response:
-    return json_response({"tenants": model().tenants()})
-
-
-@bp.post("/tenants")
-def create_tenant() -> Response:
-    return json_response(model().create_tenant(body(Tenant)), status=201)
-
-
-@bp.patch("/tenants/<tenant_id>")
-def update_tenant(tenant_id: str) -> Response:
-    return json_response(model().update_tenant(tenant_id, body(TenantChange)))
-
-
-@bp.get("/apps")
-def apps() -> Response:
-    return json_response({"apps": model().apps()})
-
-
-@bp.post("/apps")
-def create_app() -> Response:
-    return json_response(model().create_app(body(App)), status=201)
-
-
-@bp.get("/apps/<app_id>")
-def app(app_id: str) -> Response:
-    return json_response(model().app(app_id))
-
-
-@bp.patch("/apps/<app_id>")
-def update_app(app_id: str) -> Response:
-    return json_response(model().update_app(app_id, body(AppChange)))
+credential_routes(
+    bp,
+    "tenants",
+    model,
+    ITriggerModel.tenants,
+    (Tenant, ITriggerModel.create_tenant),
+    update=(TenantChange, ITriggerModel.update_tenant),
+)
+credential_routes(
+    bp,
+    "apps",
+    model,
+    ITriggerModel.apps,
+    (App, ITriggerModel.create_app),
+    get=ITriggerModel.app,
+    update=(AppChange, ITriggerModel.update_app),
+)
 
 
 @bp.get("/tokens")

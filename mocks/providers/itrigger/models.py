@@ -14,6 +14,7 @@ import functools
 import hmac
 import secrets
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,7 +24,7 @@ from pydantic import Field, field_validator, model_validator
 from ...core.audit import note
 from ...core.demo import seeded_faker
 from ...core.errors import ProviderError
-from ...core.provider import ProviderConfig, ProviderModel, Strict
+from ...core.provider import ProviderConfig, ProviderModel, Strict, as_configured
 from . import errors
 from .errors import envelope
 
@@ -68,6 +69,9 @@ class App(Strict):
     name: str = ""
     frozen: bool = False
     grants: list[str] = Field(default_factory=lambda: list(DEMO_APIS))
+
+    def shown(self) -> dict[str, Any]:
+        return {"appId": self.app_id, "appSecret": self.app_secret, "tenant": self.tenant}
 
 
 class TenantChange(Strict):
@@ -138,21 +142,9 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
         for app in [a for a, _ in apps.values()] + self.config.apps:
             self.store.set(self.key("app", app.app_id), app.model_dump())
 
-    def demo_credentials(self) -> dict[str, Any]:
-        """The demo apps as configured: a config app may have replaced one's secret or tenant."""
-        if not self.config.demo:
-            return {}
-        configured = {app.app_id: app for app in self.config.apps}
-        shown = {}
-        for role, (demo, about) in demo_set()[1].items():
-            app = configured.get(demo.app_id, demo)
-            shown[role] = {
-                "appId": app.app_id,
-                "appSecret": app.app_secret,
-                "tenant": app.tenant,
-                "note": about,
-            }
-        return shown
+    def demo_entries(self) -> Iterator[tuple[str, App, str]]:
+        """A config app may have replaced a demo one's secret or tenant."""
+        return as_configured(demo_set()[1], self.config.apps, "app_id")
 
     def fresh_credentials(self) -> dict[str, Any]:
         app = self.create_app(App())

@@ -20,6 +20,7 @@ import hmac
 import json
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -29,7 +30,7 @@ from pydantic import Field, field_validator, model_validator
 from ...core.audit import note
 from ...core.demo import seeded_faker
 from ...core.errors import AdminError, ProviderError
-from ...core.provider import ProviderConfig, ProviderModel, Strict
+from ...core.provider import ProviderConfig, ProviderModel, Strict, as_configured
 from . import errors
 from .errors import envelope, renewal_envelope
 
@@ -174,6 +175,9 @@ class User(Strict):
         _regions_hold_suspended(self.regions, self.suspended, f"user {self.user!r}")
         return self
 
+    def shown(self) -> dict[str, Any]:
+        return {"user": self.user, "password": self.password, "orgId": self.org_id}
+
 
 class UserChange(Strict):
     password: str | None = Field(default=None, min_length=1)
@@ -190,6 +194,9 @@ class AccessKey(Strict):
     access_key: str = Field(default_factory=lambda: secrets.token_hex(16), min_length=1)
     secret_key: str = Field(default_factory=lambda: secrets.token_hex(16), min_length=1)
     user: str = Field(min_length=1)
+
+    def shown(self) -> dict[str, Any]:
+        return {"user": self.user, "accessKey": self.access_key, "secretKey": self.secret_key}
 
 
 class AccessKeyChange(Strict):
@@ -323,26 +330,11 @@ class SugonModel(ProviderModel[SugonConfig]):
         for key in [*(k for k, _ in demo.access_keys.values()), *self.config.access_keys]:
             self.store.set(self.key("accesskey", key.access_key), key.model_dump())
 
-    def demo_credentials(self) -> dict[str, Any]:
-        """The demo users and key as configured: a config entry may have replaced one."""
-        if not self.config.demo:
-            return {}
+    def demo_entries(self) -> Iterator[tuple[str, User | AccessKey, str]]:
+        """The demo users, then the demo access key; a config entry may have replaced one."""
         demo = demo_set()
-        users = {user.user: user for user in self.config.users}
-        keys = {key.access_key: key for key in self.config.access_keys}
-        shown: dict[str, Any] = {}
-        for role, (demo_user, about) in demo.users.items():
-            user = users.get(demo_user.user, demo_user)
-            shown[role] = {"user": user.user, "password": user.password, "orgId": user.org_id, "note": about}
-        for role, (demo_key, about) in demo.access_keys.items():
-            key = keys.get(demo_key.access_key, demo_key)
-            shown[role] = {
-                "user": key.user,
-                "accessKey": key.access_key,
-                "secretKey": key.secret_key,
-                "note": about,
-            }
-        return shown
+        yield from as_configured(demo.users, self.config.users, "user")
+        yield from as_configured(demo.access_keys, self.config.access_keys, "access_key")
 
     def fresh_credentials(self) -> dict[str, Any]:
         """A new user in an org of its own, with an access key and every region, none suspended:
