@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -25,14 +26,16 @@ from .core.faults import (
     StatusAction,
     delay_seconds,
 )
-from .core.journal import Journal, excerpt
+from .core.journal import excerpt
 from .core.jsonio import json_response
 from .core.provider import Provider
 from .core.services import Mocks, current_provider, get_mocks
-from .core.store import MemoryStore
+from .core.store import Store, StoreUnavailable, open_store
 from .providers import SLUGS, load
 
 ConfigSource = Mapping[str, Any] | str | Path | None
+
+log = logging.getLogger("provider_mocks")
 
 
 def create_app(
@@ -40,11 +43,23 @@ def create_app(
     providers: Iterable[str] | None = None,
     *,
     clock: Clock | None = None,
+    store: Store | str | None = None,
+    admin_token: str | None = None,
 ) -> Flask:
     """Build an app with `providers` (default: all) configured by `config`.
 
     `config` is a parsed TOML mapping, a path to a TOML file, or None for the
     defaults. A ConfigError says what is wrong with it.
+
+    `store` keeps the state: None or `"memory"` for this process only (the
+    default, and the fastest), a URL (`sqlite:///PATH` for worker processes on
+    one machine, `redis://HOST:PORT/DB` for several machines) or a Store. The
+    first app on a shared store seeds it; later ones join what is there.
+    A ValueError says what is wrong with a store URL; StoreUnavailable that the
+    store cannot be reached.
+
+    `admin_token` (or `[server] admin_token`) lets clients that present it use
+    the admin API from other machines; without one only loopback clients may.
     """
     raw = read_toml(config) if isinstance(config, str | Path) else (config or {})
     mounted = {slug: load(slug) for slug in (providers or SLUGS)}
@@ -52,12 +67,18 @@ def create_app(
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = server.max_body_bytes
-    clock = clock or Clock()
-    store = MemoryStore(clock)
+    if isinstance(store, Store):
+        clock = clock or store.clock
+    else:
+        clock = clock or Clock()
+        store = open_store(store, clock)
+    if store.shared:
+        store.ping()
+        clock.share(store)
     mocks = Mocks(
         clock=clock,
         store=store,
-        journal=Journal(server.journal_size),
+        journal=store.journal(server.journal_size),
         providers=mounted,
         auditor=Auditor(mounted, server.audit),
         faults=Faults(store),
@@ -76,12 +97,22 @@ def create_app(
         )
         for slug in mounted
     }
-    admin.init_app(app)
+    admin.init_app(app, admin_token if admin_token is not None else server.admin_token)
     _init_errors(app)
+    if store.shared:
+        _init_sync(app)
     _init_journal(app)
     _init_faults(app)
-    mocks.reset()
+    mocks.start()
     return app
+
+
+def _init_sync(app: Flask) -> None:
+    """A shared store: read the shared clock once per request (and re-seed a store that lost its state)."""
+
+    @app.before_request
+    def sync() -> None:
+        get_mocks().sync()
 
 
 def _provider_error_response(error: ProviderError) -> Response:
@@ -103,6 +134,15 @@ def _init_errors(app: Flask) -> None:
     def admin_error(error: AdminError) -> Response:
         return admin.error_response(error)
 
+    @app.errorhandler(StoreUnavailable)
+    def store_unavailable(error: StoreUnavailable) -> Response:
+        """The shared store is down: the provider's documented system error, and one log line."""
+        _note_outage(app, error)
+        provider = current_provider()
+        if provider is None or request.path.startswith(admin.PREFIX):
+            return json_response({"error": f"the state store is unavailable: {error}"}, status=503)
+        return _provider_error_response(get_mocks().model(provider.slug).http_error(500))
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         provider = current_provider()
@@ -117,6 +157,18 @@ def _init_errors(app: Flask) -> None:
     def unexpected(error: Exception) -> Response:
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return http_error(InternalServerError())
+
+
+_last_outage_log = 0.0
+
+
+def _note_outage(app: Flask, error: StoreUnavailable) -> None:
+    """Log a store outage at most every few seconds, without a traceback."""
+    global _last_outage_log
+    now = time.monotonic()
+    if now - _last_outage_log >= 5:
+        _last_outage_log = now
+        log.warning("state store unavailable (answering with system errors until it is back): %s", error)
 
 
 def _init_journal(app: Flask) -> None:
@@ -138,6 +190,13 @@ def _init_journal(app: Flask) -> None:
             return response
         provider = current_provider()
         endpoint = request.endpoint or ""
+        try:
+            _record(provider, endpoint, response)
+        except StoreUnavailable as exc:  # the answer goes out; only its journal entry is lost
+            _note_outage(app, exc)
+        return response
+
+    def _record(provider: Provider | None, endpoint: str, response: Response) -> None:
         get_mocks().journal.record(
             {
                 "time": g.get("journal_time", get_mocks().clock.now()).isoformat(),
@@ -155,7 +214,6 @@ def _init_journal(app: Flask) -> None:
                 "fault": g.fault.model_dump(include={"id", "action"}) if g.get("fault") else None,
             }
         )
-        return response
 
 
 def _credential(provider: Provider) -> str | None:

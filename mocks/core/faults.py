@@ -251,7 +251,7 @@ class FaultMiddleware:
         action = environ.get(ENVIRON_KEY)
         status, headers = captured["status"], captured["headers"]
         if isinstance(action, DropAction):
-            connection = environ.get("werkzeug.socket")
+            connection = _socket(environ)
             if connection is None:
                 raise ConnectionDropped("the connection was dropped by a fault rule")
             connection.shutdown(socket.SHUT_RDWR)
@@ -261,7 +261,7 @@ class FaultMiddleware:
             if isinstance(action, MalformedAction):
                 headers = [(k, str(len(half)) if k.lower() == "content-length" else v) for k, v in headers]
             start_response(status, headers)
-            connection = environ.get("werkzeug.socket")
+            connection = _socket(environ)
             if isinstance(action, TruncateAction) and connection is not None:
                 return _then_close(half, connection)
             return [half]
@@ -269,6 +269,12 @@ class FaultMiddleware:
         if isinstance(action, SlowBodyAction):
             return _slowly(body, action)
         return [body]
+
+
+def _socket(environ: dict[str, Any]) -> socket.socket | None:
+    """The client's connection, from the development server or gunicorn."""
+    found: socket.socket | None = environ.get("werkzeug.socket") or environ.get("gunicorn.socket")
+    return found
 
 
 def _then_close(sent: bytes, connection: socket.socket) -> Iterator[bytes]:

@@ -34,6 +34,26 @@ class Mocks:
     def init_app(self, app: Flask) -> None:
         app.extensions[EXTENSION] = self
 
+    @property
+    def shared(self) -> bool:
+        """True when the state is in a store other processes share."""
+        return self.store.shared
+
+    def start(self) -> None:
+        """At app start: seed the state, unless another app on the same shared store already did."""
+        if not self.store.shared or self.clock.claim():
+            self.reset()
+        else:
+            self.clock.load()
+
+    def sync(self) -> None:
+        """Read the shared clock (one store read); re-seed a shared store that lost its state.
+
+        A Redis restarted empty holds no clock: the first app to notice seeds it again.
+        """
+        if not self.clock.load():
+            self.start()
+
     def reset(self) -> None:
         """Clock, journal, fault rules and every provider's state back to the start."""
         self.clock.reset()

@@ -1,0 +1,259 @@
+"""A store shared by worker processes on one machine: one SQLite file, no server.
+
+The file is in WAL mode, so readers never wait for the writer; the atomic
+operations (increment-and-check, compare-and-set, delete) run in `BEGIN
+IMMEDIATE` transactions, which take the write lock before reading, so two
+processes can never both see the last free slot of a daily limit. Each thread
+of each process has its own connection (opened again after a fork).
+
+The state is scratch: `synchronous=OFF` skips the fsyncs a crash-safe
+database would pay for, and `serve --workers N` puts the file in a temporary
+folder it deletes on exit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar, TypeVar
+
+from .clock import Clock
+from .journal import Entry, Journal
+from .store import Store, StoreUnavailable, Value
+
+T = TypeVar("T")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS kv (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    expires_at REAL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS kv_expiry ON kv (expires_at) WHERE expires_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS journal (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider TEXT,
+    entry TEXT NOT NULL
+);
+"""
+
+
+def _prefix_end(prefix: str) -> str | None:
+    """The smallest string above every string starting with `prefix` (None: no bound)."""
+    if not prefix:
+        return None
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+class _Connections:
+    """One connection per thread per process, opened on first use."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._local = threading.local()
+
+    def get(self) -> sqlite3.Connection:
+        pid = os.getpid()
+        if getattr(self._local, "pid", None) != pid:
+            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA busy_timeout = 30000")
+            connection.execute("PRAGMA synchronous = OFF")
+            self._local.connection, self._local.pid = connection, pid
+        found: sqlite3.Connection = self._local.connection
+        return found
+
+    def close(self) -> None:
+        if getattr(self._local, "pid", None) == os.getpid():
+            self._local.connection.close()
+        self._local = threading.local()
+
+
+def _guarded(work: Callable[[], T]) -> T:
+    try:
+        return work()
+    except sqlite3.Error as exc:
+        raise StoreUnavailable(f"the SQLite store failed: {exc}") from exc
+
+
+class SqliteStore(Store):
+    """The Store interface over one SQLite file that every worker process opens."""
+
+    shared: ClassVar[bool] = True
+    SWEEP_EVERY = 1024
+
+    def __init__(self, path: str, clock: Clock) -> None:
+        super().__init__(clock)
+        self.path = path
+        self.url = f"sqlite://{path}"
+        self._connections = _Connections(path)
+        self._writes = 0
+
+        def setup() -> None:
+            connection = self._connections.get()
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.executescript(SCHEMA)
+
+        _guarded(setup)
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        return self._connections.get()
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work` holding the write lock (`BEGIN IMMEDIATE`), committed at the end."""
+
+        def run() -> T:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(db)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+            return result
+
+        return _guarded(run)
+
+    def _live(self, db: sqlite3.Connection, key: str) -> tuple[str, float | None] | None:
+        row = db.execute("SELECT value, expires_at FROM kv WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        if row[1] is not None and row[1] <= self.clock.time():
+            db.execute("DELETE FROM kv WHERE key = ? AND expires_at = ?", (key, row[1]))
+            return None
+        return row[0], row[1]
+
+    def _written(self) -> None:
+        """Every so often drop the expired entries nobody read."""
+        self._writes += 1
+        if self._writes % self.SWEEP_EVERY == 0:
+            now = self.clock.time()
+            _guarded(lambda: self._db.execute("DELETE FROM kv WHERE expires_at <= ?", (now,)))
+
+    def get(self, key: str) -> Value | None:
+        found = _guarded(lambda: self._live(self._db, key))
+        return None if found is None else json.loads(found[0])
+
+    def set(self, key: str, value: Value, *, expires_at: float | None = None) -> None:
+        raw = json.dumps(value)
+        _guarded(
+            lambda: self._db.execute(
+                "INSERT OR REPLACE INTO kv (key, value, expires_at) VALUES (?, ?, ?)", (key, raw, expires_at)
+            )
+        )
+        self._written()
+
+    def delete(self, key: str) -> bool:
+        def work(db: sqlite3.Connection) -> bool:
+            if self._live(db, key) is None:
+                return False
+            db.execute("DELETE FROM kv WHERE key = ?", (key,))
+            return True
+
+        return self._transaction(work)
+
+    def incr(self, key: str, *, limit: int | None = None, expires_at: float | None = None) -> int | None:
+        def work(db: sqlite3.Connection) -> int | None:
+            found = self._live(db, key)
+            count = 0 if found is None else int(json.loads(found[0]))
+            if limit is not None and count >= limit:
+                return None
+            keep = expires_at if found is None else found[1]
+            db.execute(
+                "INSERT OR REPLACE INTO kv (key, value, expires_at) VALUES (?, ?, ?)",
+                (key, json.dumps(count + 1), keep),
+            )
+            return count + 1
+
+        counted = self._transaction(work)
+        self._written()
+        return counted
+
+    def compare_and_set(
+        self, key: str, expected: Value | None, new: Value, *, expires_at: float | None = None
+    ) -> bool:
+        raw_new = json.dumps(new)
+
+        def work(db: sqlite3.Connection) -> bool:
+            found = self._live(db, key)
+            if (None if found is None else json.loads(found[0])) != expected:
+                return False
+            db.execute(
+                "INSERT OR REPLACE INTO kv (key, value, expires_at) VALUES (?, ?, ?)",
+                (key, raw_new, expires_at),
+            )
+            return True
+
+        done = self._transaction(work)
+        if done:
+            self._written()
+        return done
+
+    def scan(self, prefix: str) -> Iterator[tuple[str, Value]]:
+        now = self.clock.time()
+        end = _prefix_end(prefix)
+        query = "SELECT key, value FROM kv WHERE key >= ? AND (expires_at IS NULL OR expires_at > ?)"
+        args: tuple[Any, ...] = (prefix, now)
+        if end is not None:
+            query += " AND key < ?"
+            args = (*args, end)
+        rows = _guarded(lambda: self._db.execute(query + " ORDER BY key", args).fetchall())
+        for key, raw in rows:
+            yield key, json.loads(raw)
+
+    def clear(self) -> None:
+        _guarded(lambda: self._db.execute("DELETE FROM kv"))
+
+    def ping(self) -> None:
+        _guarded(lambda: self._db.execute("SELECT 1").fetchone())
+
+    def close(self) -> None:
+        self._connections.close()
+
+    def journal(self, size: int) -> Journal:
+        return SqliteJournal(self, size)
+
+
+class SqliteJournal(Journal):
+    """The journal as a table in the store's file: ids from AUTOINCREMENT never repeat, even after a clear."""
+
+    def __init__(self, store: SqliteStore, size: int) -> None:
+        super().__init__(size)
+        self._store = store
+        self._size = size
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def record(self, entry: Entry) -> Entry:
+        raw = json.dumps(entry)
+
+        def work(db: sqlite3.Connection) -> int:
+            cursor = db.execute(
+                "INSERT INTO journal (provider, entry) VALUES (?, ?)", (entry.get("provider"), raw)
+            )
+            new_id = int(cursor.lastrowid or 0)
+            db.execute("DELETE FROM journal WHERE id <= ?", (new_id - self._size,))
+            return new_id
+
+        return {"id": self._store._transaction(work), **entry}
+
+    def entries(self, provider: str | None = None, limit: int | None = None) -> list[Entry]:
+        count = min(limit or self._size, self._size)
+        args: tuple[Any, ...]
+        if provider is None:
+            query, args = "SELECT id, entry FROM journal ORDER BY id DESC LIMIT ?", (count,)
+        else:
+            query = "SELECT id, entry FROM (SELECT * FROM journal ORDER BY id DESC LIMIT ?)"
+            query += " WHERE provider = ? ORDER BY id DESC LIMIT ?"
+            args = (self._size, provider, count)
+        rows = _guarded(lambda: self._store._db.execute(query, args).fetchall())
+        return [{"id": row_id, **json.loads(raw)} for row_id, raw in reversed(rows)]
+
+    def clear(self) -> None:
+        _guarded(lambda: self._store._db.execute("DELETE FROM journal"))
