@@ -8,11 +8,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Request, Response, g, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .core import admin, rules  # noqa: F401 - rules registers the behaviour rules
-from .core.audit import Auditor, noted
+from .core.audit import Auditor
 from .core.clock import Clock
 from .core.config import parse, read_toml
 from .core.errors import AdminError, ProviderError
@@ -36,6 +36,13 @@ from .providers import SLUGS, load
 ConfigSource = Mapping[str, Any] | str | Path | None
 
 log = logging.getLogger("provider_mocks")
+
+
+class MockApp(Flask):
+    """Flask, minus the per-call check for async views and hooks: every one here is synchronous."""
+
+    def ensure_sync(self, func: Any) -> Any:
+        return func
 
 
 def create_app(
@@ -65,7 +72,7 @@ def create_app(
     mounted = {slug: load(slug) for slug in (providers or SLUGS)}
     server, configs = parse(raw, mounted)
 
-    app = Flask(__name__)
+    app = MockApp(__name__)
     app.config["MAX_CONTENT_LENGTH"] = server.max_body_bytes
     if isinstance(store, Store):
         clock = clock or store.clock
@@ -176,42 +183,46 @@ def _init_journal(app: Flask) -> None:
 
     @app.before_request
     def remember_request() -> None:
-        g.journal_time = get_mocks().clock.now()
-        g.journal_received = time.time()
+        state = g._get_current_object()
+        state.journal_time = get_mocks().clock.now()
+        state.journal_received = time.time()
         try:
-            g.journal_body = request.get_data(cache=True, parse_form_data=False)
+            state.journal_body = request.get_data(cache=True, parse_form_data=False)
         except HTTPException:  # too large: the handler answers, the journal keeps no body
-            g.journal_body = b""
+            state.journal_body = b""
             raise
 
     @app.after_request
     def record(response: Response) -> Response:
-        if request.path.startswith(admin.PREFIX):
+        req: Request = request._get_current_object()  # type: ignore[attr-defined]
+        if req.path.startswith(admin.PREFIX):
             return response
-        provider = current_provider()
-        endpoint = request.endpoint or ""
         try:
-            _record(provider, endpoint, response)
+            _record(req, response)
         except StoreUnavailable as exc:  # the answer goes out; only its journal entry is lost
             _note_outage(app, exc)
         return response
 
-    def _record(provider: Provider | None, endpoint: str, response: Response) -> None:
-        get_mocks().journal.record(
+    def _record(req: Request, response: Response) -> None:
+        mocks = get_mocks()
+        state = g._get_current_object()
+        provider = current_provider()
+        fault = state.get("fault")
+        mocks.journal.record(
             {
-                "time": g.get("journal_time", get_mocks().clock.now()).isoformat(),
-                "received": g.get("journal_received", time.time()),
+                "time": state.get("journal_time", mocks.clock.now()).isoformat(),
+                "received": state.get("journal_received", time.time()),
                 "provider": provider.slug if provider else None,
-                "operation": endpoint.rpartition(".")[2] or None,
-                "method": request.method,
-                "path": request.path,
-                "query": request.args.to_dict(flat=False),
-                "headers": dict(request.headers),
-                "body": excerpt(g.get("journal_body", b"")),
+                "operation": (req.endpoint or "").rpartition(".")[2] or None,
+                "method": req.method,
+                "path": req.path,
+                "query": req.args.to_dict(flat=False),
+                "headers": dict(req.headers),
+                "body": excerpt(state.get("journal_body", b"")),
                 "status": response.status_code,
                 "response": excerpt(response.get_data()) if not response.is_streamed else "",
-                "facts": noted(),
-                "fault": g.fault.model_dump(include={"id", "action"}) if g.get("fault") else None,
+                "facts": state.get("facts", {}),
+                "fault": fault.model_dump(include={"id", "action"}) if fault else None,
             }
         )
 
@@ -231,13 +242,16 @@ def _init_faults(app: Flask) -> None:
 
     @app.before_request
     def inject() -> Response | None:
+        mocks = get_mocks()
+        found = mocks.faults.rules()
+        if not found:  # the usual case: one store read, nothing to match
+            return None
         provider = current_provider()
         if provider is None or request.path.startswith(admin.PREFIX):
             return None
-        mocks = get_mocks()
         endpoint = request.endpoint or ""
         call = Call(provider.slug, endpoint.rpartition(".")[2] or None, request.method, _credential(provider))
-        rule = mocks.faults.decide(call)
+        rule = mocks.faults.decide(call, found)
         if rule is None:
             return None
         g.fault = rule

@@ -197,9 +197,12 @@ class Faults:
         for key, _ in list(self.store.scan(self.PREFIX)):
             self.store.delete(key)
 
-    def decide(self, call: Call) -> FaultRule | None:
-        """The first rule that fires for `call`; every other rule remembers why it did not."""
-        for rule in self.rules():
+    def decide(self, call: Call, rules: list[FaultRule] | None = None) -> FaultRule | None:
+        """The first rule that fires for `call`; every other rule remembers why it did not.
+
+        `rules`: the rules as just read, to save reading them again.
+        """
+        for rule in self.rules() if rules is None else rules:
             reason = self._why_not(rule, call)
             if reason is None:
                 return rule

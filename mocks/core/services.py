@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app, request
 
@@ -103,9 +103,19 @@ def get_mocks(app: Flask | None = None) -> Mocks:
     return mocks
 
 
+_NOT_FOUND = object()
+
+
 def current_provider() -> Provider | None:
-    """The provider serving this request: by its blueprint, else by its path."""
-    mocks = get_mocks()
-    if request.blueprint in mocks.providers:
-        return mocks.providers[request.blueprint]
-    return mocks.provider_for_path(request.path)
+    """The provider serving this request: by its blueprint, else by its path (found once per request)."""
+    environ = request.environ
+    found = environ.get("provider_mocks.provider", _NOT_FOUND)
+    if found is _NOT_FOUND:
+        mocks = get_mocks()
+        blueprint = request.blueprint
+        if blueprint in mocks.providers:
+            found = mocks.providers[blueprint]
+        else:
+            found = mocks.provider_for_path(request.path)
+        environ["provider_mocks.provider"] = found
+    return cast("Provider | None", found)

@@ -41,6 +41,36 @@ CREATE TABLE IF NOT EXISTS journal (
 """
 
 
+#: One statement: count up unless past the limit; an expired counter starts again at 1.
+INCR = """
+INSERT INTO kv (key, value, expires_at) VALUES (:key, '1', :expires_at)
+ON CONFLICT (key) DO UPDATE SET
+    value = CASE WHEN kv.expires_at IS NOT NULL AND kv.expires_at <= :now THEN '1'
+                 ELSE CAST(CAST(kv.value AS INTEGER) + 1 AS TEXT) END,
+    expires_at = CASE WHEN kv.expires_at IS NOT NULL AND kv.expires_at <= :now THEN :expires_at
+                      ELSE kv.expires_at END
+WHERE (kv.expires_at IS NOT NULL AND kv.expires_at <= :now)
+    OR :limit IS NULL OR CAST(kv.value AS INTEGER) < :limit
+RETURNING value
+"""
+
+#: One statement: write if absent or expired.
+CREATE = """
+INSERT INTO kv (key, value, expires_at) VALUES (:key, :value, :expires_at)
+ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+WHERE kv.expires_at IS NOT NULL AND kv.expires_at <= :now
+"""
+
+#: One statement: replace a live value holding exactly these bytes.
+REPLACE = """
+UPDATE kv SET value = :value, expires_at = :expires_at
+WHERE key = :key AND value = :old AND (expires_at IS NULL OR expires_at > :now)
+"""
+
+#: RETURNING (SQLite 3.35) makes the increment one statement; older libraries use a transaction.
+ONE_STATEMENT_INCR = sqlite3.sqlite_version_info >= (3, 35, 0)
+
+
 def _prefix_end(prefix: str) -> str | None:
     """The smallest string above every string starting with `prefix` (None: no bound)."""
     if not prefix:
@@ -157,6 +187,14 @@ class SqliteStore(Store):
         return self._transaction(work)
 
     def incr(self, key: str, *, limit: int | None = None, expires_at: float | None = None) -> int | None:
+        if limit is not None and limit <= 0:
+            return None  # no count is below the limit
+        if ONE_STATEMENT_INCR:
+            args = {"key": key, "expires_at": expires_at, "now": self.clock.time(), "limit": limit}
+            rows = _guarded(lambda: self._db.execute(INCR, args).fetchall())
+            self._written()
+            return int(rows[0][0]) if rows else None
+
         def work(db: sqlite3.Connection) -> int | None:
             found = self._live(db, key)
             count = 0 if found is None else int(json.loads(found[0]))
@@ -177,21 +215,29 @@ class SqliteStore(Store):
         self, key: str, expected: Value | None, new: Value, *, expires_at: float | None = None
     ) -> bool:
         raw_new = json.dumps(new)
-
-        def work(db: sqlite3.Connection) -> bool:
-            found = self._live(db, key)
-            if (None if found is None else json.loads(found[0])) != expected:
-                return False
-            db.execute(
-                "INSERT OR REPLACE INTO kv (key, value, expires_at) VALUES (?, ?, ?)",
-                (key, raw_new, expires_at),
+        args = {"key": key, "value": raw_new, "expires_at": expires_at, "now": self.clock.time()}
+        if expected is None:
+            done = _guarded(lambda: self._db.execute(CREATE, args).rowcount) == 1
+        else:  # the bytes it was read as, most often; else compare the values, under the write lock
+            args["old"] = json.dumps(expected)
+            done = _guarded(lambda: self._db.execute(REPLACE, args).rowcount) == 1 or self._transaction(
+                lambda db: self._compare_and_set(db, key, expected, raw_new, expires_at)
             )
-            return True
-
-        done = self._transaction(work)
         if done:
             self._written()
         return done
+
+    def _compare_and_set(
+        self, db: sqlite3.Connection, key: str, expected: Value, raw_new: str, expires_at: float | None
+    ) -> bool:
+        """Equal values written as other bytes (another key order): compare them decoded."""
+        found = self._live(db, key)
+        if (None if found is None else json.loads(found[0])) != expected:
+            return False
+        db.execute(
+            "INSERT OR REPLACE INTO kv (key, value, expires_at) VALUES (?, ?, ?)", (key, raw_new, expires_at)
+        )
+        return True
 
     def scan(self, prefix: str) -> Iterator[tuple[str, Value]]:
         now = self.clock.time()
@@ -230,18 +276,20 @@ class SqliteJournal(Journal):
     def size(self) -> int:
         return self._size
 
+    #: Entries past the size are dropped every this many records (reads never show them).
+    TRIM_EVERY = 64
+
     def record(self, entry: Entry) -> Entry:
         raw = json.dumps(entry)
-
-        def work(db: sqlite3.Connection) -> int:
-            cursor = db.execute(
-                "INSERT INTO journal (provider, entry) VALUES (?, ?)", (entry.get("provider"), raw)
-            )
-            new_id = int(cursor.lastrowid or 0)
-            db.execute("DELETE FROM journal WHERE id <= ?", (new_id - self._size,))
-            return new_id
-
-        return {"id": self._store._transaction(work), **entry}
+        db = self._store._db
+        row = (entry.get("provider"), raw)
+        new_id = int(
+            _guarded(lambda: db.execute("INSERT INTO journal (provider, entry) VALUES (?, ?)", row).lastrowid)
+            or 0
+        )
+        if new_id % self.TRIM_EVERY == 0:
+            _guarded(lambda: db.execute("DELETE FROM journal WHERE id <= ?", (new_id - self._size,)))
+        return {"id": new_id, **entry}
 
     def entries(self, provider: str | None = None, limit: int | None = None) -> list[Entry]:
         count = min(limit or self._size, self._size)

@@ -351,3 +351,23 @@ def test_concurrent_compare_and_set_loses_no_update(store: Store) -> None:
 
     _run_threads(threads, work)
     assert store.get("counter") == threads * rounds
+
+
+def test_cas_compares_values_not_their_bytes(store: Store) -> None:
+    store.set("k", {"a": 1, "b": [1, 2]})
+    assert store.compare_and_set("k", {"b": [1, 2], "a": 1}, "new") is True
+    assert store.get("k") == "new"
+    assert store.compare_and_set("k", "other", "newer") is False
+
+
+def test_incr_with_a_negative_limit_refuses(store: Store) -> None:
+    assert store.incr("c", limit=-1) is None
+    assert store.get("c") is None
+
+
+def test_scan_takes_glob_characters_literally(store: Store) -> None:
+    store.set("p*:a", 1)
+    store.set("p?:b", 2)
+    store.set("px:c", 3)
+    assert list(store.scan("p*:")) == [("p*:a", 1)]
+    assert list(store.scan("p?")) == [("p?:b", 2)]

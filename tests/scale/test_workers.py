@@ -34,7 +34,10 @@ def base_url(server: tuple[str, subprocess.Popen[str]]) -> str:
 
 
 def test_two_worker_processes_serve(server: tuple[str, subprocess.Popen[str]], base_url: str) -> None:
-    assert len(worker_pids(server[1])) == 2
+    deadline = time.monotonic() + 20  # the banner comes as soon as the port is bound; the fork follows
+    while len(worker_pids(server[1])) != 2:
+        assert time.monotonic() < deadline, worker_pids(server[1])
+        time.sleep(0.05)
 
 
 def test_itrigger_daily_limit_is_exact_across_workers(base_url: str) -> None:
