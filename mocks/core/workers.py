@@ -21,7 +21,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 #: Threads per worker process: enough to overlap slow clients, few enough to keep p99 low.
-THREADS = 4
+THREADS = 2
 
 
 class WorkerServer(BaseApplication):  # type: ignore[misc]
