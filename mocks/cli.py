@@ -94,6 +94,7 @@ def _serve(args: argparse.Namespace, store: str | None) -> int:
         except OSError as exc:
             return _error(f"cannot listen on {args.host}:{args.port}: {exc.strerror}")
         print(banner(app, url_of(listener)), flush=True)
+        get_mocks(app).store.close()  # the workers open their own connections after the fork
         WorkerServer(app, listener, args.workers, quiet=args.quiet).run()
         return 0
     try:

@@ -37,7 +37,7 @@ class WorkerServer(BaseApplication):  # type: ignore[misc]
             "threads": THREADS,
             "preload_app": True,
             "keepalive": 5,
-            "timeout": 120,
+            "timeout": 600,  # a delay fault may hold a request for 300 s
             "graceful_timeout": 5,
             "limit_request_line": 8190,
             "limit_request_fields": 100,
