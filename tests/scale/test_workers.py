@@ -115,3 +115,16 @@ def test_a_body_over_1_mib_is_refused_in_the_envelope(
     assert answer.status_code == 413
     assert answer.headers["Content-Type"] == "application/json;charset=UTF-8"
     assert code in answer.text
+
+
+def test_a_new_token_overwrites_the_old_one_on_every_worker(base_url: str) -> None:
+    credentials = itrigger_app_with_limit(base_url, 10)
+    old = requests.get(base_url + ITRIGGER_TOKEN, params=credentials, timeout=10).json()["data"][
+        "accessToken"
+    ]
+    new = requests.get(base_url + ITRIGGER_TOKEN, params=credentials, timeout=10).json()["data"][
+        "accessToken"
+    ]
+    call = f"{base_url}/itrigger-tenant/v1/basic/openAPItest/test/get"
+    assert burst([call], 20, {"accessToken": old}, threads=10) == {401: 20}
+    assert burst([call], 20, {"accessToken": new}, threads=10) == {200: 20}
