@@ -17,7 +17,7 @@ It prints tables and asserts nothing. Settings from the environment:
 BENCH_DURATION (seconds per run, 10), BENCH_CONNECTIONS (32), BENCH_WORKERS (2),
 BENCH_MEMORY_REQUESTS (1000000; 0 skips the memory run), BENCH_CALLS (3000
 interception calls per client), BENCH_STACKS=1 to compare serving stacks for
-`--workers` too (gunicorn gthread and sync, granian, waitress, werkzeug; the
+`--workers` too (granian, gunicorn gthread and sync, waitress, werkzeug; the
 ones missing are installed into the virtualenv with pip).
 
 It installs what it lacks: wrk with apt-get, WireMock with
@@ -412,6 +412,8 @@ def memory(config: Path, folder: Path) -> tuple[float, float, float]:
 
 STACKS: list[tuple[str, list[str], bool]] = [
     # (name, command after the port is known, uses worker processes)
+    ("granian, 2 workers x 1 thread (serve --workers 2)", ["granian", "--blocking-threads", "1"], True),
+    ("granian, 2 workers x 2 threads", ["granian", "--blocking-threads", "2"], True),
     (
         "gunicorn gthread, 2 workers x 1 thread",
         ["gunicorn", "-w", "2", "-k", "gthread", "--threads", "1"],
@@ -422,19 +424,9 @@ STACKS: list[tuple[str, list[str], bool]] = [
         ["gunicorn", "-w", "2", "-k", "gthread", "--threads", "2"],
         True,
     ),
-    (
-        "gunicorn gthread, 2 workers x 4 threads",
-        ["gunicorn", "-w", "2", "-k", "gthread", "--threads", "4"],
-        True,
-    ),
     ("gunicorn sync, 2 workers", ["gunicorn", "-w", "2", "-k", "sync"], True),
-    (
-        "granian, 2 workers",
-        ["granian", "--interface", "wsgi", "--workers", "2", "--blocking-threads", "1"],
-        True,
-    ),
     ("waitress, 1 process x 4 threads", ["waitress-serve", "--threads=4"], False),
-    ("werkzeug threaded, 1 process", ["werkzeug"], False),
+    ("werkzeug threaded, 1 process (serve)", ["werkzeug"], False),
 ]
 
 
@@ -449,7 +441,8 @@ def stacks(config: Path, folder: Path) -> list[tuple[str, Load]]:
         if command[0] == "gunicorn":
             argv = [str(BIN / "gunicorn"), *command[1:], "--preload", "-b", f"127.0.0.1:{port}"]
         elif command[0] == "granian":
-            argv = [str(BIN / "granian"), *command[1:], "--host", "127.0.0.1", "--port", str(port)]
+            argv = [str(BIN / "granian"), "--interface", "wsgi", "--workers", "2", *command[1:]]
+            argv += ["--host", "127.0.0.1", "--port", str(port)]
         elif command[0] == "waitress-serve":
             argv = [str(BIN / "waitress-serve"), *command[1:], f"--listen=127.0.0.1:{port}"]
         else:

@@ -61,6 +61,8 @@ def serve(args: argparse.Namespace) -> int:
     store = args.store
     if args.workers is not None and args.workers < 1:
         return _error("--workers: give 1 or more")
+    if args.threads < 1:
+        return _error("--threads: give 1 or more")
     if args.workers is not None and store in ("memory", "memory://"):
         return _error(
             "--workers: the memory store is one process's own; leave --store out or give a shared one"
@@ -87,15 +89,22 @@ def _serve(args: argparse.Namespace, store: str | None) -> int:
     if args.quiet:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
     if args.workers is not None:
-        from .core.workers import WorkerServer, listen, url_of
+        from .core.workers import pick_port, serve_workers, url_for
 
         try:
-            listener = listen(args.host, args.port)
+            port = pick_port(args.host, args.port)
         except OSError as exc:
             return _error(f"cannot listen on {args.host}:{args.port}: {exc.strerror}")
-        print(banner(app, url_of(listener)), flush=True)
         get_mocks(app).store.close()  # the workers open their own connections after the fork
-        WorkerServer(app, listener, args.workers, quiet=args.quiet).run()
+        serve_workers(
+            app,
+            args.host,
+            port,
+            args.workers,
+            threads=args.threads,
+            quiet=args.quiet,
+            ready=lambda: print(banner(app, url_for(args.host, port)), flush=True),
+        )
         return 0
     try:
         server = LiveServer(app, args.host, args.port)
@@ -192,6 +201,14 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="serve from N processes sharing one store (default: one process, state in memory)",
+    )
+    run.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --workers: Python threads per worker (default: %(default)s, the fastest; more let a "
+        "delay fault hold one while the others answer)",
     )
     run.add_argument(
         "--store",

@@ -17,6 +17,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, TypeVar
 
@@ -88,8 +89,9 @@ class _Connections:
     def get(self) -> sqlite3.Connection:
         pid = os.getpid()
         if getattr(self._local, "pid", None) != pid:
-            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            connection.execute("PRAGMA busy_timeout = 30000")
+            # no busy handler: SQLite's sleeps a whole millisecond or more when the lock is taken, and
+            # the lock is held for tens of microseconds; _guarded retries at once instead
+            connection = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
             connection.execute("PRAGMA synchronous = OFF")
             self._local.connection, self._local.pid = connection, pid
         found: sqlite3.Connection = self._local.connection
@@ -101,11 +103,28 @@ class _Connections:
         self._local = threading.local()
 
 
+#: How long a statement waits for another process's write lock before the store counts as unavailable.
+LOCK_WAIT = 30.0
+
+
 def _guarded(work: Callable[[], T]) -> T:
-    try:
-        return work()
-    except sqlite3.Error as exc:
-        raise StoreUnavailable(f"the SQLite store failed: {exc}") from exc
+    """Run `work`; while another process holds the write lock, try again (it is held for microseconds)."""
+    deadline = 0.0
+    pause = 0.0
+    while True:
+        try:
+            return work()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise StoreUnavailable(f"the SQLite store failed: {exc}") from exc
+            now = time.monotonic()
+            deadline = deadline or now + LOCK_WAIT
+            if now > deadline:
+                raise StoreUnavailable(f"the SQLite store stayed locked for {LOCK_WAIT:g} s") from exc
+            time.sleep(pause)  # 0 first: let the holder's thread run; then a little longer each time
+            pause = min(0.001, pause * 2 or 0.00002)
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"the SQLite store failed: {exc}") from exc
 
 
 class SqliteStore(Store):

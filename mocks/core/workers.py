@@ -1,4 +1,4 @@
-"""Serving one app from several worker processes: gunicorn's threaded workers.
+"""Serving one app from several worker processes: granian (a Rust HTTP server) over WSGI.
 
 The app is built once, in the parent, and the workers are forked from it, so
 start-up costs one app build whatever the number of workers. Each worker
@@ -6,65 +6,105 @@ opens its own connections to the shared store (SQLite or Redis), which holds
 every piece of state, the clock and the journal: whichever worker answers, a
 client sees the same mock.
 
-gunicorn's `gthread` worker keeps connections alive and serves several at
-once per process; it measured fastest of the servers tried on the iTrigger
-token endpoint (see README, Performance). Its request limits: a request line
-up to 8190 bytes (414 beyond), 100 headers, a header line up to 64 KiB.
+granian measured fastest of the servers tried (gunicorn gthread and sync,
+waitress, werkzeug; see README, Performance): it reads and writes HTTP in Rust,
+so a worker's Python thread spends its time on the mock alone. Each worker runs
+the app on `threads` Python threads (default 1, the fastest: more contend for
+the interpreter lock); a delay fault holds one of them for its delay.
+
+granian does not hand the app the client's socket, so under `--workers` a `drop`
+fault sends the status line and headers and then closes the connection (the
+client sees a broken answer rather than none); `truncate`, `malformed` and
+`slow_body` behave as in one process.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import socket
+import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
-from gunicorn.app.base import BaseApplication
-
-#: Threads per worker process: enough to overlap slow clients, few enough to keep p99 low.
-THREADS = 2
 
 
-class WorkerServer(BaseApplication):  # type: ignore[misc]
-    """gunicorn serving `app` on an already bound listening socket."""
-
-    def __init__(self, app: Flask, listener: socket.socket, workers: int, *, quiet: bool) -> None:
-        self.app = app
-        self.fd = listener.detach()  # gunicorn owns the socket from here on
-        self.options: dict[str, Any] = {
-            "bind": [f"fd://{self.fd}"],
-            "workers": workers,
-            "worker_class": "gthread",
-            "threads": THREADS,
-            "preload_app": True,
-            "keepalive": 5,
-            "timeout": 600,  # a delay fault may hold a request for 300 s
-            "graceful_timeout": 5,
-            "limit_request_line": 8190,
-            "limit_request_fields": 100,
-            "limit_request_field_size": 65536,
-            "accesslog": None if quiet else "-",
-            "errorlog": "-",
-            "loglevel": "warning",
-            "proc_name": "provider-mocks",
-        }
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Flask:
-        return self.app
-
-
-def listen(host: str, port: int) -> socket.socket:
-    """Bind the listening socket here, so a port in use is an OSError for the caller to report."""
+def pick_port(host: str, port: int) -> int:
+    """Check that `host:port` can be bound (an OSError says why not); port 0: a free one."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.create_server((host, port), family=family, backlog=2048)
-    listener.set_inheritable(True)
-    return listener
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+        found: int = probe.getsockname()[1]
+        return found
 
 
-def url_of(listener: socket.socket) -> str:
-    host, port = listener.getsockname()[:2]
+def url_for(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _announce_when_listening(host: str, port: int, ready: Callable[[], None]) -> Callable[[], None]:
+    """A startup hook: a detached process waits until the port accepts, then calls `ready`.
+
+    granian's workers bind the port themselves (SO_REUSEPORT), after its startup hooks
+    have run; a thread would be unsafe across the workers' fork, so a process waits.
+    """
+    target = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+
+    def hook() -> None:
+        child = os.fork()
+        if child:
+            os.waitpid(child, 0)  # the intermediate process exits at once
+            return
+        try:
+            if os.fork():
+                return  # the intermediate process (os._exit below)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    with socket.create_connection((target, port), timeout=0.5):
+                        ready()
+                        break
+                except OSError:
+                    time.sleep(0.005)
+        finally:
+            os._exit(0)
+
+    return hook
+
+
+def serve_workers(
+    app: Flask,
+    host: str,
+    port: int,
+    workers: int,
+    *,
+    threads: int = 1,
+    quiet: bool = False,
+    ready: Callable[[], None] = lambda: None,
+) -> None:
+    """Serve `app` from `workers` forked processes until stopped; `ready` runs once the port listens."""
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    multiprocessing.set_start_method("fork", force=True)  # the workers inherit the app built here
+    server = Server(
+        "provider-mocks",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=threads,
+        backlog=2048,
+        log_level=LogLevels.warning,
+        log_access=not quiet,
+        respawn_failed_workers=True,
+    )
+    server.on_startup(_announce_when_listening(host, port, ready))
+
+    def load(target: str, *args: Any, **kwargs: Any) -> Flask:
+        return app
+
+    server.serve(target_loader=load)

@@ -23,7 +23,7 @@ import respx
 from flask import Flask
 
 from ..app import create_app
-from ..core.faults import ConnectionDropped
+from ..core.faults import IN_PROCESS_KEY, ConnectionDropped
 from ..core.services import Mocks, get_mocks
 
 P = ParamSpec("P")
@@ -64,6 +64,7 @@ class Interceptor:
             "wsgi.multithread": True,
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
+            IN_PROCESS_KEY: True,
         }
         for name, value in headers.items():
             key = name.upper().replace("-", "_")

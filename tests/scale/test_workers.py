@@ -128,3 +128,12 @@ def test_a_new_token_overwrites_the_old_one_on_every_worker(base_url: str) -> No
     call = f"{base_url}/itrigger-tenant/v1/basic/openAPItest/test/get"
     assert burst([call], 20, {"accessToken": old}, threads=10) == {401: 20}
     assert burst([call], 20, {"accessToken": new}, threads=10) == {200: 20}
+
+
+def test_a_drop_fault_breaks_the_answer(base_url: str) -> None:
+    """granian keeps the socket: the client gets the headers, then the connection closes."""
+    rule = {"provider": "itrigger", "action": {"type": "drop"}}
+    assert requests.post(f"{base_url}/__admin/faults", json=rule, timeout=10).status_code == 201
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        requests.get(base_url + ITRIGGER_TOKEN, timeout=10)
+    assert requests.get(base_url + ITRIGGER_TOKEN, timeout=10).json()["code"] == 40001  # fired once
