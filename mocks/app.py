@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Request, Response, g, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .core import admin, rules  # noqa: F401 - rules registers the behaviour rules
-from .core.audit import Auditor, noted
+from .core.audit import Auditor
 from .core.clock import Clock
 from .core.config import parse, read_toml
 from .core.errors import AdminError, ProviderError
@@ -25,14 +26,23 @@ from .core.faults import (
     StatusAction,
     delay_seconds,
 )
-from .core.journal import Journal, excerpt
+from .core.journal import excerpt
 from .core.jsonio import json_response
 from .core.provider import Provider
 from .core.services import Mocks, current_provider, get_mocks
-from .core.store import MemoryStore
+from .core.store import Store, StoreUnavailable, open_store
 from .providers import SLUGS, load
 
 ConfigSource = Mapping[str, Any] | str | Path | None
+
+log = logging.getLogger("provider_mocks")
+
+
+class MockApp(Flask):
+    """Flask, minus the per-call check for async views and hooks: every one here is synchronous."""
+
+    def ensure_sync(self, func: Any) -> Any:
+        return func
 
 
 def create_app(
@@ -40,24 +50,42 @@ def create_app(
     providers: Iterable[str] | None = None,
     *,
     clock: Clock | None = None,
+    store: Store | str | None = None,
+    admin_token: str | None = None,
 ) -> Flask:
     """Build an app with `providers` (default: all) configured by `config`.
 
     `config` is a parsed TOML mapping, a path to a TOML file, or None for the
     defaults. A ConfigError says what is wrong with it.
+
+    `store` keeps the state: None or `"memory"` for this process only (the
+    default, and the fastest), a URL (`sqlite:///PATH` for worker processes on
+    one machine, `redis://HOST:PORT/DB` for several machines) or a Store. The
+    first app on a shared store seeds it; later ones join what is there.
+    A ValueError says what is wrong with a store URL; StoreUnavailable that the
+    store cannot be reached.
+
+    `admin_token` (or `[server] admin_token`) lets clients that present it use
+    the admin API from other machines; without one only loopback clients may.
     """
     raw = read_toml(config) if isinstance(config, str | Path) else (config or {})
     mounted = {slug: load(slug) for slug in (providers or SLUGS)}
     server, configs = parse(raw, mounted)
 
-    app = Flask(__name__)
+    app = MockApp(__name__)
     app.config["MAX_CONTENT_LENGTH"] = server.max_body_bytes
-    clock = clock or Clock()
-    store = MemoryStore(clock)
+    if isinstance(store, Store):
+        clock = clock or store.clock
+    else:
+        clock = clock or Clock()
+        store = open_store(store, clock)
+    if store.shared:
+        store.ping()
+        clock.share(store)
     mocks = Mocks(
         clock=clock,
         store=store,
-        journal=Journal(server.journal_size),
+        journal=store.journal(server.journal_size),
         providers=mounted,
         auditor=Auditor(mounted, server.audit),
         faults=Faults(store),
@@ -76,12 +104,22 @@ def create_app(
         )
         for slug in mounted
     }
-    admin.init_app(app)
+    admin.init_app(app, admin_token if admin_token is not None else server.admin_token)
     _init_errors(app)
+    if store.shared:
+        _init_sync(app)
     _init_journal(app)
     _init_faults(app)
-    mocks.reset()
+    mocks.start()
     return app
+
+
+def _init_sync(app: Flask) -> None:
+    """A shared store: read the shared clock once per request (and re-seed a store that lost its state)."""
+
+    @app.before_request
+    def sync() -> None:
+        get_mocks().sync()
 
 
 def _provider_error_response(error: ProviderError) -> Response:
@@ -103,6 +141,15 @@ def _init_errors(app: Flask) -> None:
     def admin_error(error: AdminError) -> Response:
         return admin.error_response(error)
 
+    @app.errorhandler(StoreUnavailable)
+    def store_unavailable(error: StoreUnavailable) -> Response:
+        """The shared store is down: the provider's documented system error, and one log line."""
+        _note_outage(app, error)
+        provider = current_provider()
+        if provider is None or request.path.startswith(admin.PREFIX):
+            return json_response({"error": f"the state store is unavailable: {error}"}, status=503)
+        return _provider_error_response(get_mocks().model(provider.slug).http_error(500))
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         provider = current_provider()
@@ -119,43 +166,65 @@ def _init_errors(app: Flask) -> None:
         return http_error(InternalServerError())
 
 
+_last_outage_log = 0.0
+
+
+def _note_outage(app: Flask, error: StoreUnavailable) -> None:
+    """Log a store outage at most every few seconds, without a traceback."""
+    global _last_outage_log
+    now = time.monotonic()
+    if now - _last_outage_log >= 5:
+        _last_outage_log = now
+        log.warning("state store unavailable (answering with system errors until it is back): %s", error)
+
+
 def _init_journal(app: Flask) -> None:
     """Record every provider-facing request and its answer."""
 
     @app.before_request
     def remember_request() -> None:
-        g.journal_time = get_mocks().clock.now()
-        g.journal_received = time.time()
+        state = g._get_current_object()
+        state.journal_time = get_mocks().clock.now()
+        state.journal_received = time.time()
         try:
-            g.journal_body = request.get_data(cache=True, parse_form_data=False)
+            state.journal_body = request.get_data(cache=True, parse_form_data=False)
         except HTTPException:  # too large: the handler answers, the journal keeps no body
-            g.journal_body = b""
+            state.journal_body = b""
             raise
 
     @app.after_request
     def record(response: Response) -> Response:
-        if request.path.startswith(admin.PREFIX):
+        req: Request = request._get_current_object()  # type: ignore[attr-defined]
+        if req.path.startswith(admin.PREFIX):
             return response
+        try:
+            _record(req, response)
+        except StoreUnavailable as exc:  # the answer goes out; only its journal entry is lost
+            _note_outage(app, exc)
+        return response
+
+    def _record(req: Request, response: Response) -> None:
+        mocks = get_mocks()
+        state = g._get_current_object()
         provider = current_provider()
-        endpoint = request.endpoint or ""
-        get_mocks().journal.record(
+        fault = state.get("fault")
+        mocks.journal.record(
             {
-                "time": g.get("journal_time", get_mocks().clock.now()).isoformat(),
-                "received": g.get("journal_received", time.time()),
+                "time": state.get("journal_time", mocks.clock.now()).isoformat(),
+                "received": state.get("journal_received", time.time()),
                 "provider": provider.slug if provider else None,
-                "operation": endpoint.rpartition(".")[2] or None,
-                "method": request.method,
-                "path": request.path,
-                "query": request.args.to_dict(flat=False),
-                "headers": dict(request.headers),
-                "body": excerpt(g.get("journal_body", b"")),
+                "operation": (req.endpoint or "").rpartition(".")[2] or None,
+                "method": req.method,
+                "path": req.path,
+                "query": req.args.to_dict(flat=False),
+                "headers": dict(req.headers),
+                "body": excerpt(state.get("journal_body", b"")),
                 "status": response.status_code,
                 "response": excerpt(response.get_data()) if not response.is_streamed else "",
-                "facts": noted(),
-                "fault": g.fault.model_dump(include={"id", "action"}) if g.get("fault") else None,
+                "facts": state.get("facts", {}),
+                "fault": fault.model_dump(include={"id", "action"}) if fault else None,
             }
         )
-        return response
 
 
 def _credential(provider: Provider) -> str | None:
@@ -173,13 +242,16 @@ def _init_faults(app: Flask) -> None:
 
     @app.before_request
     def inject() -> Response | None:
+        mocks = get_mocks()
+        found = mocks.faults.rules()
+        if not found:  # the usual case: one store read, nothing to match
+            return None
         provider = current_provider()
         if provider is None or request.path.startswith(admin.PREFIX):
             return None
-        mocks = get_mocks()
         endpoint = request.endpoint or ""
         call = Call(provider.slug, endpoint.rpartition(".")[2] or None, request.method, _credential(provider))
-        rule = mocks.faults.decide(call)
+        rule = mocks.faults.decide(call, found)
         if rule is None:
             return None
         g.fault = rule

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
@@ -17,9 +20,12 @@ from .app import create_app
 from .core.config import ConfigError
 from .core.server import LiveServer
 from .core.services import get_mocks
+from .core.store import StoreUnavailable
 from .providers import SLUGS
 
 DEFAULT_PORT = 8700
+#: The admin token's environment variable (`--admin-token` wins).
+ADMIN_TOKEN_ENV = "PROVIDER_MOCKS_ADMIN_TOKEN"
 
 if TYPE_CHECKING:
     from contracts.results import Result
@@ -48,22 +54,65 @@ def banner(app: Flask, url: str) -> str:
     return "\n".join(lines)
 
 
+def _error(message: str) -> int:
+    print(f"provider-mocks: error: {message}", file=sys.stderr)
+    return 2
+
+
 def serve(args: argparse.Namespace) -> int:
+    """One process (the default), or `--workers N` processes sharing one store."""
+    store = args.store
+    if args.workers is not None and args.workers < 1:
+        return _error("--workers: give 1 or more")
+    if args.threads < 1:
+        return _error("--threads: give 1 or more")
+    if args.workers is not None and store in ("memory", "memory://"):
+        return _error(
+            "--workers: the memory store is one process's own; leave --store out or give a shared one"
+        )
+    scratch = None
+    if args.workers is not None and store is None:
+        scratch = tempfile.mkdtemp(prefix="provider-mocks-")
+        store = f"sqlite://{scratch}/state.db"
     try:
-        app = create_app(args.config, providers=args.provider or None)
-    except ConfigError as exc:
-        print(f"provider-mocks: error: {exc}", file=sys.stderr)
-        return 2
+        return _serve(args, store)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _serve(args: argparse.Namespace, store: str | None) -> int:
+    token = args.admin_token or os.environ.get(ADMIN_TOKEN_ENV) or None
+    try:
+        app = create_app(args.config, providers=args.provider or None, store=store, admin_token=token)
+    except (ConfigError, ValueError) as exc:
+        return _error(str(exc))
+    except StoreUnavailable as exc:
+        return _error(f"cannot reach the store: {exc}")
+    if args.quiet:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    if args.workers is not None:
+        from .core.workers import pick_port, serve_workers, url_for
+
+        try:
+            port = pick_port(args.host, args.port)
+        except OSError as exc:
+            return _error(f"cannot listen on {args.host}:{args.port}: {exc.strerror}")
+        get_mocks(app).store.close()  # the workers open their own connections after the fork
+        serve_workers(
+            app,
+            args.host,
+            port,
+            args.workers,
+            threads=args.threads,
+            quiet=args.quiet,
+            ready=lambda: print(banner(app, url_for(args.host, port)), flush=True),
+        )
+        return 0
     try:
         server = LiveServer(app, args.host, args.port)
     except OSError as exc:
-        print(
-            f"provider-mocks: error: cannot listen on {args.host}:{args.port}: {exc.strerror}",
-            file=sys.stderr,
-        )
-        return 2
-    if args.quiet:
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        return _error(f"cannot listen on {args.host}:{args.port}: {exc.strerror}")
     print(banner(app, server.url), flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
@@ -150,6 +199,32 @@ def parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--config", metavar="FILE", help="TOML file with credentials and settings")
     run.add_argument("--quiet", action="store_true", help="no access log")
+    run.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="serve from N processes sharing one store (default: one process, state in memory)",
+    )
+    run.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --workers: Python threads per worker (default: %(default)s, the fastest; more let a "
+        "delay fault hold one while the others answer)",
+    )
+    run.add_argument(
+        "--store",
+        metavar="URL",
+        help="where the state lives: memory (one process), sqlite:///PATH (processes on one machine; "
+        "--workers makes a temporary one), redis://HOST:PORT/DB (instances on several machines)",
+    )
+    run.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help=f"lets clients on other machines use the admin API (Authorization: Bearer TOKEN); "
+        f"default: ${ADMIN_TOKEN_ENV}; without one only loopback clients may",
+    )
     run.set_defaults(func=serve)
 
     check = commands.add_parser("verify", help="check a server against a provider's documented contract")

@@ -1,16 +1,22 @@
 """The admin API under /__admin: health, providers, reset, clock, journal, specs.
 
 Each provider adds its own credential routes under /__admin/<slug>.
+
+It answers loopback clients (127.0.0.0/8, ::1) only, unless an admin token is
+configured: then a client elsewhere may present it as `Authorization: Bearer
+<token>` or `X-Admin-Token: <token>`. Anyone else gets a 403, so mocks bound
+to 0.0.0.0 in a CI network cannot be reset or reconfigured by a stranger.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from flask import Blueprint, Flask, Response, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
@@ -20,6 +26,7 @@ from .faults import FaultRule
 from .jsonio import json_response
 from .provider import Strict
 from .services import get_mocks
+from .store import StoreUnavailable
 
 PREFIX = "/__admin"
 
@@ -64,6 +71,11 @@ def dashboard() -> Response:
 
 @bp.get("/health")
 def health() -> Response:
+    """`ok`, or a 503 when the shared state store cannot be reached."""
+    try:
+        get_mocks().store.ping()
+    except StoreUnavailable as exc:
+        return json_response({"status": "store unavailable", "error": str(exc)}, status=503)
     return json_response({"status": "ok"})
 
 
@@ -219,12 +231,54 @@ def spec(slug: str) -> Response:
         raise AdminError(404, f"provider {slug!r} is not mounted")
     text = provider.spec_path.read_text(encoding="utf-8")
     if request.args.get("format") == "json":
+        import yaml  # loaded on first use: it costs a start 20 ms
+
         return json_response(yaml.safe_load(text))
     return Response(text, content_type="application/yaml; charset=utf-8")
 
 
-def init_app(app: Flask) -> None:
-    """Mount the admin API with every mounted provider's credential routes."""
+def is_loopback(address: str | None) -> bool:
+    """127.0.0.0/8, ::1, and IPv4 loopback mapped into IPv6."""
+    try:
+        ip = ipaddress.ip_address((address or "").split("%")[0])
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return ip.is_loopback or bool(mapped and mapped.is_loopback)
+
+
+def presented_token() -> str | None:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.headers.get("X-Admin-Token") or None
+
+
+def guard(app: Flask, token: str | None) -> None:
+    """Refuse admin calls from other machines unless they present the admin token."""
+
+    @app.before_request
+    def admin_only_for_trusted_clients() -> Response | None:
+        if not request.path.startswith(PREFIX) or is_loopback(request.remote_addr):
+            return None
+        given = presented_token()
+        if token is not None and given is not None and hmac.compare_digest(given.encode(), token.encode()):
+            return None
+        if token is None:
+            why = (
+                "the admin API answers loopback clients only; start the mocks with --admin-token "
+                "(or PROVIDER_MOCKS_ADMIN_TOKEN) to allow clients elsewhere"
+            )
+        elif given is None:
+            why = "the admin API needs the admin token: send Authorization: Bearer <token>"
+        else:
+            why = "the admin token is wrong"
+        return json_response({"error": why}, status=403)
+
+
+def init_app(app: Flask, token: str | None = None) -> None:
+    """Mount the admin API, guarded, with every mounted provider's credential routes."""
+    guard(app, token)
     app.register_blueprint(bp)
     for provider in get_mocks(app).providers.values():
         app.register_blueprint(provider.admin, url_prefix=f"{PREFIX}/{provider.slug}")

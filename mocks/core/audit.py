@@ -19,20 +19,19 @@ import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import yaml
 from flask import g, has_request_context
-from openapi_core import OpenAPI
-from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest
-from openapi_core.templating.paths.exceptions import PathNotFound
 from pydantic import Field
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from .journal import Entry
 from .provider import Provider, Strict
+
+if TYPE_CHECKING:  # openapi-core is imported when the audit first runs: it costs a start 0.4 s
+    from openapi_core import OpenAPI
 
 SEVERITIES = ("error", "warning")
 
@@ -127,6 +126,8 @@ def noted() -> dict[str, Any]:
 
 @functools.cache
 def _document(spec_path: Path) -> dict[str, Any]:
+    import yaml  # loaded on first use: it costs a start 20 ms
+
     document: dict[str, Any] = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
     return document
 
@@ -134,6 +135,8 @@ def _document(spec_path: Path) -> dict[str, Any]:
 @functools.cache
 def _openapi(spec_path: Path) -> OpenAPI:
     """The spec, served from any host: the audit judges requests, not where they were sent."""
+    from openapi_core import OpenAPI
+
     return OpenAPI.from_dict({**_document(spec_path), "servers": [{"url": "/"}]})
 
 
@@ -175,6 +178,9 @@ def _undeclared_query(spec_path: Path, entry: Entry) -> list[str]:
 
 def spec_problems(provider: Provider, entry: Entry) -> list[str]:
     """What the request does that the provider's spec does not allow; paths it lacks are not judged."""
+    from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest
+    from openapi_core.templating.paths.exceptions import PathNotFound
+
     try:
         _openapi(provider.spec_path).validate_request(WerkzeugOpenAPIRequest(_as_request(entry)))
     except PathNotFound:

@@ -34,6 +34,8 @@ class ServerSettings(Strict):
     #: Larger request bodies are refused in the provider's envelope.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
     audit: AuditSettings = AuditSettings()
+    #: Lets clients that present it use the admin API from other machines (loopback always may).
+    admin_token: str | None = Field(default=None, min_length=1)
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:

@@ -26,6 +26,8 @@ from .provider import Strict
 from .store import Store
 
 ENVIRON_KEY = "provider_mocks.fault"
+#: Set in the WSGI environ of an in-process call (interception): a drop is the client's connection error.
+IN_PROCESS_KEY = "provider_mocks.in_process"
 
 
 class ProviderErrorAction(Strict):
@@ -197,9 +199,12 @@ class Faults:
         for key, _ in list(self.store.scan(self.PREFIX)):
             self.store.delete(key)
 
-    def decide(self, call: Call) -> FaultRule | None:
-        """The first rule that fires for `call`; every other rule remembers why it did not."""
-        for rule in self.rules():
+    def decide(self, call: Call, rules: list[FaultRule] | None = None) -> FaultRule | None:
+        """The first rule that fires for `call`; every other rule remembers why it did not.
+
+        `rules`: the rules as just read, to save reading them again.
+        """
+        for rule in self.rules() if rules is None else rules:
             reason = self._why_not(rule, call)
             if reason is None:
                 return rule
@@ -251,9 +256,12 @@ class FaultMiddleware:
         action = environ.get(ENVIRON_KEY)
         status, headers = captured["status"], captured["headers"]
         if isinstance(action, DropAction):
-            connection = environ.get("werkzeug.socket")
-            if connection is None:
+            if environ.get(IN_PROCESS_KEY):
                 raise ConnectionDropped("the connection was dropped by a fault rule")
+            connection = _socket(environ)
+            if connection is None:  # a server that keeps the socket: headers, then the connection closes
+                start_response(status, headers)
+                return _broken(b"")
             connection.shutdown(socket.SHUT_RDWR)
             return []
         if isinstance(action, TruncateAction | MalformedAction):
@@ -261,14 +269,30 @@ class FaultMiddleware:
             if isinstance(action, MalformedAction):
                 headers = [(k, str(len(half)) if k.lower() == "content-length" else v) for k, v in headers]
             start_response(status, headers)
-            connection = environ.get("werkzeug.socket")
-            if isinstance(action, TruncateAction) and connection is not None:
-                return _then_close(half, connection)
+            if isinstance(action, TruncateAction):
+                connection = _socket(environ)
+                if connection is not None:
+                    return _then_close(half, connection)
+                if not environ.get(IN_PROCESS_KEY):
+                    return _broken(half)
             return [half]
         start_response(status, headers)
         if isinstance(action, SlowBodyAction):
             return _slowly(body, action)
         return [body]
+
+
+def _socket(environ: dict[str, Any]) -> socket.socket | None:
+    """The client's connection, from the development server or gunicorn."""
+    found: socket.socket | None = environ.get("werkzeug.socket") or environ.get("gunicorn.socket")
+    return found
+
+
+def _broken(sent: bytes) -> Iterator[bytes]:
+    """Send `sent`, then fail: a server without the socket closes the connection mid-answer."""
+    if sent:
+        yield sent
+    raise ConnectionDropped("the connection was cut by a fault rule")
 
 
 def _then_close(sent: bytes, connection: socket.socket) -> Iterator[bytes]:

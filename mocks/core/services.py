@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app, request
 
@@ -33,6 +33,26 @@ class Mocks:
 
     def init_app(self, app: Flask) -> None:
         app.extensions[EXTENSION] = self
+
+    @property
+    def shared(self) -> bool:
+        """True when the state is in a store other processes share."""
+        return self.store.shared
+
+    def start(self) -> None:
+        """At app start: seed the state, unless another app on the same shared store already did."""
+        if not self.store.shared or self.clock.claim():
+            self.reset()
+        else:
+            self.clock.load()
+
+    def sync(self) -> None:
+        """Read the shared clock (one store read); re-seed a shared store that lost its state.
+
+        A Redis restarted empty holds no clock: the first app to notice seeds it again.
+        """
+        if not self.clock.load():
+            self.start()
 
     def reset(self) -> None:
         """Clock, journal, fault rules and every provider's state back to the start."""
@@ -83,9 +103,19 @@ def get_mocks(app: Flask | None = None) -> Mocks:
     return mocks
 
 
+_NOT_FOUND = object()
+
+
 def current_provider() -> Provider | None:
-    """The provider serving this request: by its blueprint, else by its path."""
-    mocks = get_mocks()
-    if request.blueprint in mocks.providers:
-        return mocks.providers[request.blueprint]
-    return mocks.provider_for_path(request.path)
+    """The provider serving this request: by its blueprint, else by its path (found once per request)."""
+    environ = request.environ
+    found = environ.get("provider_mocks.provider", _NOT_FOUND)
+    if found is _NOT_FOUND:
+        mocks = get_mocks()
+        blueprint = request.blueprint
+        if blueprint in mocks.providers:
+            found = mocks.providers[blueprint]
+        else:
+            found = mocks.provider_for_path(request.path)
+        environ["provider_mocks.provider"] = found
+    return cast("Provider | None", found)

@@ -3,8 +3,18 @@
 Providers see only this interface: values are JSON documents, expiry is an
 absolute instant on the virtual clock, and the few operations that must be
 atomic (increment-and-check, compare-and-set) are single calls. A store shared
-by several worker processes, or one on Redis, implements the same interface,
-so provider code never changes.
+by several worker processes (SQLite, `sqlite_store`), or by several machines
+(Redis, `redis_store`), implements the same interface, so provider code never
+changes. `open_store(url, clock)` picks one by URL:
+
+- `memory` (the default): this process only, the fastest;
+- `sqlite:///PATH`: worker processes on one machine, no server;
+- `redis://HOST:PORT/DB`: instances on several machines sharing one Redis.
+
+A shared store also keeps the clock's state and the journal, so every worker
+sees the same time, requests and fault rules. When a shared store cannot be
+reached, its operations raise StoreUnavailable, which the app answers with
+each provider's documented system error.
 """
 
 from __future__ import annotations
@@ -13,19 +23,41 @@ import json
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from .clock import Clock
+from .journal import Journal
 
 #: A JSON document: what a store holds.
 Value = Any
 
 
+class StoreUnavailable(Exception):
+    """The shared store cannot be reached (Redis down, a database that cannot be written)."""
+
+
 class Store(ABC):
     """Key/value state with virtual-clock expiry and atomic updates."""
 
+    #: True when other processes see the same state (the clock and journal then live here too).
+    shared: ClassVar[bool] = False
+    #: What `open_store` was given, for messages.
+    url: str = "memory"
+
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
+
+    def journal(self, size: int) -> Journal:
+        """The request journal kept beside this store's state (in memory for a store that is not shared)."""
+        return Journal(size)
+
+    def ping(self) -> None:
+        """Raise StoreUnavailable if the store cannot be reached (a store in memory always can)."""
+        return None
+
+    def close(self) -> None:
+        """Let go of connections and files (a store in memory holds none)."""
+        return None
 
     @abstractmethod
     def get(self, key: str) -> Value | None:
@@ -141,3 +173,25 @@ class MemoryStore(Store):
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+
+
+def open_store(url: str | None, clock: Clock) -> Store:
+    """The store a URL names: `memory`, `sqlite:///PATH` or `redis://HOST:PORT/DB`.
+
+    A ValueError says what is wrong with the URL.
+    """
+    if url in (None, "", "memory", "memory://"):
+        return MemoryStore(clock)
+    assert url is not None
+    if url.startswith("sqlite://"):
+        from .sqlite_store import SqliteStore
+
+        path = url.removeprefix("sqlite://")
+        if not path.startswith("/") or path == "/":
+            raise ValueError(f"store {url!r}: give an absolute file path, e.g. sqlite:///tmp/mocks.db")
+        return SqliteStore(path, clock)
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from .redis_store import RedisStore
+
+        return RedisStore(url, clock)
+    raise ValueError(f"store {url!r}: give memory, sqlite:///PATH or redis://HOST:PORT/DB")

@@ -8,11 +8,13 @@ sees every call, and a test can move the clock between two of them.
 from __future__ import annotations
 
 import functools
+import io
 import re
+import sys
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import ParamSpec, TypeVar
-from urllib.parse import urlsplit
+from typing import Any, ParamSpec, TypeVar
+from urllib.parse import unquote_to_bytes, urlsplit
 
 import httpx
 import requests
@@ -21,7 +23,7 @@ import respx
 from flask import Flask
 
 from ..app import create_app
-from ..core.faults import ConnectionDropped
+from ..core.faults import IN_PROCESS_KEY, ConnectionDropped
 from ..core.services import Mocks, get_mocks
 
 P = ParamSpec("P")
@@ -36,23 +38,56 @@ class Interceptor:
         self.mocks: Mocks = get_mocks(self.app)
         known = [host for provider in self.mocks.providers.values() for host in provider.hosts]
         self.hosts = tuple(dict.fromkeys([*known, *hosts]))
-        self._client = self.app.test_client()
         self._responses: responses.RequestsMock | None = None
         self._respx: respx.MockRouter | None = None
 
     def _answer(
         self, method: str, url: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """Hand the call to the app as a WSGI request from loopback, and collect its answer."""
         parts = urlsplit(url)
-        answer = self._client.open(
-            parts.path or "/",
-            method=method,
-            query_string=parts.query,
-            headers=headers,
-            data=body,
-            base_url=f"{parts.scheme}://{parts.netloc}",
-        )
-        return answer.status_code, list(answer.headers.items()), answer.get_data()
+        default_port = "443" if parts.scheme == "https" else "80"
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": method.upper(),
+            "SCRIPT_NAME": "",
+            "PATH_INFO": unquote_to_bytes(parts.path or "/").decode("latin-1"),
+            "QUERY_STRING": parts.query,
+            "SERVER_NAME": parts.hostname or "localhost",
+            "SERVER_PORT": str(parts.port or default_port),
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": parts.netloc,
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": parts.scheme or "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            IN_PROCESS_KEY: True,
+        }
+        for name, value in headers.items():
+            key = name.upper().replace("-", "_")
+            if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                environ[key] = value
+            elif key != "HOST":
+                key = "HTTP_" + key
+                environ[key] = f"{environ[key]}, {value}" if key in environ else value
+        environ["CONTENT_LENGTH"] = str(len(body))
+        started: list[Any] = []
+
+        def start_response(status: str, answer_headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            started[:] = [status, answer_headers]
+            return lambda _: None
+
+        chunks = self.app(environ, start_response)
+        try:
+            data = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        return int(started[0].split(" ", 1)[0]), list(started[1]), data
 
     def _from_requests(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
         raw = request.body or b""

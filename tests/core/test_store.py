@@ -1,14 +1,20 @@
-"""MemoryStore: JSON values, virtual-clock expiry and the atomic operations."""
+"""Every store: JSON values, virtual-clock expiry and the atomic operations.
+
+Each test runs against the in-memory store, the SQLite store and the Redis
+store (a real redis-server the session starts), so they behave alike.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from mocks.core.clock import Clock
-from mocks.core.store import MemoryStore
+from mocks.core.store import MemoryStore, Store, open_store
+from tests.redis_server import RedisServer, redis_server  # noqa: F401 - the fixture
 
 from .fakes import START, FakeSource
 
@@ -20,19 +26,34 @@ def clock() -> Clock:
     return clock
 
 
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def store(request: pytest.FixtureRequest, clock: Clock, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "memory":
+        url = "memory"
+    elif request.param == "sqlite":
+        url = f"sqlite://{tmp_path}/state.db"
+    else:
+        server: RedisServer = request.getfixturevalue("redis_server")
+        server.flush()
+        url = server.url()
+    opened = open_store(url, clock)
+    yield opened
+    opened.close()
+
+
 @pytest.fixture
-def store(clock: Clock) -> MemoryStore:
+def memory_store(clock: Clock) -> MemoryStore:
     return MemoryStore(clock)
 
 
 # -- get / set / delete -------------------------------------------------------
 
 
-def test_get_absent_is_none(store: MemoryStore) -> None:
+def test_get_absent_is_none(store: Store) -> None:
     assert store.get("nothing") is None
 
 
-def test_set_then_get(store: MemoryStore) -> None:
+def test_set_then_get(store: Store) -> None:
     store.set("a", {"x": 1, "y": [1, 2], "z": "中文"})
     store.set("n", 7)
     store.set("s", "text")
@@ -41,20 +62,20 @@ def test_set_then_get(store: MemoryStore) -> None:
     assert store.get("s") == "text"
 
 
-def test_set_overwrites(store: MemoryStore) -> None:
+def test_set_overwrites(store: Store) -> None:
     store.set("a", 1)
     store.set("a", 2)
     assert store.get("a") == 2
 
 
-def test_set_overwrite_without_expiry_drops_the_old_expiry(store: MemoryStore, clock: Clock) -> None:
+def test_set_overwrite_without_expiry_drops_the_old_expiry(store: Store, clock: Clock) -> None:
     store.set("a", 1, expires_at=START + 10)
     store.set("a", 2)
     clock.advance(100)
     assert store.get("a") == 2
 
 
-def test_delete(store: MemoryStore) -> None:
+def test_delete(store: Store) -> None:
     store.set("a", 1)
     assert store.delete("a") is True
     assert store.get("a") is None
@@ -62,7 +83,7 @@ def test_delete(store: MemoryStore) -> None:
     assert store.delete("never") is False
 
 
-def test_delete_an_expired_key_reports_absent(store: MemoryStore, clock: Clock) -> None:
+def test_delete_an_expired_key_reports_absent(store: Store, clock: Clock) -> None:
     store.set("a", 1, expires_at=START + 5)
     clock.advance(5)
     assert store.delete("a") is False
@@ -71,19 +92,19 @@ def test_delete_an_expired_key_reports_absent(store: MemoryStore, clock: Clock) 
 # -- expiry ---------------------------------------------------------------------
 
 
-def test_present_just_before_expiry(store: MemoryStore, clock: Clock) -> None:
+def test_present_just_before_expiry(store: Store, clock: Clock) -> None:
     store.set("a", "v", expires_at=START + 10)
     clock.set(START + 9.999)
     assert store.get("a") == "v"
 
 
-def test_absent_exactly_at_expiry(store: MemoryStore, clock: Clock) -> None:
+def test_absent_exactly_at_expiry(store: Store, clock: Clock) -> None:
     store.set("a", "v", expires_at=START + 10)
     clock.set(START + 10)
     assert store.get("a") is None
 
 
-def test_expired_stays_gone_when_the_clock_goes_back(store: MemoryStore, clock: Clock) -> None:
+def test_expired_stays_gone_when_the_clock_goes_back(store: Store, clock: Clock) -> None:
     """Reading an expired key drops it; turning the clock back does not revive it."""
     store.set("a", "v", expires_at=START + 10)
     clock.advance(10)
@@ -92,7 +113,7 @@ def test_expired_stays_gone_when_the_clock_goes_back(store: MemoryStore, clock: 
     assert store.get("a") is None
 
 
-def test_expiry_in_the_past_is_never_visible(store: MemoryStore) -> None:
+def test_expiry_in_the_past_is_never_visible(store: Store) -> None:
     store.set("a", "v", expires_at=START - 1)
     assert store.get("a") is None
 
@@ -100,13 +121,13 @@ def test_expiry_in_the_past_is_never_visible(store: MemoryStore) -> None:
 # -- incr -----------------------------------------------------------------------
 
 
-def test_incr_counts_from_one(store: MemoryStore) -> None:
+def test_incr_counts_from_one(store: Store) -> None:
     assert store.incr("c") == 1
     assert store.incr("c") == 2
     assert store.get("c") == 2
 
 
-def test_incr_with_limit(store: MemoryStore) -> None:
+def test_incr_with_limit(store: Store) -> None:
     assert [store.incr("c", limit=3) for _ in range(3)] == [1, 2, 3]
     assert store.incr("c", limit=3) is None
     assert store.incr("c", limit=3) is None
@@ -114,12 +135,12 @@ def test_incr_with_limit(store: MemoryStore) -> None:
     assert store.incr("c", limit=5) == 4
 
 
-def test_incr_with_zero_limit_refuses_at_once(store: MemoryStore) -> None:
+def test_incr_with_zero_limit_refuses_at_once(store: Store) -> None:
     assert store.incr("c", limit=0) is None
     assert store.get("c") is None
 
 
-def test_incr_sets_expiry_when_creating(store: MemoryStore, clock: Clock) -> None:
+def test_incr_sets_expiry_when_creating(store: Store, clock: Clock) -> None:
     assert store.incr("c", expires_at=START + 60) == 1
     clock.advance(59)
     assert store.get("c") == 1
@@ -127,7 +148,7 @@ def test_incr_sets_expiry_when_creating(store: MemoryStore, clock: Clock) -> Non
     assert store.get("c") is None
 
 
-def test_incr_keeps_the_expiry_of_an_existing_counter(store: MemoryStore, clock: Clock) -> None:
+def test_incr_keeps_the_expiry_of_an_existing_counter(store: Store, clock: Clock) -> None:
     store.incr("c", expires_at=START + 60)
     assert store.incr("c", expires_at=START + 3600) == 2
     assert store.incr("c") == 3
@@ -135,14 +156,14 @@ def test_incr_keeps_the_expiry_of_an_existing_counter(store: MemoryStore, clock:
     assert store.get("c") is None
 
 
-def test_incr_keeps_no_expiry_of_an_existing_counter(store: MemoryStore, clock: Clock) -> None:
+def test_incr_keeps_no_expiry_of_an_existing_counter(store: Store, clock: Clock) -> None:
     store.incr("c")
     store.incr("c", expires_at=START + 1)
     clock.advance(100)
     assert store.get("c") == 2
 
 
-def test_incr_after_expiry_starts_again(store: MemoryStore, clock: Clock) -> None:
+def test_incr_after_expiry_starts_again(store: Store, clock: Clock) -> None:
     store.incr("c", limit=2, expires_at=START + 10)
     store.incr("c", limit=2, expires_at=START + 10)
     assert store.incr("c", limit=2, expires_at=START + 10) is None
@@ -153,42 +174,42 @@ def test_incr_after_expiry_starts_again(store: MemoryStore, clock: Clock) -> Non
 # -- compare_and_set --------------------------------------------------------------
 
 
-def test_cas_none_expected_on_absent(store: MemoryStore) -> None:
+def test_cas_none_expected_on_absent(store: Store) -> None:
     assert store.compare_and_set("k", None, {"v": 1}) is True
     assert store.get("k") == {"v": 1}
 
 
-def test_cas_none_expected_on_present_fails(store: MemoryStore) -> None:
+def test_cas_none_expected_on_present_fails(store: Store) -> None:
     store.set("k", "old")
     assert store.compare_and_set("k", None, "new") is False
     assert store.get("k") == "old"
 
 
-def test_cas_none_expected_on_expired(store: MemoryStore, clock: Clock) -> None:
+def test_cas_none_expected_on_expired(store: Store, clock: Clock) -> None:
     store.set("k", "old", expires_at=START + 1)
     clock.advance(1)
     assert store.compare_and_set("k", None, "new") is True
     assert store.get("k") == "new"
 
 
-def test_cas_mismatch_changes_nothing(store: MemoryStore) -> None:
+def test_cas_mismatch_changes_nothing(store: Store) -> None:
     store.set("k", {"n": 1})
     assert store.compare_and_set("k", {"n": 2}, {"n": 3}) is False
     assert store.get("k") == {"n": 1}
 
 
-def test_cas_expected_value_on_absent_fails(store: MemoryStore) -> None:
+def test_cas_expected_value_on_absent_fails(store: Store) -> None:
     assert store.compare_and_set("k", "x", "y") is False
     assert store.get("k") is None
 
 
-def test_cas_match(store: MemoryStore) -> None:
+def test_cas_match(store: Store) -> None:
     store.set("k", {"n": 1, "l": [1]})
     assert store.compare_and_set("k", {"n": 1, "l": [1]}, {"n": 2}) is True
     assert store.get("k") == {"n": 2}
 
 
-def test_cas_sets_the_new_expiry(store: MemoryStore, clock: Clock) -> None:
+def test_cas_sets_the_new_expiry(store: Store, clock: Clock) -> None:
     store.set("k", 1)
     assert store.compare_and_set("k", 1, 2, expires_at=START + 5) is True
     clock.advance(4)
@@ -200,7 +221,7 @@ def test_cas_sets_the_new_expiry(store: MemoryStore, clock: Clock) -> None:
 # -- scan -------------------------------------------------------------------------
 
 
-def test_scan_by_prefix_in_key_order_skipping_expired(store: MemoryStore, clock: Clock) -> None:
+def test_scan_by_prefix_in_key_order_skipping_expired(store: Store, clock: Clock) -> None:
     store.set("p:c", 3)
     store.set("p:a", 1)
     store.set("q:a", "other")
@@ -214,7 +235,7 @@ def test_scan_by_prefix_in_key_order_skipping_expired(store: MemoryStore, clock:
     assert list(store.scan("zzz")) == []
 
 
-def test_scan_allows_deleting_while_iterating(store: MemoryStore) -> None:
+def test_scan_allows_deleting_while_iterating(store: Store) -> None:
     for name in "abc":
         store.set(f"p:{name}", name)
     for key, _ in store.scan("p:"):
@@ -225,7 +246,7 @@ def test_scan_allows_deleting_while_iterating(store: MemoryStore) -> None:
 # -- copies -----------------------------------------------------------------------
 
 
-def test_values_read_are_copies(store: MemoryStore) -> None:
+def test_values_read_are_copies(store: Store) -> None:
     store.set("k", {"list": [1], "n": 1})
     first = store.get("k")
     assert isinstance(first, dict)
@@ -234,14 +255,14 @@ def test_values_read_are_copies(store: MemoryStore) -> None:
     assert store.get("k") == {"list": [1], "n": 1}
 
 
-def test_values_written_are_copies(store: MemoryStore) -> None:
+def test_values_written_are_copies(store: Store) -> None:
     value = {"list": [1]}
     store.set("k", value)
     value["list"].append(2)
     assert store.get("k") == {"list": [1]}
 
 
-def test_scanned_values_are_copies(store: MemoryStore) -> None:
+def test_scanned_values_are_copies(store: Store) -> None:
     store.set("p:k", {"n": 1})
     for _, value in store.scan("p:"):
         value["n"] = 2
@@ -251,7 +272,7 @@ def test_scanned_values_are_copies(store: MemoryStore) -> None:
 # -- clear ------------------------------------------------------------------------
 
 
-def test_clear(store: MemoryStore) -> None:
+def test_clear(store: Store) -> None:
     store.set("a", 1)
     store.set("b", 2, expires_at=START + 100)
     store.incr("c")
@@ -266,13 +287,13 @@ def test_clear(store: MemoryStore) -> None:
 # -- the periodic sweep ---------------------------------------------------------------
 
 
-def test_sweep_drops_expired_entries_nobody_read(store: MemoryStore, clock: Clock) -> None:
-    store.set("stale", 1, expires_at=START + 1)
+def test_sweep_drops_expired_entries_nobody_read(memory_store: MemoryStore, clock: Clock) -> None:
+    memory_store.set("stale", 1, expires_at=START + 1)
     clock.advance(1)
     for i in range(MemoryStore.SWEEP_EVERY):
-        store.set(f"fresh:{i}", i)
-    assert "stale" not in store._data
-    assert store.get("fresh:0") == 0
+        memory_store.set(f"fresh:{i}", i)
+    assert "stale" not in memory_store._data
+    assert memory_store.get("fresh:0") == 0
 
 
 # -- concurrency ------------------------------------------------------------------
@@ -297,7 +318,7 @@ def _run_threads(count: int, work: Callable[[], None]) -> None:
     assert errors == []
 
 
-def test_concurrent_incr_with_limit_counts_exactly(store: MemoryStore) -> None:
+def test_concurrent_incr_with_limit_counts_exactly(store: Store) -> None:
     successes: list[int] = []
     refused: list[None] = []
     lock = threading.Lock()
@@ -318,7 +339,7 @@ def test_concurrent_incr_with_limit_counts_exactly(store: MemoryStore) -> None:
     assert store.get("hits") == 500
 
 
-def test_concurrent_compare_and_set_loses_no_update(store: MemoryStore) -> None:
+def test_concurrent_compare_and_set_loses_no_update(store: Store) -> None:
     threads, rounds = 20, 50
 
     def work() -> None:
@@ -330,3 +351,23 @@ def test_concurrent_compare_and_set_loses_no_update(store: MemoryStore) -> None:
 
     _run_threads(threads, work)
     assert store.get("counter") == threads * rounds
+
+
+def test_cas_compares_values_not_their_bytes(store: Store) -> None:
+    store.set("k", {"a": 1, "b": [1, 2]})
+    assert store.compare_and_set("k", {"b": [1, 2], "a": 1}, "new") is True
+    assert store.get("k") == "new"
+    assert store.compare_and_set("k", "other", "newer") is False
+
+
+def test_incr_with_a_negative_limit_refuses(store: Store) -> None:
+    assert store.incr("c", limit=-1) is None
+    assert store.get("c") is None
+
+
+def test_scan_takes_glob_characters_literally(store: Store) -> None:
+    store.set("p*:a", 1)
+    store.set("p?:b", 2)
+    store.set("px:c", 3)
+    assert list(store.scan("p*:")) == [("p*:a", 1)]
+    assert list(store.scan("p?")) == [("p?:b", 2)]

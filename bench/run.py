@@ -1,0 +1,619 @@
+"""`make bench`: how fast the mocks answer, next to WireMock serving static stubs of the same endpoints.
+
+Measured in one run, on this machine, at 32 connections (wrk, 2 threads):
+
+- requests per second, p50 and p99 latency on the hottest endpoints (iTrigger
+  token, iTrigger business call, Sugon token state), journal and audit facts on,
+  for `serve` (one process), `serve --workers 2` (SQLite store) and, when a
+  redis-server is at hand, `serve --workers 2 --store redis://`; and the same
+  load against WireMock (npm package `wiremock`, on the machine's Java) serving
+  a static stub of each endpoint, as a ratio;
+- the time from start to the first answer;
+- in-process interception calls per second (`requests` and httpx);
+- the server's memory after 100,000 and 1,000,000 requests;
+- where the time of one token request goes, by layer (cProfile).
+
+It prints tables and asserts nothing. Settings from the environment:
+BENCH_DURATION (seconds per run, 10), BENCH_CONNECTIONS (32), BENCH_WORKERS (2),
+BENCH_MEMORY_REQUESTS (1000000; 0 skips the memory run), BENCH_CALLS (3000
+interception calls per client), BENCH_STACKS=1 to compare serving stacks for
+`--workers` too (granian, gunicorn gthread and sync, waitress, werkzeug; the
+ones missing are installed into the virtualenv with pip).
+
+It installs what it lacks: wrk with apt-get, WireMock with
+`npm install --prefix bench/.wiremock wiremock` (an ignored folder).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import cProfile
+import json
+import os
+import pstats
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+WIREMOCK_DIR = ROOT / "bench" / ".wiremock"
+WIREMOCK = WIREMOCK_DIR / "node_modules" / ".bin" / "wiremock"
+
+DURATION = int(os.environ.get("BENCH_DURATION", "10"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+MEMORY_REQUESTS = int(os.environ.get("BENCH_MEMORY_REQUESTS", "1000000"))
+CALLS = int(os.environ.get("BENCH_CALLS", "3000"))
+
+TOKEN_APP = ("qjybench0token00001", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0")
+CALL_APP = ("qjybench0call000001", "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0")
+SUGON = {"user": "acvk4wj1w1", "password": "sPDQ62ys6ciW", "orgId": "803fe0e83398f361ef41c38fd15bfefd"}
+
+TOKEN_PATH = "/itrigger-tenant/v1/basic/accessTokenOpen/token"
+CALL_PATH = "/itrigger-tenant/v1/basic/openAPItest/test/get"
+STATE_PATH = "/ac/openapi/v2/tokens/state"
+
+CONFIG = f"""
+[server]
+journal_size = 5000
+
+[[itrigger.tenants]]
+id = "bench"
+daily_limit = 1000000000
+
+[[itrigger.apps]]
+app_id = "{TOKEN_APP[0]}"
+app_secret = "{TOKEN_APP[1]}"
+tenant = "bench"
+
+[[itrigger.apps]]
+app_id = "{CALL_APP[0]}"
+app_secret = "{CALL_APP[1]}"
+tenant = "bench"
+"""
+
+
+# -- setting up ------------------------------------------------------------------------------
+
+
+def _apt_get(*packages: str) -> None:
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    done = subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", *packages], env=env, check=False)
+    if done.returncode != 0:
+        subprocess.run([*sudo, "apt-get", "update", "-qq"], env=env, check=False)
+        subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", *packages], env=env, check=True)
+
+
+def ensure_tools() -> None:
+    if shutil.which("wrk") is None:
+        print("installing wrk (apt-get) ...", flush=True)
+        _apt_get("wrk")
+    if shutil.which("java") is None:
+        print("installing Java (apt-get) ...", flush=True)
+        _apt_get("default-jre-headless")
+    if not WIREMOCK.exists():
+        if shutil.which("npm") is None:
+            _apt_get("npm")
+        print("installing WireMock (npm) ...", flush=True)
+        subprocess.run(["npm", "install", "--silent", "--prefix", str(WIREMOCK_DIR), "wiremock"], check=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+# -- servers -----------------------------------------------------------------------------------
+
+
+def fetch(url: str, method: str = "GET", headers: dict[str, str] | None = None, timeout: float = 10) -> Any:
+    request = urllib.request.Request(url, method=method, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
+        return json.loads(answer.read())
+
+
+@dataclass
+class Server:
+    name: str
+    command: list[str]
+    port: int
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+    started_in: float = 0.0
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Server:
+        """Start it and time it until the token endpoint answers."""
+        probe = f"{self.base}{TOKEN_PATH}?appId={TOKEN_APP[0]}&appSecret={TOKEN_APP[1]}"
+        begun = time.perf_counter()
+        self.process = subprocess.Popen(
+            self.command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            env={**os.environ, **self.env},
+        )
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                fetch(probe)
+                break
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{self.name} did not start: {' '.join(self.command)}") from None
+                time.sleep(0.002)
+        self.started_in = time.perf_counter() - begun
+        return self
+
+    def rss_mib(self) -> float:
+        """Resident memory of the server's processes (the process and its children), MiB."""
+        assert self.process is not None
+        total = 0
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                text = status.read_text()
+            except OSError:
+                continue
+            pid = int(status.parent.name)
+            ppid = int(re.search(r"^PPid:\s+(\d+)", text, re.M).group(1))  # type: ignore[union-attr]
+            if self.process.pid in (pid, ppid):
+                found = re.search(r"^VmRSS:\s+(\d+) kB", text, re.M)
+                total += int(found.group(1)) if found else 0
+        return total / 1024
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=15)
+
+
+def ours(name: str, config: Path, *extra: str) -> Server:
+    port = free_port()
+    command = [str(BIN / "provider-mocks"), "serve", "--port", str(port), "--quiet", "--config", str(config)]
+    return Server(name, [*command, *extra], port)
+
+
+def wiremock(folder: Path, bodies: dict[str, str]) -> Server:
+    """WireMock with one static stub per endpoint, answering the bytes the mock answers."""
+    mappings = folder / "mappings"
+    mappings.mkdir(parents=True, exist_ok=True)
+    for i, (path, body) in enumerate(bodies.items()):
+        stub = {
+            "request": {"method": "ANY", "urlPath": path},
+            "response": {
+                "status": 200,
+                "headers": {"Content-Type": "application/json;charset=UTF-8"},
+                "body": body,
+            },
+        }
+        (mappings / f"stub{i}.json").write_text(json.dumps(stub, ensure_ascii=False), encoding="utf-8")
+    port = free_port()
+    command = [
+        str(WIREMOCK),
+        "--port", str(port),
+        "--root-dir", str(folder),
+        "--max-request-journal-entries", "5000",
+        "--disable-banner",
+    ]  # fmt: skip
+    return Server("WireMock static stub", command, port)
+
+
+# -- load --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Load:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def wrk(
+    url: str, headers: dict[str, str] | None = None, duration: int = DURATION, script: str | None = None
+) -> Load:
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    if script:
+        command += ["-s", script]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    errors = 0
+    if found := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out):
+        errors += int(found.group(1))
+    if found := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        errors += sum(int(n) for n in found.groups())
+    return Load(rps, p50, p99, errors)
+
+
+@dataclass
+class Endpoint:
+    title: str
+    path: str
+    query: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def endpoints(base: str) -> list[Endpoint]:
+    """The three hot endpoints, with a live token for the two that need one."""
+    call_token = fetch(f"{base}{TOKEN_PATH}?appId={CALL_APP[0]}&appSecret={CALL_APP[1]}")["data"][
+        "accessToken"
+    ]
+    login = fetch(f"{base}/ac/openapi/v2/tokens", method="POST", headers=SUGON)
+    sugon_token = login["data"][0]["token"]
+    return [
+        Endpoint("iTrigger token (stateful)", TOKEN_PATH, f"appId={TOKEN_APP[0]}&appSecret={TOKEN_APP[1]}"),
+        Endpoint("iTrigger business call", CALL_PATH, f"accessToken={call_token}&name=bench"),
+        Endpoint("Sugon token state", STATE_PATH, "", {"token": sugon_token}),
+    ]
+
+
+def check(base: str, endpoint: Endpoint) -> str:
+    """One answer, to be sure the load hits a working endpoint (and what WireMock should answer)."""
+    url = f"{base}{endpoint.path}?{endpoint.query}" if endpoint.query else f"{base}{endpoint.path}"
+    answer = fetch(url, headers=endpoint.headers)
+    if str(answer.get("code")) not in ("200", "0"):
+        raise RuntimeError(f"{endpoint.title} answers {answer}")
+    return json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
+
+
+def load_all(server: Server, found: list[Endpoint], warmup: int) -> list[Load]:
+    results = []
+    for endpoint in found:
+        url = f"{server.base}{endpoint.path}" + (f"?{endpoint.query}" if endpoint.query else "")
+        wrk(url, endpoint.headers, duration=warmup)
+        results.append(wrk(url, endpoint.headers))
+        check(server.base, endpoint)
+    return results
+
+
+# -- in-process ----------------------------------------------------------------------------------
+
+
+def interception(config: Path) -> dict[str, float]:
+    import httpx
+    import requests
+
+    from mocks import create_app
+    from mocks.testing import intercept
+
+    app = create_app(str(config))
+    url = f"https://gateway-dev.itrigger.cn{TOKEN_PATH}"
+    params = {"appId": TOKEN_APP[0], "appSecret": TOKEN_APP[1]}
+    rates = {}
+    with intercept(app) as interceptor:
+        with requests.Session() as session:
+            rates["requests"] = _rate(lambda: session.get(url, params=params))
+        with httpx.Client() as client:
+            rates["httpx"] = _rate(lambda: client.get(url, params=params))
+        query = f"{url}?appId={TOKEN_APP[0]}&appSecret={TOKEN_APP[1]}"
+        rates["WSGI call (no client library)"] = _rate(lambda: interceptor._answer("GET", query, {}, b""))
+    return rates
+
+
+def _rate(call: Any) -> float:
+    for _ in range(200):
+        call()
+    begun = time.perf_counter()
+    for _ in range(CALLS):
+        call()
+    return CALLS / (time.perf_counter() - begun)
+
+
+LAYERS = [
+    ("store (and JSON encoding)", ("mocks/core/store.py", "mocks/core/sqlite_store.py", "sqlite3", "json/")),
+    ("provider model and routes", ("mocks/providers/",)),
+    ("journal, faults, clock, audit facts (our hooks)", ("mocks/app.py", "mocks/core/")),
+    ("Flask and Werkzeug (routing, request, response)", ("flask/", "werkzeug/")),
+]
+
+
+def where_time_goes(config: Path, store: str | None) -> tuple[float, list[tuple[str, float]]]:
+    """Per-request cost of the token endpoint in-process (no HTTP), split by layer with cProfile."""
+    from mocks import create_app
+
+    app = create_app(str(config), store=store)
+    environ_query = f"appId={TOKEN_APP[0]}&appSecret={TOKEN_APP[1]}"
+    from mocks.testing.intercept import Interceptor
+
+    interceptor = Interceptor(app)
+    url = f"http://127.0.0.1{TOKEN_PATH}?{environ_query}"
+    for _ in range(300):
+        interceptor._answer("GET", url, {}, b"")
+    count = 3000
+    begun = time.perf_counter()
+    for _ in range(count):
+        interceptor._answer("GET", url, {}, b"")
+    per_call = (time.perf_counter() - begun) / count * 1000
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(count):
+        interceptor._answer("GET", url, {}, b"")
+    profile.disable()
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    shares: dict[str, float] = {name: 0.0 for name, _ in LAYERS}
+    shares["other (Python, uuid, datetime, ...)"] = 0.0
+    total = 0.0
+    for (filename, _, function), (_, _, tottime, _, _) in stats.items():
+        total += tottime
+        where = filename if filename != "~" else function
+        for name, markers in LAYERS:
+            if any(marker in where for marker in markers):
+                shares[name] += tottime
+                break
+        else:
+            shares["other (Python, uuid, datetime, ...)"] += tottime
+    return per_call, [(name, share / total) for name, share in shares.items()]
+
+
+def memory(config: Path, folder: Path) -> tuple[float, float, float]:
+    """RSS of one `serve` process after 100k and after MEMORY_REQUESTS business calls (journal capped)."""
+    server = ours("memory", config).start()
+    try:
+        found = endpoints(server.base)[1]
+        url = f"{server.base}{found.path}?{found.query}"
+        script = folder / "stop.lua"
+        script.write_text(
+            "local limit = tonumber(os.getenv('BENCH_STOP_AFTER'))\n"
+            "local count = 0\n"
+            "function response(status, headers, body)\n"
+            "  count = count + 1\n"
+            "  if count >= limit then wrk.thread:stop() end\n"
+            "end\n"
+        )
+        before = server.rss_mib()
+
+        def run(requests_: int) -> None:
+            os.environ["BENCH_STOP_AFTER"] = str(requests_ // 2)  # per wrk thread
+            wrk(url, duration=3600, script=str(script))
+            fetch(
+                f"{server.base}/__admin/violations?provider=itrigger", timeout=600
+            )  # the audit reads the journal
+
+        run(100_000)
+        at_100k = server.rss_mib()
+        run(MEMORY_REQUESTS - 100_000)
+        at_end = server.rss_mib()
+        return before, at_100k, at_end
+    finally:
+        server.stop()
+
+
+# -- serving stacks -------------------------------------------------------------------------------
+
+STACKS: list[tuple[str, list[str], bool]] = [
+    # (name, command after the port is known, uses worker processes)
+    ("granian, 2 workers x 1 thread (serve --workers 2)", ["granian", "--blocking-threads", "1"], True),
+    ("granian, 2 workers x 2 threads", ["granian", "--blocking-threads", "2"], True),
+    (
+        "gunicorn gthread, 2 workers x 1 thread",
+        ["gunicorn", "-w", "2", "-k", "gthread", "--threads", "1"],
+        True,
+    ),
+    (
+        "gunicorn gthread, 2 workers x 2 threads",
+        ["gunicorn", "-w", "2", "-k", "gthread", "--threads", "2"],
+        True,
+    ),
+    ("gunicorn sync, 2 workers", ["gunicorn", "-w", "2", "-k", "sync"], True),
+    ("waitress, 1 process x 4 threads", ["waitress-serve", "--threads=4"], False),
+    ("werkzeug threaded, 1 process (serve)", ["werkzeug"], False),
+]
+
+
+def stacks(config: Path, folder: Path) -> list[tuple[str, Load]]:
+    """The iTrigger token endpoint behind each candidate server (SQLite store for the multi-process ones)."""
+    missing = [pkg for pkg in ("gunicorn", "granian", "waitress") if not (BIN / pkg).exists()]
+    if missing:
+        subprocess.run([str(BIN / "python"), "-m", "pip", "install", "--quiet", *missing], check=True)
+    found = []
+    for name, command, multi in STACKS:
+        port = free_port()
+        if command[0] == "gunicorn":
+            argv = [str(BIN / "gunicorn"), *command[1:], "--preload", "-b", f"127.0.0.1:{port}"]
+        elif command[0] == "granian":
+            argv = [str(BIN / "granian"), "--interface", "wsgi", "--workers", "2", *command[1:]]
+            argv += ["--host", "127.0.0.1", "--port", str(port)]
+        elif command[0] == "waitress-serve":
+            argv = [str(BIN / "waitress-serve"), *command[1:], f"--listen=127.0.0.1:{port}"]
+        else:
+            script = "from werkzeug.serving import run_simple; from bench.stack_app import app; "
+            script += f"run_simple('127.0.0.1', {port}, app, threaded=True)"
+            argv = [str(BIN / "python"), "-c", script]
+        if command[0] != "werkzeug":
+            argv.append("bench.stack_app:app")
+        store = f"sqlite://{folder}/stack-{port}.db" if multi else "memory"
+        server = Server(
+            name, argv, port, env={"BENCH_CONFIG": str(config), "BENCH_STORE": store, "PYTHONPATH": str(ROOT)}
+        )
+        print(f"measuring {name} ...", flush=True)
+        server.start()
+        try:
+            url = f"{server.base}{TOKEN_PATH}?appId={TOKEN_APP[0]}&appSecret={TOKEN_APP[1]}"
+            wrk(url, duration=3)
+            found.append((name, wrk(url)))
+        finally:
+            server.stop()
+    return found
+
+
+# -- the report ----------------------------------------------------------------------------------
+
+
+def main() -> int:
+    ensure_tools()
+    starts: list[tuple[str, float]] = []
+    audits: list[tuple[str, float]] = []
+    with tempfile.TemporaryDirectory(prefix="provider-mocks-bench-") as scratch:
+        folder = Path(scratch)
+        config = folder / "bench.toml"
+        config.write_text(CONFIG)
+        candidates = [
+            ours("provider-mocks serve (1 process, memory store)", config),
+            ours(
+                f"provider-mocks serve --workers {WORKERS} (SQLite store)", config, "--workers", str(WORKERS)
+            ),
+        ]
+        redis_server = shutil.which("redis-server")
+        redis_process = None
+        if redis_server:
+            redis_port = free_port()
+            redis_process = subprocess.Popen(
+                [
+                    redis_server,
+                    "--port",
+                    str(redis_port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            time.sleep(0.3)
+            candidates.append(
+                ours(
+                    f"provider-mocks serve --workers {WORKERS} --store redis://",
+                    config,
+                    "--workers",
+                    str(WORKERS),
+                    "--store",
+                    f"redis://127.0.0.1:{redis_port}/0",
+                )
+            )
+        results: dict[str, list[Load]] = {}
+        bodies: dict[str, str] = {}
+        found: list[Endpoint] = []
+        try:
+            for server in candidates:
+                print(f"measuring {server.name} ...", flush=True)
+                server.start()
+                starts.append((server.name, server.started_in))
+                try:
+                    found = endpoints(server.base)
+                    for endpoint in found:
+                        bodies.setdefault(endpoint.path, check(server.base, endpoint))
+                    results[server.name] = load_all(server, found, warmup=3)
+                    begun = time.perf_counter()
+                    fetch(f"{server.base}/__admin/violations", timeout=600)
+                    audits.append((server.name, time.perf_counter() - begun))
+                finally:
+                    server.stop()
+        finally:
+            if redis_process is not None:
+                redis_process.kill()
+                redis_process.wait()
+
+        print("measuring WireMock (static stubs, JIT warmed up first) ...", flush=True)
+        stub = wiremock(folder / "wiremock", bodies)
+        stub.start()
+        starts.append((stub.name, stub.started_in))
+        try:
+            stub_endpoints = [Endpoint(e.title, e.path, e.query, e.headers) for e in found]
+            url = f"{stub.base}{TOKEN_PATH}"
+            wrk(url, duration=15)  # the JIT compiles the hot path
+            results[stub.name] = load_all(stub, stub_endpoints, warmup=5)
+        finally:
+            stub.stop()
+
+        print("measuring in-process interception ...", flush=True)
+        rates = interception(config)
+        print("profiling the token endpoint in-process ...", flush=True)
+        memory_cost, memory_layers = where_time_goes(config, None)
+        sqlite_cost, sqlite_layers = where_time_goes(config, f"sqlite://{folder}/profile.db")
+        compared = stacks(config, folder) if os.environ.get("BENCH_STACKS") == "1" else []
+        mem = None
+        if MEMORY_REQUESTS:
+            print(f"memory: {MEMORY_REQUESTS:,} business calls against one serve process ...", flush=True)
+            mem = memory(config, folder)
+
+    stub_loads = results["WireMock static stub"]
+    print()
+    print(
+        f"## Throughput and latency ({CONNECTIONS} connections, wrk -t2, {DURATION} s per run, "
+        f"{os.cpu_count()} cores)"
+    )
+    print()
+    print("| endpoint | server | req/s | p50 ms | p99 ms | req/s vs WireMock |")
+    print("|---|---|---:|---:|---:|---:|")
+    for i, endpoint in enumerate(found):
+        for name, loads in results.items():
+            load = loads[i]
+            ratio = load.rps / stub_loads[i].rps if stub_loads[i].rps else 0.0
+            errors = f" ({load.errors} errors)" if load.errors else ""
+            print(
+                f"| {endpoint.title} | {name}{errors} | {load.rps:,.0f} | {load.p50_ms:.1f} "
+                f"| {load.p99_ms:.1f} | {ratio:.2f}× |"
+            )
+    print()
+    print("| measure | value |")
+    print("|---|---:|")
+    for name, seconds in starts:
+        print(f"| start to first answer: {name} | {seconds:.2f} s |")
+    for name, seconds in audits:
+        print(f"| the audit of a full journal (5,000 entries): {name} | {seconds:.1f} s |")
+    for client, rate in rates.items():
+        print(f"| in-process interception, token endpoint: {client} | {rate:,.0f} calls/s |")
+    if mem is not None:
+        before, at_100k, at_end = mem
+        print(f"| memory (RSS) of one serve process at start | {before:.1f} MiB |")
+        print(f"| memory after 100,000 requests | {at_100k:.1f} MiB |")
+        print(
+            f"| memory after {MEMORY_REQUESTS:,} requests | {at_end:.1f} MiB "
+            f"({(at_end / at_100k - 1) * 100:+.1f}% of the 100k figure) |"
+        )
+    if compared:
+        print()
+        print(
+            "## Serving stacks for --workers: the iTrigger token endpoint (SQLite store when multi-process)"
+        )
+        print()
+        print("| server | req/s | p50 ms | p99 ms |")
+        print("|---|---:|---:|---:|")
+        for name, load in compared:
+            print(f"| {name} | {load.rps:,.0f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} |")
+    print()
+    print("## Where the time of one token request goes (in-process, no HTTP; cProfile's own time by layer)")
+    print()
+    print("| layer | memory store | SQLite store |")
+    print("|---|---:|---:|")
+    print(f"| per request, unprofiled | {memory_cost:.3f} ms | {sqlite_cost:.3f} ms |")
+    for (name, share), (_, other) in zip(memory_layers, sqlite_layers, strict=True):
+        print(f"| {name} | {share:.0%} | {other:.0%} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

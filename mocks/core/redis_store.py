@@ -1,0 +1,300 @@
+"""A store several instances on several machines share: one Redis database.
+
+Each value is kept as `<expires_at>|<json>`: the expiry is an instant on the
+virtual clock (Redis TTLs are real time, and the clock can be frozen or moved
+by days). A real TTL is added only as a generous upper bound, so entries
+nobody reads again do not pile up. The atomic operations are Lua scripts,
+which Redis runs one at a time: increment-and-check, compare-and-set, and
+delete-if-live, each judging expiry by the virtual instant the caller passes.
+
+All keys live under `provider-mocks:`, so the database can hold other data.
+A Redis that cannot be reached raises StoreUnavailable; the client reconnects
+by itself on the next call once Redis is back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar, TypeVar, cast
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from .clock import Clock
+from .journal import Entry, Journal
+from .store import Store, StoreUnavailable, Value
+
+T = TypeVar("T")
+
+NAMESPACE = "provider-mocks:"
+JOURNAL = NAMESPACE + "journal"
+JOURNAL_IDS = NAMESPACE + "journal-ids"
+#: Real seconds an entry with an expiry outlives it in Redis: a bound for memory, never a rule.
+REAL_TTL_MARGIN = 7 * 86400
+
+_PARSE = """
+local function live_body(raw, now)
+  if not raw then return false, '' end
+  local bar = string.find(raw, '|', 1, true)
+  local exp = string.sub(raw, 1, bar - 1)
+  if exp ~= '' and tonumber(exp) <= tonumber(now) then return false, exp end
+  return string.sub(raw, bar + 1), exp
+end
+"""
+
+#: KEYS[1]; ARGV: now, limit or '', expires_at or '', real ttl ms or ''. Returns the count, or -1.
+INCR = (
+    _PARSE
+    + """
+local body, exp = live_body(redis.call('GET', KEYS[1]), ARGV[1])
+local count = 0
+local keep = false
+if body then
+  count = tonumber(body)
+  keep = true
+else
+  exp = ARGV[3]
+end
+if ARGV[2] ~= '' and count >= tonumber(ARGV[2]) then return -1 end
+count = count + 1
+local payload = exp .. '|' .. string.format('%d', count)
+if keep then
+  redis.call('SET', KEYS[1], payload, 'KEEPTTL')
+elseif ARGV[4] ~= '' then
+  redis.call('SET', KEYS[1], payload, 'PX', ARGV[4])
+else
+  redis.call('SET', KEYS[1], payload)
+end
+return count
+"""
+)
+
+#: KEYS[1]; ARGV: now, 'absent' or 'value', expected json, new payload, real ttl ms or ''.
+#: Returns {1} when written, else {0} or {0, current json}.
+CAS = (
+    _PARSE
+    + """
+local body = live_body(redis.call('GET', KEYS[1]), ARGV[1])
+if ARGV[2] == 'absent' then
+  if body then return {0, body} end
+elseif body ~= ARGV[3] then
+  if body then return {0, body} end
+  return {0}
+end
+if ARGV[5] ~= '' then
+  redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5])
+else
+  redis.call('SET', KEYS[1], ARGV[4])
+end
+return {1}
+"""
+)
+
+#: KEYS[1]; ARGV: now. Returns 1 if a live entry was deleted.
+DELETE = (
+    _PARSE
+    + """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+redis.call('DEL', KEYS[1])
+if live_body(raw, ARGV[1]) then return 1 end
+return 0
+"""
+)
+
+#: KEYS[1]; ARGV: the raw value read. Drops an expired entry unless it changed meanwhile.
+DROP_IF_SAME = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+#: KEYS: the list, the id counter; ARGV: entry json, size. Returns the new id.
+RECORD = """
+local id = redis.call('INCR', KEYS[2])
+redis.call('RPUSH', KEYS[1], id .. '|' .. ARGV[1])
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+return id
+"""
+
+
+def _glob_escape(text: str) -> str:
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
+
+def _split(raw: str) -> tuple[float | None, str]:
+    exp, _, body = raw.partition("|")
+    return (float(exp) if exp else None), body
+
+
+class RedisStore(Store):
+    """The Store interface over one Redis database."""
+
+    shared: ClassVar[bool] = True
+
+    def __init__(self, url: str, clock: Clock) -> None:
+        super().__init__(clock)
+        self.url = url
+        try:
+            self.redis: redis.Redis = redis.Redis.from_url(
+                url,
+                decode_responses=True,
+                socket_timeout=5,
+                socket_connect_timeout=2,
+                # one quick retry on a fresh connection (after Redis restarted), no backoff:
+                # while Redis is down each call fails at once with the provider's system error
+                retry=Retry(NoBackoff(), 1),
+            )
+        except ValueError as exc:
+            raise ValueError(f"store {url!r}: {exc}") from exc
+        self._incr = self.redis.register_script(INCR)
+        self._cas = self.redis.register_script(CAS)
+        self._delete = self.redis.register_script(DELETE)
+        self._drop = self.redis.register_script(DROP_IF_SAME)
+        self._record = self.redis.register_script(RECORD)
+
+    def _call(self, work: Callable[[], T]) -> T:
+        try:
+            return work()
+        except redis.RedisError as exc:
+            raise StoreUnavailable(f"the Redis store at {self.url} failed: {exc}") from exc
+
+    def _ttl_ms(self, expires_at: float | None) -> str:
+        if expires_at is None:
+            return ""
+        return str(int((max(0.0, expires_at - self.clock.time()) + REAL_TTL_MARGIN) * 1000))
+
+    @staticmethod
+    def _payload(raw: str, expires_at: float | None) -> str:
+        return f"{'' if expires_at is None else repr(float(expires_at))}|{raw}"
+
+    def get(self, key: str) -> Value | None:
+        raw = cast("str | None", self._call(lambda: self.redis.get(NAMESPACE + key)))
+        if raw is None:
+            return None
+        expires_at, body = _split(raw)
+        if expires_at is not None and expires_at <= self.clock.time():
+            self._call(lambda: self._drop(keys=[NAMESPACE + key], args=[raw]))
+            return None
+        return json.loads(body)
+
+    def set(self, key: str, value: Value, *, expires_at: float | None = None) -> None:
+        payload = self._payload(json.dumps(value), expires_at)
+        ttl = self._ttl_ms(expires_at)
+        self._call(lambda: self.redis.set(NAMESPACE + key, payload, px=int(ttl) if ttl else None))
+
+    def delete(self, key: str) -> bool:
+        now = repr(self.clock.time())
+        return bool(self._call(lambda: self._delete(keys=[NAMESPACE + key], args=[now])))
+
+    def incr(self, key: str, *, limit: int | None = None, expires_at: float | None = None) -> int | None:
+        args = [
+            repr(self.clock.time()),
+            "" if limit is None else str(limit),
+            "" if expires_at is None else repr(float(expires_at)),
+            self._ttl_ms(expires_at),
+        ]
+        count = int(self._call(lambda: self._incr(keys=[NAMESPACE + key], args=args)))
+        return None if count < 0 else count
+
+    def compare_and_set(
+        self, key: str, expected: Value | None, new: Value, *, expires_at: float | None = None
+    ) -> bool:
+        payload = self._payload(json.dumps(new), expires_at)
+        ttl = self._ttl_ms(expires_at)
+        expected_raw = "" if expected is None else json.dumps(expected)
+        for _ in range(3):
+            args = [
+                repr(self.clock.time()),
+                "absent" if expected is None else "value",
+                expected_raw,
+                payload,
+                ttl,
+            ]
+            answer = self._cas_call(key, args)
+            if int(answer[0]) == 1:
+                return True
+            if expected is None or len(answer) < 2 or json.loads(answer[1]) != expected:
+                return False
+            # equal values written with another key order or spacing: compare against those bytes
+            expected_raw = answer[1]
+        return False
+
+    def _cas_call(self, key: str, args: list[str]) -> list[Any]:
+        return cast("list[Any]", self._call(lambda: self._cas(keys=[NAMESPACE + key], args=args)))
+
+    def _keys(self, prefix: str) -> list[str]:
+        pattern = _glob_escape(NAMESPACE + prefix) + "*"
+        return sorted(self._call(lambda: list(self.redis.scan_iter(match=pattern, count=1000))))
+
+    def _mget(self, keys: list[str]) -> list[str | None]:
+        return cast("list[str | None]", self._call(lambda: self.redis.mget(keys)))
+
+    def _delete_keys(self, keys: list[str]) -> None:
+        self._call(lambda: self.redis.delete(*keys))
+
+    def scan(self, prefix: str) -> Iterator[tuple[str, Value]]:
+        keys = [k for k in self._keys(prefix) if k not in (JOURNAL, JOURNAL_IDS)]
+        now = self.clock.time()
+        found: list[tuple[str, str]] = []
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            values = self._mget(chunk)
+            for key, raw in zip(chunk, values, strict=True):
+                if raw is None:
+                    continue
+                expires_at, body = _split(raw)
+                if expires_at is None or expires_at > now:
+                    found.append((key.removeprefix(NAMESPACE), body))
+        for key, body in found:
+            yield key, json.loads(body)
+
+    def clear(self) -> None:
+        keys = [k for k in self._keys("") if k != JOURNAL_IDS]
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            self._delete_keys(chunk)
+
+    def ping(self) -> None:
+        self._call(self.redis.ping)
+
+    def close(self) -> None:
+        self.redis.close()
+
+    def journal(self, size: int) -> Journal:
+        return RedisJournal(self, size)
+
+
+class RedisJournal(Journal):
+    """The journal as a capped Redis list; ids from a counter that a clear leaves alone."""
+
+    def __init__(self, store: RedisStore, size: int) -> None:
+        super().__init__(size)
+        self._store = store
+        self._size = size
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def record(self, entry: Entry) -> Entry:
+        raw = json.dumps(entry)
+        store = self._store
+        new_id = int(store._call(lambda: store._record(keys=[JOURNAL, JOURNAL_IDS], args=[raw, self._size])))
+        return {"id": new_id, **entry}
+
+    def entries(self, provider: str | None = None, limit: int | None = None) -> list[Entry]:
+        store = self._store
+        rows = cast("list[str]", store._call(lambda: store.redis.lrange(JOURNAL, -self._size, -1)))
+        found: list[Entry] = []
+        for row in rows:
+            row_id, _, raw = row.partition("|")
+            entry = json.loads(raw)
+            if provider is None or entry.get("provider") == provider:
+                found.append({"id": int(row_id), **entry})
+        return found[-limit:] if limit else found
+
+    def clear(self) -> None:
+        store = self._store
+        store._call(lambda: store.redis.delete(JOURNAL))

@@ -1,0 +1,35 @@
+"""The recorded demo values: what a real seeded Faker draws, and what every provider asks for."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mocks import create_app
+from mocks.core import demo
+
+
+def test_the_recording_is_what_the_providers_draw_now() -> None:
+    """Stale after a demo set changed: run `python -m mocks.core.demo` and commit demo_values.json."""
+    recorded = json.loads(demo.RECORDING.read_text(encoding="utf-8"))
+    assert demo.record() == recorded
+
+
+def test_a_start_replays_the_recording_without_faker() -> None:
+    create_app()
+    assert demo.fallbacks == []
+
+
+def test_calls_past_the_recording_go_on_with_a_real_faker() -> None:
+    def draw(fake: Any) -> list[str]:
+        return [
+            fake.company(),
+            fake.company(),
+            fake.hexify("^" * 4),
+            fake.company_prefix(),
+            fake.numerify("###"),
+        ]
+
+    assert draw(demo.ReplayFaker("itrigger", "zh_CN")) == draw(demo.real_faker("itrigger"))
+    assert demo.fallbacks[-1:] == ["itrigger"]
+    demo.fallbacks.clear()

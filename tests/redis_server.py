@@ -1,0 +1,114 @@
+"""A real Redis for tests of the shared store: Debian's `redis-server` on a free loopback port.
+
+`redis_server` (a session-scoped fixture) finds `redis-server` and, when it is
+missing, installs Debian's `redis-server` package with apt-get (through
+`sudo -n` unless root). It fails the test loudly when neither works: a Redis
+test is never skipped. The server keeps nothing on disk and stops with the
+session; `kill()` and `start()` let a test take it away and bring it back on
+the same port.
+
+Use the fixture from a test folder's conftest.py: `from tests.redis_server import redis_server`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from .browser import _apt_get
+
+KNOWN_PATHS = ("/usr/bin/redis-server", "/usr/sbin/redis-server")
+
+
+def find_redis_server() -> str | None:
+    if found := shutil.which("redis-server"):
+        return found
+    return next((path for path in KNOWN_PATHS if os.access(path, os.X_OK)), None)
+
+
+def install_redis_server() -> str:
+    """Install Debian's redis-server package; fail the test with apt-get's words if that is impossible."""
+    if shutil.which("apt-get") is None:
+        pytest.fail("redis-server is missing and there is no apt-get to install it", pytrace=False)
+    done = _apt_get("install", "-y", "redis-server")
+    if done.returncode != 0:  # stale or empty package lists: refresh them once
+        _apt_get("update")
+        done = _apt_get("install", "-y", "redis-server")
+    found = find_redis_server()
+    if done.returncode != 0 or found is None:
+        pytest.fail(
+            f"redis-server is missing and `apt-get install redis-server` failed (exit {done.returncode}):\n"
+            f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}",
+            pytrace=False,
+        )
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class RedisServer:
+    """One redis-server process on 127.0.0.1:`port`, data in memory only."""
+
+    def __init__(self, binary: str, folder: str) -> None:
+        self.binary = binary
+        self.folder = folder
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> None:
+        command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.folder]
+        command += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
+        self.process = subprocess.Popen(
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError(f"redis-server did not answer on port {self.port}")
+
+    def kill(self) -> None:
+        """Take Redis away at once, as a crash would: everything in it is lost."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def flush(self) -> None:
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as conn:
+            conn.sendall(b"FLUSHALL\r\n")
+            assert conn.recv(16).startswith(b"+OK")
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    binary = find_redis_server() or install_redis_server()
+    with tempfile.TemporaryDirectory(prefix="redis-test-") as folder:
+        server = RedisServer(binary, folder)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.kill()

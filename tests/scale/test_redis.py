@@ -1,0 +1,166 @@
+"""Two instances on one Redis: one state; and a Redis outage answered in each provider's envelope."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from tests.redis_server import RedisServer, find_redis_server, install_redis_server
+
+from .helpers import (
+    APPAUTH_TOKEN,
+    ITRIGGER_TOKEN,
+    appauth_app_with_limit,
+    burst,
+    itrigger_app_with_limit,
+    serving,
+)
+
+
+@pytest.fixture(scope="module")
+def two_instances(redis_server: RedisServer) -> Iterator[tuple[str, str]]:
+    redis_server.flush()
+    url = redis_server.url(3)
+    with serving("--store", url) as first, serving("--store", url) as second:
+        yield first, second
+
+
+@pytest.fixture
+def instances(two_instances: tuple[str, str]) -> tuple[str, str]:
+    requests.post(f"{two_instances[0]}/__admin/reset", timeout=10).raise_for_status()
+    return two_instances
+
+
+def test_the_second_instance_joins_the_first_ones_state(instances: tuple[str, str]) -> None:
+    first, second = instances
+    credentials = itrigger_app_with_limit(first, 5)
+    answer = requests.get(second + ITRIGGER_TOKEN, params=credentials, timeout=10).json()
+    token = answer["data"]["accessToken"]
+    call = "/itrigger-tenant/v1/basic/openAPItest/test/get"
+    assert requests.get(first + call, params={"accessToken": token}, timeout=10).json()["code"] == 200
+    requests.get(first + ITRIGGER_TOKEN, params=credentials, timeout=10)  # overwrites the token
+    assert requests.get(second + call, params={"accessToken": token}, timeout=10).json()["code"] == 401
+
+
+def test_itrigger_daily_limit_is_exact_across_two_instances(instances: tuple[str, str]) -> None:
+    credentials = itrigger_app_with_limit(instances[0], 100)
+    codes = burst([instances[0] + ITRIGGER_TOKEN, instances[1] + ITRIGGER_TOKEN], 500, credentials)
+    assert codes == {200: 100, 40004: 400}
+
+
+def test_appauth_rate_limit_is_exact_across_two_instances(instances: tuple[str, str]) -> None:
+    credentials = appauth_app_with_limit(instances[1], 100)
+    codes = burst([instances[0] + APPAUTH_TOKEN, instances[1] + APPAUTH_TOKEN], 500, credentials)
+    assert codes == {200: 100, 429: 400}
+
+
+def test_two_instances_share_clock_journal_and_faults(instances: tuple[str, str]) -> None:
+    first, second = instances
+    requests.post(
+        f"{first}/__admin/clock", json={"set": "2030-01-01T00:00:00+08:00", "freeze": True}, timeout=10
+    )
+    assert requests.get(f"{second}/__admin/clock", timeout=10).json()["now"] == "2029-12-31T16:00:00Z"
+    rule = {"provider": "itrigger", "action": {"type": "error", "code": 500}, "times": 1}
+    requests.post(f"{second}/__admin/faults", json=rule, timeout=10).raise_for_status()
+    credentials = itrigger_app_with_limit(first, 10)
+    codes = [
+        requests.get(url + ITRIGGER_TOKEN, params=credentials, timeout=10).json()["code"] for url in instances
+    ]
+    assert codes == [500, 200]
+    journal = requests.get(f"{second}/__admin/requests", timeout=10).json()["requests"]
+    assert [e["status"] for e in journal] == [200, 200]
+    assert journal[0]["time"] == "2029-12-31T16:00:00+00:00"
+    assert journal[0]["id"] < journal[1]["id"]
+
+
+# -- outage ---------------------------------------------------------------------------
+
+#: One request per provider, and its documented system error (HTTP 200, the provider's envelope).
+SYSTEM_ERRORS: list[tuple[str, str, dict[str, str], dict[str, Any]]] = [
+    (
+        "POST",
+        "/getAtripToken.do",
+        {
+            "x-atlas-client-id": "408408f4bc6fb91e",
+            "x-atlas-client-secret": "943f76c005e59eefdb23549c27102d4d",
+        },
+        {"url": "", "status": 2, "msg": "System error"},
+    ),
+    (
+        "GET",
+        ITRIGGER_TOKEN + "?appId=qjy5e6b3bc98fceda4c&appSecret=4fc329aa1adfafc10aba8909921a8d54",
+        {},
+        {"code": 500, "message": "系统错误", "data": None},
+    ),
+    (
+        "GET",
+        APPAUTH_TOKEN + "?appId=appe25ce3bd4331a73f&appSecret=9d4ecadc7b170f6b433f2b88638070e8",
+        {},
+        {"code": 500, "message": "系统错误", "result": None, "success": False},
+    ),
+    (
+        "POST",
+        "/ac/openapi/v2/tokens",
+        {"user": "acvk4wj1w1", "password": "sPDQ62ys6ciW", "orgId": "803fe0e83398f361ef41c38fd15bfefd"},
+        {"code": "10001", "msg": "内部错误", "data": None},
+    ),
+    (
+        "POST",
+        "/openapi/auth/credential?clientId=33ce26c2ccf81e63&secret=a0ed01df390f9c15ce81a8fe8dce27c3&userType=2",
+        {},
+        {"code": 500, "message": "系统异常，请联系管理员！", "data": None, "ok": False},
+    ),
+]
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A Redis of this test's own, to kill and bring back."""
+    binary = find_redis_server() or install_redis_server()
+    with tempfile.TemporaryDirectory(prefix="redis-outage-") as folder:
+        server = RedisServer(binary, folder)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.kill()
+
+
+def test_a_redis_outage_is_each_providers_system_error_and_heals(own_redis: RedisServer) -> None:
+    with serving("--store", own_redis.url()) as base_url:
+        for method, path, headers, _ in SYSTEM_ERRORS:
+            assert requests.request(method, base_url + path, headers=headers, json={}, timeout=10).ok
+        own_redis.kill()
+        for method, path, headers, expected in SYSTEM_ERRORS:
+            answer = requests.request(
+                method,
+                base_url + path,
+                headers=headers,
+                json={"orderNo": "TK1", "userName": "a", "role": "Admin"},
+                timeout=10,
+            )
+            assert answer.status_code == 200, answer.text
+            body = answer.json()
+            assert {k: body[k] for k in expected} == expected, path
+        health = requests.get(f"{base_url}/__admin/health", timeout=10)
+        assert health.status_code == 503
+        assert (
+            requests.get(f"{base_url}/__admin/requests", timeout=10)
+            .json()["error"]
+            .startswith("the state store is unavailable")
+        )
+
+        own_redis.start()  # back, and empty: the instance seeds it again by itself
+        deadline = time.monotonic() + 10
+        while requests.get(f"{base_url}/__admin/health", timeout=10).status_code != 200:
+            assert time.monotonic() < deadline, "the instance did not see Redis come back"
+            time.sleep(0.1)
+        answer = requests.get(base_url + SYSTEM_ERRORS[1][1], timeout=10).json()
+        assert answer["code"] == 200, answer
+        entries = requests.get(f"{base_url}/__admin/requests", timeout=10).json()["requests"]
+        assert entries[-1]["status"] == 200
