@@ -375,35 +375,34 @@ def where_time_goes(config: Path, store: str | None) -> tuple[float, list[tuple[
     return per_call, [(name, share / total) for name, share in shares.items()]
 
 
-def memory(config: Path, folder: Path) -> tuple[float, float, float]:
-    """RSS of one `serve` process after 100k and after MEMORY_REQUESTS business calls (journal capped)."""
+def memory(config: Path) -> tuple[float, tuple[int, float], tuple[int, float]]:
+    """RSS of one `serve` process at start, after about 100k and after MEMORY_REQUESTS business calls.
+
+    The journal's ids count the requests served; wrk runs in slices until the count is reached.
+    """
     server = ours("memory", config).start()
     try:
         found = endpoints(server.base)[1]
         url = f"{server.base}{found.path}?{found.query}"
-        script = folder / "stop.lua"
-        script.write_text(
-            "local limit = tonumber(os.getenv('BENCH_STOP_AFTER'))\n"
-            "local count = 0\n"
-            "function response(status, headers, body)\n"
-            "  count = count + 1\n"
-            "  if count >= limit then wrk.thread:stop() end\n"
-            "end\n"
-        )
-        before = server.rss_mib()
 
-        def run(requests_: int) -> None:
-            os.environ["BENCH_STOP_AFTER"] = str(requests_ // 2)  # per wrk thread
-            wrk(url, duration=3600, script=str(script))
+        def served() -> int:
+            last = fetch(f"{server.base}/__admin/requests?limit=1")["requests"]
+            return int(last[0]["id"]) if last else 0
+
+        def run_until(target: int) -> tuple[int, float]:
+            rate = 500.0
+            while (done := served()) < target:
+                seconds = max(1, min(60, int((target - done) / rate)))
+                rate = max(wrk(url, duration=seconds).rps, 1.0)
             fetch(
                 f"{server.base}/__admin/violations?provider=itrigger", timeout=600
             )  # the audit reads the journal
+            return served(), server.rss_mib()
 
-        run(100_000)
-        at_100k = server.rss_mib()
-        run(MEMORY_REQUESTS - 100_000)
-        at_end = server.rss_mib()
-        return before, at_100k, at_end
+        before = server.rss_mib()
+        first = run_until(100_000)
+        last = run_until(MEMORY_REQUESTS)
+        return before, first, last
     finally:
         server.stop()
 
@@ -557,7 +556,7 @@ def main() -> int:
         mem = None
         if MEMORY_REQUESTS:
             print(f"memory: {MEMORY_REQUESTS:,} business calls against one serve process ...", flush=True)
-            mem = memory(config, folder)
+            mem = memory(config)
 
     stub_loads = results["WireMock static stub"]
     print()
@@ -587,12 +586,12 @@ def main() -> int:
     for client, rate in rates.items():
         print(f"| in-process interception, token endpoint: {client} | {rate:,.0f} calls/s |")
     if mem is not None:
-        before, at_100k, at_end = mem
+        before, (count_a, at_a), (count_b, at_b) = mem
         print(f"| memory (RSS) of one serve process at start | {before:.1f} MiB |")
-        print(f"| memory after 100,000 requests | {at_100k:.1f} MiB |")
+        print(f"| memory after {count_a:,} requests (iTrigger business call) | {at_a:.1f} MiB |")
         print(
-            f"| memory after {MEMORY_REQUESTS:,} requests | {at_end:.1f} MiB "
-            f"({(at_end / at_100k - 1) * 100:+.1f}% of the 100k figure) |"
+            f"| memory after {count_b:,} requests | {at_b:.1f} MiB ({(at_b / at_a - 1) * 100:+.1f}% of the "
+            f"figure at {count_a:,}) |"
         )
     if compared:
         print()
