@@ -131,9 +131,10 @@ def test_a_new_token_overwrites_the_old_one_on_every_worker(base_url: str) -> No
 
 
 def test_a_drop_fault_breaks_the_answer(base_url: str) -> None:
-    """granian keeps the socket: the client gets the headers, then the connection closes."""
+    """granian keeps the socket: the connection closes before the answer is whole (at times before
+    its first byte, at times after the headers): either way the client gets no answer."""
     rule = {"provider": "itrigger", "action": {"type": "drop"}}
     assert requests.post(f"{base_url}/__admin/faults", json=rule, timeout=10).status_code == 201
-    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+    with pytest.raises((requests.exceptions.ChunkedEncodingError, requests.ConnectionError)):
         requests.get(base_url + ITRIGGER_TOKEN, timeout=10)
     assert requests.get(base_url + ITRIGGER_TOKEN, timeout=10).json()["code"] == 40001  # fired once
