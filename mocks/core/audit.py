@@ -16,6 +16,9 @@ The mock still answers as the real provider would: the audit only reports.
 from __future__ import annotations
 
 import functools
+import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -203,12 +206,34 @@ class Auditor:
         self.providers = providers
         self.settings = settings
         self._spec_cache: dict[int, list[str]] = {}
+        #: Identical requests (a client repeating a call) are judged once: by their content.
+        self._by_content: OrderedDict[str, list[str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    CONTENT_CACHE = 4096
+
+    def _spec_problems(self, provider: Provider, entry: Entry) -> list[str]:
+        key = json.dumps(
+            [provider.slug, entry["method"], entry["path"], entry["query"], entry["headers"], entry["body"]],
+            sort_keys=True,
+        )
+        with self._lock:
+            found = self._by_content.get(key)
+            if found is not None:
+                self._by_content.move_to_end(key)
+                return found
+        found = spec_problems(provider, entry)
+        with self._lock:
+            self._by_content[key] = found
+            while len(self._by_content) > self.CONTENT_CACHE:
+                self._by_content.popitem(last=False)
+        return found
 
     def _spec_violations(self, entries: Sequence[Entry]) -> Iterator[Violation]:
         for entry in entries:
             provider = self.providers[entry["provider"]]
             if entry["id"] not in self._spec_cache:
-                self._spec_cache[entry["id"]] = spec_problems(provider, entry)
+                self._spec_cache[entry["id"]] = self._spec_problems(provider, entry)
             for problem in self._spec_cache[entry["id"]]:
                 yield Violation(
                     "request-spec",

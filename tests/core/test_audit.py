@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from functools import partial
+from typing import Any
 
 import pytest
 import requests
@@ -144,3 +145,34 @@ def test_audit_command_needs_a_mock(capsys: pytest.CaptureFixture[str]) -> None:
     err = capsys.readouterr().err
     assert "is not a provider-mocks server with an admin API" in err
     assert "Traceback" not in err
+
+
+def test_identical_requests_are_judged_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client repeating one call: the spec check runs once for all of them, with the same findings."""
+    from mocks.core import audit
+    from mocks.providers import load
+
+    provider = load("itrigger")
+    auditor = audit.Auditor({"itrigger": provider}, audit.AuditSettings())
+    calls: list[int] = []
+    real = audit.spec_problems
+
+    def counting(found: Any, entry: dict[str, Any]) -> list[str]:
+        calls.append(entry["id"])
+        return real(found, entry)
+
+    monkeypatch.setattr(audit, "spec_problems", counting)
+    entry = {
+        "provider": "itrigger",
+        "method": "GET",
+        "path": "/itrigger-tenant/v1/basic/accessTokenOpen/token",
+        "query": {"appId": ["a"]},
+        "headers": {"Host": "x"},
+        "body": "",
+        "facts": {},
+    }
+    entries = [{"id": i, **entry} for i in range(1, 51)]
+    found = [v for v in auditor.violations(entries) if v.rule == "request-spec"]
+    assert calls == [1]
+    assert len(found) == 50
+    assert {v.message for v in found} == {found[0].message}
