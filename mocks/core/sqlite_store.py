@@ -13,6 +13,7 @@ folder it deletes on exit.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -141,9 +142,11 @@ class SqliteStore(Store):
         self._writes = 0
 
         def setup() -> None:
-            connection = self._connections.get()
-            connection.execute("PRAGMA journal_mode = WAL")
-            connection.executescript(SCHEMA)
+            # a connection of its own that waits on a taken lock (SQLite's busy handler): several
+            # processes opening a new file at once take turns switching it to WAL
+            with contextlib.closing(sqlite3.connect(path, timeout=LOCK_WAIT, isolation_level=None)) as db:
+                db.execute("PRAGMA journal_mode = WAL")
+                db.executescript(SCHEMA)
 
         _guarded(setup)
 
