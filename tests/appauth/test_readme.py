@@ -1,7 +1,4 @@
-"""The README's appauth credentials and config example are the code's, so the docs cannot drift.
-
-The appauth part lives in README.appauth.md until it is merged into README.md.
-"""
+"""The README's appauth credentials and config example are the code's, so the docs cannot drift."""
 
 from __future__ import annotations
 
@@ -13,9 +10,7 @@ from mocks import create_app, get_mocks
 from mocks.providers.appauth.models import AppAuthModel
 
 ROOT = Path(__file__).resolve().parents[2]
-README = next(p for p in (ROOT / "README.appauth.md", ROOT / "README.md") if p.is_file()).read_text(
-    encoding="utf-8"
-)
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 ROW = re.compile(
     r"^\| `(\w+)` \| `(app[0-9a-f]{16})` \| `([0-9a-f]{32})` \| (\d+) \| (\d+) s \| (.+?) \|$", re.M
