@@ -156,19 +156,21 @@ class SqliteStore(Store):
 
     def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work` holding the write lock (`BEGIN IMMEDIATE`), committed at the end."""
+        with self.atomic():
+            return work(self._db)
 
-        def run() -> T:
-            db = self._db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                result = work(db)
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-            return result
-
-        return _guarded(run)
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One `BEGIN IMMEDIATE` transaction: the write lock is taken once and the group commits once."""
+        db = self._db
+        if db.in_transaction:  # nested: the outer group commits
+            yield
+            return
+        _guarded(lambda: db.execute("BEGIN IMMEDIATE"))
+        try:
+            yield
+        finally:  # a group that raises keeps what it wrote, as in the other stores
+            _guarded(lambda: db.execute("COMMIT"))
 
     def _live(self, db: sqlite3.Connection, key: str) -> tuple[str, float | None] | None:
         row = db.execute("SELECT value, expires_at FROM kv WHERE key = ?", (key,)).fetchone()

@@ -19,6 +19,7 @@ each provider's documented system error.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from abc import ABC, abstractmethod
@@ -58,6 +59,17 @@ class Store(ABC):
     def close(self) -> None:
         """Let go of connections and files (a store in memory holds none)."""
         return None
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Run a group of operations with no other writer between them.
+
+        A token fetch counts, writes the token and overwrites the old one in one
+        group: another worker sees all of it or none. It nests, and a group that
+        raises keeps what it wrote. Redis runs each operation atomically on its
+        own, so there this groups nothing.
+        """
+        yield
 
     @abstractmethod
     def get(self, key: str) -> Value | None:
@@ -104,7 +116,7 @@ class MemoryStore(Store):
 
     def __init__(self, clock: Clock) -> None:
         super().__init__(clock)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._data: dict[str, tuple[str, float | None]] = {}
         self._writes = 0
 
@@ -126,6 +138,11 @@ class MemoryStore(Store):
             del self._data[key]
             return None
         return raw
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        with self._lock:
+            yield
 
     def get(self, key: str) -> Value | None:
         with self._lock:

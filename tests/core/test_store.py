@@ -371,3 +371,50 @@ def test_scan_takes_glob_characters_literally(store: Store) -> None:
     store.set("px:c", 3)
     assert list(store.scan("p*:")) == [("p*:a", 1)]
     assert list(store.scan("p?")) == [("p?:b", 2)]
+
+
+# -- atomic groups ----------------------------------------------------------------------
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def grouping_store(request: pytest.FixtureRequest, clock: Clock, tmp_path: Path) -> Iterator[Store]:
+    """The stores whose `atomic()` groups writes (Redis runs each operation on its own)."""
+    url = "memory" if request.param == "memory" else f"sqlite://{tmp_path}/state.db"
+    opened = open_store(url, clock)
+    yield opened
+    opened.close()
+
+
+def test_a_group_is_seen_whole_or_not_at_all(grouping_store: Store, clock: Clock, tmp_path: Path) -> None:
+    # another process: a second SQLite store on the same file; in memory, another thread of this one
+    other = grouping_store if grouping_store.url == "memory" else open_store(grouping_store.url, clock)
+    first_written, seen = threading.Event(), []
+
+    def read() -> None:
+        first_written.wait()
+        seen.append((other.get("a"), other.get("b")))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    with grouping_store.atomic():
+        grouping_store.set("a", 1)
+        first_written.set()
+        reader.join(0.2)  # the reader has had its chance to look between the two writes
+        grouping_store.set("b", 1)
+    reader.join()
+    assert seen in ([(None, None)], [(1, 1)])
+    assert (other.get("a"), other.get("b")) == (1, 1)
+
+
+def test_groups_nest_and_keep_what_they_wrote_when_they_raise(grouping_store: Store) -> None:
+    def fail_inside() -> None:
+        with grouping_store.atomic():
+            grouping_store.incr("n")
+            with grouping_store.atomic():
+                grouping_store.set("inner", True)
+            raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError):
+        fail_inside()
+    assert (grouping_store.get("n"), grouping_store.get("inner")) == (1, True)
+    assert grouping_store.incr("n") == 2  # and the store is usable again

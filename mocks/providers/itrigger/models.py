@@ -236,15 +236,6 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
         limit = tenant.get("daily_limit")
         now = self.clock.time()
         day, day_end = self._day(now)
-        counted = self.store.incr(
-            self.key("count", app["tenant"], day),
-            limit=settings.daily_limit if limit is None else limit,
-            expires_at=day_end,
-        )
-        if counted is None:
-            note(backoff=True)
-            raise ProviderError(errors.TENANT_LIMIT)
-
         token = uuid.uuid4().hex
         expires_at = now + settings.token_lifetime
         record = {
@@ -254,15 +245,24 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
             "valid_until": expires_at,
             "overwritten": False,
         }
-        self.store.set(self.key("token", token), record, expires_at=expires_at + RETAIN)
+        with self.store.atomic():  # counted, issued and the old token overwritten: all or nothing
+            counted = self.store.incr(
+                self.key("count", app["tenant"], day),
+                limit=settings.daily_limit if limit is None else limit,
+                expires_at=day_end,
+            )
+            if counted is None:
+                note(backoff=True)
+                raise ProviderError(errors.TENANT_LIMIT)
+            self.store.set(self.key("token", token), record, expires_at=expires_at + RETAIN)
+            current = self.key("current", app_id)
+            while True:
+                previous = self.store.get(current)
+                if self.store.compare_and_set(current, previous, token, expires_at=expires_at):
+                    break
+            if previous is not None:
+                self._overwrite(previous, now)
         note(token=token)
-        current = self.key("current", app_id)
-        while True:
-            previous = self.store.get(current)
-            if self.store.compare_and_set(current, previous, token, expires_at=expires_at):
-                break
-        if previous is not None:
-            self._overwrite(previous, now)
         return str(token)
 
     def _overwrite(self, token: str, now: float) -> None:
