@@ -60,18 +60,22 @@ def _error(message: str) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
-    """One process (the default), or `--workers N` processes sharing one store."""
+    """One process (the default), or `--workers N` processes sharing one store.
+
+    `--workers 1` keeps the state in its one worker's memory: nothing to share,
+    so nothing to pay for sharing (the fastest way to serve on one machine).
+    """
     store = args.store
     if args.workers is not None and args.workers < 1:
         return _error("--workers: give 1 or more")
     if args.threads < 1:
         return _error("--threads: give 1 or more")
-    if args.workers is not None and store in ("memory", "memory://"):
+    if (args.workers or 1) > 1 and store in ("memory", "memory://"):
         return _error(
             "--workers: the memory store is one process's own; leave --store out or give a shared one"
         )
     scratch = None
-    if args.workers is not None and store is None:
+    if (args.workers or 1) > 1 and store is None:
         scratch = tempfile.mkdtemp(prefix="provider-mocks-")
         store = f"sqlite://{scratch}/state.db"
     try:
@@ -203,7 +207,8 @@ def parser() -> argparse.ArgumentParser:
         "--workers",
         type=int,
         metavar="N",
-        help="serve from N processes sharing one store (default: one process, state in memory)",
+        help="serve from N worker processes (granian): 1 keeps the state in memory, the fastest; more "
+        "share one store (default: one process on werkzeug's server, state in memory)",
     )
     run.add_argument(
         "--threads",

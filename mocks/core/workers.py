@@ -4,7 +4,8 @@ The app is built once, in the parent, and the workers are forked from it, so
 start-up costs one app build whatever the number of workers. Each worker
 opens its own connections to the shared store (SQLite or Redis), which holds
 every piece of state, the clock and the journal: whichever worker answers, a
-client sees the same mock.
+client sees the same mock. A single worker keeps the state in its own memory
+(the parent never serves), which is the fastest: no store to share.
 
 granian measured fastest of the servers tried (gunicorn gthread and sync,
 waitress, werkzeug; see README, Performance): it reads and writes HTTP in Rust,

@@ -1,10 +1,11 @@
-"""`serve --workers 2`: two processes, one state (tokens, counters, clock, journal, faults)."""
+"""`serve --workers 2`: two processes, one state (tokens, counters, clock, journal, faults); `--workers 1`."""
 
 from __future__ import annotations
 
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -138,3 +139,16 @@ def test_a_drop_fault_breaks_the_answer(base_url: str) -> None:
     with pytest.raises((requests.exceptions.ChunkedEncodingError, requests.ConnectionError)):
         requests.get(base_url + ITRIGGER_TOKEN, timeout=10)
     assert requests.get(base_url + ITRIGGER_TOKEN, timeout=10).json()["code"] == 40001  # fired once
+
+
+def test_one_worker_keeps_the_state_in_its_memory() -> None:
+    """`--workers 1`: one granian worker, no store file, and the daily limit as exact as ever."""
+    with serving_process("--workers", "1") as (url, process):
+        deadline = time.monotonic() + 20
+        while len(pids := worker_pids(process)) != 1:
+            assert time.monotonic() < deadline, pids
+            time.sleep(0.05)
+        codes = burst([url + ITRIGGER_TOKEN], 300, itrigger_app_with_limit(url, 100))
+        assert codes == {200: 100, 40004: 200}
+        opened = [str(link.readlink()) for link in Path(f"/proc/{pids[0]}/fd").iterdir()]
+        assert not [name for name in opened if ".db" in name], opened
