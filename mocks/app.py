@@ -186,6 +186,10 @@ def _init_journal(app: Flask) -> None:
         state = g._get_current_object()
         state.journal_time = get_mocks().clock.now()
         state.journal_received = time.time()
+        environ = request.environ
+        if (environ.get("CONTENT_LENGTH") or "0") == "0" and "HTTP_TRANSFER_ENCODING" not in environ:
+            state.journal_body = b""  # no body by HTTP's rules: nothing to read from the server
+            return
         try:
             state.journal_body = request.get_data(cache=True, parse_form_data=False)
         except HTTPException:  # too large: the handler answers, the journal keeps no body

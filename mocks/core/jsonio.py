@@ -22,7 +22,4 @@ def dumps(payload: Any) -> str:
 
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A Flask response carrying `payload` byte for byte as the gateways would."""
-    body = dumps(payload).encode("utf-8")
-    response = Response(body, status=status, headers=headers)
-    response.headers["Content-Type"] = CONTENT_TYPE
-    return response
+    return Response(dumps(payload).encode("utf-8"), status=status, headers=headers, content_type=CONTENT_TYPE)

@@ -20,6 +20,7 @@ each provider's documented system error.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import json
 import threading
 from abc import ABC, abstractmethod
@@ -118,16 +119,28 @@ class MemoryStore(Store):
         super().__init__(clock)
         self._lock = threading.RLock()
         self._data: dict[str, tuple[str, float | None]] = {}
+        #: (expires_at, key) of every expiry written, soonest first: the sweep reads only what is due.
+        self._expiries: list[tuple[float, str]] = []
         self._writes = 0
 
     def _write(self, key: str, raw: str, expires_at: float | None) -> None:
         """Store an entry; every so often drop the expired ones nobody read."""
+        previous = self._data.get(key)
         self._data[key] = (raw, expires_at)
+        if expires_at is not None and (previous is None or previous[1] != expires_at):
+            heapq.heappush(self._expiries, (expires_at, key))
         self._writes += 1
         if self._writes % self.SWEEP_EVERY == 0:
-            now = self.clock.time()
-            for stale in [k for k, (_, exp) in self._data.items() if exp is not None and exp <= now]:
-                del self._data[stale]
+            self._sweep()
+
+    def _sweep(self) -> None:
+        """Drop the entries whose expiry has come (a key written since with another expiry stays)."""
+        now, due = self.clock.time(), self._expiries
+        while due and due[0][0] <= now:
+            expires_at, key = heapq.heappop(due)
+            entry = self._data.get(key)
+            if entry is not None and entry[1] == expires_at:
+                del self._data[key]
 
     def _live(self, key: str) -> str | None:
         entry = self._data.get(key)
@@ -190,6 +203,7 @@ class MemoryStore(Store):
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self._expiries.clear()
 
 
 def open_store(url: str | None, clock: Clock) -> Store:

@@ -418,3 +418,16 @@ def test_groups_nest_and_keep_what_they_wrote_when_they_raise(grouping_store: St
         fail_inside()
     assert (grouping_store.get("n"), grouping_store.get("inner")) == (1, True)
     assert grouping_store.incr("n") == 2  # and the store is usable again
+
+
+def test_sweep_keeps_a_key_rewritten_with_a_later_expiry(memory_store: MemoryStore, clock: Clock) -> None:
+    memory_store.set("token", "old", expires_at=START + 1)
+    memory_store.set("token", "new", expires_at=START + 100)
+    clock.advance(1)
+    for i in range(MemoryStore.SWEEP_EVERY):
+        memory_store.set(f"fresh:{i}", i)
+    assert memory_store.get("token") == "new"
+    clock.advance(100)
+    for i in range(MemoryStore.SWEEP_EVERY):
+        memory_store.set(f"fresh:{i}", i)
+    assert "token" not in memory_store._data

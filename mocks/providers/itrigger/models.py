@@ -132,6 +132,8 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
     slug = "itrigger"
     config_type = ITriggerConfig
     MESSAGES = errors.MESSAGES
+    #: The day `_day` last worked out: (time zone, start, end, date).
+    _today: tuple[str, float, float, str] | None = None
 
     # -- credentials -------------------------------------------------------
 
@@ -215,11 +217,19 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
     # -- the documented rules ----------------------------------------------
 
     def _day(self, now: float) -> tuple[str, float]:
-        """The calendar day of `now` in the limit's time zone, and when it ends."""
-        local = datetime.fromtimestamp(now, ZoneInfo(self.config.settings.timezone))
+        """The calendar day of `now` in the limit's time zone, and when it ends.
+
+        Worked out once a day (per time zone) rather than on every fetch.
+        """
+        zone = self.config.settings.timezone
+        cached = self._today
+        if cached is not None and cached[0] == zone and cached[1] <= now < cached[2]:
+            return cached[3], cached[2]
+        local = datetime.fromtimestamp(now, ZoneInfo(zone))
         start = local.replace(hour=0, minute=0, second=0, microsecond=0)
         end = (start + timedelta(days=1)).replace(tzinfo=local.tzinfo)
-        return start.date().isoformat(), end.timestamp()
+        self._today = (zone, start.timestamp(), end.timestamp(), start.date().isoformat())
+        return self._today[3], self._today[2]
 
     def issue_token(self, app_id: str, app_secret: str) -> str:
         """Check the credentials and the tenant's daily limit; the new token overwrites the old."""
