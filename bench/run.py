@@ -4,12 +4,15 @@ Measured in one run, on this machine, at 32 connections (wrk, 2 threads):
 
 - requests per second, p50 and p99 latency on the hottest endpoints (iTrigger
   token, iTrigger business call, Sugon token state), journal and audit facts on,
-  for `serve` (one process), `serve --workers 2` (SQLite store) and, when a
-  redis-server is at hand, `serve --workers 2 --store redis://`; and the same
+  for `serve` (one process on werkzeug's server), `serve --workers 1` (one
+  granian worker, state in memory), `serve --workers 2` (SQLite store) and, when
+  a redis-server is at hand, `serve --workers 2 --store redis://`; and the same
   load against WireMock (npm package `wiremock`, on the machine's Java) serving
   a static stub of each endpoint, as a ratio;
 - the time from start to the first answer;
-- in-process interception calls per second (`requests` and httpx);
+- in-process interception calls per second (`requests` and httpx), and the
+  same interception answering at once, which is what the client libraries
+  themselves cost;
 - the server's memory after 100,000 and 1,000,000 requests;
 - where the time of one token request goes, by layer (cProfile).
 
@@ -305,6 +308,15 @@ def interception(config: Path) -> dict[str, float]:
 
     from mocks import create_app
     from mocks.testing import intercept
+    from mocks.testing.intercept import Interceptor
+
+    class Instant(Interceptor):
+        """Interception as `intercept()` sets it up, answering a fixed body without asking the mock."""
+
+        def _answer(
+            self, method: str, url: str, headers: dict[str, str], body: bytes
+        ) -> tuple[int, list[tuple[str, str]], bytes]:
+            return 200, [("Content-Type", "application/json;charset=UTF-8")], b'{"code":200}'
 
     app = create_app(str(config))
     url = f"https://gateway-dev.itrigger.cn{TOKEN_PATH}"
@@ -316,7 +328,18 @@ def interception(config: Path) -> dict[str, float]:
         with httpx.Client() as client:
             rates["httpx"] = _rate(lambda: client.get(url, params=params))
         query = f"{url}?appId={TOKEN_APP[0]}&appSecret={TOKEN_APP[1]}"
-        rates["WSGI call (no client library)"] = _rate(lambda: interceptor._answer("GET", query, {}, b""))
+        rates["the mock's own answer (the WSGI call, no client library)"] = _rate(
+            lambda: interceptor._answer("GET", query, {}, b"")
+        )
+    with Instant(app):  # the same interception answering at once: what the client libraries cost
+        with requests.Session() as session:
+            rates["requests, interception answering at once (the libraries' ceiling)"] = _rate(
+                lambda: session.get(url, params=params)
+            )
+        with httpx.Client() as client:
+            rates["httpx, interception answering at once (the libraries' ceiling)"] = _rate(
+                lambda: client.get(url, params=params)
+            )
     return rates
 
 
@@ -477,7 +500,8 @@ def main() -> int:
         config = folder / "bench.toml"
         config.write_text(CONFIG)
         candidates = [
-            ours("provider-mocks serve (1 process, memory store)", config),
+            ours("provider-mocks serve (1 process, werkzeug, memory store)", config),
+            ours("provider-mocks serve --workers 1 (granian, memory store)", config, "--workers", "1"),
             ours(
                 f"provider-mocks serve --workers {WORKERS} (SQLite store)", config, "--workers", str(WORKERS)
             ),
