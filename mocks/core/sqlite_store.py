@@ -1,10 +1,13 @@
-"""A store shared by worker processes on one machine: one SQLite file, no server.
+"""A store shared by worker processes on one machine: SQLite files, no server.
 
-The file is in WAL mode, so readers never wait for the writer; the atomic
-operations (increment-and-check, compare-and-set, delete) run in `BEGIN
+The state is in `PATH`, the request journal in `PATH-requests`: each file has
+its own write lock, so recording a request never waits for a token being
+written, and a write to the journal leaves the readers' cache of the state
+valid. The files are in WAL mode, so readers never wait for the writer; the
+atomic operations (increment-and-check, compare-and-set, delete) run in `BEGIN
 IMMEDIATE` transactions, which take the write lock before reading, so two
 processes can never both see the last free slot of a daily limit. Each thread
-of each process has its own connection (opened again after a fork).
+of each process has its own connections (opened again after a fork).
 
 The state is scratch: `synchronous=OFF` skips the fsyncs a crash-safe
 database would pay for, and `serve --workers N` puts the file in a temporary
@@ -35,6 +38,9 @@ CREATE TABLE IF NOT EXISTS kv (
     expires_at REAL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS kv_expiry ON kv (expires_at) WHERE expires_at IS NOT NULL;
+"""
+
+JOURNAL_SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     provider TEXT,
@@ -139,16 +145,18 @@ class SqliteStore(Store):
         self.path = path
         self.url = f"sqlite://{path}"
         self._connections = _Connections(path)
+        self._journal_connections = _Connections(f"{path}-requests")
         self._writes = 0
 
-        def setup() -> None:
+        def setup(file: str, schema: str) -> None:
             # a connection of its own that waits on a taken lock (SQLite's busy handler): several
             # processes opening a new file at once take turns switching it to WAL
-            with contextlib.closing(sqlite3.connect(path, timeout=LOCK_WAIT, isolation_level=None)) as db:
+            with contextlib.closing(sqlite3.connect(file, timeout=LOCK_WAIT, isolation_level=None)) as db:
                 db.execute("PRAGMA journal_mode = WAL")
-                db.executescript(SCHEMA)
+                db.executescript(schema)
 
-        _guarded(setup)
+        _guarded(lambda: setup(path, SCHEMA))
+        _guarded(lambda: setup(self._journal_connections.path, JOURNAL_SCHEMA))
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -283,17 +291,18 @@ class SqliteStore(Store):
 
     def close(self) -> None:
         self._connections.close()
+        self._journal_connections.close()
 
     def journal(self, size: int) -> Journal:
         return SqliteJournal(self, size)
 
 
 class SqliteJournal(Journal):
-    """The journal as a table in the store's file: ids from AUTOINCREMENT never repeat, even after a clear."""
+    """The journal in the store's second file: AUTOINCREMENT ids never repeat, even after a clear."""
 
     def __init__(self, store: SqliteStore, size: int) -> None:
         super().__init__(size)
-        self._store = store
+        self._connections = store._journal_connections
         self._size = size
 
     @property
@@ -305,7 +314,7 @@ class SqliteJournal(Journal):
 
     def record(self, entry: Entry) -> Entry:
         raw = json.dumps(entry)
-        db = self._store._db
+        db = self._connections.get()
         row = (entry.get("provider"), raw)
         new_id = int(
             _guarded(lambda: db.execute("INSERT INTO journal (provider, entry) VALUES (?, ?)", row).lastrowid)
@@ -324,8 +333,8 @@ class SqliteJournal(Journal):
             query = "SELECT id, entry FROM (SELECT * FROM journal ORDER BY id DESC LIMIT ?)"
             query += " WHERE provider = ? ORDER BY id DESC LIMIT ?"
             args = (self._size, provider, count)
-        rows = _guarded(lambda: self._store._db.execute(query, args).fetchall())
+        rows = _guarded(lambda: self._connections.get().execute(query, args).fetchall())
         return [{"id": row_id, **json.loads(raw)} for row_id, raw in reversed(rows)]
 
     def clear(self) -> None:
-        _guarded(lambda: self._store._db.execute("DELETE FROM journal"))
+        _guarded(lambda: self._connections.get().execute("DELETE FROM journal"))
