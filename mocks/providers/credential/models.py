@@ -122,12 +122,12 @@ class App(Strict):
         return {"clientId": self.client_id, "secret": self.secret, "partner": self.partner}
 
 
-class PartnerChange(Strict):
+class PartnerChange(Strict, defer_build=True):
     name: str | None = None
     disabled: bool | None = None
 
 
-class AppChange(Strict):
+class AppChange(Strict, defer_build=True):
     secret: str | None = Field(default=None, min_length=1)
     name: str | None = None
     disabled: bool | None = None

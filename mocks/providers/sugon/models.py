@@ -138,7 +138,7 @@ class Region(Strict):
     apis: list[Api] = Field(default_factory=lambda: list(ALL_APIS))
 
 
-class RegionChange(Strict):
+class RegionChange(Strict, defer_build=True):
     cluster_name: str | None = Field(default=None, min_length=1)
     apis: list[Api] | None = None
 
@@ -178,7 +178,7 @@ class User(Strict):
         return {"user": self.user, "password": self.password, "orgId": self.org_id}
 
 
-class UserChange(Strict):
+class UserChange(Strict, defer_build=True):
     password: str | None = Field(default=None, min_length=1)
     user_id: str | None = Field(default=None, pattern=r"^[0-9]{1,19}$")
     compute_user: str | None = None
@@ -198,7 +198,7 @@ class AccessKey(Strict):
         return {"user": self.user, "accessKey": self.access_key, "secretKey": self.secret_key}
 
 
-class AccessKeyChange(Strict):
+class AccessKeyChange(Strict, defer_build=True):
     secret_key: str | None = Field(default=None, min_length=1)
 
 
