@@ -29,6 +29,7 @@ from .core.faults import (
 from .core.journal import excerpt
 from .core.jsonio import json_response
 from .core.provider import Provider
+from .core.routing import LazyRule
 from .core.services import Mocks, current_provider, get_mocks
 from .core.store import Store, StoreUnavailable, open_store
 from .providers import SLUGS, load
@@ -39,7 +40,10 @@ log = logging.getLogger("provider_mocks")
 
 
 class MockApp(Flask):
-    """Flask, minus the per-call check for async views and hooks: every one here is synchronous."""
+    """Flask, minus the per-call check for async views and hooks: every one here is synchronous;
+    its URL rules compile their URL builders only when one is used."""
+
+    url_rule_class = LazyRule
 
     def ensure_sync(self, func: Any) -> Any:
         return func

@@ -1,27 +1,21 @@
-"""The `provider-mocks` command."""
+"""The `provider-mocks` command.
+
+Each command imports what it uses when it runs, so that `serve` loads the app's
+modules with the garbage collector paused (see `_serve`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import gc
-import logging
 import os
 import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
-from importlib.metadata import version
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flask import Flask
-
-from .app import create_app
-from .core.config import ConfigError
-from .core.server import LiveServer
-from .core.services import get_mocks
-from .core.store import StoreUnavailable
 from .providers import SLUGS
 
 DEFAULT_PORT = 8700
@@ -29,11 +23,17 @@ DEFAULT_PORT = 8700
 ADMIN_TOKEN_ENV = "PROVIDER_MOCKS_ADMIN_TOKEN"
 
 if TYPE_CHECKING:
+    from flask import Flask
+
     from contracts.results import Result
 
 
 def banner(app: Flask, url: str) -> str:
     """What `serve` prints: where it listens and every provider's demo credentials."""
+    from importlib.metadata import version
+
+    from .core.services import get_mocks
+
     mocks = get_mocks(app)
     lines = [
         f"provider-mocks {version('provider-mocks')} on {url}",
@@ -88,20 +88,35 @@ def serve(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace, store: str | None) -> int:
     token = args.admin_token or os.environ.get(ADMIN_TOKEN_ENV) or None
+    # A start makes long-lived objects only (modules, classes, routes, the seeded state):
+    # the cyclic garbage collector's passes over them free next to nothing and cost a tenth
+    # of the start. It is paused while the app loads and is built; what was built is then
+    # frozen, so that later passes skip it and forked workers keep sharing its memory pages
+    # (the recipe of the `gc.freeze` documentation). Under load that matters most: a full
+    # collection walking all of it was most of the tail latency.
+    gc.disable()
     try:
-        app = create_app(args.config, providers=args.provider or None, store=store, admin_token=token)
-    except (ConfigError, ValueError) as exc:
-        return _error(str(exc))
-    except StoreUnavailable as exc:
-        return _error(f"cannot reach the store: {exc}")
+        from .app import create_app
+        from .core.config import ConfigError
+        from .core.store import StoreUnavailable
+
+        try:
+            app = create_app(args.config, providers=args.provider or None, store=store, admin_token=token)
+        except (ConfigError, ValueError) as exc:
+            return _error(str(exc))
+        except StoreUnavailable as exc:
+            return _error(f"cannot reach the store: {exc}")
+        if args.workers is not None:
+            from .core.workers import pick_port, serve_workers, url_for  # and granian, before the freeze
+        gc.freeze()
+    finally:
+        gc.enable()
     if args.quiet:
+        import logging
+
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    # The app, its modules and the seeded state live as long as the process: kept out of the
-    # collector's walks, a full collection takes microseconds instead of milliseconds (the tail
-    # latency under load), and forked workers keep sharing their pages.
-    gc.freeze()
     if args.workers is not None:
-        from .core.workers import pick_port, serve_workers, url_for
+        from .core.services import get_mocks
 
         try:
             port = pick_port(args.host, args.port)
@@ -118,6 +133,8 @@ def _serve(args: argparse.Namespace, store: str | None) -> int:
             ready=lambda: print(banner(app, url_for(args.host, port)), flush=True),
         )
         return 0
+    from .core.server import LiveServer
+
     try:
         server = LiveServer(app, args.host, args.port)
     except OSError as exc:
@@ -130,9 +147,14 @@ def _serve(args: argparse.Namespace, store: str | None) -> int:
 
 def verify(args: argparse.Namespace) -> int:
     """Run a provider's contract against a target; exit 1 on any failure."""
+    import logging
+    from pathlib import Path
+
     from contracts import report
     from contracts.runner import run
     from contracts.target import open_target
+
+    from .core.config import ConfigError
 
     for path, suffixes in ((args.report, (".md", ".html", ".htm")), (args.junit_xml, (".xml",))):
         if path and Path(path).suffix.lower() not in suffixes:

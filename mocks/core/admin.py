@@ -106,7 +106,7 @@ def reset() -> Response:
     return json_response({"reset": True})
 
 
-class ClockChange(Strict):
+class ClockChange(Strict, defer_build=True):
     reset: bool = False
     advance: float | None = None
     set: datetime | None = None

@@ -30,7 +30,7 @@ ENVIRON_KEY = "provider_mocks.fault"
 IN_PROCESS_KEY = "provider_mocks.in_process"
 
 
-class ProviderErrorAction(Strict):
+class ProviderErrorAction(Strict, defer_build=True):
     """Answer with one of the provider's documented errors, in its own envelope."""
 
     type: Literal["error"]
@@ -38,7 +38,7 @@ class ProviderErrorAction(Strict):
     http_status: int = Field(default=200, ge=100, le=599)
 
 
-class StatusAction(Strict):
+class StatusAction(Strict, defer_build=True):
     """Answer with a raw HTTP status and body, as a broken gateway would."""
 
     type: Literal["status"]
@@ -47,7 +47,7 @@ class StatusAction(Strict):
     content_type: str = "text/plain; charset=utf-8"
 
 
-class DelayAction(Strict):
+class DelayAction(Strict, defer_build=True):
     """Wait before answering: a fixed time, or a seeded random one between min and max."""
 
     type: Literal["delay"]
@@ -56,25 +56,25 @@ class DelayAction(Strict):
     max: float = Field(default=0, ge=0, le=300)
 
 
-class DropAction(Strict):
+class DropAction(Strict, defer_build=True):
     """Close the connection without an answer."""
 
     type: Literal["drop"]
 
 
-class TruncateAction(Strict):
+class TruncateAction(Strict, defer_build=True):
     """Send the headers and half the body, then close: the client reads too few bytes."""
 
     type: Literal["truncate"]
 
 
-class MalformedAction(Strict):
+class MalformedAction(Strict, defer_build=True):
     """Send a well-framed answer whose body is cut in half: not valid JSON."""
 
     type: Literal["malformed"]
 
 
-class SlowBodyAction(Strict):
+class SlowBodyAction(Strict, defer_build=True):
     """Send the body a few bytes at a time."""
 
     type: Literal["slow_body"]
@@ -94,7 +94,7 @@ Action = Annotated[
 ]
 
 
-class FaultRule(Strict):
+class FaultRule(Strict, defer_build=True):
     id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12], min_length=1)
     provider: str | None = None
     operation: str | None = None

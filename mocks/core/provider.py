@@ -21,7 +21,11 @@ SPEC_DIRS = (_PACKAGE / "specs", _PACKAGE.parent / "specs")
 
 
 class Strict(BaseModel):
-    """Config and admin bodies: unknown keys are an error, not silently ignored."""
+    """Config and admin bodies: unknown keys are an error, not silently ignored.
+
+    The models of admin bodies and fault rules, which most runs never see, are declared
+    with `defer_build=True`: their validators are built on first use, not on every start.
+    """
 
     model_config = ConfigDict(extra="forbid")
 

@@ -29,6 +29,9 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+from granian.constants import Interfaces
+from granian.log import LogLevels
+from granian.server import Server
 
 
 def pick_port(host: str, port: int) -> int:
@@ -86,10 +89,6 @@ def serve_workers(
     ready: Callable[[], None] = lambda: None,
 ) -> None:
     """Serve `app` from `workers` forked processes until stopped; `ready` runs once the port listens."""
-    from granian.constants import Interfaces
-    from granian.log import LogLevels
-    from granian.server import Server
-
     multiprocessing.set_start_method("fork", force=True)  # the workers inherit the app built here
     server = Server(
         "provider-mocks",

@@ -8,8 +8,10 @@ messages and the envelope).
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
-from ..core.provider import Provider
+if TYPE_CHECKING:  # the slugs alone (the CLI's arguments) need no provider code loaded
+    from ..core.provider import Provider
 
 _PACKAGES = {
     "atrip": "mocks.providers.atrip",

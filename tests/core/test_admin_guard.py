@@ -97,7 +97,7 @@ def _token_passed(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> str | Non
         seen.update(kwargs)
         raise ConfigError("stop here")
 
-    monkeypatch.setattr(cli, "create_app", fake_create_app)
+    monkeypatch.setattr("mocks.app.create_app", fake_create_app)
     assert cli.main(["serve", *argv]) == 2
     token: str | None = seen["admin_token"]
     return token

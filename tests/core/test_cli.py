@@ -97,3 +97,15 @@ def test_port_in_use_is_a_clear_error() -> None:
         done = subprocess.run([*COMMAND, "serve", "--port", port], capture_output=True, text=True, timeout=30)
     assert done.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+
+
+def test_the_app_loads_when_a_command_runs_not_with_the_cli() -> None:
+    """`serve` loads the app's modules with the garbage collector paused: the import must not."""
+    code = "import sys, mocks.cli; print(sorted({'flask', 'mocks.app'} & set(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.stdout.strip() == "[]", done.stderr

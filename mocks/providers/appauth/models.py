@@ -95,7 +95,7 @@ class App(Strict):
         return {"appId": self.app_id, "appSecret": self.app_secret, "name": self.name}
 
 
-class AppChange(Strict):
+class AppChange(Strict, defer_build=True):
     app_secret: str | None = Field(default=None, min_length=1)
     name: str | None = None
     rate_limit: int | None = Field(default=None, ge=0)

@@ -105,7 +105,7 @@ class Client(Strict):
         }
 
 
-class ClientChange(Strict):
+class ClientChange(Strict, defer_build=True):
     client_secret: HeaderValue | None = None
     name: str | None = None
     #: null: any order again.

@@ -18,7 +18,6 @@ import uuid
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-import jwt
 from pydantic import AfterValidator, Field, model_validator
 
 from ...core.audit import note
@@ -123,12 +122,12 @@ class App(Strict):
         return {"clientId": self.client_id, "secret": self.secret, "partner": self.partner}
 
 
-class PartnerChange(Strict):
+class PartnerChange(Strict, defer_build=True):
     name: str | None = None
     disabled: bool | None = None
 
 
-class AppChange(Strict):
+class AppChange(Strict, defer_build=True):
     secret: str | None = Field(default=None, min_length=1)
     name: str | None = None
     disabled: bool | None = None
@@ -298,6 +297,8 @@ class CredentialModel(ProviderModel[CredentialConfig]):
         `sender` is the clientId a request names where the platform does not read it (a JSON
         body): only the audit hears of it, so the client's mistake is reported as its own.
         """
+        import jwt  # loaded on first use: it costs a start 8 ms
+
         note(kind="fetch", credential=client_id or sender or None)
         if not client_id or not secret or user_type != USER_TYPE:
             raise ProviderError(errors.MISSING_PARAMETERS)
@@ -343,6 +344,8 @@ class CredentialModel(ProviderModel[CredentialConfig]):
 
     def _holder(self, token: str | None) -> str | None:
         """The app a token of this mock was issued to, for the audit alone (None: not one of ours)."""
+        import jwt  # loaded on first use: it costs a start 8 ms
+
         if not token:
             return None
         try:
@@ -359,6 +362,8 @@ class CredentialModel(ProviderModel[CredentialConfig]):
 
     def _claims(self, token: str) -> dict[str, Any]:
         """The claims of a token this mock signed; expiry is checked by the caller, on the virtual clock."""
+        import jwt  # loaded on first use: it costs a start 8 ms
+
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,

@@ -74,12 +74,12 @@ class App(Strict):
         return {"appId": self.app_id, "appSecret": self.app_secret, "tenant": self.tenant}
 
 
-class TenantChange(Strict):
+class TenantChange(Strict, defer_build=True):
     name: str | None = None
     daily_limit: int | None = Field(default=None, ge=0)
 
 
-class AppChange(Strict):
+class AppChange(Strict, defer_build=True):
     app_secret: str | None = Field(default=None, min_length=1)
     name: str | None = None
     frozen: bool | None = None

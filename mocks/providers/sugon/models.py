@@ -24,7 +24,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-import jwt
 from pydantic import Field, field_validator, model_validator
 
 from ...core.audit import note
@@ -139,7 +138,7 @@ class Region(Strict):
     apis: list[Api] = Field(default_factory=lambda: list(ALL_APIS))
 
 
-class RegionChange(Strict):
+class RegionChange(Strict, defer_build=True):
     cluster_name: str | None = Field(default=None, min_length=1)
     apis: list[Api] | None = None
 
@@ -179,7 +178,7 @@ class User(Strict):
         return {"user": self.user, "password": self.password, "orgId": self.org_id}
 
 
-class UserChange(Strict):
+class UserChange(Strict, defer_build=True):
     password: str | None = Field(default=None, min_length=1)
     user_id: str | None = Field(default=None, pattern=r"^[0-9]{1,19}$")
     compute_user: str | None = None
@@ -199,7 +198,7 @@ class AccessKey(Strict):
         return {"user": self.user, "accessKey": self.access_key, "secretKey": self.secret_key}
 
 
-class AccessKeyChange(Strict):
+class AccessKeyChange(Strict, defer_build=True):
     secret_key: str | None = Field(default=None, min_length=1)
 
 
@@ -430,6 +429,8 @@ class SugonModel(ProviderModel[SugonConfig]):
 
     def _token(self, user: dict[str, Any], cluster_id: str, now_ms: int) -> str:
         """A token of `user` for `cluster_id`: exactly the documented claims, in their order."""
+        import jwt  # loaded on first use: it costs a start 8 ms
+
         claims = {
             "computeUser": user["compute_user"] or user["user"],
             "accountStatus": user["account_status"],
@@ -527,6 +528,8 @@ class SugonModel(ProviderModel[SugonConfig]):
 
     def _verify(self, token: str) -> tuple[dict[str, str], dict[str, Any]]:
         """The claims of a token this mock signed, and its user as it is now; else 10004."""
+        import jwt  # loaded on first use: it costs a start 8 ms
+
         try:
             payload = jwt.api_jws.decode(token, self._secret, algorithms=["HS256"])
             claims = json.loads(payload)
