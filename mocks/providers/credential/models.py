@@ -329,10 +329,11 @@ class CredentialModel(ProviderModel[CredentialConfig]):
             "issued_at": issued_at,
             "expires_at": expires_at,
         }
-        self.store.set(self.key("token", jti), record, expires_at=expires_at + RETAIN)
-        previous = self.store.get(self.key("current", client_id))
-        held = self.store.get(self.key("token", previous)) if previous else None
-        self.store.set(self.key("current", client_id), jti, expires_at=expires_at)
+        with self.store.atomic():  # the token it replaces is the one current when it became current
+            self.store.set(self.key("token", jti), record, expires_at=expires_at + RETAIN)
+            previous = self.store.get(self.key("current", client_id))
+            held = self.store.get(self.key("token", previous)) if previous else None
+            self.store.set(self.key("current", client_id), jti, expires_at=expires_at)
         note(token=token)
         if held is not None and not self._overwritten(held) and self.clock.time() < held["expires_at"]:
             note(

@@ -255,7 +255,7 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
             "valid_until": expires_at,
             "overwritten": False,
         }
-        with self.store.atomic():  # counted, issued and the old token overwritten: all or nothing
+        with self.store.atomic():  # no other fetch between counting, issuing and overwriting
             counted = self.store.incr(
                 self.key("count", app["tenant"], day),
                 limit=settings.daily_limit if limit is None else limit,
