@@ -26,6 +26,7 @@ from .core.faults import (
     StatusAction,
     delay_seconds,
 )
+from .core.forwarded import ForwardedHeaders, parse_allow_ips
 from .core.journal import excerpt
 from .core.jsonio import json_response
 from .core.provider import Provider
@@ -56,6 +57,7 @@ def create_app(
     clock: Clock | None = None,
     store: Store | str | None = None,
     admin_token: str | None = None,
+    forwarded_allow_ips: str | Iterable[str] | None = None,
 ) -> Flask:
     """Build an app with `providers` (default: all) configured by `config`.
 
@@ -71,10 +73,18 @@ def create_app(
 
     `admin_token` (or `[server] admin_token`) lets clients that present it use
     the admin API from other machines; without one only loopback clients may.
+
+    `forwarded_allow_ips` (or `[server] forwarded_allow_ips`; default loopback) names the
+    reverse proxies whose `Forwarded` and `X-Forwarded-Host`/`-Proto` headers set the host
+    and scheme of the URLs the mocks build; `"*"` trusts every address. A ValueError
+    names an entry that is not an address or network.
     """
     raw = read_toml(config) if isinstance(config, str | Path) else (config or {})
     mounted = {slug: load(slug) for slug in (providers or SLUGS)}
     server, configs = parse(raw, mounted)
+    trusted_proxies = parse_allow_ips(
+        server.forwarded_allow_ips if forwarded_allow_ips is None else forwarded_allow_ips
+    )
 
     app = MockApp(__name__)
     app.config["MAX_CONTENT_LENGTH"] = server.max_body_bytes
@@ -114,6 +124,7 @@ def create_app(
         _init_sync(app)
     _init_journal(app)
     _init_faults(app)
+    app.wsgi_app = ForwardedHeaders(app.wsgi_app, trusted_proxies)  # type: ignore[method-assign]
     mocks.start()
     return app
 

@@ -21,6 +21,8 @@ from .providers import SLUGS
 DEFAULT_PORT = 8700
 #: The admin token's environment variable (`--admin-token` wins).
 ADMIN_TOKEN_ENV = "PROVIDER_MOCKS_ADMIN_TOKEN"
+#: gunicorn's and uvicorn's variable for the proxies to believe (`--forwarded-allow-ips` wins).
+FORWARDED_ENV = "FORWARDED_ALLOW_IPS"
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -101,7 +103,13 @@ def _serve(args: argparse.Namespace, store: str | None) -> int:
         from .core.store import StoreUnavailable
 
         try:
-            app = create_app(args.config, providers=args.provider or None, store=store, admin_token=token)
+            app = create_app(
+                args.config,
+                providers=args.provider or None,
+                store=store,
+                admin_token=token,
+                forwarded_allow_ips=args.forwarded_allow_ips or os.environ.get(FORWARDED_ENV) or None,
+            )
         except (ConfigError, ValueError) as exc:
             return _error(str(exc))
         except StoreUnavailable as exc:
@@ -256,6 +264,13 @@ def parser() -> argparse.ArgumentParser:
         metavar="TOKEN",
         help=f"lets clients on other machines use the admin API (Authorization: Bearer TOKEN); "
         f"default: ${ADMIN_TOKEN_ENV}; without one only loopback clients may",
+    )
+    run.add_argument(
+        "--forwarded-allow-ips",
+        metavar="IPS",
+        help="comma-separated addresses or networks of reverse proxies whose Forwarded and "
+        "X-Forwarded-Host/-Proto headers set the host and scheme of the URLs the mocks build; * for "
+        f"all (default: ${FORWARDED_ENV}, else [server] forwarded_allow_ips, else 127.0.0.1,::1)",
     )
     run.set_defaults(func=serve)
 

@@ -10,12 +10,13 @@ Use the fixture from a test folder's conftest.py: `from tests.browser import chr
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
 
 import pytest
+
+from .debian import apt_get, debian_program
 
 CANDIDATES = ("chromium", "chromium-browser")
 KNOWN_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
@@ -33,43 +34,8 @@ FLAGS = (
 )
 
 
-def find_chromium() -> str | None:
-    for name in CANDIDATES:
-        if found := shutil.which(name):
-            return found
-    return next((path for path in KNOWN_PATHS if os.access(path, os.X_OK)), None)
-
-
-def _apt_get(*args: str) -> subprocess.CompletedProcess[str]:
-    command = ["apt-get", *args]
-    if os.geteuid() != 0:
-        command = ["sudo", "-n", *command]
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=900, check=False)
-
-
-def install_chromium() -> str:
-    """Install Debian's chromium package; fail the test with apt-get's words if that is impossible."""
-    if shutil.which("apt-get") is None:
-        pytest.fail(
-            "Chromium is missing and there is no apt-get to install it: install chromium", pytrace=False
-        )
-    if os.geteuid() != 0 and shutil.which("sudo") is None:
-        pytest.fail(
-            "Chromium is missing; installing it needs root or sudo: apt-get install chromium", pytrace=False
-        )
-    done = _apt_get("install", "-y", "chromium")
-    if done.returncode != 0:  # stale or empty package lists: refresh them once
-        _apt_get("update")
-        done = _apt_get("install", "-y", "chromium")
-    found = find_chromium()
-    if done.returncode != 0 or found is None:
-        pytest.fail(
-            f"Chromium is missing and `apt-get install chromium` failed (exit {done.returncode}):\n"
-            f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}",
-            pytrace=False,
-        )
-    return found
+def find_chromium() -> str:
+    return debian_program("chromium", CANDIDATES, KNOWN_PATHS)
 
 
 def has_chinese_font() -> bool:
@@ -86,9 +52,9 @@ def chromium() -> str:
     A Chinese font comes too when there is none, so pages and screenshots show the
     providers' messages rather than empty boxes (the tests read the DOM either way).
     """
-    found = find_chromium() or install_chromium()
+    found = find_chromium()
     if not has_chinese_font() and shutil.which("apt-get") is not None:
-        _apt_get("install", "-y", "fonts-wqy-zenhei")
+        apt_get("install", "-y", "fonts-wqy-zenhei")
     return found
 
 

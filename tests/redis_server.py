@@ -12,8 +12,6 @@ Use the fixture from a test folder's conftest.py: `from tests.redis_server impor
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import subprocess
 import tempfile
@@ -22,33 +20,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from .browser import _apt_get
+from .debian import debian_program
 
 KNOWN_PATHS = ("/usr/bin/redis-server", "/usr/sbin/redis-server")
 
 
-def find_redis_server() -> str | None:
-    if found := shutil.which("redis-server"):
-        return found
-    return next((path for path in KNOWN_PATHS if os.access(path, os.X_OK)), None)
-
-
-def install_redis_server() -> str:
-    """Install Debian's redis-server package; fail the test with apt-get's words if that is impossible."""
-    if shutil.which("apt-get") is None:
-        pytest.fail("redis-server is missing and there is no apt-get to install it", pytrace=False)
-    done = _apt_get("install", "-y", "redis-server")
-    if done.returncode != 0:  # stale or empty package lists: refresh them once
-        _apt_get("update")
-        done = _apt_get("install", "-y", "redis-server")
-    found = find_redis_server()
-    if done.returncode != 0 or found is None:
-        pytest.fail(
-            f"redis-server is missing and `apt-get install redis-server` failed (exit {done.returncode}):\n"
-            f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}",
-            pytrace=False,
-        )
-    return found
+def redis_server_binary() -> str:
+    return debian_program("redis-server", ("redis-server",), KNOWN_PATHS)
 
 
 def free_port() -> int:
@@ -104,7 +82,7 @@ class RedisServer:
 
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
-    binary = find_redis_server() or install_redis_server()
+    binary = redis_server_binary()
     with tempfile.TemporaryDirectory(prefix="redis-test-") as folder:
         server = RedisServer(binary, folder)
         server.start()

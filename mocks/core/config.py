@@ -18,9 +18,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from .audit import AuditSettings
+from .forwarded import DEFAULT_ALLOW_IPS, parse_allow_ips
 from .provider import Provider, ProviderConfig, Strict
 
 
@@ -36,6 +37,14 @@ class ServerSettings(Strict):
     audit: AuditSettings = AuditSettings()
     #: Lets clients that present it use the admin API from other machines (loopback always may).
     admin_token: str | None = Field(default=None, min_length=1)
+    #: Proxies whose `Forwarded` / `X-Forwarded-Host` / `-Proto` headers are believed ("*": all).
+    forwarded_allow_ips: list[str] = Field(default_factory=lambda: list(DEFAULT_ALLOW_IPS))
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        parse_allow_ips(value)
+        return value
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:

@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from types import TracebackType
 
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+_NOT_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+class RequestHandler(WSGIRequestHandler):
+    """werkzeug's handler, reading a request line's raw bytes as a client meant them.
+
+    Clients send Chinese unencoded in URLs (curl does). The standard library decodes the
+    request line as Latin-1 and splits it on any Unicode whitespace, so the bytes 0x85 and
+    0xA0 inside a UTF-8 character split it (an HTML 400), and the rest reach the app
+    encoded twice (mojibake). Each byte above 0x7F is percent-encoded before the line is
+    parsed: the request reads exactly as the same URL percent-encoded, as granian and the
+    providers' own servers read it.
+    """
+
+    raw_requestline: bytes
+
+    def parse_request(self) -> bool:
+        if not self.raw_requestline.isascii():
+            self.raw_requestline = _NOT_ASCII.sub(lambda byte: b"%%%02X" % byte[0][0], self.raw_requestline)
+        return super().parse_request()
 
 
 class LiveServer:
@@ -21,7 +43,9 @@ class LiveServer:
         self.app = app
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         with socket.create_server((host, port), family=family, backlog=128) as listener:
-            self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, fd=listener.fileno())
+            self._server: BaseWSGIServer = make_server(
+                host, port, app, threaded=True, request_handler=RequestHandler, fd=listener.fileno()
+            )
         self._thread: threading.Thread | None = None
 
     @property

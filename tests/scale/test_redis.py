@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.redis_server import RedisServer, find_redis_server, install_redis_server
+from tests.redis_server import RedisServer, redis_server_binary
 
 from .helpers import (
     APPAUTH_TOKEN,
@@ -121,7 +121,7 @@ SYSTEM_ERRORS: list[tuple[str, str, dict[str, str], dict[str, Any]]] = [
 @pytest.fixture
 def own_redis() -> Iterator[RedisServer]:
     """A Redis of this test's own, to kill and bring back."""
-    binary = find_redis_server() or install_redis_server()
+    binary = redis_server_binary()
     with tempfile.TemporaryDirectory(prefix="redis-outage-") as folder:
         server = RedisServer(binary, folder)
         server.start()
