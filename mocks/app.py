@@ -30,7 +30,7 @@ from .core.forwarded import ForwardedHeaders, parse_allow_ips
 from .core.journal import excerpt
 from .core.jsonio import json_response
 from .core.provider import Provider
-from .core.routing import LazyRule
+from .core.routing import LazyRule, MergeSlashes
 from .core.services import Mocks, current_provider, get_mocks
 from .core.store import Store, StoreUnavailable, open_store
 from .providers import SLUGS, load
@@ -124,7 +124,7 @@ def create_app(
         _init_sync(app)
     _init_journal(app)
     _init_faults(app)
-    app.wsgi_app = ForwardedHeaders(app.wsgi_app, trusted_proxies)  # type: ignore[method-assign]
+    app.wsgi_app = ForwardedHeaders(MergeSlashes(app.wsgi_app), trusted_proxies)  # type: ignore[method-assign]
     mocks.start()
     return app
 

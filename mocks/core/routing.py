@@ -1,11 +1,18 @@
-"""URL rules that compile their URL builders when first asked to build a URL."""
+"""URL rules that compile their URL builders when first asked to build a URL, and paths
+read as the providers' servlet containers read them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import re
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.routing import Rule
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+_SLASHES = re.compile(r"//+")
 
 Builder = Callable[..., tuple[str, str]]
 
@@ -29,3 +36,22 @@ class LazyRule(Rule):
             return compiled(rule, **values)
 
         return build
+
+
+class MergeSlashes:
+    """WSGI middleware: runs of slashes in a path read as one, as Tomcat reads them.
+
+    Some clients join a base URL ending in `/` to a path starting with one (a public Go
+    SDK of SCNet requests `//ac/openapi/v2/tokens`). The providers' Java servers answer
+    such a path as the single-slash one; werkzeug would redirect it (an HTML 308) or, for a
+    leading `//`, not find the provider at all.
+    """
+
+    def __init__(self, app: WSGIApplication) -> None:
+        self.app = app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if "//" in path:
+            environ["PATH_INFO"] = _SLASHES.sub("/", path)
+        return self.app(environ, start_response)

@@ -79,6 +79,19 @@ def test_raw_utf8_in_the_path_reads_as_percent_encoded(base_url: str) -> None:
     assert [entry["path"] for entry in journal] == [path, path]
 
 
+@pytest.mark.parametrize(
+    "target",
+    [b"//ac/openapi/v2/tokens", b"/ac//openapi/v2/tokens", b"///ac/openapi//v2/tokens?x=1"],
+)
+def test_runs_of_slashes_read_as_one(base_url: str, target: bytes) -> None:
+    """A base URL ending in / joined to a path starting with one (a public Go SDK of SCNet)."""
+    creds = demo("sugon", requests.Session(), base_url)
+    headers = "".join(f"{name}: {creds[name]}\r\n" for name in ("user", "password", "orgId")).encode()
+    status, _, body = raw_request(base_url, b"POST " + target + b" HTTP/1.1", headers)
+    assert status == 200
+    assert json.loads(body)["code"] == "0"
+
+
 # -- behind a reverse proxy ---------------------------------------------------------------------
 
 
