@@ -42,9 +42,13 @@ BAD_ORDER_NO = "orderNo must be 1 to 64 letters, digits, '-' or '_'"
 
 
 def headers(creds: dict[str, Any] | None, **extra: str | None) -> dict[str, str | None]:
-    """The documented headers for `creds` (None: no client id/secret), plus `extra` (None: not sent)."""
+    """The documented headers for `creds` (None: no client id/secret), plus `extra` (None: not sent).
+
+    Accept is `*/*`: clients observe that Atlas rejects `application/json` [public], so the
+    cases hold a server to their own rule and not to that.
+    """
     sent: dict[str, str | None] = {
-        "Accept": "application/json",
+        "Accept": "*/*",
         "Content-Type": "application/json",
         "Accept-Encoding": "gzip",
     }
@@ -177,6 +181,19 @@ def legacy_cid(t: Target) -> None:
 def accept_not_enforced(t: Target) -> None:
     """A request without Accept is still answered"""
     ok(post(t, t.creds("demo"), Accept=None))
+
+
+@contract(
+    P,
+    "headers.accept-json-answered",
+    rule="Accept is documented with no value; clients observe Atlas rejects application/json, "
+    "which the mock only does with settings.strict_accept",
+    source="decided",
+)
+def accept_json_answered(t: Target) -> None:
+    """A request with Accept: application/json is answered like one with */*"""
+    answer = post(t, t.creds("demo"), Accept="application/json")
+    described("Accept: application/json was refused (settings.strict_accept)", ok, answer)
 
 
 # -- status 3: unauthorized access -------------------------------------------------------

@@ -219,3 +219,53 @@ def legacy_role(entries: Sequence[Entry], settings: AuditSettings) -> Iterator[F
                 (entry["id"],),
                 facts(entry).get("credential"),
             )
+
+
+@rule(
+    "request-id-missing",
+    severity="warning",
+    source="credential: HEADER Request-Id 请求Id,每次请求唯一标识 (the table lists it as required; "
+    "the provider's own Java demo sends none, and the platform answers)",
+    providers=("credential",),
+)
+def request_id_missing(entries: Sequence[Entry], settings: AuditSettings) -> Iterator[Finding]:
+    """A business call came without a Request-Id: the documentation asks for a unique one on every call.
+
+    A warning, not an error: the provider's own demo leaves it out and is answered, so the
+    platform does not depend on it; a client without one still loses the per-request trace
+    and `request-id-reused`'s check. It reads the `request_id` every call notes (None or "":
+    none sent), so a call with one is never reported.
+    """
+    for entry in entries:
+        f = facts(entry)
+        if f.get("kind") == "call" and not f.get("request_id"):
+            yield Finding(
+                "business call without a Request-Id; the documentation asks for a unique one on every call",
+                (entry["id"],),
+                f.get("credential"),
+            )
+
+
+@rule(
+    "accept-not-any",
+    severity="warning",
+    source="ATRIP [public, observed by clients; not in the ATRIP Token page]: Accept: */* is "
+    "mandatory, Atlas rejects Accept: application/json",
+    providers=("atrip",),
+)
+def accept_not_any(entries: Sequence[Entry], settings: AuditSettings) -> Iterator[Finding]:
+    """A token request sent an Accept other than */*, which clients report Atlas refuses.
+
+    A warning, not an error: the ATRIP Token page requires Accept but names no value, and the
+    Atlas Flight Booking CLI (atlas-doc/atlas-flight-booking) sends application/json; only
+    third-party clients (the README of fathihamdan/ADAPT-Agent, say) describe the refusal.
+    It reads `accept_not_any`, the Accept sent when it is neither `*/*` nor missing: a missing
+    Accept is the spec's required header, reported by `request-spec` alone.
+    """
+    for entry in entries:
+        if (accept := facts(entry).get("accept_not_any")) is not None:
+            yield Finding(
+                f"Accept {accept!r} is not */*; clients observe that Atlas rejects Accept: application/json",
+                (entry["id"],),
+                facts(entry).get("credential"),
+            )

@@ -26,7 +26,7 @@ demo = partial(support.demo, "atrip")
 def headers(creds: dict[str, str] | None = None, **extra: str | None) -> dict[str, str | None]:
     """The documented headers for `creds` (none: no client id/secret), plus `extra` (None: not sent)."""
     sent: dict[str, str | None] = {
-        "Accept": "application/json",
+        "Accept": "*/*",  # [public, observed by clients]: Atlas rejects application/json
         "Content-Type": "application/json",
         "Accept-Encoding": "gzip",
     }

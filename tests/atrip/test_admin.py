@@ -34,6 +34,7 @@ def test_providers_lists_atrip(http: requests.Session, base_url: str) -> None:
         "required_headers": ["Content-Type"],
         "legacy_roles": True,
         "gzip": True,
+        "strict_accept": False,
         "portal_base_url": None,
     }
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import gzip
 import re
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
+from mocks import create_app
+from mocks.core.server import LiveServer
 from tests.support import clock
 
 from .helpers import (
@@ -289,6 +292,62 @@ def test_accept_and_accept_encoding_are_not_enforced_by_default(
 ) -> None:
     answer = post(http, base_url, demo(http, base_url), None, **{"Accept": None, "Accept-Encoding": None})
     assert answer.json()["status"] == 0
+
+
+@pytest.mark.parametrize("accept", ["*/*", "application/json", "text/html", "application/json, */*"])
+def test_any_accept_is_answered_by_default(http: requests.Session, base_url: str, accept: str) -> None:
+    """Clients observe that Atlas rejects all but */* [public]; the mock only with strict_accept."""
+    assert fetch(http, base_url, Accept=accept)["status"] == 0
+
+
+@pytest.fixture(scope="module")
+def strict_accept() -> Iterator[str]:
+    """A server with `settings.strict_accept`; its base URL."""
+    with LiveServer(
+        create_app({"atrip": {"settings": {"strict_accept": True}}}, providers=["atrip"])
+    ) as server:
+        yield server.url
+
+
+NOT_ACCEPTABLE = b'{"url":"","status":2,"msg":"Accept must be */*"}'
+
+
+@pytest.mark.parametrize(
+    ("accept", "http_status", "body"),
+    [
+        ("*/*", 200, None),
+        (None, 200, None),  # a missing Accept is `required_headers`' business
+        ("application/json", 406, NOT_ACCEPTABLE),
+        ("application/json, text/plain, */*", 406, NOT_ACCEPTABLE),
+        ("*/*;q=0.8", 406, NOT_ACCEPTABLE),
+        ("text/html", 406, NOT_ACCEPTABLE),
+    ],
+)
+def test_strict_accept_refuses_all_but_any(
+    http: requests.Session, strict_accept: str, accept: str | None, http_status: int, body: bytes | None
+) -> None:
+    answer = post(
+        http, strict_accept, demo(http, strict_accept), None, Accept=accept, **{"Accept-Encoding": "identity"}
+    )
+    assert (answer.status_code, answer.headers["Content-Type"]) == (http_status, JSON_UTF8)
+    if body is None:
+        assert answer.json()["status"] == 0
+    else:
+        assert answer.content == body
+
+
+def test_strict_accept_comes_after_credentials_and_content_type(
+    http: requests.Session, strict_accept: str
+) -> None:
+    creds = demo(http, strict_accept)
+    wrong = {**creds, SECRET: "wrong"}
+    refused = post(http, strict_accept, wrong, None, Accept="application/json")
+    assert (refused.status_code, refused.json()) == (200, error(3, "Unauthorized access"))
+    text = post(http, strict_accept, creds, None, Accept="application/json", **{"Content-Type": "text/plain"})
+    assert (text.status_code, text.json()) == (200, error(2, "Content-Type must be application/json"))
+    bad_body = post(http, strict_accept, creds, b"[]", Accept="application/json")
+    assert (bad_body.status_code, bad_body.content) == (406, NOT_ACCEPTABLE)  # gzip-compressed, decoded
+    assert bad_body.headers["Content-Encoding"] == "gzip"
 
 
 # -- the order of the checks ---------------------------------------------------------------

@@ -149,6 +149,39 @@ def test_every_documented_header_can_be_required() -> None:
     assert world.issue(Accept="*/*", **{"Accept-Encoding": "gzip"})["role"] == "Customer service"
 
 
+@pytest.mark.parametrize(
+    ("accept", "answer"),
+    [
+        ("*/*", (200, 0, None)),
+        (" */* ", (200, 0, None)),
+        ("", (200, 0, None)),  # blank is missing: required_headers' business
+        ("application/json", (406, 2, "Accept must be */*")),
+        ("*/*, text/html", (406, 2, "Accept must be */*")),
+    ],
+)
+def test_strict_accept_refuses_all_but_any(accept: str, answer: tuple[int, int, str | None]) -> None:
+    """With strict_accept, an Accept other than */* is status 2 in an HTTP 406."""
+    world = World(settings={"strict_accept": True})
+
+    def answered() -> tuple[int, int | str, str | None]:
+        try:
+            world.issue(Accept=accept)
+        except ProviderError as error:
+            return error.http_status, error.code, world.model.error_message(error)
+        return 200, errors.SUCCESS, None
+
+    assert answered() == answer
+
+
+def test_strict_accept_is_checked_after_content_type_and_before_the_body() -> None:
+    world = World(settings={"strict_accept": True}, messages={"not_acceptable": "Accept 只能是 */*"})
+    json_only = {"Accept": "application/json"}
+    assert world.refused(**json_only, **{"Content-Type": "text/plain"}) == (
+        2, "Content-Type must be application/json"
+    )  # fmt: skip
+    assert world.refused({"role": "Boss"}, **json_only) == (2, "Accept 只能是 */*")
+
+
 def test_content_type_can_be_left_unchecked() -> None:
     world = World(settings={"required_headers": []})
     assert world.issue(**{"Content-Type": "text/plain"})["order_no"] == BODY["orderNo"]
@@ -199,6 +232,7 @@ def test_messages_can_be_replaced() -> None:
         ({"messages": {"missing_field": "{field.upper} is required"}}, "placeholders allowed: {field}"),
         ({"messages": {"missing_field": "{field is required"}}, "messages"),
         ({"settings": {"required_headers": ["X-Foo"]}}, "required_headers"),
+        ({"settings": {"strict_accept": "yes please"}}, "strict_accept"),
         ({"settings": {"portal_token_lifetime": 0}}, "portal_token_lifetime"),
         ({"settings": {"portal_base_url": "mock.example.com"}}, "absolute http(s) URL"),
         ({"settings": {"portal_base_url": "http://x/?a=1"}}, "absolute http(s) URL"),

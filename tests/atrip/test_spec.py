@@ -219,6 +219,11 @@ def _crash(error: Exception) -> Callable[[Context], requests.Response]:
     return send
 
 
+def _strict_accept(c: Context) -> requests.Response:
+    c.monkeypatch.setattr(c.mocks.model("atrip").config.settings, "strict_accept", True)
+    return c.post(extra={"Accept": "application/json"})
+
+
 def _foreign(c: Context) -> requests.Response:
     return c.post({**BODY, "orderNo": "NOT-ONE-OF-MINE"}, role="orders")
 
@@ -232,6 +237,7 @@ CASES = [
     Case("crash", _crash(RuntimeError("a crash the test provoked"))),
     Case("no content type", lambda c: c.post(extra={"Content-Type": None})),
     Case("text content type", lambda c: c.post(extra={"Content-Type": "text/plain"})),
+    Case("Accept not */*, strict", _strict_accept),
     Case("not json", lambda c: c.post(b"{not json")),
     Case("array", lambda c: c.post([BODY])),
     Case("no orderNo", lambda c: c.post({**BODY, "orderNo": None})),

@@ -21,10 +21,11 @@ Key = tuple[str, str, str]
 class PortalLinks:
     """The documented way: portal urls cached per order, operator and role, one request at a time.
 
-    Every documented header goes out (Accept, Content-Type, Accept-Encoding: gzip and
-    the client id and secret), the role in its current spelling, and the answer is
-    judged by `status` alone. A url is asked for again shortly before its 30 minutes
-    end, and at once when the portal says it has expired (HTTP 401).
+    Every documented header goes out (Accept: */*, which clients observe Atlas requires,
+    Content-Type, Accept-Encoding: gzip and the client id and secret), the role in its
+    current spelling, and the answer is judged by `status` alone. A url is asked for again
+    shortly before its 30 minutes end, and at once when the portal says it has expired
+    (HTTP 401).
     """
 
     def __init__(
@@ -45,7 +46,7 @@ class PortalLinks:
 
     def headers(self) -> dict[str, str | None]:
         return {
-            "Accept": "application/json",
+            "Accept": "*/*",
             "Content-Type": "application/json",
             "Accept-Encoding": "gzip",
             "x-atlas-client-id": self.client_id,
@@ -89,6 +90,13 @@ class BareHeaders(PortalLinks):
 
     def headers(self) -> dict[str, str | None]:
         return {**super().headers(), "Accept": None, "Accept-Encoding": None}
+
+
+class AcceptsJson(PortalLinks):
+    """Sends Accept: application/json, which clients observe Atlas rejects."""
+
+    def headers(self) -> dict[str, str | None]:
+        return {**super().headers(), "Accept": "application/json"}
 
 
 #: The older public docs' role spellings.

@@ -9,7 +9,7 @@ import pytest
 from mocks.testing import Interceptor
 from mocks.testing.pytest_plugin import ProviderMock
 
-from .atrip import BareHeaders, LegacyRoles, PortalLinks
+from .atrip import AcceptsJson, BareHeaders, LegacyRoles, PortalLinks
 
 REAL_HOST = "https://sandbox.atriptech.com"
 ID, SECRET = "x-atlas-client-id", "x-atlas-client-secret"
@@ -73,10 +73,22 @@ def test_a_client_without_accept_headers_is_flagged(atrip_mock: ProviderMock) ->
     links = client(atrip_mock, BareHeaders)
     assert links.open("TK4058960725", "Li Wei").status_code == 200  # the mock answers all the same
     found = atrip_mock.violations()
-    assert {v.rule for v in found} == {"request-spec"}
+    assert {v.rule for v in found} == {"request-spec"}  # a missing Accept is not accept-not-any too
     assert all("Accept" in v.message for v in found), [v.message for v in found]
     with pytest.raises(AssertionError, match=r"\[error\] request-spec \(atrip\)"):
         atrip_mock.assert_conformant()
+
+
+def test_a_client_accepting_only_json_is_warned(atrip_mock: ProviderMock) -> None:
+    """Accept: application/json: only a warning (accept-not-any), not also a spec error."""
+    links = client(atrip_mock, AcceptsJson)
+    assert links.open("TK4058960725", "Li Wei").status_code == 200  # answered by default
+    found = atrip_mock.violations()
+    assert [(v.rule, v.severity) for v in found] == [("accept-not-any", "warning")]
+    assert "'application/json'" in found[0].message
+    with pytest.raises(AssertionError, match=r"\[warning\] accept-not-any \(atrip\)"):
+        atrip_mock.assert_conformant()
+    atrip_mock.assert_conformant(warnings=False)
 
 
 def test_a_client_sending_legacy_roles_is_flagged(atrip_mock: ProviderMock) -> None:

@@ -86,12 +86,16 @@ def test_json_token_request_is_flagged(credential_mock: ProviderMock) -> None:
     assert "application/json" in found[0].message
 
 
-def test_missing_request_id_is_flagged(credential_mock: ProviderMock) -> None:
+def test_missing_request_id_is_warned(credential_mock: ProviderMock) -> None:
+    """As the provider's own demo: answered, and a warning of its own, not also a spec error."""
     client = manager(credential_mock, NoRequestId)
-    assert client.call()["code"] == 10131
+    assert client.call(n=1)["data"] == {"n": 1}
     found = credential_mock.violations()
-    assert [v.rule for v in found] == ["request-spec"]
+    assert [(v.rule, v.severity) for v in found] == [("request-id-missing", "warning")]
     assert "Request-Id" in found[0].message
+    with pytest.raises(AssertionError, match=r"\[warning\] request-id-missing \(credential\)"):
+        credential_mock.assert_conformant()
+    credential_mock.assert_conformant(warnings=False)
 
 
 def test_reused_request_id_is_flagged(credential_mock: ProviderMock) -> None:

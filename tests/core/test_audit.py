@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import Any
 
@@ -99,10 +99,78 @@ def test_rules_are_listed(http: requests.Session, base_url: str) -> None:
         "no-refresh-after-invalid",
         "retry-without-backoff",
         "request-id-reused",
+        "request-id-missing",
         "renewal-after-window",
+        "accept-not-any",
     } <= set(listed)
     assert listed["request-id-reused"]["providers"] == ["credential"]
+    assert (listed["request-id-missing"]["providers"], listed["request-id-missing"]["severity"]) == (
+        ["credential"],
+        "warning",
+    )
+    assert (listed["accept-not-any"]["providers"], listed["accept-not-any"]["severity"]) == (
+        ["atrip"],
+        "warning",
+    )
     assert all(r["explanation"] and r["source"] for r in listed.values())
+
+
+def credential_call(headers: dict[str, str]) -> list[tuple[str, str]]:
+    """The violations of one credential business call with a live token and `headers`."""
+    app = create_app(providers=["credential"])
+    client, creds = app.test_client(), get_mocks(app).model("credential").demo_credentials()["demo"]
+    fetched = client.post(
+        "/openapi/auth/credential",
+        query_string={"clientId": creds["clientId"], "secret": creds["secret"], "userType": "2"},
+    )
+    answer = client.post(
+        "/openapi/demo/echo", headers={"Access-Token": fetched.get_json()["data"], **headers}
+    )
+    assert answer.get_json()["code"] == 200, answer.text
+    return [(v.rule, v.severity) for v in get_mocks(app).violations()]
+
+
+def atrip_request(accept: str | None) -> list[tuple[str, str]]:
+    """The violations of one ATRIP token request with `accept` (None: no Accept header)."""
+    app = create_app(providers=["atrip"])
+    creds = get_mocks(app).model("atrip").demo_credentials()["demo"]
+    headers = {key: creds[key] for key in ("x-atlas-client-id", "x-atlas-client-secret")}
+    headers |= {"Accept-Encoding": "identity"} | ({} if accept is None else {"Accept": accept})
+    answer = app.test_client().post(
+        "/getAtripToken.do",
+        json={"orderNo": "TK1", "userName": "Li Wei", "role": "Admin"},
+        headers=headers,
+    )
+    assert answer.get_json()["status"] == 0, answer.text
+    return [(v.rule, v.severity) for v in get_mocks(app).violations()]
+
+
+@pytest.mark.parametrize(
+    ("send", "found"),
+    [
+        (partial(credential_call, {"Request-Id": "r-1"}), []),
+        (partial(credential_call, {}), [("request-id-missing", "warning")]),
+        (partial(credential_call, {"Request-Id": ""}), [("request-id-missing", "warning")]),
+        (partial(atrip_request, "*/*"), []),
+        (partial(atrip_request, "application/json"), [("accept-not-any", "warning")]),
+        (partial(atrip_request, "application/json, text/plain, */*"), [("accept-not-any", "warning")]),
+        (partial(atrip_request, None), [("request-spec", "error")]),  # the spec's required header only
+    ],
+    ids=[
+        "credential Request-Id sent",
+        "credential no Request-Id",
+        "credential empty Request-Id",
+        "atrip Accept */*",
+        "atrip Accept JSON",
+        "atrip Accept list",
+        "atrip no Accept",
+    ],
+)
+def test_expected_headers_are_warned_once(
+    send: Callable[[], list[tuple[str, str]]], found: list[tuple[str, str]]
+) -> None:
+    """An expected header left out, or an Accept clients say Atlas refuses: one warning, no spec error."""
+    assert send() == found
 
 
 def test_min_backoff_is_configurable() -> None:

@@ -9,12 +9,15 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import jwt
 import pytest
 import requests
 
+from mocks import create_app
+from mocks.core.server import LiveServer
 from tests.support import clock
 
 from .helpers import (
@@ -335,15 +338,41 @@ def test_echo_answers_any_json_value(http: requests.Session, base_url: str, body
     assert answer.json()["ok"] is True
 
 
-@pytest.mark.parametrize(
-    ("access", "request_id"), [(None, "r-1"), ("", "r-1"), ("TOKEN", None), ("TOKEN", ""), (None, None)]
-)
-def test_missing_headers_answer_10131(
+@pytest.mark.parametrize(("access", "request_id"), [(None, "r-1"), ("", "r-1"), (None, None), ("", "")])
+def test_a_missing_access_token_answers_10131(
     http: requests.Session, base_url: str, access: str | None, request_id: str | None
 ) -> None:
-    live = token(http, base_url)
-    sent = live if access == "TOKEN" else access
-    assert echo(http, base_url, sent, {"a": 1}, request_id=request_id).content == MISSING
+    assert echo(http, base_url, access, {"a": 1}, request_id=request_id).content == MISSING
+
+
+@pytest.mark.parametrize("request_id", [None, ""])
+def test_a_call_without_request_id_is_answered(
+    http: requests.Session, base_url: str, request_id: str | None
+) -> None:
+    """As the provider's own Java demo calls: Access-Token alone."""
+    answer = echo(http, base_url, token(http, base_url), {"a": 1}, request_id=request_id)
+    assert answer.content == ok_bytes('{"a":1}')
+
+
+@pytest.fixture(scope="module")
+def requiring_request_id() -> Iterator[str]:
+    """A server with `require_request_id`, as the documentation's table reads; its base URL."""
+    app = create_app({"credential": {"settings": {"require_request_id": True}}}, providers=["credential"])
+    with LiveServer(app) as server:
+        yield server.url
+
+
+@pytest.mark.parametrize("request_id", [None, ""])
+def test_require_request_id_refuses_a_call_without_one(
+    http: requests.Session, requiring_request_id: str, request_id: str | None
+) -> None:
+    assert http.post(f"{requiring_request_id}/__admin/reset").status_code == 200
+    freeze_at_noon(http, requiring_request_id)
+    access = token(http, requiring_request_id)
+    assert echo(http, requiring_request_id, access, {"a": 1}, request_id=request_id).content == MISSING
+    assert echo(http, requiring_request_id, access, {"a": 1}).content == ok_bytes('{"a":1}')
+    violations = http.get(f"{requiring_request_id}/__admin/violations").json()["violations"]
+    assert [(v["rule"], v["severity"]) for v in violations] == [("request-id-missing", "warning")]
 
 
 def test_headers_are_case_insensitive(http: requests.Session, base_url: str) -> None:

@@ -311,13 +311,35 @@ def test_pyjwt_real_time_checks_do_not_apply() -> None:
 # -- authorize -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("token", "request_id"), [(None, "r"), ("", "r"), ("t", ""), ("t", None)])
-def test_missing_headers_are_10131(world: World, token: str | None, request_id: str | None) -> None:
-    world.app("a")
-    live = world.issue("a")
+@pytest.mark.parametrize(("token", "request_id"), [(None, "r"), ("", "r"), (None, None), ("", "")])
+def test_a_missing_access_token_is_10131(world: World, token: str | None, request_id: str | None) -> None:
     with pytest.raises(ProviderError) as caught:
-        world.model.authorize(live if token == "t" else token, request_id, DEMO_ECHO, LOOPBACK)
+        world.model.authorize(token, request_id, DEMO_ECHO, LOOPBACK)
     assert caught.value.code == 10131
+
+
+@pytest.mark.parametrize("request_id", [None, ""])
+@pytest.mark.parametrize(
+    ("settings", "code"),
+    [({}, errors.OK), ({"require_request_id": False}, errors.OK), ({"require_request_id": True}, 10131)],
+)
+def test_a_missing_request_id_is_answered_unless_required(
+    settings: dict[str, Any], code: int, request_id: str | None
+) -> None:
+    """The provider's own demo sends none and is answered; `require_request_id` reads the doc's table."""
+    world = World(settings)
+    world.partner("p")
+    world.app("a")
+    token = world.issue("a")
+
+    def answered() -> int | str:
+        try:
+            world.model.authorize(token, request_id, DEMO_ECHO, LOOPBACK)
+        except ProviderError as error:
+            return error.code
+        return errors.OK
+
+    assert answered() == code
 
 
 def test_not_granted_is_10133(world: World) -> None:
@@ -476,6 +498,7 @@ def test_http_errors(world: World) -> None:
         ({"settings": {"signing_key": "short"}}, "credential.settings.signing_key"),
         ({"settings": {"token_lifetime": 0}}, "credential.settings.token_lifetime"),
         ({"settings": {"track_id_key": "track"}}, "credential.settings.track_id_key"),
+        ({"settings": {"require_request_id": "maybe"}}, "credential.settings.require_request_id"),
         ({"settings": {"lifetime": 1}}, "credential.settings.lifetime"),
         ({"apps": [{"client_id": "a", "partner": "nowhere"}]}, "names partner 'nowhere'"),
         ({"apps": [{"client_id": "a", "partner": "partner-demo", "ip_allowlist": ["x"]}]}, "'x' is neither"),

@@ -276,6 +276,11 @@ def _echo_crash(c: Context) -> requests.Response:
     return c.echo(token)
 
 
+def _request_id_required(c: Context) -> requests.Response:
+    c.monkeypatch.setattr(c.mocks.model("credential").config.settings, "require_request_id", True)
+    return c.echo(c.token(), BODY, None)
+
+
 def _expired(c: Context) -> requests.Response:
     token = c.token()
     c.mocks.clock.advance(7200)
@@ -315,7 +320,8 @@ CASES = [
     Case("echo ok", ECHO, errors.OK, lambda c: c.echo(c.token(), BODY)),
     Case("echo empty body", ECHO, errors.OK, lambda c: c.echo(c.token())),
     Case("echo no token", ECHO, errors.MISSING_PARAMETERS, lambda c: c.echo(None, BODY)),
-    Case("echo no request id", ECHO, errors.MISSING_PARAMETERS, lambda c: c.echo(c.token(), BODY, None)),
+    Case("echo no request id", ECHO, errors.OK, lambda c: c.echo(c.token(), BODY, None)),
+    Case("echo no request id, required", ECHO, errors.MISSING_PARAMETERS, _request_id_required),
     Case("echo not json", ECHO, errors.MISSING_PARAMETERS,
          lambda c: c.call(DEMO_ECHO, headers=c.headers(), data=b"{not json")),
     Case("echo bad token", ECHO, errors.TOKEN_INVALID, lambda c: c.echo("not-a-token", BODY)),

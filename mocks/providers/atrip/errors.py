@@ -24,6 +24,9 @@ MESSAGES: dict[int | str, str] = {
     # status 2, decided: the msg names the problem
     "missing_header": "Missing required header: {header}",
     "content_type": "Content-Type must be application/json",
+    # status 2 in an HTTP 406, decided, only with settings.strict_accept: clients observe that
+    # Atlas rejects an Accept other than */* [public, observed by clients]
+    "not_acceptable": "Accept must be */*",
     "not_object": "Request body must be a JSON object",
     "missing_field": "{field} is required",
     "not_string": "{field} must be a string",
@@ -40,7 +43,12 @@ MESSAGES: dict[int | str, str] = {
 STATUS_OF: dict[str, int] = {"foreign_order": UNAUTHORIZED}
 
 #: HTTP-level failures on ATRIP paths; any other 4xx is `bad_request`.
-HTTP_MESSAGES: dict[int, str] = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+HTTP_MESSAGES: dict[int, str] = {
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "too_large",
+}
 
 
 def placeholders(template: str) -> set[str]:

@@ -7,7 +7,8 @@ Store layout (all under `atrip:`):
 
 A request is checked in this order; the first problem found is the answer:
   1. x-atlas-client-id / x-atlas-client-secret: missing, unknown or wrong → status 3
-  2. the required headers (settings.required_headers) and a JSON Content-Type → status 2
+  2. the required headers (settings.required_headers) and a JSON Content-Type → status 2;
+     with settings.strict_accept, an Accept sent other than */* → status 2 in an HTTP 406
   3. the body: a JSON object, then orderNo, userName, role (present, strings, valid), cid → status 2
   4. a client with its own orders and an orderNo not among them → status 3
 Credentials come first, as a gateway authenticates before it reads the body; the order
@@ -39,6 +40,9 @@ PORTAL_PATH = PORTAL_PREFIX + "/login"
 
 CLIENT_ID_HEADER = "x-atlas-client-id"
 CLIENT_SECRET_HEADER = "x-atlas-client-secret"
+#: The only Accept third-party clients say Atlas takes: it rejects `application/json`
+#: [public, observed by clients; not in the ATRIP Token page].
+ANY_MEDIA = "*/*"
 
 #: The body's fields, in the documented order [doc].
 FIELDS = ("orderNo", "userName", "role")
@@ -68,6 +72,13 @@ HeaderValue = Annotated[str, StringConstraints(pattern=r"^[\x21-\x7e]+$")]
 HeaderName = Literal["Accept", "Accept-Encoding", "Content-Type"]
 
 
+def accept_not_any(sent: Mapping[str, str]) -> str | None:
+    """The Accept sent (`sent`: names in lower case) unless it is */*; a missing or blank one is
+    None too, as `required_headers` alone judges a missing header."""
+    accept = sent.get("accept", "").strip()
+    return None if accept in ("", ANY_MEDIA) else accept
+
+
 class Settings(Strict):
     """The [decided] knobs."""
 
@@ -78,6 +89,11 @@ class Settings(Strict):
     )
     legacy_roles: bool = Field(default=True, description="accept TICKETING, FINANCE, TECH, ADMIN")
     gzip: bool = Field(default=True, description="gzip answers when the client accepts gzip")
+    strict_accept: bool = Field(
+        default=False,
+        description="an Accept sent other than */* answers status 2 in an HTTP 406, as clients observe "
+        "Atlas does (a missing Accept: required_headers)",
+    )
     portal_base_url: str | None = Field(
         default=None, description="where the portal url points; default: the host the client called"
     )
@@ -222,6 +238,8 @@ class AtripModel(ProviderModel[AtripConfig]):
         """Check a token request (see the module's docstring) and open a portal session."""
         sent = {name.lower(): value for name, value in headers.items()}
         note(kind="fetch", credential=sent.get(CLIENT_ID_HEADER) or None)
+        if (accept := accept_not_any(sent)) is not None:
+            note(accept_not_any=accept)
         client = self.authenticate(sent.get(CLIENT_ID_HEADER, ""), sent.get(CLIENT_SECRET_HEADER, ""))
         self.check_headers(sent)
         fields = self.read_body(body)
@@ -247,6 +265,8 @@ class AtripModel(ProviderModel[AtripConfig]):
             media = sent["content-type"].split(";")[0].strip().lower()
             if not (media == "application/json" or re.fullmatch(r"application/[\w.+-]+\+json", media)):
                 raise self.problem("content_type")
+        if self.config.settings.strict_accept and accept_not_any(sent) is not None:
+            raise self.problem("not_acceptable", http_status=406)
 
     def roles(self) -> dict[str, str]:
         """Every accepted spelling → the documented role."""

@@ -53,6 +53,11 @@ DEVIANTS = [
         config={"settings": {"legacy_roles": False}},
     ),
     Deviant(
+        "Accept other than */* refused",
+        "Accept: application/json was refused (settings.strict_accept)",
+        config={"settings": {"strict_accept": True}},
+    ),
+    Deviant(
         "portal token lives 10 minutes",
         "29:59 after the token request: the portal url answered HTTP 401",
         config={"settings": {"portal_token_lifetime": 600}},

@@ -61,6 +61,11 @@ DEVIANTS = [
         "the first token stopped working when a new one was fetched",
         config={"settings": {"overwrite_previous": True}},
     ),
+    Deviant(
+        "Request-Id required",
+        "a call without Request-Id was refused (the provider's own demo sends none)",
+        config={"settings": {"require_request_id": True}},
+    ),
     Deviant("\\u-escaped Chinese", "\\u-escaped", rewrite=escaped_unicode()),
     Deviant("sorted keys", "envelope keys are ['_status', '_trackId', 'code'", rewrite=sorted_keys()),
     Deviant(
