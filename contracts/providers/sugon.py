@@ -1,8 +1,9 @@
-"""Sugon / SCNet AC's contract: token acquisition (password and AK/SK), renewal, state and center.
+"""Sugon / SCNet AC's contract: token acquisition (password and AK/SK), renewal, state, center, user.
 
 Written from the documentation (provider-docs/sugon.md and the public facts in PROVIDERS.md):
-every code is a STRING, every answer is `{code, msg, data}` but the renewal's success
-`{msg, code, data}`, and tokens are HS256 JWTs with exactly the documented claims.
+every code is a STRING, every answer is `{code, msg, data}` but the renewal's success and every
+AK/SK answer `{msg, code, data}`, the token list ends with the platform's token, and tokens are
+HS256 JWTs with exactly the documented claims.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from schemathesis import Case
 from ..expect import Deviation, Predicate, expect, require
 from ..fuzz import prepare
 from ..registry import contract
-from ..target import Target
+from ..target import NotApplicable, Target
 
 P = "sugon"
 TOKENS = "/ac/openapi/v2/tokens"
@@ -33,6 +34,7 @@ AKSK = "/api/user/v3/tokens"
 RENEW = "/ac/openapi/v2/tokens/next"
 STATE = "/ac/openapi/v2/tokens/state"
 CENTER = "/ac/openapi/v2/center"
+USER = "/ac/openapi/v2/user"
 
 OK = "success"
 STATE_VALID = "token is valid"
@@ -51,8 +53,40 @@ CLAIMS = [
 JWT_HEADER = {"alg": "HS256", "typ": "JWT"}
 HOUR = 3600
 DAY = 24 * HOUR
-#: The center's lists, in their order [public], and the path the mock adds to its base URL [decided].
-CENTER_PATHS = {"hpcUrls": "/hpc", "efileUrls": "/efile", "aiUrls": "/ai", "eshellUrls": "/eshell"}
+#: The center's URL lists in the example's order, each entry's keys in its order [public].
+CENTER_LISTS = {
+    "ingressUrls": ["enable", "isManagerNode", "version", "url"],
+    "efileUrls": ["nodeName", "enable", "fastTransEnable", "udpPort", "version", "url"],
+    "eshellUrls": ["enable", "version", "url"],
+    "hpcUrls": ["enable", "isManagerNode", "version", "url"],
+    "aiUrls": ["enable", "version", "url"],
+}
+#: The center's `data` keys, in the example's order [public].
+CENTER_KEYS = ["id", "name", "description", "clusterUserInfo", *CENTER_LISTS]
+#: The path the mock adds to its base URL for each list [decided: what most public clients expect].
+CENTER_PATHS = {
+    "ingressUrls": "",
+    "efileUrls": "/efile",
+    "eshellUrls": "/eshell",
+    "hpcUrls": "",
+    "aiUrls": "/ai",
+}
+#: The `/user` answer's fields, in their order [public; the last three's order decided].
+USER_FIELDS = [
+    "country",
+    "language",
+    "timeZone",
+    "address",
+    "fullName",
+    "userName",
+    "computerCenter",
+    "accountName",
+    "accountStatus",
+    "accountBalance",
+    "email",
+    "mobilephoneNum",
+    "institution",
+]
 
 _JWT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
@@ -132,17 +166,21 @@ def center(t: Target, token: str | None) -> requests.Response:
     return with_token(t, "GET", CENTER, token)
 
 
+def user(t: Target, token: str | None) -> requests.Response:
+    return with_token(t, "GET", USER, token)
+
+
 # -- answers -------------------------------------------------------------------------------
 
 
 def token_list(response: requests.Response) -> list[dict[str, Any]]:
-    """A successful acquisition's list: the platform's own token first [public]."""
+    """A successful acquisition's list: the regions, the platform's own token last [public]."""
     body = expect(response, P, code="0", msg=OK, data=TOKEN_LIST)
     listed: list[dict[str, Any]] = body["data"]
-    first = listed[0]
+    last = listed[-1]
     require(
-        (first["clusterId"], first["clusterName"]) == ("0", "ac") and _is_jwt(first["token"]),
-        f"the list starts with {first}, documented the platform's token (clusterId 0, clusterName ac)",
+        (last["clusterId"], last["clusterName"]) == ("0", "ac") and _is_jwt(last["token"]),
+        f"the list ends with {last}, documented the platform's token (clusterId 0, clusterName ac) last",
     )
     ids = [item["clusterId"] for item in listed]
     require(len(set(ids)) == len(ids), f"clusterIds {ids} repeat a region: one token per region")
@@ -154,7 +192,7 @@ def tokens(t: Target, creds: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def platform_token(t: Target, creds: dict[str, Any]) -> str:
-    token: str = tokens(t, creds)[0]["token"]
+    token: str = tokens(t, creds)[-1]["token"]
     return token
 
 
@@ -192,7 +230,8 @@ def invalid(response: requests.Response) -> None:
 
 
 def frozen(response: requests.Response) -> None:
-    error(response, "10007", "用户已冻结")
+    """10007 as the public Go SDK writes it (shibingli/go_acsugon_sdk api/code.go)."""
+    error(response, "10007", "用户已被冻结")
 
 
 def no_permission(response: requests.Response) -> None:
@@ -201,6 +240,11 @@ def no_permission(response: requests.Response) -> None:
 
 def api_not_allowed(response: requests.Response) -> None:
     error(response, "10009", "没有权限访问接口")
+
+
+def signature_refused(response: requests.Response) -> None:
+    """10009 with the AK/SK endpoint's own text [public: its table]."""
+    error(response, "10009", "校验失败")
 
 
 @contextmanager
@@ -328,11 +372,11 @@ def change_user(t: Target, user: str, **change: Any) -> None:
     P,
     "tokens.success",
     rule='获取访问凭证: {"code": "0", "msg": "success", "data": [{clusterId, clusterName, token}, ...]}; '
-    'clusterId "0" clusterName "ac" first',
+    'the regions first, clusterId "0" clusterName "ac" last (the documented example\'s order)',
     source="public",
 )
 def tokens_success(t: Target) -> None:
-    """user, password and orgId get the platform's token first, then one per region"""
+    """user, password and orgId get one token per region, then the platform's last"""
     tokens(t, t.creds("demo"))
 
 
@@ -347,22 +391,22 @@ def tokens_orgid_lowercase(t: Target) -> None:
 @contract(
     P,
     "tokens.one-per-region",
-    rule="one token per computing region the user may use, after the platform's (regions in the "
+    rule="one token per computing region the user may use, then the platform's (regions in the "
     "user's order: decided)",
     source="public",
     needs=("admin",),
 )
 def tokens_one_per_region(t: Target) -> None:
-    """The list holds the platform's token and one per region of the user, in order"""
+    """The list holds one token per region of the user, in order, and the platform's"""
     first, second = fresh_region(t), fresh_region(t)
     creds = fresh_user(t, regions=[second, first])
     listed = tokens(t, creds)
     got = [item["clusterId"] for item in listed]
     require(
-        got == ["0", second, first],
-        f"the list's clusterIds are {got}, documented ['0', {second!r}, {first!r}]",
+        got == [second, first, "0"],
+        f"the list's clusterIds are {got}, documented [{second!r}, {first!r}, '0']",
     )
-    names = [item["clusterName"] for item in listed[1:]]
+    names = [item["clusterName"] for item in listed[:-1]]
     want = [f"合同{second[-4:]}区", f"合同{first[-4:]}区"]
     require(names == want, f"the regions' clusterNames are {names}, documented {want}")
 
@@ -501,7 +545,7 @@ def tokens_unknown_user(t: Target) -> None:
     invalid(login(t, {**password_headers(t.creds("demo")), "user": "ac-no-such-user"}))
 
 
-@contract(P, "tokens.10007.frozen", rule="10007: the user is frozen (用户已冻结)", source="public")
+@contract(P, "tokens.10007.frozen", rule="10007 用户已被冻结: the user is frozen", source="public")
 def tokens_frozen(t: Target) -> None:
     """A frozen user's login answers 10007"""
     frozen(login(t, password_headers(t.creds("frozen"))))
@@ -545,11 +589,11 @@ def tokens_get(t: Target) -> None:
     P,
     "aksk.success",
     rule="POST /api/user/v3/tokens with user, accessKey, timestamp, signature (hex HMAC-SHA256 of the "
-    "sorted compact JSON): the same token list",
+    "sorted compact JSON): the same token list, keys msg, code, data (the documented example's order)",
     source="public",
 )
 def aksk_success(t: Target) -> None:
-    """A signed access-key request gets the same token list"""
+    """A signed access-key request gets the same token list, keys msg, code, data"""
     creds = t.creds("aksk")
     for item in token_list(t.request("POST", AKSK, headers=key_headers(creds))):
         if item["token"] is not None:
@@ -567,24 +611,30 @@ def aksk_no_signature(t: Target) -> None:
 
 
 @contract(
-    P, "aksk.10004.wrong-key", rule="10004 参数无效: a signature made with another key", source="decided"
+    P,
+    "aksk.10009.wrong-key",
+    rule="10009 校验失败 (this endpoint's text for 10009): a signature made with another key "
+    "(decided mapping)",
+    source="decided",
 )
 def aksk_wrong_key(t: Target) -> None:
-    """A signature made with another secret key answers 10004"""
+    """A signature made with another secret key answers 10009 校验失败"""
     creds = t.creds("aksk")
-    invalid(t.request("POST", AKSK, headers=key_headers({**creds, "secretKey": creds["secretKey"] + "x"})))
+    signature_refused(
+        t.request("POST", AKSK, headers=key_headers({**creds, "secretKey": creds["secretKey"] + "x"}))
+    )
 
 
 @contract(
     P,
-    "aksk.10004.uppercase-signature",
-    rule="the signature is lowercase hex, compared exactly: uppercase → 10004",
+    "aksk.10009.uppercase-signature",
+    rule="the signature is lowercase hex, compared exactly: uppercase → 10009 校验失败",
     source="decided",
 )
 def aksk_uppercase(t: Target) -> None:
-    """A signature in uppercase hex answers 10004"""
+    """A signature in uppercase hex answers 10009 校验失败"""
     headers = key_headers(t.creds("aksk"))
-    invalid(t.request("POST", AKSK, headers={**headers, "signature": headers["signature"].upper()}))
+    signature_refused(t.request("POST", AKSK, headers={**headers, "signature": headers["signature"].upper()}))
 
 
 @contract(P, "aksk.10004.unknown-key", rule="10004 参数无效: an unknown accessKey", source="decided")
@@ -874,7 +924,7 @@ def state_expired(t: Target) -> None:
 @contract(
     P,
     "state.10007.frozen",
-    rule="10007: a frozen user's tokens are refused on state and center too",
+    rule="10007: a frozen user's tokens are refused on state, center and user too",
     source="decided",
     needs=("admin",),
 )
@@ -914,52 +964,109 @@ def state_post(t: Target) -> None:
 # == center ===================================================================================
 
 
-def _is_center(data: Any) -> bool:
-    return (
-        isinstance(data, dict)
-        and list(data) == list(CENTER_PATHS)
-        and all(
-            isinstance(urls, list)
-            and all(
-                isinstance(u, dict)
-                and list(u) == ["url", "enable"]
-                and isinstance(u["url"], str)
-                and u["enable"] in ("true", "false")
-                for u in urls
-            )
-            for urls in data.values()
+def center_data(response: requests.Response) -> dict[str, Any]:
+    """A successful center answer's `data`, held to the documented example's shape and key orders."""
+    try:
+        data = response.json().get("data")
+    except (ValueError, AttributeError):
+        data = None
+    if isinstance(data, dict):
+        missing_keys = [k for k in CENTER_KEYS if k not in data]
+        require(
+            list(data) == CENTER_KEYS,
+            f"the center's data keys are {list(data)}, documented {CENTER_KEYS} (missing {missing_keys})",
         )
-    )
-
-
-CENTER_DATA: Predicate = (
-    _is_center,
-    '{"hpcUrls", "efileUrls", "aiUrls", "eshellUrls"}, each a list of {"url", "enable": "true"|"false"}',
-)
+        center_id = data["id"]
+        require(
+            isinstance(center_id, int) and not isinstance(center_id, bool),
+            f"id is {center_id!r}, documented a number (the example's 11112; a public Go SDK decodes an int)",
+        )
+        info = data["clusterUserInfo"]
+        require(
+            isinstance(info, dict)
+            and list(info) == ["userName", "homePath"]
+            and all(isinstance(v, str) and v for v in info.values()),
+            f'clusterUserInfo is {info!r}, documented {{"userName": "<cluster user>", "homePath": "<home>"}}',
+        )
+        for name, keys in CENTER_LISTS.items():
+            entries = data[name]
+            require(isinstance(entries, list) and entries != [], f"{name} is {entries!r}, documented a list")
+            for entry in entries:
+                got = list(entry) if isinstance(entry, dict) else entry
+                require(got == keys, f"a {name} entry's keys are {got}, documented {keys}")
+                odd = {k: v for k, v in entry.items() if not isinstance(v, str)}
+                require(not odd, f'{name} values {odd} are not strings, documented strings (enable "true")')
+    body = expect(response, P, code="0", msg=OK)
+    result: dict[str, Any] = body["data"]
+    return result
 
 
 @contract(
     P,
     "center.success",
-    rule="GET center with header token → data hpcUrls, efileUrls, aiUrls, eshellUrls, each [{url, enable}]",
+    rule="GET center with header token → data id (a number), name, description, clusterUserInfo "
+    "{userName, homePath}, ingressUrls, efileUrls, eshellUrls, hpcUrls, aiUrls, in that order; entries "
+    "with their documented keys in order, values strings",
     source="public",
 )
 def center_success(t: Target) -> None:
-    """The center lists the service URLs"""
-    expect(center(t, platform_token(t, t.creds("demo"))), P, code="0", msg=OK, data=CENTER_DATA)
+    """The center answers the region, the user's cluster account and the service URLs"""
+    regions = [item["token"] for item in tokens(t, t.creds("demo"))[:-1] if item["token"] is not None]
+    if not regions:
+        raise NotApplicable("the demo user has no active region")
+    center_data(center(t, regions[0]))  # the first region: the one clients take by default
+
+
+@contract(
+    P,
+    "center.platform-token",
+    rule="the platform token's center answers the same shape (id 0, name ac: decided)",
+    source="decided",
+)
+def center_platform(t: Target) -> None:
+    """The platform token gets the center too"""
+    data = center_data(center(t, platform_token(t, t.creds("demo"))))
+    require(
+        (data["id"], data["name"]) == (0, "ac"), f"id, name are {data['id']!r}, {data['name']!r}, not 0, 'ac'"
+    )
+
+
+@contract(
+    P,
+    "center.cluster-user",
+    rule="clusterUserInfo: userName the user's cluster user (its tokens' computeUser), homePath "
+    "/public/home/<cluster user> (the example's form) unless configured",
+    source="decided",
+    needs=("admin",),
+)
+def center_cluster_user(t: Target) -> None:
+    """clusterUserInfo names the cluster user and its home folder"""
+    region = fresh_region(t)
+    creds = fresh_user(t, compute_user="slurm01", regions=[region])
+    token = region_token(tokens(t, creds), region)
+    info = center_data(center(t, token))["clusterUserInfo"]
+    want = {"userName": "slurm01", "homePath": "/public/home/slurm01"}
+    require(info == want, f"clusterUserInfo is {info}, documented {want}")
+    change_user(t, creds["user"], home_path="/work/home/slurm01")
+    info = center_data(center(t, token))["clusterUserInfo"]
+    require(
+        info["homePath"] == "/work/home/slurm01",
+        f"homePath is {info['homePath']!r}, configured /work/home/slurm01",
+    )
 
 
 @contract(
     P,
     "center.urls-point-back",
-    rule="the mock points the center's URLs at itself: its base URL + /hpc, /efile, /ai, /eshell",
+    rule="the mock points the center's URLs at the base URL the client used: ingress and hpc the bare "
+    "base URL, then /efile, /eshell, /ai",
     source="decided",
     needs=("admin",),
 )
 def center_points_back(t: Target) -> None:
-    """The center's URLs point back at the server's own base URL"""
-    body = expect(center(t, platform_token(t, t.creds("demo"))), P, code="0", msg=OK, data=CENTER_DATA)
-    got = {name: [u["url"] for u in urls] for name, urls in body["data"].items()}
+    """The center's URLs point back at the server's base URL as the client sees it"""
+    data = center_data(center(t, platform_token(t, t.creds("demo"))))
+    got = {name: [u["url"] for u in data[name]] for name in CENTER_LISTS}
     want = {name: [t.base_url + path] for name, path in CENTER_PATHS.items()}
     require(got == want, f"the center's URLs are {got}, expected {want}")
 
@@ -1023,6 +1130,131 @@ def center_post(t: Target) -> None:
     require(answer.headers.get("Allow") == "GET", f"Allow is {answer.headers.get('Allow')!r}, not 'GET'")
 
 
+# == user ======================================================================================
+
+
+def _is_account(data: Any) -> bool:
+    return (
+        isinstance(data, dict)
+        and list(data) == USER_FIELDS
+        and all(isinstance(value, str) for value in data.values())
+        and data["userName"] != ""
+    )
+
+
+ACCOUNT: Predicate = (_is_account, f"an object of the strings {USER_FIELDS}, in that order")
+
+
+def account(response: requests.Response) -> dict[str, str]:
+    body = expect(response, P, code="0", msg=OK, data=ACCOUNT)
+    data: dict[str, str] = body["data"]
+    return data
+
+
+@contract(
+    P,
+    "user.success",
+    rule="GET user with header token → data country, language, timeZone, address, fullName, userName, "
+    "computerCenter, accountName, accountStatus, accountBalance (then email, mobilephoneNum, "
+    "institution), all strings",
+    source="public",
+)
+def user_success(t: Target) -> None:
+    """The user's account information, userName the user"""
+    creds = t.creds("demo")
+    data = account(user(t, platform_token(t, creds)))
+    require(
+        data["userName"] == creds["user"], f"userName is {data['userName']!r}, the user is {creds['user']!r}"
+    )
+    require(
+        re.fullmatch(r"-?[0-9]+\.[0-9]{2}", data["accountBalance"]) is not None,
+        f'accountBalance is {data["accountBalance"]!r}, documented like "0.00"',
+    )
+
+
+@contract(
+    P,
+    "user.every-token",
+    rule="every valid token of the user may ask, the platform's or a region's (public clients call it "
+    "with each region's token)",
+    source="public",
+)
+def user_every_token(t: Target) -> None:
+    """user answers the same account for each of the user's tokens"""
+    listed = tokens(t, t.creds("demo"))
+    answers = [account(user(t, item["token"])) for item in listed if item["token"] is not None]
+    require(all(a == answers[0] for a in answers), f"the account differs by token: {answers}")
+
+
+@contract(
+    P,
+    "user.values",
+    rule="userName the user, accountStatus its status, fullName, accountBalance, … as configured "
+    '(defaults: the user name, "0.00")',
+    source="decided",
+    needs=("admin",),
+)
+def user_values(t: Target) -> None:
+    """The account tells the user's own values"""
+    region = fresh_region(t)
+    creds = fresh_user(t, regions=[region], account_status="Suspended", profile={"accountBalance": "12.50"})
+    data = account(user(t, platform_token(t, creds)))
+    got = {k: data[k] for k in ("userName", "fullName", "accountName", "accountStatus", "accountBalance")}
+    want = {
+        "userName": creds["user"],
+        "fullName": creds["user"],
+        "accountName": creds["user"],
+        "accountStatus": "Suspended",
+        "accountBalance": "12.50",
+    }
+    require(got == want, f"the account is {got}, the user's values are {want}")
+
+
+@contract(P, "user.10003.no-token", rule="10003 参数不全: the token header is missing", source="decided")
+def user_no_token(t: Target) -> None:
+    """user without token answers 10003"""
+    missing(user(t, None))
+
+
+@contract(P, "user.10004.forged", rule="10004 参数无效: a forged token", source="decided")
+def user_forged(t: Target) -> None:
+    """user with a forged token answers 10004"""
+    invalid(user(t, forged(platform_token(t, t.creds("demo")))))
+
+
+@contract(
+    P, "user.10008.expired", rule="an expired token → 10008 权限不足", source="decided", needs=("admin",)
+)
+def user_expired(t: Target) -> None:
+    """user with an expired token answers 10008"""
+    frozen_now(t)
+    token = platform_token(t, t.creds("demo"))
+    at(t, expire_ms(token))
+    with because("an expired token was not refused"):
+        no_permission(user(t, token))
+
+
+@contract(
+    P,
+    "user.10009.region",
+    rule="10009 没有权限访问接口: a token of a region that may not call user",
+    source="decided",
+    needs=("admin",),
+)
+def user_not_allowed(t: Target) -> None:
+    """user with a token whose region may not call it answers 10009 没有权限访问接口"""
+    region = fresh_region(t, apis=["renew", "center"])
+    api_not_allowed(user(t, region_token(tokens(t, fresh_user(t, regions=[region])), region)))
+
+
+@contract(P, "user.405", rule="请求方式: GET; other methods → HTTP 405 with Allow: GET", source="public")
+def user_post(t: Target) -> None:
+    """A POST on user is refused with 405"""
+    answer = with_token(t, "POST", USER, platform_token(t, t.creds("demo")))
+    error(answer, "405", "请求方法不支持", status=405, method="GET")
+    require(answer.headers.get("Allow") == "GET", f"Allow is {answer.headers.get('Allow')!r}, not 'GET'")
+
+
 # == the property-based run ===================================================================
 
 
@@ -1034,5 +1266,5 @@ def live_credentials(case: Case[Any], t: Target) -> None:
         case.headers.update(password_headers(t.creds("demo")))
     elif path == AKSK and "aksk" in t.credentials:
         case.headers.update(key_headers(t.creds("aksk")))
-    elif path in (RENEW, STATE, CENTER) and "demo" in t.credentials:
+    elif path in (RENEW, STATE, CENTER, USER) and "demo" in t.credentials:
         case.headers["token"] = platform_token(t, t.creds("demo"))

@@ -15,6 +15,7 @@ TOKENS = "/ac/openapi/v2/tokens"
 RENEW = "/ac/openapi/v2/tokens/next"
 STATE = "/ac/openapi/v2/tokens/state"
 CENTER = "/ac/openapi/v2/center"
+USER = "/ac/openapi/v2/user"
 PLATFORM = "0"
 #: "token expired, renew" as clients read it.
 EXPIRED = "10008"
@@ -101,6 +102,39 @@ class TokenManager:
                 return answer
             self.token(cluster_id, stale=token)
         return answer
+
+    def data(self, path: str, cluster_id: str) -> Any:
+        """A GET call's `data`; a refusal is an error."""
+        answer = self.call("GET", path, cluster_id)
+        if answer["code"] != "0":
+            raise RuntimeError(f"{path} refused: {answer}")
+        return answer["data"]
+
+    def regions(self) -> list[str]:
+        """The token list's clusterIds, in its order; the first is the region public clients
+        use unless told otherwise."""
+        with self._lock:
+            if not self._tokens:
+                self._login()
+            return list(self._tokens)
+
+    def home(self, cluster_id: str) -> str:
+        """The user's home folder in a region, where clients find it: the center's clusterUserInfo."""
+        return str(self.data(CENTER, cluster_id)["clusterUserInfo"]["homePath"])
+
+    def services(self, cluster_id: str) -> dict[str, str]:
+        """The first enabled URL of each center list (`enable` compared with "true", as clients do)."""
+        center = self.data(CENTER, cluster_id)
+        return {
+            name: next(entry["url"] for entry in entries if entry["enable"] == "true")
+            for name, entries in center.items()
+            if name.endswith("Urls")
+        }
+
+    def account(self, cluster_id: str = PLATFORM) -> dict[str, str]:
+        """The user's account (status, balance): any of its tokens may ask, as clients do with each."""
+        found: dict[str, str] = self.data(USER, cluster_id)
+        return found
 
 
 class LoginPerCall(TokenManager):

@@ -14,6 +14,7 @@ from mocks.testing.pytest_plugin import ProviderMock
 from .sugon import (
     CENTER,
     STATE,
+    USER,
     IgnoresExpiry,
     LoginPerCall,
     NoOrgId,
@@ -67,10 +68,38 @@ def test_well_behaved_manager_passes_the_audit(sugon_mock: ProviderMock) -> None
     sugon_mock.assert_conformant()
 
 
+def test_manager_finds_its_region_home_services_and_account(sugon_mock: ProviderMock) -> None:
+    client = manager(sugon_mock)
+    user = sugon_mock.credentials["user"]
+    listed = client.regions()
+    assert listed[-1] == "0"  # the list ends with the platform's token: the first is a region
+    assert client.home(REGION) == f"/public/home/{user}"
+    urls = client.services(REGION)
+    base = sugon_mock.base_url
+    # What public clients build from them: hpc + /hpc/openapi/..., efile + /openapi/v2/file/...
+    assert urls["hpcUrls"] + "/hpc/openapi/v2/cluster" == f"{base}/hpc/openapi/v2/cluster"
+    assert urls["efileUrls"] + "/openapi/v2/file/list" == f"{base}/efile/openapi/v2/file/list"
+    assert urls["aiUrls"] == f"{base}/ai"
+    for cluster_id in listed:  # as scnet-chat does: /user with each token
+        account = client.account(cluster_id)
+        assert account["userName"] == user
+        assert account["accountBalance"] == "0.00"
+    assert client.logins == 1
+    sugon_mock.assert_conformant()
+
+
+def test_home_follows_the_compute_user(sugon_mock: ProviderMock) -> None:
+    client = manager(sugon_mock)
+    admin(sugon_mock, "PATCH", f"/sugon/users/{client.user}", compute_user="slurm07")
+    assert client.home(REGION) == "/public/home/slurm07"
+    admin(sugon_mock, "PATCH", f"/sugon/users/{client.user}", home_path="/work/home/slurm07")
+    assert client.home(REGION) == "/work/home/slurm07"
+
+
 def test_manager_logs_in_once_for_many_threads(sugon_mock: ProviderMock) -> None:
     client = manager(sugon_mock)
     with ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(lambda i: client.call("GET", STATE if i % 2 else CENTER), range(32)))
+        answers = list(pool.map(lambda i: client.call("GET", (STATE, CENTER, USER)[i % 3]), range(32)))
     assert all(a["code"] == "0" for a in answers)
     assert client.logins == 1
     sugon_mock.assert_conformant()
@@ -177,8 +206,9 @@ def test_interception_shares_state_with_the_python_api(
     """The real host, answered in-process: no port, and the clock moves between two calls."""
     client = manager(sugon_mock, base=REAL_HOST)
     sugon_mock.clock.freeze()
-    urls = client.call("GET", CENTER, REGION)["data"]
-    assert urls["hpcUrls"] == [{"url": f"{REAL_HOST}/hpc", "enable": "true"}]  # pointing back at the host
+    urls = client.services(REGION)
+    assert urls["hpcUrls"] == REAL_HOST  # pointing back at the host
+    assert urls["efileUrls"] == f"{REAL_HOST}/efile"
     sugon_mock.clock.advance(DAY - HOUR / 2)
     assert client.call("GET", STATE, REGION)["code"] == "0"
     assert (client.logins, client.renewals) == (1, 1)

@@ -18,6 +18,7 @@ AKSK = "/api/user/v3/tokens"
 RENEW = "/ac/openapi/v2/tokens/next"
 STATE = "/ac/openapi/v2/tokens/state"
 CENTER = "/ac/openapi/v2/center"
+USER = "/ac/openapi/v2/user"
 ADMIN = "/__admin/sugon"
 
 JSON_UTF8 = "application/json;charset=UTF-8"
@@ -92,6 +93,11 @@ def key_headers(creds: dict[str, str], timestamp: int | str, **override: str) ->
 def error(code: str, msg: str) -> bytes:
     """An error answer's exact bytes [doc]."""
     return f'{{"code":"{code}","msg":"{msg}","data":null}}'.encode()
+
+
+def key_error(code: str, msg: str) -> bytes:
+    """An AK/SK error answer's exact bytes: keys msg, code, data, as its example [public]."""
+    return f'{{"msg":"{msg}","code":"{code}","data":null}}'.encode()
 
 
 def b64(part: str) -> bytes:

@@ -55,10 +55,24 @@ def test_regions_list_create_get_patch(http: requests.Session, base_url: str) ->
     listed = send(http, "GET", url, 200)["regions"]
     assert {r["cluster_id"] for r in listed} == {ACTIVE, RENEW_ONLY, SUSPENDED}
     created = send(http, "POST", url, 201, json={"cluster_id": "20001", "cluster_name": "测试区"})
-    assert created == {"cluster_id": "20001", "cluster_name": "测试区", "apis": ["renew", "center"]}
+    assert {k: v for k, v in created.items() if k != "center"} == {
+        "cluster_id": "20001",
+        "cluster_name": "测试区",
+        "apis": ["renew", "center", "user"],
+    }
+    assert created["center"]["description"] == ""
+    assert created["center"]["efileUrls"] == {
+        "nodeName": "h04r3n07",
+        "fastTransEnable": "true",
+        "udpPort": "65104",
+        "version": "2.6.1",
+    }
     assert send(http, "GET", f"{url}/20001", 200) == created
     patched = send(http, "PATCH", f"{url}/20001", 200, json={"apis": ["center"]})
     assert patched["apis"] == ["center"]
+    patched = send(http, "PATCH", f"{url}/20001", 200, json={"center": {"description": "测试"}})
+    assert patched["center"]["description"] == "测试"
+    assert patched["center"]["aiUrls"] == {"version": "2.4.3"}
     send(http, "POST", url, 409, json={"cluster_id": "20001", "cluster_name": "x"})
     send(http, "GET", f"{url}/99999", 404)
     send(http, "PATCH", f"{url}/99999", 404, json={"apis": []})
@@ -72,6 +86,8 @@ def test_regions_list_create_get_patch(http: requests.Session, base_url: str) ->
         {"cluster_id": "1"},
         {"cluster_id": "1", "cluster_name": "x", "apis": ["state"]},
         {"cluster_id": "1", "cluster_name": "x", "extra": 1},
+        {"cluster_id": "1", "cluster_name": "x", "center": {"efileUrls": {"udpPort": "port"}}},
+        {"cluster_id": "1", "cluster_name": "x", "center": {"aiUrls": {"enable": "false"}}},
     ],
 )
 def test_bad_region_bodies_are_400(http: requests.Session, base_url: str, bad: dict[str, Any]) -> None:
@@ -86,20 +102,28 @@ def test_users_create_get_patch(http: requests.Session, base_url: str) -> None:
         http, "POST", url, 201, json={"user": "acnew", "password": "pw", "regions": [ACTIVE, SUSPENDED]}
     )
     assert created["compute_user"] is None
+    assert created["home_path"] is None
+    assert created["profile"]["accountBalance"] == "0.00"
     assert created["frozen"] is False
     assert created["org_id"] in {
         o["org_id"] for o in send(http, "GET", f"{base_url}{ADMIN}/orgs", 200)["orgs"]
     }
     assert send(http, "GET", f"{url}/acnew", 200) == created
     creds = {"user": "acnew", "password": "pw", "orgId": created["org_id"]}
-    assert [i["clusterId"] for i in login(http, base_url, creds)["data"]] == ["0", ACTIVE, SUSPENDED]
+    assert [i["clusterId"] for i in login(http, base_url, creds)["data"]] == [ACTIVE, SUSPENDED, "0"]
     patched = send(
-        http, "PATCH", f"{url}/acnew", 200, json={"suspended": [SUSPENDED], "compute_user": "slurm9"}
+        http,
+        "PATCH",
+        f"{url}/acnew",
+        200,
+        json={"suspended": [SUSPENDED], "compute_user": "slurm9", "profile": {"fullName": "新用户"}},
     )
     assert patched["suspended"] == [SUSPENDED]
+    assert patched["profile"]["fullName"] == "新用户"
+    assert patched["profile"]["country"] == "China"  # the profile is replaced: the rest are the defaults
     body = login(http, base_url, creds)
-    assert body["data"][2]["token"] is None
-    assert claims(body["data"][1]["token"])["computeUser"] == "slurm9"
+    assert body["data"][1]["token"] is None
+    assert claims(body["data"][0]["token"])["computeUser"] == "slurm9"
 
 
 def test_user_in_an_existing_org(http: requests.Session, base_url: str) -> None:
@@ -126,6 +150,9 @@ def test_user_refusals(http: requests.Session, base_url: str) -> None:
     send(http, "PATCH", f"{url}/{main}", 404, json={"regions": ["99999"], "suspended": []})
     send(http, "PATCH", f"{url}/{main}", 400, json={"user": "renamed"})
     send(http, "PATCH", f"{url}/{main}", 400, json={"user_id": "abc"})
+    send(http, "PATCH", f"{url}/{main}", 400, json={"home_path": "relative"})
+    send(http, "PATCH", f"{url}/{main}", 400, json={"profile": {"accountBalance": "lots"}})
+    send(http, "PATCH", f"{url}/{main}", 400, json={"profile": {"userName": "x"}})
     assert all(u["user"] not in {"x1", "x2", "x3", "x4"} for u in send(http, "GET", url, 200)["users"])
 
 
@@ -166,7 +193,11 @@ def test_reset_brings_back_the_demo_set(http: requests.Session, base_url: str) -
     send(http, "POST", f"{base_url}/__admin/reset", 200)
     assert login(http, base_url, demo(http, base_url))["code"] == "0"
     send(http, "GET", f"{base_url}{ADMIN}/users/actemp", 404)
-    assert send(http, "GET", f"{base_url}{ADMIN}/regions/{ACTIVE}", 200)["apis"] == ["renew", "center"]
+    assert send(http, "GET", f"{base_url}{ADMIN}/regions/{ACTIVE}", 200)["apis"] == [
+        "renew",
+        "center",
+        "user",
+    ]
 
 
 def test_unknown_admin_path_and_wrong_method_are_json(http: requests.Session, base_url: str) -> None:

@@ -32,9 +32,11 @@ from .helpers import (
     STATE,
     SUSPENDED,
     TOKENS,
+    USER,
     claims,
     demo,
     error,
+    key_error,
     key_headers,
     login,
     secret,
@@ -47,9 +49,14 @@ from .helpers import (
 JWT = rb"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"
 MISSING = error("10003", "参数不全")
 INVALID = error("10004", "参数无效")
-FROZEN = error("10007", "用户已冻结")
+FROZEN = error("10007", "用户已被冻结")
 NO_PERMISSION = error("10008", "权限不足")
 NOT_ALLOWED = error("10009", "没有权限访问接口")
+#: The AK/SK endpoint's answers: keys msg, code, data; its 10009 is 校验失败 [public].
+KEY_MISSING = key_error("10003", "参数不全")
+KEY_INVALID = key_error("10004", "参数无效")
+KEY_FROZEN = key_error("10007", "用户已被冻结")
+KEY_REFUSED = key_error("10009", "校验失败")
 VALID = b'{"code":"0","msg":"success","data":"token is valid"}'
 NOON = "2026-03-10T12:00:00+08:00"
 NOON_MS = int(datetime.fromisoformat(NOON).timestamp() * 1000)
@@ -102,7 +109,6 @@ def test_token_list_is_the_documented_bytes(http: requests.Session, base_url: st
     assert answer.headers["Content-Type"] == JSON_UTF8
     expected = (
         rb'\{"code":"0","msg":"success","data":\['
-        rb'\{"clusterId":"0","clusterName":"ac","token":"' + JWT + rb'"\},'
         rb'\{"clusterId":"11250","clusterName":"'
         + "华东一区【昆山】".encode()
         + rb'","token":"'
@@ -113,7 +119,8 @@ def test_token_list_is_the_documented_bytes(http: requests.Session, base_url: st
         + rb'","token":"'
         + JWT
         + rb'"\},'
-        rb'\{"clusterId":"11126","clusterName":"' + "华北一区【雄安】".encode() + rb'","token":null\}'
+        rb'\{"clusterId":"11126","clusterName":"' + "华北一区【雄安】".encode() + rb'","token":null\},'
+        rb'\{"clusterId":"0","clusterName":"ac","token":"' + JWT + rb'"\}'
         rb"\]\}"
     )
     assert re.fullmatch(expected, answer.content), answer.content
@@ -202,7 +209,7 @@ def test_frozen_user_with_a_wrong_password_is_10004(http: requests.Session, base
 def test_freezing_and_thawing_through_the_admin_api(http: requests.Session, base_url: str) -> None:
     creds = demo(http, base_url)
     patch(http, base_url, f"/users/{creds['user']}", frozen=True)
-    assert login(http, base_url, creds) == {"code": "10007", "msg": "用户已冻结", "data": None}
+    assert login(http, base_url, creds) == {"code": "10007", "msg": "用户已被冻结", "data": None}
     patch(http, base_url, f"/users/{creds['user']}", frozen=False)
     assert login(http, base_url, creds)["code"] == "0"
 
@@ -220,7 +227,7 @@ def test_suspending_a_region_nulls_its_token(http: requests.Session, base_url: s
 def test_only_the_users_regions_are_listed(http: requests.Session, base_url: str) -> None:
     creds = demo(http, base_url)
     patch(http, base_url, f"/users/{creds['user']}", regions=[SUSPENDED, ACTIVE], suspended=[])
-    assert list(tokens(http, base_url)) == ["0", SUSPENDED, ACTIVE]
+    assert list(tokens(http, base_url)) == [SUSPENDED, ACTIVE, "0"]
     patch(http, base_url, f"/users/{creds['user']}", regions=[], suspended=[])
     assert list(tokens(http, base_url)) == ["0"]
 
@@ -237,7 +244,7 @@ def test_utf8_user_name_in_a_header(http: requests.Session, base_url: str) -> No
     )
     body = answer.json()
     assert body["code"] == "0", body
-    assert claims(body["data"][1]["token"])["user"] == "张三"
+    assert claims(body["data"][0]["token"])["user"] == "张三"
 
 
 # -- token acquisition with an access key ---------------------------------------------
@@ -260,12 +267,12 @@ def test_access_key_gets_the_same_token_list(http: requests.Session, base_url: s
     creds = demo(http, base_url, "aksk")
     answer = aksk(http, base_url, key_headers(creds, NOON_MS // 1000))
     body = answer.json()
-    assert list(body) == ["code", "msg", "data"]
+    assert list(body) == ["msg", "code", "data"]  # the documented example's order [public]
     assert body["code"] == "0"
     assert body["msg"] == "success"
     by_password = login(http, base_url, demo(http, base_url))["data"]
     assert body["data"] == by_password  # same user, same instant: the same tokens
-    assert [item["clusterId"] for item in body["data"]] == ["0", ACTIVE, RENEW_ONLY, SUSPENDED]
+    assert [item["clusterId"] for item in body["data"]] == [ACTIVE, RENEW_ONLY, SUSPENDED, "0"]
     assert claims(body["data"][0]["token"])["user"] == creds["user"]
 
 
@@ -279,12 +286,12 @@ def test_access_key_signature_follows_the_public_example(http: requests.Session,
 def test_access_key_missing_header_answers_10003(http: requests.Session, base_url: str, missing: str) -> None:
     headers = key_headers(demo(http, base_url, "aksk"), now(http, base_url))
     del headers[missing]
-    assert aksk(http, base_url, headers).content == MISSING
-    assert aksk(http, base_url, headers | {missing: ""}).content == MISSING
+    assert aksk(http, base_url, headers).content == KEY_MISSING
+    assert aksk(http, base_url, headers | {missing: ""}).content == KEY_MISSING
 
 
 @pytest.mark.parametrize("case", ["wrong secret", "uppercase hex", "other message", "base64", "truncated"])
-def test_access_key_bad_signature_answers_10004(http: requests.Session, base_url: str, case: str) -> None:
+def test_access_key_bad_signature_answers_10009(http: requests.Session, base_url: str, case: str) -> None:
     creds = demo(http, base_url, "aksk")
     stamp = str(now(http, base_url))
     good = sign(creds["accessKey"], stamp, creds["user"], creds["secretKey"])
@@ -300,7 +307,7 @@ def test_access_key_bad_signature_answers_10004(http: requests.Session, base_url
         "base64": base64.b64encode(mac).decode(),
         "truncated": good[:-1],
     }[case]
-    assert aksk(http, base_url, key_headers(creds, stamp, signature=bad)).content == INVALID
+    assert aksk(http, base_url, key_headers(creds, stamp, signature=bad)).content == KEY_REFUSED
     assert aksk(http, base_url, key_headers(creds, stamp)).json()["code"] == "0"
 
 
@@ -332,21 +339,21 @@ def test_access_key_malformed_timestamp_answers_10004(
     http: requests.Session, base_url: str, stamp: str
 ) -> None:
     headers = key_headers(demo(http, base_url, "aksk"), stamp)
-    assert aksk(http, base_url, {k: v.encode() for k, v in headers.items()}).content == INVALID
+    assert aksk(http, base_url, {k: v.encode() for k, v in headers.items()}).content == KEY_INVALID
 
 
 def test_access_key_in_milliseconds_is_off_the_window(http: requests.Session, base_url: str) -> None:
     headers = key_headers(demo(http, base_url, "aksk"), now(http, base_url) * 1000)
-    assert aksk(http, base_url, headers).content == INVALID
+    assert aksk(http, base_url, headers).content == KEY_INVALID
 
 
 def test_unknown_access_key_or_another_users_key_answers_10004(http: requests.Session, base_url: str) -> None:
     creds = demo(http, base_url, "aksk")
     stamp = now(http, base_url)
     unknown = creds | {"accessKey": "0" * 32}
-    assert aksk(http, base_url, key_headers(unknown, stamp)).content == INVALID
+    assert aksk(http, base_url, key_headers(unknown, stamp)).content == KEY_INVALID
     other = creds | {"user": demo(http, base_url, "frozen")["user"]}
-    assert aksk(http, base_url, key_headers(other, stamp)).content == INVALID
+    assert aksk(http, base_url, key_headers(other, stamp)).content == KEY_INVALID
 
 
 def test_access_key_of_a_frozen_user_answers_10007(http: requests.Session, base_url: str) -> None:
@@ -355,7 +362,7 @@ def test_access_key_of_a_frozen_user_answers_10007(http: requests.Session, base_
     assert created.status_code == 201, created.text
     key = created.json()
     creds = {"user": frozen, "accessKey": key["access_key"], "secretKey": key["secret_key"]}
-    assert aksk(http, base_url, key_headers(creds, now(http, base_url))).content == FROZEN
+    assert aksk(http, base_url, key_headers(creds, now(http, base_url))).content == KEY_FROZEN
 
 
 def test_access_key_with_a_utf8_user_name(http: requests.Session, base_url: str) -> None:
@@ -370,14 +377,14 @@ def test_access_key_with_a_utf8_user_name(http: requests.Session, base_url: str)
     }
     body = aksk(http, base_url, headers).json()
     assert body["code"] == "0", body
-    assert claims(body["data"][0]["token"])["invoker"] == user["org_id"]
+    assert claims(body["data"][-1]["token"])["invoker"] == user["org_id"]
 
 
 def test_changing_a_secret_key_through_the_admin_api(http: requests.Session, base_url: str) -> None:
     creds = demo(http, base_url, "aksk")
     patch(http, base_url, f"/access-keys/{creds['accessKey']}", secret_key="new-secret")
     stamp = now(http, base_url)
-    assert aksk(http, base_url, key_headers(creds, stamp)).content == INVALID
+    assert aksk(http, base_url, key_headers(creds, stamp)).content == KEY_REFUSED
     assert aksk(http, base_url, key_headers(creds | {"secretKey": "new-secret"}, stamp)).json()["code"] == "0"
 
 
@@ -486,7 +493,7 @@ def test_renewal_not_allowed_for_the_region_answers_10009(http: requests.Session
     assert state(http, base_url, jwt) == VALID  # state accepts every valid token
 
 
-@pytest.mark.parametrize("path", [RENEW, STATE, CENTER])
+@pytest.mark.parametrize("path", [RENEW, STATE, CENTER, USER])
 def test_missing_token_answers_10003(http: requests.Session, base_url: str, path: str) -> None:
     method = "POST" if path == RENEW else "GET"
     for headers in ({}, {"token": ""}, {"TOKEN": ""}):
@@ -495,7 +502,7 @@ def test_missing_token_answers_10003(http: requests.Session, base_url: str, path
         assert answer.content == MISSING
 
 
-@pytest.mark.parametrize("path", [RENEW, STATE, CENTER])
+@pytest.mark.parametrize("path", [RENEW, STATE, CENTER, USER])
 def test_token_header_name_is_case_insensitive(http: requests.Session, base_url: str, path: str) -> None:
     method = "POST" if path == RENEW else "GET"
     answer = http.request(method, f"{base_url}{path}", headers={"TOKEN": token(http, base_url)})
@@ -548,32 +555,79 @@ def test_token_of_a_changed_user_is_invalid(http: requests.Session, base_url: st
 # -- center ----------------------------------------------------------------------------------
 
 
-def test_center_points_back_at_the_mock(http: requests.Session, base_url: str) -> None:
+def center_bytes(base_url: str, head: str, cluster_user: str, home: str) -> bytes:
+    """The documented example's shape [public], with its values but the region's and the user's."""
+    return (
+        '{"code":"0","msg":"success","data":{'
+        f'{head},"clusterUserInfo":{{"userName":"{cluster_user}","homePath":"{home}"}},'
+        f'"ingressUrls":[{{"enable":"true","isManagerNode":"true","version":"5.2.2","url":"{base_url}"}}],'
+        '"efileUrls":[{"nodeName":"h04r3n07","enable":"true","fastTransEnable":"true","udpPort":"65104",'
+        f'"version":"2.6.1","url":"{base_url}/efile"}}],'
+        f'"eshellUrls":[{{"enable":"true","version":"2.4.3","url":"{base_url}/eshell"}}],'
+        f'"hpcUrls":[{{"enable":"true","isManagerNode":"true","version":"5.2.2","url":"{base_url}"}}],'
+        f'"aiUrls":[{{"enable":"true","version":"2.4.3","url":"{base_url}/ai"}}]'
+        "}}"
+    ).encode()
+
+
+def test_center_is_the_documented_shape_pointing_back_at_the_mock(
+    http: requests.Session, base_url: str
+) -> None:
+    user = demo(http, base_url)["user"]
     answer = center(http, base_url, token(http, base_url, ACTIVE))
-    assert (
-        answer.content
-        == (
-            '{"code":"0","msg":"success","data":{'
-            f'"hpcUrls":[{{"url":"{base_url}/hpc","enable":"true"}}],'
-            f'"efileUrls":[{{"url":"{base_url}/efile","enable":"true"}}],'
-            f'"aiUrls":[{{"url":"{base_url}/ai","enable":"true"}}],'
-            f'"eshellUrls":[{{"url":"{base_url}/eshell","enable":"true"}}]'
-            "}}"
-        ).encode()
-    )
+    head = '"id":11250,"name":"华东一区【昆山】","description":"昆山计算中心"'
+    assert answer.content == center_bytes(base_url, head, user, f"/public/home/{user}")
 
 
 def test_center_follows_the_host_the_client_used(http: requests.Session, base_url: str) -> None:
     answer = http.get(
         f"{base_url}{CENTER}", headers={"token": token(http, base_url), "Host": "api.scnet.cn:65102"}
     )
-    assert answer.json()["data"]["efileUrls"] == [
-        {"url": "http://api.scnet.cn:65102/efile", "enable": "true"}
-    ]
+    data = answer.json()["data"]
+    assert data["efileUrls"][0]["url"] == "http://api.scnet.cn:65102/efile"
+    assert data["hpcUrls"][0]["url"] == "http://api.scnet.cn:65102"
 
 
 def test_center_with_the_platform_token(http: requests.Session, base_url: str) -> None:
-    assert center(http, base_url, token(http, base_url, "0")).json()["code"] == "0"
+    user = demo(http, base_url)["user"]
+    answer = center(http, base_url, token(http, base_url, "0"))
+    head = '"id":0,"name":"ac","description":""'
+    assert answer.content == center_bytes(base_url, head, user, f"/public/home/{user}")
+
+
+def test_center_tells_the_cluster_user_and_home(http: requests.Session, base_url: str) -> None:
+    user = demo(http, base_url)["user"]
+    patch(http, base_url, f"/users/{user}", compute_user="slurm01")
+    info = center(http, base_url, token(http, base_url)).json()["data"]["clusterUserInfo"]
+    assert info == {"userName": "slurm01", "homePath": "/public/home/slurm01"}
+    patch(http, base_url, f"/users/{user}", home_path="/work/home/slurm01")
+    info = center(http, base_url, token(http, base_url)).json()["data"]["clusterUserInfo"]
+    assert info == {"userName": "slurm01", "homePath": "/work/home/slurm01"}
+
+
+def test_center_values_are_the_regions(http: requests.Session, base_url: str) -> None:
+    values = {
+        "description": "对外OpenAPI中心",
+        "efileUrls": {"nodeName": "n01", "fastTransEnable": "false", "udpPort": "7000", "version": "3"},
+        "hpcUrls": {"isManagerNode": "false", "version": "6.0"},
+    }
+    patch(http, base_url, f"/regions/{ACTIVE}", center=values)
+    data = center(http, base_url, token(http, base_url)).json()["data"]
+    assert data["description"] == "对外OpenAPI中心"
+    assert data["efileUrls"] == [
+        {
+            "nodeName": "n01",
+            "enable": "true",
+            "fastTransEnable": "false",
+            "udpPort": "7000",
+            "version": "3",
+            "url": f"{base_url}/efile",
+        }
+    ]
+    assert data["hpcUrls"] == [
+        {"enable": "true", "isManagerNode": "false", "version": "6.0", "url": base_url}
+    ]
+    assert data["aiUrls"][0]["version"] == "2.4.3"  # not given: the default
 
 
 def test_center_refuses_a_region_not_allowed_with_10009(http: requests.Session, base_url: str) -> None:
@@ -591,11 +645,90 @@ def test_center_with_an_expired_token_answers_10008(http: requests.Session, base
     assert center(http, base_url, jwt).content == NO_PERMISSION
 
 
+# -- user --------------------------------------------------------------------------------
+
+
+def user(http: requests.Session, base_url: str, jwt: str) -> requests.Response:
+    answer = http.get(f"{base_url}{USER}", headers={"token": jwt})
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == JSON_UTF8
+    return answer
+
+
+@pytest.mark.parametrize("cluster_id", ["0", ACTIVE, RENEW_ONLY])
+def test_user_is_the_documented_shape_for_every_token(
+    http: requests.Session, base_url: str, cluster_id: str
+) -> None:
+    name = demo(http, base_url)["user"]
+    jwt = tokens(http, base_url)[cluster_id]
+    assert jwt is not None
+    assert (
+        user(http, base_url, jwt).content
+        == (
+            '{"code":"0","msg":"success","data":{"country":"China","language":"zh_CN",'
+            '"timeZone":"(UTC+0800) China Standard Time","address":"","fullName":"演示用户",'
+            f'"userName":"{name}","computerCenter":"华东一区【昆山】","accountName":"{name}",'
+            '"accountStatus":"Trial","accountBalance":"100.00",'
+            f'"email":"{name}@example.com","mobilephoneNum":"13800000000","institution":"华远软件科技有限公司"'
+            "}}"
+        ).encode()
+    )
+
+
+def test_user_defaults_and_profile(http: requests.Session, base_url: str) -> None:
+    created = http.post(
+        f"{base_url}{ADMIN}/users", json={"user": "acplain", "password": "pw", "regions": [RENEW_ONLY]}
+    )
+    assert created.status_code == 201, created.text
+    creds = {"user": "acplain", "password": "pw", "orgId": created.json()["org_id"]}
+    jwt = login(http, base_url, creds)["data"][0]["token"]
+    assert user(http, base_url, jwt).json()["data"] == {
+        "country": "China",
+        "language": "zh_CN",
+        "timeZone": "(UTC+0800) China Standard Time",
+        "address": "",
+        "fullName": "acplain",
+        "userName": "acplain",
+        "computerCenter": "西北一区【西安】",
+        "accountName": "acplain",
+        "accountStatus": "Normal",
+        "accountBalance": "0.00",
+        "email": "",
+        "mobilephoneNum": "",
+        "institution": "",
+    }
+    patch(http, base_url, "/users/acplain", account_status="Disabled", profile={"accountBalance": "12.50"})
+    data = user(http, base_url, jwt).json()["data"]
+    assert (data["accountStatus"], data["accountBalance"], data["fullName"]) == (
+        "Disabled",
+        "12.50",
+        "acplain",
+    )
+
+
+def test_user_not_allowed_for_the_region_answers_10009(http: requests.Session, base_url: str) -> None:
+    jwt = token(http, base_url, ACTIVE)
+    patch(http, base_url, f"/regions/{ACTIVE}", apis=["renew", "center"])
+    assert user(http, base_url, jwt).content == NOT_ALLOWED
+
+
+def test_user_refusals_are_those_of_the_other_calls(http: requests.Session, base_url: str) -> None:
+    clock(http, base_url, freeze=True)
+    jwt = token(http, base_url)
+    assert user(http, base_url, jwt[:-3]).content == INVALID
+    clock(http, base_url, advance=DAY)
+    assert user(http, base_url, jwt).content == NO_PERMISSION
+    clock(http, base_url, advance=-DAY)
+    patch(http, base_url, f"/users/{demo(http, base_url)['user']}", frozen=True)
+    assert user(http, base_url, jwt).content == FROZEN
+
+
 # -- methods and the journal --------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("path", "allowed"), [(TOKENS, "POST"), (AKSK, "POST"), (RENEW, "POST"), (STATE, "GET"), (CENTER, "GET")]
+    ("path", "allowed"),
+    [(TOKENS, "POST"), (AKSK, "POST"), (RENEW, "POST"), (STATE, "GET"), (CENTER, "GET"), (USER, "GET")],
 )
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"])
 def test_each_path_takes_its_one_method(
@@ -608,7 +741,8 @@ def test_each_path_takes_its_one_method(
     assert answer.headers["Content-Type"] == JSON_UTF8
     assert answer.headers["Allow"] == allowed
     if method != "HEAD":
-        assert answer.content == error("405", "请求方法不支持")
+        refused = key_error if path == AKSK else error
+        assert answer.content == refused("405", "请求方法不支持")
 
 
 def test_every_call_is_journaled(http: requests.Session, base_url: str) -> None:

@@ -14,9 +14,15 @@ from mocks.core.config import ConfigError
 from mocks.core.errors import AdminError, ProviderError
 from mocks.providers.sugon import errors
 from mocks.providers.sugon.models import (
+    AKSK_PATH,
+    CENTER_LISTS,
+    CENTER_PATH,
+    USER_FIELDS,
     AccessKey,
     AccessKeyChange,
+    Center,
     Org,
+    Profile,
     Region,
     RegionChange,
     SugonModel,
@@ -38,6 +44,7 @@ class World:
 
     def __init__(self, config: dict[str, Any] | None = None, at: datetime = NOON) -> None:
         app = create_app({"sugon": config or {}}, providers=["sugon"])
+        self.app = app
         mocks = get_mocks(app)
         model = mocks.model("sugon")
         assert isinstance(model, SugonModel)
@@ -89,9 +96,9 @@ def test_demo_set_covers_every_documented_case() -> None:
     assert not main.frozen
     assert demo_key().user == main.user
     assert {r.cluster_id: r.apis for r in demo.regions} == {
-        ACTIVE: ["renew", "center"],
-        RENEW_ONLY: ["renew"],
-        SUSPENDED: ["renew", "center"],
+        ACTIVE: ["renew", "center", "user"],
+        RENEW_ONLY: ["renew", "user"],
+        SUSPENDED: ["renew", "center", "user"],
     }
 
 
@@ -120,9 +127,9 @@ def test_no_demo_means_no_credentials() -> None:
 # -- acquisition -------------------------------------------------------------------
 
 
-def test_login_lists_the_platform_then_the_regions(world: World) -> None:
+def test_login_lists_the_regions_then_the_platform(world: World) -> None:
     listed = world.login()
-    assert list(listed) == ["0", ACTIVE, RENEW_ONLY, SUSPENDED]
+    assert list(listed) == [ACTIVE, RENEW_ONLY, SUSPENDED, "0"]
     assert listed[SUSPENDED] is None
     assert all(listed[cid] for cid in ("0", ACTIVE, RENEW_ONLY))
 
@@ -185,7 +192,7 @@ def test_config_user_fields_reach_the_claims() -> None:
         }
     )
     listed = world.model.login("slurmtest", "pw", str(demo_user().org_id))
-    found = claims(listed[1]["token"])
+    found = claims(listed[0]["token"])
     assert (found["computeUser"], found["accountStatus"], found["role"], found["userId"]) == (
         "slurm01",
         "Owe",
@@ -196,7 +203,7 @@ def test_config_user_fields_reach_the_claims() -> None:
 
 def test_a_region_removed_from_the_store_is_left_out(world: World) -> None:
     world.model.store.delete(world.model.key("region", RENEW_ONLY))
-    assert list(world.login()) == ["0", ACTIVE, SUSPENDED]
+    assert list(world.login()) == [ACTIVE, SUSPENDED, "0"]
 
 
 # -- AK/SK -------------------------------------------------------------------------
@@ -248,8 +255,13 @@ def test_key_login_checks_come_before_the_frozen_state(world: World) -> None:
     key = world.model.create_access_key(AccessKey(user=frozen.user))
     now = stamp(world)
     good = sign(key["access_key"], now, frozen.user, key["secret_key"])
-    assert world.code(world.model.login_with_key, frozen.user, key["access_key"], now, good + "0") == "10004"
+    assert world.code(world.model.login_with_key, frozen.user, key["access_key"], now, good + "0") == "10009"
     assert world.code(world.model.login_with_key, frozen.user, key["access_key"], now, good) == "10007"
+
+
+def test_bad_signature_code_setting() -> None:
+    world = World({"settings": {"bad_signature_code": "10004"}})
+    assert world.code(key_login, world, stamp(world), "0" * 64) == "10004"
 
 
 def test_key_of_a_user_removed_later_is_10004(world: World) -> None:
@@ -340,33 +352,114 @@ def test_token_of_a_deleted_region_is_10008(world: World) -> None:
     assert world.code(world.model.state, jwt) == "10008"
 
 
-def test_center_urls(world: World) -> None:
+def urls(data: dict[str, Any]) -> dict[str, str]:
+    return {name: data[name][0]["url"] for name in CENTER_LISTS}
+
+
+def test_center_is_the_documented_shape(world: World) -> None:
     data = world.model.center(world.token(), "http://host:1/")
+    user = demo_user()
     assert data == {
-        "hpcUrls": [{"url": "http://host:1/hpc", "enable": "true"}],
-        "efileUrls": [{"url": "http://host:1/efile", "enable": "true"}],
-        "aiUrls": [{"url": "http://host:1/ai", "enable": "true"}],
-        "eshellUrls": [{"url": "http://host:1/eshell", "enable": "true"}],
+        "id": 11250,
+        "name": "华东一区【昆山】",
+        "description": "昆山计算中心",
+        "clusterUserInfo": {"userName": user.user, "homePath": f"/public/home/{user.user}"},
+        "ingressUrls": [
+            {"enable": "true", "isManagerNode": "true", "version": "5.2.2", "url": "http://host:1"}
+        ],
+        "efileUrls": [
+            {
+                "nodeName": "h04r3n07",
+                "enable": "true",
+                "fastTransEnable": "true",
+                "udpPort": "65104",
+                "version": "2.6.1",
+                "url": "http://host:1/efile",
+            }
+        ],
+        "eshellUrls": [{"enable": "true", "version": "2.4.3", "url": "http://host:1/eshell"}],
+        "hpcUrls": [{"enable": "true", "isManagerNode": "true", "version": "5.2.2", "url": "http://host:1"}],
+        "aiUrls": [{"enable": "true", "version": "2.4.3", "url": "http://host:1/ai"}],
     }
-    assert list(data) == ["hpcUrls", "efileUrls", "aiUrls", "eshellUrls"]
+    assert list(data) == ["id", "name", "description", "clusterUserInfo", *CENTER_LISTS]
+    assert {name: list(entries[0]) for name, entries in data.items() if name in CENTER_LISTS} == {
+        name: list(keys) for name, keys in CENTER_LISTS.items()
+    }
+
+
+def test_center_entry_values_are_the_lists_documented_keys() -> None:
+    """Each list's configurable values are its documented keys but enable and url."""
+    for name, keys in CENTER_LISTS.items():
+        fields = list(type(getattr(Center(), name)).model_fields)
+        assert fields == [key for key in keys if key not in ("enable", "url")], name
+
+
+def test_center_id_can_be_a_string() -> None:
+    world = World({"settings": {"center_id_type": "string"}})
+    assert world.model.center(world.token(), "http://x")["id"] == "11250"
+    assert world.model.center(world.token("0"), "http://x")["id"] == "0"
+
+
+def test_platform_center_setting() -> None:
+    world = World({"settings": {"platform_center": {"description": "平台", "aiUrls": {"version": "9"}}}})
+    data = world.model.center(world.token("0"), "http://x")
+    assert (data["id"], data["name"], data["description"]) == (0, "ac", "平台")
+    assert data["aiUrls"] == [{"enable": "true", "version": "9", "url": "http://x/ai"}]
 
 
 def test_public_url_setting_replaces_the_request_host() -> None:
     world = World({"settings": {"public_url": "https://mock.example:65102/"}})
     data = world.model.center(world.token(), "http://127.0.0.1:8700/")
-    assert data["aiUrls"] == [{"url": "https://mock.example:65102/ai", "enable": "true"}]
+    assert data["aiUrls"][0]["url"] == "https://mock.example:65102/ai"
+    assert data["hpcUrls"][0]["url"] == "https://mock.example:65102"
+
+
+def test_center_paths_default_to_what_most_clients_expect(world: World) -> None:
+    assert urls(world.model.center(world.token(), "http://host:1/")) == {
+        "ingressUrls": "http://host:1",
+        "efileUrls": "http://host:1/efile",
+        "eshellUrls": "http://host:1/eshell",
+        "hpcUrls": "http://host:1",
+        "aiUrls": "http://host:1/ai",
+    }
 
 
 def test_center_paths_setting() -> None:
-    paths = {"hpcUrls": "", "efileUrls": "/files/efile", "aiUrls": "/ai", "eshellUrls": ""}
+    paths = {"ingressUrls": "/in", "hpcUrls": "/hpc", "efileUrls": "/files/efile", "eshellUrls": ""}
     world = World({"settings": {"center_paths": paths}})
-    data = world.model.center(world.token(), "http://host:1/")
-    assert {name: urls[0]["url"] for name, urls in data.items()} == {
-        "hpcUrls": "http://host:1",
+    assert urls(world.model.center(world.token(), "http://host:1/")) == {
+        "ingressUrls": "http://host:1/in",
         "efileUrls": "http://host:1/files/efile",
-        "aiUrls": "http://host:1/ai",
         "eshellUrls": "http://host:1",
+        "hpcUrls": "http://host:1/hpc",
+        "aiUrls": "http://host:1/ai",
     }
+
+
+def test_records_stored_before_the_center_and_user_values_get_the_defaults(world: World) -> None:
+    """A persisted store may hold regions and users written before `center`, `home_path`, `profile`."""
+    model, name = world.model, demo_user().user
+    region = {k: v for k, v in model.region(ACTIVE).items() if k != "center"}
+    model.store.set(model.key("region", ACTIVE), region)
+    user = {k: v for k, v in model.user(name).items() if k not in ("home_path", "profile")}
+    model.store.set(model.key("user", name), user)
+    data = model.center(world.token(), "http://x")
+    assert (data["description"], data["clusterUserInfo"]["homePath"]) == ("", f"/public/home/{name}")
+    assert model.account(world.token())["accountBalance"] == "0.00"
+
+
+def test_account_fields_in_order(world: World) -> None:
+    data = world.model.account(world.token("0"))
+    assert list(data) == list(USER_FIELDS)
+    assert list(Profile.model_fields) == [f for f in USER_FIELDS if f not in ("userName", "accountStatus")]
+    assert all(isinstance(value, str) for value in data.values())
+
+
+def test_account_without_regions_has_no_computer_center(world: World) -> None:
+    world.model.create_user(User(user="lonely", password="p"))
+    org = world.model.user("lonely")["org_id"]
+    listed = world.model.login("lonely", "p", org)
+    assert world.model.account(listed[0]["token"])["computerCenter"] == ""
 
 
 def test_another_jwt_secret_invalidates_the_tokens() -> None:
@@ -379,17 +472,40 @@ def test_another_jwt_secret_invalidates_the_tokens() -> None:
 
 
 def test_messages_can_be_replaced() -> None:
-    world = World({"messages": {"10007": "账号已冻结"}})
+    world = World({"messages": {"10007": "用户已冻结"}})
     frozen = demo_user("frozen")
     with pytest.raises(ProviderError) as caught:
         world.model.login(frozen.user, frozen.password, str(frozen.org_id))
-    assert world.model.error_body(caught.value) == {"code": "10007", "msg": "账号已冻结", "data": None}
+    assert world.model.error_body(caught.value) == {"code": "10007", "msg": "用户已冻结", "data": None}
+
+
+@pytest.mark.parametrize(
+    ("messages", "path", "code", "text"),
+    [
+        ({}, AKSK_PATH, "10009", "校验失败"),
+        ({}, CENTER_PATH, "10009", "没有权限访问接口"),
+        ({}, "/elsewhere", "10009", "没有权限访问接口"),
+        ({}, CENTER_PATH, "10009.aksk", "校验失败"),  # a fault rule may name the keyed text
+        ({"10009.aksk": "签名错误"}, AKSK_PATH, "10009", "签名错误"),
+        ({"10009": "无权访问"}, AKSK_PATH, "10009", "校验失败"),
+        ({"10009": "无权访问"}, CENTER_PATH, "10009", "无权访问"),
+        ({"10004.center": "令牌无效"}, CENTER_PATH, "10004", "令牌无效"),
+        ({"10004.center": "令牌无效"}, AKSK_PATH, "10004", "参数无效"),
+    ],
+)
+def test_texts_depend_on_the_operation(messages: dict[str, str], path: str, code: str, text: str) -> None:
+    world = World({"messages": messages})
+    with world.app.test_request_context(path):
+        assert world.model.error_body(ProviderError(code))["msg"] == text
 
 
 def test_answers_keep_their_documented_key_orders(world: World) -> None:
     assert list(world.model.ok([])) == ["code", "msg", "data"]
     assert list(world.model.renewed("t")) == ["msg", "code", "data"]
     assert list(world.model.error_body(ProviderError("10004"))) == ["code", "msg", "data"]
+    with world.app.test_request_context(AKSK_PATH, method="POST"):
+        assert list(world.model.ok([])) == ["msg", "code", "data"]
+        assert list(world.model.error_body(ProviderError("10004"))) == ["msg", "code", "data"]
 
 
 def test_http_errors(world: World) -> None:
@@ -405,7 +521,7 @@ def test_http_errors(world: World) -> None:
 def test_create_user_without_an_org_gets_its_own(world: World) -> None:
     created = world.model.create_user(User(user="u1", password="p", regions=[ACTIVE]))
     assert created["org_id"] in {org["org_id"] for org in world.model.orgs()}
-    assert [item["clusterId"] for item in world.model.login("u1", "p", created["org_id"])] == ["0", ACTIVE]
+    assert [item["clusterId"] for item in world.model.login("u1", "p", created["org_id"])] == [ACTIVE, "0"]
 
 
 def test_admin_refusals(world: World) -> None:
@@ -442,8 +558,8 @@ def test_fresh_credentials_share_nothing(world: World) -> None:
     assert one["user"] != two["user"]
     assert one["orgId"] != two["orgId"]
     listed = world.model.login(one["user"], one["password"], one["orgId"])
-    assert listed[0]["clusterId"] == "0"
-    assert sorted(i["clusterId"] for i in listed[1:]) == sorted([ACTIVE, RENEW_ONLY, SUSPENDED])
+    assert listed[-1]["clusterId"] == "0"
+    assert sorted(i["clusterId"] for i in listed[:-1]) == sorted([ACTIVE, RENEW_ONLY, SUSPENDED])
     assert all(i["token"] for i in listed)
     now = stamp(world)
     by_key = world.model.login_with_key(
@@ -473,6 +589,21 @@ def test_reset_restores_the_demo_set(world: World) -> None:
         ({"settings": {"platform_apis": ["state"]}}, "platform_apis"),
         ({"settings": {"center_paths": {"aiUrls": "ai"}}}, "starting with /"),
         ({"settings": {"center_paths": {"gpuUrls": "/gpu"}}}, "gpuUrls"),
+        ({"settings": {"center_paths": {"ingressUrls": "in"}}}, "starting with /"),
+        ({"settings": {"bad_signature_code": "10003"}}, "bad_signature_code"),
+        ({"settings": {"center_id_type": "int"}}, "center_id_type"),
+        ({"settings": {"platform_center": {"efileUrls": {"udpPort": "x"}}}}, "udpPort"),
+        (
+            {"regions": [{"cluster_id": "1", "cluster_name": "x", "center": {"hpcUrls": {"nodeName": "n"}}}]},
+            "nodeName",
+        ),
+        ({"regions": [{"cluster_id": "1", "cluster_name": "x", "apis": ["state"]}]}, "apis"),
+        ({"users": [{"user": "u", "org_id": demo_user().org_id, "home_path": "home"}]}, "home_path"),
+        (
+            {"users": [{"user": "u", "org_id": demo_user().org_id, "profile": {"accountBalance": "1,00"}}]},
+            "accountBalance",
+        ),
+        ({"users": [{"user": "u", "org_id": demo_user().org_id, "profile": {"balance": "1"}}]}, "balance"),
         ({"settings": {"token_lifetime": 0}}, "token_lifetime"),
         ({"regions": [{"cluster_id": "0", "cluster_name": "ac"}]}, "cluster_id"),
         ({"users": [{"user": "u", "password": "p", "org_id": "nope"}]}, "org 'nope'"),
@@ -503,8 +634,8 @@ def test_config_entries_replace_demo_ones() -> None:
     assert shown["demo"]["password"] == "mine"
     assert shown["aksk"]["secretKey"] == "sk"
     assert [item["clusterId"] for item in world.model.login(main.user, "mine", str(main.org_id))] == [
-        "0",
         ACTIVE,
+        "0",
     ]
 
 
@@ -519,7 +650,8 @@ def test_config_adds_orgs_regions_users_and_keys() -> None:
         }
     )
     listed = world.model.login("acme", "pw", "org1")
-    assert [(i["clusterId"], i["clusterName"]) for i in listed] == [("0", "ac"), ("20001", "测试区")]
+    assert [(i["clusterId"], i["clusterName"]) for i in listed] == [("20001", "测试区"), ("0", "ac")]
     now = stamp(world)
     assert world.model.login_with_key("acme", "ak", now, sign("ak", now, "acme", "sk"))
-    assert world.code(world.model.renew, listed[1]["token"]) == "10009"
+    assert world.code(world.model.renew, listed[0]["token"]) == "10009"
+    assert world.code(world.model.account, listed[0]["token"]) == "10009"

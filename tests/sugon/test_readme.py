@@ -54,9 +54,9 @@ def test_config_example_is_valid(readme: str) -> None:
     assert "acme01" in {user["user"] for user in configured.users()}
     listed = configured.login("acme01", "acme-password", "acme0000000000000000000000000001")
     assert [(item["clusterId"], item["token"] is None) for item in listed] == [
-        ("0", False),
         ("20001", False),
         ("11250", True),
+        ("0", False),
     ]
 
 

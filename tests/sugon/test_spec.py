@@ -4,8 +4,12 @@ The codes and messages live in `mocks.providers.sugon.errors.MESSAGES`; the spec
 them as enums and examples. These tests hold the two together, and check that every
 answer the mock can give on a declared operation is declared, and nothing more.
 
-Key order: the top-level `x-envelope-keys` holds for every answer except those matching a
-schema with its own `x-envelope-keys` (the renewal's success answer).
+Key order: the top-level `x-envelope-keys` holds for every answer except those of an
+operation with its own (the AK/SK token endpoint) and those matching a schema with its own
+`x-envelope-keys` (the renewal's success answer).
+
+Texts: one code may have its own text on one operation (10009 on the AK/SK endpoint); the
+spec pins, for each operation, the text `errors.MESSAGES` gives the code there.
 """
 
 from __future__ import annotations
@@ -24,7 +28,15 @@ from mocks import Mocks
 from mocks.cli import DEFAULT_PORT
 from mocks.providers import load
 from mocks.providers.sugon import errors
-from mocks.providers.sugon.models import AKSK_PATH, CENTER_PATH, RENEW_PATH, STATE_PATH, TOKENS_PATH
+from mocks.providers.sugon.models import (
+    AKSK_PATH,
+    CENTER_PATH,
+    OPERATIONS,
+    RENEW_PATH,
+    STATE_PATH,
+    TOKENS_PATH,
+    USER_PATH,
+)
 from tests.specs import (
     LiveContext,
     Node,
@@ -66,13 +78,19 @@ def declared(spec: Node) -> dict[Answer, str]:
     return declared_codes(spec, "msg")
 
 
-def key_order(spec: Node, schema: Node, payload: Any) -> list[str]:
-    """The key order `payload` must have: its matching branch's own, else the spec's."""
+def key_order(spec: Node, path: str, method: str, schema: Node, payload: Any) -> list[str]:
+    """The key order `payload` must have: its matching branch's own, else its operation's, else the spec's."""
     matching = [b for b in branches(spec, schema) if not schema_errors(spec, b, payload)]
     assert len(matching) == 1, f"{payload} matches {len(matching)} branches"
-    order = matching[0].get("x-envelope-keys", spec["x-envelope-keys"])
+    operation = spec["paths"][path][method.lower()]
+    order = matching[0].get("x-envelope-keys", operation.get("x-envelope-keys", spec["x-envelope-keys"]))
     assert isinstance(order, list)
     return order
+
+
+def text(code: str, path: str) -> str:
+    """The code's text on the operation of `path`, as errors.py gives it."""
+    return errors.MESSAGES.get(errors.text_key(code, OPERATIONS[path]), errors.MESSAGES[code])
 
 
 # -- the spec on its own --------------------------------------------------------
@@ -100,11 +118,12 @@ def test_every_operation_is_routed_by_the_mock(spec: Node, app: Flask) -> None:
         (RENEW_PATH, "POST"),
         (STATE_PATH, "GET"),
         (CENTER_PATH, "GET"),
+        (USER_PATH, "GET"),
     }
     assert {(path, method) for path, method, _ in operations(spec)} == expected
     for path, method, _ in operations(spec):
         endpoint, _ = routes.match(path, method=method)
-        assert endpoint.startswith("sugon."), (path, method, endpoint)
+        assert endpoint == f"sugon.{OPERATIONS[path]}", (path, method, endpoint)  # the operation's name
 
 
 def test_declared_codes_and_messages_are_those_of_errors_py(spec: Node) -> None:
@@ -113,7 +132,7 @@ def test_declared_codes_and_messages_are_those_of_errors_py(spec: Node) -> None:
     for (path, method, status, code), message in answers.items():
         assert isinstance(code, str), f"{method} {path}: code {code!r} is not a string"
         assert code in errors.MESSAGES, f"{method} {path}: code {code} is not in errors.MESSAGES"
-        assert message == errors.MESSAGES[code], f"{method} {path}: message of {code}"
+        assert message == text(code, path), f"{method} {path}: message of {code}"
         if status != 200:  # HTTP-level failures carry the status as their code
             assert code == str(status), f"{method} {path}: HTTP {status} declares code {code}"
 
@@ -121,7 +140,7 @@ def test_declared_codes_and_messages_are_those_of_errors_py(spec: Node) -> None:
 def test_every_platform_code_is_declared(spec: Node) -> None:
     codes = {code for *_, code in declared(spec)}
     http_level = {"400", "404", "405", "413"}
-    assert {str(code) for code in errors.MESSAGES} - http_level <= codes
+    assert {errors.code_of(key) for key in errors.MESSAGES} - http_level <= codes
     assert {"0", "10001", "10003", "10004", "10007", "10008", "10009"} <= codes
 
 
@@ -148,12 +167,13 @@ def test_examples_cover_every_code_and_match_exactly_one_branch(spec: Node) -> N
                 assert schema_errors(spec, body["schema"], value) == [], f"{where}: example {value}"
                 matching = [b for b in schema_branches if not schema_errors(spec, b, value)]
                 assert len(matching) == 1, f"{where}: {value} matches {len(matching)} branches"
-                assert value["msg"] == errors.MESSAGES[value["code"]], f"{where}: {value}"
+                assert value["msg"] == text(value["code"], path), f"{where}: {value}"
                 assert example.get("x-source") == sources[value["code"]], f"{where}: x-source of {value}"
-                assert list(value) == key_order(spec, body["schema"], value), f"{where}: key order of {value}"
+                order = key_order(spec, path, method, body["schema"], value)
+                assert list(value) == order, f"{where}: key order of {value}"
 
 
-def test_only_the_renewal_success_has_its_own_key_order(spec: Node) -> None:
+def test_only_the_renewal_success_and_the_aksk_answers_have_their_own_key_order(spec: Node) -> None:
     own = {
         (path, method, branch_code(spec, b)[0]): b["x-envelope-keys"]
         for path, method, operation in operations(spec)
@@ -162,6 +182,19 @@ def test_only_the_renewal_success_has_its_own_key_order(spec: Node) -> None:
         if "x-envelope-keys" in b
     }
     assert own == {(RENEW_PATH, "POST", "0"): ["msg", "code", "data"]}
+    by_operation = {
+        (path, method): op["x-envelope-keys"]
+        for path, method, op in operations(spec)
+        if "x-envelope-keys" in op
+    }
+    assert by_operation == {(AKSK_PATH, "POST"): ["msg", "code", "data"]}
+
+
+def test_the_aksk_endpoint_has_its_own_10009_text(spec: Node) -> None:
+    answers = declared(spec)
+    assert answers[(AKSK_PATH, "POST", 200, "10009")] == "校验失败"
+    assert answers[(CENTER_PATH, "GET", 200, "10009")] == "没有权限访问接口"
+    assert answers[(USER_PATH, "GET", 200, "10009")] == "没有权限访问接口"
 
 
 def test_the_doc_example_renewal_answer_validates(spec: Node) -> None:
@@ -176,7 +209,45 @@ def test_the_doc_example_renewal_answer_validates(spec: Node) -> None:
     }
     schema = {"$ref": "#/components/schemas/RenewAnswer"}
     assert schema_errors(spec, schema, example) == []
-    assert key_order(spec, schema, example) == list(example)
+    assert key_order(spec, RENEW_PATH, "POST", schema, example) == list(example)
+
+
+def test_the_public_center_example_validates(spec: Node) -> None:
+    """SCNet's 获取授权区域 example (public copy: wcpsoft/scnet_sdk), its URL placeholders filled in."""
+    example = {
+        "code": "0",
+        "msg": "success",
+        "data": {
+            "id": 11112,
+            "name": "OpenAPI计算中心",
+            "description": "对外OpenAPI中心",
+            "clusterUserInfo": {"userName": "test", "homePath": "/public/home/test"},
+            "ingressUrls": [
+                {"enable": "true", "isManagerNode": "true", "version": "5.2.2", "url": "https://www.scnet.cn"}
+            ],
+            "efileUrls": [
+                {
+                    "nodeName": "h04r3n07",
+                    "enable": "true",
+                    "fastTransEnable": "true",
+                    "udpPort": "65104",
+                    "version": "2.6.1",
+                    "url": "https://www.scnet.cn/efile",
+                }
+            ],
+            "eshellUrls": [{"enable": "true", "version": "2.4.3", "url": "https://www.scnet.cn/eshell"}],
+            "hpcUrls": [
+                {
+                    "enable": "true",
+                    "isManagerNode": "true",
+                    "version": "5.2.2",
+                    "url": "https://www.scnet.cn/hpc",
+                }
+            ],
+            "aiUrls": [{"enable": "true", "version": "2.4.3", "url": "https://www.scnet.cn/ai"}],
+        },
+    }
+    assert schema_errors(spec, {"$ref": "#/components/schemas/CenterAnswer"}, example) == []
 
 
 def test_decided_and_public_statements_are_marked_assumed(spec: Node) -> None:
@@ -198,19 +269,21 @@ def test_decided_operations_and_codes_are_assumed(spec: Node) -> None:
         (RENEW_PATH, "POST"): "doc",
         (STATE_PATH, "GET"): "public",
         (CENTER_PATH, "GET"): "public",
+        (USER_PATH, "GET"): "public",
     }
-    frozen = resolve(spec, {"$ref": "#/components/schemas/UserFrozen"})
-    assert frozen["x-assumed"] is True
+    for name in ("UserFrozen", "SignatureRefused", "CenterOk", "UserOk"):
+        assert resolve(spec, {"$ref": f"#/components/schemas/{name}"})["x-assumed"] is True, name
 
 
 # -- the spec against the running mock ------------------------------------------
 
-TOKENS, KEY, RENEW, STATE, CENTER = (
+TOKENS, KEY, RENEW, STATE, CENTER, USER = (
     (TOKENS_PATH, "POST"),
     (AKSK_PATH, "POST"),
     (RENEW_PATH, "POST"),
     (STATE_PATH, "GET"),
     (CENTER_PATH, "GET"),
+    (USER_PATH, "GET"),
 )
 
 
@@ -284,9 +357,14 @@ def _key_frozen(c: Context) -> requests.Response:
     return c.key_login()
 
 
-def _renew_not_allowed(c: Context) -> requests.Response:
-    c.http.patch(f"{c.base_url}/__admin/sugon/regions/{ACTIVE}", json={"apis": []}).raise_for_status()
-    return c.with_token(RENEW, c.token())
+def _not_allowed(operation: tuple[str, str]) -> Callable[[Context], requests.Response]:
+    """A call of `operation` with a token of a region that may call nothing."""
+
+    def send(c: Context) -> requests.Response:
+        c.http.patch(f"{c.base_url}/__admin/sugon/regions/{ACTIVE}", json={"apis": []}).raise_for_status()
+        return c.with_token(operation, c.token())
+
+    return send
 
 
 CASES = [
@@ -299,7 +377,8 @@ CASES = [
     Case("tokens big body", TOKENS, "413", lambda c: c.call(TOKENS_PATH, "POST", data=c.too_large())),
     Case("key ok", KEY, "0", lambda c: c.key_login()),
     Case("key no headers", KEY, "10003", lambda c: c.call(AKSK_PATH, "POST")),
-    Case("key bad signature", KEY, "10004", lambda c: c.key_login(signature="0" * 64)),
+    Case("key unknown", KEY, "10004", lambda c: c.key_login(accessKey="0" * 32)),
+    Case("key bad signature", KEY, "10009", lambda c: c.key_login(signature="0" * 64)),
     Case("key frozen", KEY, "10007", _key_frozen),
     Case("key crash", KEY, "10001", _key_crash),
     Case("key PUT", KEY, "405", lambda c: c.call(AKSK_PATH, "PUT")),
@@ -309,7 +388,7 @@ CASES = [
     Case("renew forged", RENEW, "10004", lambda c: c.with_token(RENEW, c.token()[:-2])),
     Case("renew frozen", RENEW, "10007", lambda c: c.frozen(RENEW)),
     Case("renew too late", RENEW, "10008", lambda c: c.expired(RENEW, 2 * DAY + 60)),
-    Case("renew not allowed", RENEW, "10009", _renew_not_allowed),
+    Case("renew not allowed", RENEW, "10009", _not_allowed(RENEW)),
     Case("renew crash", RENEW, "10001", lambda c: c.crashed(RENEW, "renew")),
     Case("renew GET", RENEW, "405", lambda c: c.call(RENEW_PATH, "GET")),
     Case("renew big body", RENEW, "413", lambda c: c.call(RENEW_PATH, "POST", data=c.too_large())),
@@ -330,6 +409,15 @@ CASES = [
     Case("center crash", CENTER, "10001", lambda c: c.crashed(CENTER, "center")),
     Case("center DELETE", CENTER, "405", lambda c: c.call(CENTER_PATH, "DELETE")),
     Case("center big body", CENTER, "413", lambda c: c.call(CENTER_PATH, "GET", data=c.too_large())),
+    Case("user ok", USER, "0", lambda c: c.with_token(USER, c.token(RENEW_ONLY))),
+    Case("user no token", USER, "10003", lambda c: c.call(USER_PATH, "GET")),
+    Case("user forged", USER, "10004", lambda c: c.with_token(USER, "a.b")),
+    Case("user frozen", USER, "10007", lambda c: c.frozen(USER)),
+    Case("user expired", USER, "10008", lambda c: c.expired(USER, DAY)),
+    Case("user not allowed", USER, "10009", _not_allowed(USER)),
+    Case("user crash", USER, "10001", lambda c: c.crashed(USER, "account")),
+    Case("user PATCH", USER, "405", lambda c: c.call(USER_PATH, "PATCH")),
+    Case("user big body", USER, "413", lambda c: c.call(USER_PATH, "GET", data=c.too_large())),
 ]  # fmt: skip
 
 
@@ -344,7 +432,11 @@ def context(
 def check_answer(spec: Node, case: Case, answer: requests.Response) -> Answer:
     """`answer` is one the spec declares for the case's operation; returns its key."""
     payload = check_declared(
-        spec, case.operation, case.name, answer, lambda schema, payload: key_order(spec, schema, payload)
+        spec,
+        case.operation,
+        case.name,
+        answer,
+        lambda schema, payload: key_order(spec, *case.operation, schema, payload),
     )
     return *case.operation, answer.status_code, payload["code"]
 
@@ -367,8 +459,10 @@ def test_spec_declares_exactly_what_the_mock_sends(
     assert seen == set(declared(spec))
     # Only HTTP-level codes may be left out (400, 404: answered off these operations);
     # every platform code of errors.MESSAGES is reachable and declared.
-    sent = {code for *_, code in seen}
-    unused = {str(code) for code in errors.MESSAGES if code not in sent}
+    sent = {errors.text_key(code, OPERATIONS[path]) for path, _, _, code in seen} | {
+        code for *_, code in seen
+    }
+    unused = {str(key) for key in errors.MESSAGES if key not in sent}
     assert unused == {"400", "404"}
 
 

@@ -1,6 +1,13 @@
 """Sugon / SCNet AC's codes, their messages and its `{code, msg, data}` envelope.
 
 Every code is a string, "0" included [doc]. Failures are HTTP 200 with `data: null`.
+
+One code may have another text on one operation: the table is keyed by the code, or by the
+code and an operation after a dot (`"10009.aksk"`: 10009 on the AK/SK token endpoint). An
+answer on an operation takes its own key where there is one, else the code's. The operations
+are the routes' names (`tokens`, `aksk`, `renew`, `state`, `center`, `user`), as fault rules
+and the journal name them; the `[sugon.messages]` config table uses the same keys, so it can
+replace a text everywhere or on one operation only.
 """
 
 from __future__ import annotations
@@ -15,14 +22,20 @@ USER_FROZEN = "10007"
 NO_PERMISSION = "10008"
 API_NOT_ALLOWED = "10009"
 
+#: The operation of the AK/SK token endpoint (`POST /api/user/v3/tokens`).
+AKSK = "aksk"
+
 MESSAGES: dict[int | str, str] = {
     OK: "success",  # [doc]
     INTERNAL_ERROR: "内部错误",  # [doc]
     MISSING_PARAMETER: "参数不全",  # [doc]: a missing or empty header
-    INVALID_PARAMETER: "参数无效",  # [doc]: bad credentials, signature, timestamp or token
-    USER_FROZEN: "用户已冻结",  # [public code, decided message]
+    INVALID_PARAMETER: "参数无效",  # [doc]: bad credentials, timestamp or token
+    # [public: shibingli/go_acsugon_sdk api/code.go]; `"10007" = "用户已冻结"` in the config's messages
+    # gives the text the mock used before.
+    USER_FROZEN: "用户已被冻结",
     NO_PERMISSION: "权限不足",  # [doc]: expired token, renewal too late, suspended region
     API_NOT_ALLOWED: "没有权限访问接口",  # [doc]: an API the token's region may not call
+    f"{API_NOT_ALLOWED}.{AKSK}": "校验失败",  # [public: the AK/SK endpoint's table]: a bad signature
     # HTTP-level failures on Sugon paths [decided]: the HTTP status, as a string, in the envelope.
     "400": "请求格式错误",
     "404": "接口不存在",
@@ -30,12 +43,30 @@ MESSAGES: dict[int | str, str] = {
     "413": "请求体过大",
 }
 
+#: The envelope's key orders: most answers' [doc], and the renewal's success and every AK/SK
+#: answer's [doc: the renewal's example; public: the AK/SK example].
+CODE_FIRST = ("code", "msg", "data")
+MSG_FIRST = ("msg", "code", "data")
+#: Operations all of whose answers, errors included, come msg, code, data [public].
+MSG_FIRST_OPERATIONS = frozenset({AKSK})
 
-def envelope(code: str, msg: str, data: Any = None) -> dict[str, Any]:
-    """Most answers' shape, keys in the documented order: code, msg, data."""
-    return {"code": code, "msg": msg, "data": data}
+
+def code_of(key: int | str) -> str:
+    """The envelope code of a MESSAGES key: `"10009.aksk"` -> `"10009"`."""
+    return str(key).partition(".")[0]
 
 
-def renewal_envelope(msg: str, data: str) -> dict[str, Any]:
-    """The renewal's success answer, keys in its own documented order: msg, code, data [doc]."""
-    return {"msg": msg, "code": OK, "data": data}
+def text_key(key: int | str, operation: str | None) -> str:
+    """The MESSAGES key naming `key`'s text on `operation`, where one code has its own text there."""
+    return f"{key}.{operation}" if operation is not None and "." not in str(key) else str(key)
+
+
+def key_order(operation: str | None) -> tuple[str, ...]:
+    """The envelope's key order on `operation` (None: off the operations), the renewal's success aside."""
+    return MSG_FIRST if operation in MSG_FIRST_OPERATIONS else CODE_FIRST
+
+
+def envelope(code: str, msg: str, data: Any = None, order: tuple[str, ...] = CODE_FIRST) -> dict[str, Any]:
+    """The one shape of every answer, its keys in `order`."""
+    values = {"code": code, "msg": msg, "data": data}
+    return {key: values[key] for key in order}

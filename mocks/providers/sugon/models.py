@@ -2,9 +2,9 @@
 
 Store layout (all under `sugon:`):
   org:<orgId>              {"org_id", "name"}
-  region:<clusterId>       {"cluster_id", "cluster_name", "apis"}
+  region:<clusterId>       {"cluster_id", "cluster_name", "apis", "center"}
   user:<user>              {"user", "password", "org_id", "user_id", "compute_user", "account_status",
-                            "role", "frozen", "regions", "suspended"}
+                            "role", "frozen", "regions", "suspended", "home_path", "profile"}
   accesskey:<accessKey>    {"access_key", "secret_key", "user"}
 
 Tokens are HS256 JWTs and nothing about them is stored: a token is valid while its
@@ -24,20 +24,31 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from flask import has_request_context, request
+from pydantic import BaseModel, Field, field_serializer, field_validator, model_validator
 
 from ...core.audit import note
 from ...core.demo import seeded_faker
 from ...core.errors import AdminError, ProviderError
 from ...core.provider import ProviderConfig, ProviderModel, Strict, as_configured
 from . import errors
-from .errors import envelope, renewal_envelope
+from .errors import MSG_FIRST, envelope, key_order
 
 TOKENS_PATH = "/ac/openapi/v2/tokens"
 AKSK_PATH = "/api/user/v3/tokens"
 RENEW_PATH = "/ac/openapi/v2/tokens/next"
 STATE_PATH = "/ac/openapi/v2/tokens/state"
 CENTER_PATH = "/ac/openapi/v2/center"
+USER_PATH = "/ac/openapi/v2/user"
+#: Each path's operation: its route's name, which fault rules, the journal and per-operation texts use.
+OPERATIONS = {
+    TOKENS_PATH: "tokens",
+    AKSK_PATH: errors.AKSK,
+    RENEW_PATH: "renew",
+    STATE_PATH: "state",
+    CENTER_PATH: "center",
+    USER_PATH: "user",
+}
 
 #: The platform's own token in the token list [public].
 PLATFORM_ID, PLATFORM_NAME = "0", "ac"
@@ -59,24 +70,59 @@ STATE_VALID = "token is valid"
 
 #: The token-bearing operations a token may be barred from (10009). `tokens/state`
 #: accepts every valid token [decided], so it is not one of them.
-Api = Literal["renew", "center"]
-ALL_APIS: tuple[Api, ...] = ("renew", "center")
+Api = Literal["renew", "center", "user"]
+ALL_APIS: tuple[Api, ...] = ("renew", "center", "user")
+
+#: The center's URL lists in the documented example's order, and each entry's keys in its
+#: order [public: SCNet's 获取授权区域 example]. `enable` is always the string "true" (clients
+#: compare it with == "true"), `url` points at the mock; the other values are configured.
+CENTER_LISTS: dict[str, tuple[str, ...]] = {
+    "ingressUrls": ("enable", "isManagerNode", "version", "url"),
+    "efileUrls": ("nodeName", "enable", "fastTransEnable", "udpPort", "version", "url"),
+    "eshellUrls": ("enable", "version", "url"),
+    "hpcUrls": ("enable", "isManagerNode", "version", "url"),
+    "aiUrls": ("enable", "version", "url"),
+}
+#: The `/user` answer's fields, in their order: the official example starts country, language,
+#: timeZone, address, and wiltonMotta/api2mcp lists the next six in this order [public];
+#: email, mobilephoneNum and institution are read by wiltonMotta/scnet-chat [public, order decided].
+USER_FIELDS = (
+    "country",
+    "language",
+    "timeZone",
+    "address",
+    "fullName",
+    "userName",
+    "computerCenter",
+    "accountName",
+    "accountStatus",
+    "accountBalance",
+    "email",
+    "mobilephoneNum",
+    "institution",
+)
 
 DEFAULT_SECRET = "provider-mocks sugon HS256 token signing key"
 _DIGITS = re.compile(r"[0-9]+")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 ClusterId = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,18}$")]
+HomePath = Annotated[str, Field(pattern=r"^/\S*$")]
 
 
 class CenterPaths(Strict):
-    """The center's lists [public], in their order, and the path each URL adds to the mock's
-    base URL [decided; public SDKs show an efile URL ending in /efile]. "" for the bare base URL."""
+    """The path each center URL adds to the mock's base URL [decided], "" for the bare base URL.
 
-    hpcUrls: str = "/hpc"
+    Chosen for the most public clients: some append `/hpc/openapi/...` to the hpc URL and
+    `/openapi/v2/file/...` to the efile URL, others add `/hpc`, `/efile` or `/ai` only when
+    missing; the documented ingress URL is the bare host (README: the center's URLs).
+    """
+
+    ingressUrls: str = ""
     efileUrls: str = "/efile"
-    aiUrls: str = "/ai"
     eshellUrls: str = "/eshell"
+    hpcUrls: str = ""
+    aiUrls: str = "/ai"
 
     @field_validator("*")
     @classmethod
@@ -84,6 +130,63 @@ class CenterPaths(Strict):
         if value and not re.fullmatch(r"/\S*", value):
             raise ValueError(f"give a path starting with / (or an empty string), not {value!r}")
         return value
+
+
+TrueFalse = Literal["true", "false"]
+Digits = Annotated[str, Field(pattern=r"^[0-9]+$")]
+
+
+class ManagedService(Strict):
+    """An ingress or hpc entry's values (the documented example's)."""
+
+    isManagerNode: TrueFalse = "true"
+    version: str = "5.2.2"
+
+
+class FileService(Strict):
+    """An efile entry's values (the documented example's)."""
+
+    nodeName: str = "h04r3n07"
+    fastTransEnable: TrueFalse = "true"
+    udpPort: Digits = "65104"
+    version: str = "2.6.1"
+
+
+class Service(Strict):
+    """An eshell or ai entry's values (the documented example's)."""
+
+    version: str = "2.4.3"
+
+
+class Center(Strict):
+    """What `GET center` tells of a region besides its id, name and URLs [public; values decided]."""
+
+    description: str = ""
+    ingressUrls: ManagedService = Field(default_factory=ManagedService)
+    efileUrls: FileService = Field(default_factory=FileService)
+    eshellUrls: Service = Field(default_factory=Service)
+    hpcUrls: ManagedService = Field(default_factory=ManagedService)
+    aiUrls: Service = Field(default_factory=Service)
+
+
+class Profile(Strict):
+    """A user's `/user` answer, named as answered [public fields, decided values].
+
+    None: the user's name (fullName, accountName) or its first region's (computerCenter).
+    userName and accountStatus are the user's own `user` and `account_status`.
+    """
+
+    country: str = "China"
+    language: str = "zh_CN"
+    timeZone: str = "(UTC+0800) China Standard Time"
+    address: str = ""
+    fullName: str | None = None
+    computerCenter: str | None = None
+    accountName: str | None = None
+    accountBalance: str = Field(default="0.00", pattern=r"^-?[0-9]+(\.[0-9]+)?$")
+    email: str = ""
+    mobilephoneNum: str = ""
+    institution: str = ""
 
 
 class Settings(Strict):
@@ -102,7 +205,17 @@ class Settings(Strict):
         description="what the platform token (clusterId 0) may call besides tokens/state",
     )
     frozen_tokens_refused: bool = Field(
-        default=True, description="a frozen user's live tokens answer 10007 on state and center too"
+        default=True, description="a frozen user's live tokens answer 10007 on state, center and user too"
+    )
+    bad_signature_code: Literal["10009", "10004"] = Field(
+        default="10009", description="what an AK/SK signature that does not verify answers (10009 校验失败)"
+    )
+    center_id_type: Literal["number", "string"] = Field(
+        default="number",
+        description="the center's id as a JSON number (the example's) or a string (the table's)",
+    )
+    platform_center: Center = Field(
+        default_factory=Center, description="what the center tells of the platform (the platform token's)"
     )
     public_url: str | None = Field(
         default=None, description="base of the center's URLs; default: the base URL the request came to"
@@ -136,11 +249,23 @@ class Region(Strict):
     cluster_name: str = Field(min_length=1)
     #: What this region's tokens may call besides tokens/state (else 10009).
     apis: list[Api] = Field(default_factory=lambda: list(ALL_APIS))
+    center: Center = Field(default_factory=Center)
+
+
+def _in_full(value: BaseModel | None) -> dict[str, Any] | None:
+    """A nested value a PATCH replaces, in full: the values it leaves out are the defaults."""
+    return None if value is None else value.model_dump()
 
 
 class RegionChange(Strict, defer_build=True):
     cluster_name: str | None = Field(default=None, min_length=1)
     apis: list[Api] | None = None
+    #: Replaces the region's center values; null: the defaults.
+    center: Center | None = None
+
+    @field_serializer("center")
+    def _whole(self, center: Center | None) -> dict[str, Any] | None:
+        return _in_full(center)
 
 
 def _regions_hold_suspended(regions: list[str], suspended: list[str], who: str) -> None:
@@ -168,6 +293,9 @@ class User(Strict):
     regions: list[ClusterId] = Field(default_factory=list)
     #: Regions (of `regions`) where the account is suspended: their token is null.
     suspended: list[ClusterId] = Field(default_factory=list)
+    #: None: /public/home/<cluster user> [public: the center's example].
+    home_path: HomePath | None = None
+    profile: Profile = Field(default_factory=Profile)
 
     @model_validator(mode="after")
     def _suspended_are_regions(self) -> User:
@@ -187,6 +315,13 @@ class UserChange(Strict, defer_build=True):
     frozen: bool | None = None
     regions: list[ClusterId] | None = None
     suspended: list[ClusterId] | None = None
+    home_path: HomePath | None = None
+    #: Replaces the user's profile; null: the defaults.
+    profile: Profile | None = None
+
+    @field_serializer("profile")
+    def _whole(self, profile: Profile | None) -> dict[str, Any] | None:
+        return _in_full(profile)
 
 
 class AccessKey(Strict):
@@ -260,9 +395,18 @@ def demo_set() -> DemoSet:
     fake = seeded_faker("sugon")
     lower_alnum = "abcdefghijklmnopqrstuvwxyz0123456789"
     org = Org(org_id=fake.hexify("^" * 32), name=fake.company())
-    active = Region(cluster_id="11250", cluster_name="华东一区【昆山】")
-    renew_only = Region(cluster_id="11112", cluster_name="西北一区【西安】", apis=["renew"])
-    suspended = Region(cluster_id="11126", cluster_name="华北一区【雄安】")
+    active = Region(
+        cluster_id="11250", cluster_name="华东一区【昆山】", center=Center(description="昆山计算中心")
+    )
+    renew_only = Region(
+        cluster_id="11112",
+        cluster_name="西北一区【西安】",
+        apis=["renew", "user"],
+        center=Center(description="西安计算中心"),
+    )
+    suspended = Region(
+        cluster_id="11126", cluster_name="华北一区【雄安】", center=Center(description="雄安计算中心")
+    )
 
     def user(**extra: Any) -> User:
         return User(
@@ -275,6 +419,13 @@ def demo_set() -> DemoSet:
         )
 
     main = user(regions=[active.cluster_id, renew_only.cluster_id, suspended.cluster_id], suspended=["11126"])
+    main.profile = Profile(
+        fullName="演示用户",
+        accountBalance="100.00",
+        email=f"{main.user}@example.com",
+        mobilephoneNum="13800000000",
+        institution=org.name,
+    )
     frozen = user(regions=[active.cluster_id], frozen=True)
     key = AccessKey(access_key=fake.hexify("^" * 32), secret_key=fake.hexify("^" * 32), user=main.user)
     return DemoSet(
@@ -283,9 +434,9 @@ def demo_set() -> DemoSet:
         users={
             "demo": (
                 main,
-                "the platform token (clusterId 0, ac), 11250 华东一区【昆山】 (active), "
-                "11112 西北一区【西安】 (active; its tokens may not call center: 10009) and "
-                "11126 华北一区【雄安】 (suspended: token null)",
+                "11250 华东一区【昆山】 (active), 11112 西北一区【西安】 (active; its tokens may not "
+                "call center: 10009), 11126 华北一区【雄安】 (suspended: token null) and last the "
+                "platform token (clusterId 0, ac)",
             ),
             "frozen": (frozen, "frozen: token acquisition answers 10007"),
         },
@@ -309,6 +460,26 @@ def _same(expected: str, given: str) -> bool:
     return hmac.compare_digest(
         expected.encode("utf-8", "surrogatepass"), given.encode("utf-8", "surrogatepass")
     )
+
+
+def answering() -> str | None:
+    """The operation whose path this request is on ("aksk", "center", …), else None.
+
+    Texts and key orders depend on it, and an error raised before a route runs (a fault
+    rule, a 405, a 413) reaches `error_body` with its code alone; read from the path, as a
+    method no route takes (TRACE) has no endpoint.
+    """
+    return OPERATIONS.get(request.path) if has_request_context() else None
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Whose token a call carries, as the checks found them."""
+
+    claims: dict[str, str]
+    user: dict[str, Any]
+    #: The token's region; None for the platform's token.
+    region: dict[str, Any] | None
 
 
 class SugonModel(ProviderModel[SugonConfig]):
@@ -337,8 +508,10 @@ class SugonModel(ProviderModel[SugonConfig]):
 
     def fresh_credentials(self) -> dict[str, Any]:
         """A new user in an org of its own, with an access key and every region, none suspended:
-        it shares nothing with any other credential."""
-        user = self.create_user(User(regions=[region["cluster_id"] for region in self.regions()]))
+        it shares nothing with any other credential. Regions whose tokens may call every API
+        come first: a client takes the token list's first entry as its default region."""
+        regions = sorted(self.regions(), key=lambda region: set(region["apis"]) != set(ALL_APIS))
+        user = self.create_user(User(regions=[region["cluster_id"] for region in regions]))
         key = self.create_access_key(AccessKey(user=user["user"]))
         return {
             "user": user["user"],
@@ -445,22 +618,19 @@ class SugonModel(ProviderModel[SugonConfig]):
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
     def _token_list(self, user: dict[str, Any]) -> list[dict[str, Any]]:
-        """The platform's token, then one per region the user may use (null where suspended)."""
+        """One token per region the user may use (null where suspended), then the platform's:
+        the documented example's order [public]; clients take the first entry as their region."""
         now = self._now_ms()
-        listed: list[dict[str, Any]] = [
-            {
-                "clusterId": PLATFORM_ID,
-                "clusterName": PLATFORM_NAME,
-                "token": self._token(user, PLATFORM_ID, now),
-            }
-        ]
+        listed: list[dict[str, Any]] = []
         for cluster_id in user["regions"]:
             region = self.store.get(self.key("region", cluster_id))
             if region is None:
                 continue
             token = None if cluster_id in user["suspended"] else self._token(user, cluster_id, now)
             listed.append({"clusterId": cluster_id, "clusterName": region["cluster_name"], "token": token})
-        self._remember_login(user["user"], listed[0]["token"], now)
+        platform = self._token(user, PLATFORM_ID, now)
+        listed.append({"clusterId": PLATFORM_ID, "clusterName": PLATFORM_NAME, "token": platform})
+        self._remember_login(user["user"], platform, now)
         return listed
 
     def _remember_login(self, user: str, token: str, now_ms: int) -> None:
@@ -518,7 +688,7 @@ class SugonModel(ProviderModel[SugonConfig]):
         if key is None or not _same(key["user"], user):
             raise ProviderError(errors.INVALID_PARAMETER)
         if not _same(signature(key["access_key"], timestamp, user, key["secret_key"]), signed):
-            raise ProviderError(errors.INVALID_PARAMETER)
+            raise ProviderError(self.config.settings.bad_signature_code)
         record = self.store.get(self.key("user", user))
         if record is None:
             raise ProviderError(errors.INVALID_PARAMETER)
@@ -547,9 +717,7 @@ class SugonModel(ProviderModel[SugonConfig]):
             raise ProviderError(errors.INVALID_PARAMETER)
         return claims, user
 
-    def _authorize(
-        self, token: str, api: Api | None, *, renewal: bool = False
-    ) -> tuple[dict[str, str], dict[str, Any]]:
+    def _authorize(self, token: str, api: Api | None, *, renewal: bool = False) -> Caller:
         """The checks every token-bearing call makes, in order: present, genuine, in time,
         user not frozen, region still usable, API allowed for the token's region."""
         note(
@@ -572,6 +740,7 @@ class SugonModel(ProviderModel[SugonConfig]):
         if user["frozen"] and (renewal or settings.frozen_tokens_refused):
             raise ProviderError(errors.USER_FROZEN)
         cluster_id = claims["clusterId"]
+        region: dict[str, Any] | None = None
         if cluster_id == PLATFORM_ID:
             apis: list[str] = list(settings.platform_apis)
         else:
@@ -582,35 +751,73 @@ class SugonModel(ProviderModel[SugonConfig]):
             apis = region["apis"]
         if api is not None and api not in apis:
             raise ProviderError(errors.API_NOT_ALLOWED)
-        return claims, user
+        return Caller(claims, user, region)
 
     def renew(self, token: str) -> str:
         """A new token for the same user and region; the old one lives on until its own expiry."""
-        claims, user = self._authorize(token, "renew", renewal=True)
-        return self._token(user, claims["clusterId"], self._now_ms())
+        caller = self._authorize(token, "renew", renewal=True)
+        return self._token(caller.user, caller.claims["clusterId"], self._now_ms())
 
     def state(self, token: str) -> str:
         self._authorize(token, None)
         return STATE_VALID
 
     def center(self, token: str, base_url: str) -> dict[str, Any]:
-        """The region's service URLs, all pointing at this mock."""
-        self._authorize(token, "center")
+        """The token's region as `GET center` documents it, every URL pointing at this mock."""
+        caller = self._authorize(token, "center")
         settings = self.config.settings
+        region = caller.region
+        about = Center.model_validate(region.get("center") or {}) if region else settings.platform_center
+        cluster_id = caller.claims["clusterId"]
+        cluster_user = caller.user["compute_user"] or caller.user["user"]
+        data: dict[str, Any] = {
+            "id": int(cluster_id) if settings.center_id_type == "number" else cluster_id,
+            "name": region["cluster_name"] if region else PLATFORM_NAME,
+            "description": about.description,
+            "clusterUserInfo": {
+                "userName": cluster_user,
+                "homePath": caller.user.get("home_path") or f"/public/home/{cluster_user}",
+            },
+        }
         base = settings.public_url or base_url.rstrip("/")
-        paths = settings.center_paths.model_dump()
-        return {name: [{"url": base + path, "enable": "true"}] for name, path in paths.items()}
+        for name, keys in CENTER_LISTS.items():
+            values = {"enable": "true", "url": base + getattr(settings.center_paths, name)}
+            values |= getattr(about, name).model_dump()
+            data[name] = [{key: values[key] for key in keys}]
+        return data
+
+    def account(self, token: str) -> dict[str, str]:
+        """The token's user as `GET user` answers it; every valid token of the user may ask."""
+        user = self._authorize(token, "user").user
+        profile = Profile.model_validate(user.get("profile") or {}).model_dump()
+        regions = (self.store.get(self.key("region", cluster_id)) for cluster_id in user["regions"])
+        first = next((region["cluster_name"] for region in regions if region is not None), "")
+        derived = {"fullName": user["user"], "accountName": user["user"], "computerCenter": first}
+        values = {
+            **{name: value if value is not None else derived[name] for name, value in profile.items()},
+            "userName": user["user"],
+            "accountStatus": user["account_status"],
+        }
+        return {name: values[name] for name in USER_FIELDS}
 
     # -- answers -----------------------------------------------------------
 
     def ok(self, data: Any) -> dict[str, Any]:
-        return envelope(errors.OK, self.message(errors.OK), data)
+        return envelope(errors.OK, self.message(errors.OK), data, key_order(answering()))
 
     def renewed(self, token: str) -> dict[str, Any]:
-        return renewal_envelope(self.message(errors.OK), token)
+        """The renewal's success, keys in its own documented order: msg, code, data [doc]."""
+        return envelope(errors.OK, self.message(errors.OK), token, MSG_FIRST)
 
     def error_body(self, error: ProviderError) -> dict[str, Any]:
-        return envelope(str(error.code), self.error_message(error))
+        """The code's text on the answering operation, in that operation's key order."""
+        operation = answering()
+        key = errors.text_key(error.code, operation)
+        if error.detail is not None:
+            text = error.detail
+        else:
+            text = self.messages[key] if key in self.messages else self.message(error.code)
+        return envelope(errors.code_of(error.code), text, None, key_order(operation))
 
     def http_error(self, status: int) -> ProviderError:
         """HTTP failures keep their status; a crash is the platform's 10001 in an HTTP 200."""

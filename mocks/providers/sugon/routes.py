@@ -1,4 +1,7 @@
-"""Sugon / SCNet AC's real paths: read the headers, ask the model, write the envelope."""
+"""Sugon / SCNet AC's real paths: read the headers, ask the model, write the envelope.
+
+Each route's name is its operation's (fault rules, the journal and per-operation texts use it).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from werkzeug.exceptions import MethodNotAllowed
 
 from ...core.jsonio import json_response
 from ...core.services import get_mocks
-from .models import AKSK_PATH, CENTER_PATH, RENEW_PATH, STATE_PATH, TOKENS_PATH, SugonModel
+from .models import AKSK_PATH, CENTER_PATH, RENEW_PATH, STATE_PATH, TOKENS_PATH, USER_PATH, SugonModel
 
 bp = Blueprint("sugon", __name__)
 
@@ -48,7 +51,7 @@ def tokens() -> Response:
 
 
 @bp.route(AKSK_PATH, methods=ANY_METHOD, provide_automatic_options=False)
-def tokens_with_key() -> Response:
+def aksk() -> Response:
     allow("POST")
     data = model().login_with_key(
         header("user"), header("accessKey"), header("timestamp"), header("signature")
@@ -72,3 +75,9 @@ def state() -> Response:
 def center() -> Response:
     allow("GET")
     return json_response(model().ok(model().center(header("token"), request.host_url)))
+
+
+@bp.route(USER_PATH, methods=ANY_METHOD, provide_automatic_options=False)
+def user() -> Response:
+    allow("GET")
+    return json_response(model().ok(model().account(header("token"))))

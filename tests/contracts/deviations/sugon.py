@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 from ..deviants import (
     Deviant,
+    Rewrite,
+    body_rewrite,
     changed_value,
     content_type,
     escaped_unicode,
@@ -18,8 +22,12 @@ from ..deviants import (
     sorted_keys,
 )
 
+TOKENS = "/ac/openapi/v2/tokens"
+AKSK = "/api/user/v3/tokens"
 RENEW = "/ac/openapi/v2/tokens/next"
-TOKEN_PATHS = (RENEW, "/ac/openapi/v2/tokens/state", "/ac/openapi/v2/center")
+CENTER = "/ac/openapi/v2/center"
+USER = "/ac/openapi/v2/user"
+TOKEN_PATHS = (RENEW, "/ac/openapi/v2/tokens/state", CENTER, USER)
 #: The documentation's example token, where a suspended region should have null.
 EXAMPLE_TOKEN = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJjb21wdXRlVXNlciI6Imhhb3dqIn0."
@@ -33,6 +41,35 @@ def without(claim: str) -> Any:
 
 def expire_in_seconds(claims: dict[str, Any]) -> dict[str, Any]:
     return {**claims, "expireTime": str(int(claims["expireTime"]) // 1000)}
+
+
+def changed_data(change: Callable[[Any], Any]) -> Rewrite:
+    """Every envelope with its `data` changed (where it has one)."""
+
+    def rewrite(body: Any) -> bytes:
+        if isinstance(body, dict) and body.get("data") is not None:
+            body = {**body, "data": change(body["data"])}
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+    return body_rewrite(rewrite)
+
+
+def platform_first(listed: Any) -> Any:
+    """The token list with the platform's token (clusterId "0") moved to the front."""
+    return sorted(listed, key=lambda item: item["clusterId"] != "0")
+
+
+def without_cluster_user(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k != "clusterUserInfo"}
+
+
+def sorted_fields(data: dict[str, Any]) -> dict[str, Any]:
+    return dict(sorted(data.items()))
+
+
+def not_found(path: str, status: int, headers: list[tuple[str, str]], body: bytes) -> Any:
+    """An operation the server does not have: the platform's unknown-path answer."""
+    return 404, headers, '{"code":"404","msg":"接口不存在","data":null}'.encode()
 
 
 DEVIANTS = [
@@ -96,5 +133,56 @@ DEVIANTS = [
         "frozen user's tokens still work",
         "a frozen user's token was not refused",
         config={"settings": {"frozen_tokens_refused": False}},
+    ),
+    Deviant(
+        "platform token first",
+        "documented the platform's token (clusterId 0, clusterName ac) last",
+        rewrite=on_paths(changed_data(platform_first), TOKENS, AKSK),
+    ),
+    Deviant(
+        "AK/SK keys code-first",
+        "envelope keys are ['code', 'msg', 'data'], documented order is ['msg', 'code', 'data']",
+        rewrite=on_paths(reordered_keys("code", "msg", "data"), AKSK),
+    ),
+    Deviant(
+        "AK/SK 10009 with the center's text",
+        'msg is "没有权限访问接口", documented "校验失败"',
+        config={"messages": {"10009.aksk": "没有权限访问接口"}},
+    ),
+    Deviant(
+        "bad signature answers 10004",
+        'code is "10004", documented "10009"',
+        config={"settings": {"bad_signature_code": "10004"}},
+    ),
+    Deviant(
+        "10007 without 被",
+        'msg is "用户已冻结", documented "用户已被冻结"',
+        config={"messages": {"10007": "用户已冻结"}},
+    ),
+    Deviant(
+        "center without clusterUserInfo",
+        "(missing ['clusterUserInfo'])",
+        rewrite=on_paths(changed_data(without_cluster_user), CENTER),
+    ),
+    Deviant(
+        "center id as a string",
+        "id is '11250', documented a number",
+        config={"settings": {"center_id_type": "string"}},
+    ),
+    Deviant(
+        "center enable as a boolean",
+        "are not strings, documented strings",
+        rewrite=replaced_text('"enable":"true"', '"enable":true'),
+    ),
+    Deviant(
+        "hpc URL ending in /hpc",
+        "the center's URLs are",
+        config={"settings": {"center_paths": {"hpcUrls": "/hpc"}}},
+    ),
+    Deviant("no /user", "HTTP status 404, documented 200", rewrite=on_paths(not_found, USER)),
+    Deviant(
+        "/user fields sorted",
+        "documented as an object of the strings",
+        rewrite=on_paths(changed_data(sorted_fields), USER),
     ),
 ]
