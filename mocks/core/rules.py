@@ -16,7 +16,7 @@ Add a rule with `@rule(...)` anywhere that is imported before the audit runs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .audit import AuditSettings, Finding, rule
@@ -26,6 +26,14 @@ from .journal import Entry
 def facts(entry: Entry) -> dict[str, Any]:
     found: dict[str, Any] = entry.get("facts") or {}
     return found
+
+
+def each_noted(entries: Sequence[Entry], fact: str, message: Callable[[Any], str]) -> Iterator[Finding]:
+    """One finding per request whose model noted `fact`, worded from the noted value: the
+    shape of every rule that judges a request on its own."""
+    for entry in entries:
+        if value := facts(entry).get(fact):
+            yield Finding(message(value), (entry["id"],), facts(entry).get("credential"))
 
 
 @rule(
@@ -194,13 +202,11 @@ def request_id_reused(entries: Sequence[Entry], settings: AuditSettings) -> Iter
 )
 def renewal_after_window(entries: Sequence[Entry], settings: AuditSettings) -> Iterator[Finding]:
     """A renewal was tried more than 24 h after the token expired: log in again instead."""
-    for entry in entries:
-        if facts(entry).get("renewal_window_passed"):
-            yield Finding(
-                "renewal of a token expired more than 24 h ago; a fresh login was needed",
-                (entry["id"],),
-                facts(entry).get("credential"),
-            )
+    return each_noted(
+        entries,
+        "renewal_window_passed",
+        lambda _: "renewal of a token expired more than 24 h ago; a fresh login was needed",
+    )
 
 
 @rule(
@@ -211,14 +217,14 @@ def renewal_after_window(entries: Sequence[Entry], settings: AuditSettings) -> I
 )
 def legacy_role(entries: Sequence[Entry], settings: AuditSettings) -> Iterator[Finding]:
     """A token request used an older role spelling the current documentation no longer lists."""
-    for entry in entries:
-        if role := facts(entry).get("legacy_role"):
-            yield Finding(
-                f"role {role!r} is the older spelling; the documentation lists Customer service, "
-                "Finance, Developer, Admin",
-                (entry["id"],),
-                facts(entry).get("credential"),
-            )
+    return each_noted(
+        entries,
+        "legacy_role",
+        lambda role: (
+            f"role {role!r} is the older spelling; the documentation lists Customer service, "
+            "Finance, Developer, Admin"
+        ),
+    )
 
 
 @rule(
@@ -262,10 +268,10 @@ def accept_not_any(entries: Sequence[Entry], settings: AuditSettings) -> Iterato
     It reads `accept_not_any`, the Accept sent when it is neither `*/*` nor missing: a missing
     Accept is the spec's required header, reported by `request-spec` alone.
     """
-    for entry in entries:
-        if (accept := facts(entry).get("accept_not_any")) is not None:
-            yield Finding(
-                f"Accept {accept!r} is not */*; clients observe that Atlas rejects Accept: application/json",
-                (entry["id"],),
-                facts(entry).get("credential"),
-            )
+    return each_noted(
+        entries,
+        "accept_not_any",
+        lambda accept: (
+            f"Accept {accept!r} is not */*; clients observe that Atlas rejects Accept: application/json"
+        ),
+    )
