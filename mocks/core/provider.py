@@ -65,6 +65,12 @@ def as_configured(
         yield role, by_ident.get(getattr(demo, ident), demo), note
 
 
+def text_key(code: int | str, operation: str) -> str:
+    """The `messages` key of a code's own text on one operation (`"10009.aksk"`): one code may
+    read differently per endpoint. A key that already names a variant is kept as it is."""
+    return str(code) if "." in str(code) else f"{code}.{operation}"
+
+
 class ProviderModel(ABC, Generic[C]):
     """A provider's rules. All state is in the store under `<slug>:`, all time from the clock."""
 
@@ -82,12 +88,15 @@ class ProviderModel(ABC, Generic[C]):
     def key(self, *parts: object) -> str:
         return ":".join((self.slug, *map(str, parts)))
 
-    def message(self, code: int | str) -> str:
+    def message(self, code: int | str, operation: str | None = None) -> str:
+        """The code's text: its own text on `operation` where it has one there, else the code's."""
+        if operation is not None and (own := self.messages.get(text_key(code, operation))) is not None:
+            return own
         return self.messages[str(code)]
 
-    def error_message(self, error: ProviderError) -> str:
-        """The error's own detail, else its code's message."""
-        return error.detail if error.detail is not None else self.message(error.code)
+    def error_message(self, error: ProviderError, operation: str | None = None) -> str:
+        """The error's own detail, else its code's message (on `operation`, where it has one)."""
+        return error.detail if error.detail is not None else self.message(error.code, operation)
 
     def reset(self) -> None:
         """Drop this provider's state and write its configured credentials again."""

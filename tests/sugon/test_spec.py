@@ -26,6 +26,7 @@ from openapi_spec_validator import validate
 
 from mocks import Mocks
 from mocks.cli import DEFAULT_PORT
+from mocks.core.provider import text_key
 from mocks.providers import load
 from mocks.providers.sugon import errors
 from mocks.providers.sugon.models import (
@@ -90,7 +91,7 @@ def key_order(spec: Node, path: str, method: str, schema: Node, payload: Any) ->
 
 def text(code: str, path: str) -> str:
     """The code's text on the operation of `path`, as errors.py gives it."""
-    return errors.MESSAGES.get(errors.text_key(code, OPERATIONS[path]), errors.MESSAGES[code])
+    return errors.MESSAGES.get(text_key(code, OPERATIONS[path]), errors.MESSAGES[code])
 
 
 # -- the spec on its own --------------------------------------------------------
@@ -459,9 +460,7 @@ def test_spec_declares_exactly_what_the_mock_sends(
     assert seen == set(declared(spec))
     # Only HTTP-level codes may be left out (400, 404: answered off these operations);
     # every platform code of errors.MESSAGES is reachable and declared.
-    sent = {errors.text_key(code, OPERATIONS[path]) for path, _, _, code in seen} | {
-        code for *_, code in seen
-    }
+    sent = {text_key(code, OPERATIONS[path]) for path, _, _, code in seen} | {code for *_, code in seen}
     unused = {str(key) for key in errors.MESSAGES if key not in sent}
     assert unused == {"400", "404"}
 

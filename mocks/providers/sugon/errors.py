@@ -56,11 +56,6 @@ def code_of(key: int | str) -> str:
     return str(key).partition(".")[0]
 
 
-def text_key(key: int | str, operation: str | None) -> str:
-    """The MESSAGES key naming `key`'s text on `operation`, where one code has its own text there."""
-    return f"{key}.{operation}" if operation is not None and "." not in str(key) else str(key)
-
-
 def key_order(operation: str | None) -> tuple[str, ...]:
     """The envelope's key order on `operation` (None: off the operations), the renewal's success aside."""
     return MSG_FIRST if operation in MSG_FIRST_OPERATIONS else CODE_FIRST

@@ -812,12 +812,9 @@ class SugonModel(ProviderModel[SugonConfig]):
     def error_body(self, error: ProviderError) -> dict[str, Any]:
         """The code's text on the answering operation, in that operation's key order."""
         operation = answering()
-        key = errors.text_key(error.code, operation)
-        if error.detail is not None:
-            text = error.detail
-        else:
-            text = self.messages[key] if key in self.messages else self.message(error.code)
-        return envelope(errors.code_of(error.code), text, None, key_order(operation))
+        return envelope(
+            errors.code_of(error.code), self.error_message(error, operation), None, key_order(operation)
+        )
 
     def http_error(self, status: int) -> ProviderError:
         """HTTP failures keep their status; a crash is the platform's 10001 in an HTTP 200."""
