@@ -11,7 +11,6 @@ to 0.0.0.0 in a CI network cannot be reset or reconfigured by a stranger.
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import json
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ from flask import Blueprint, Flask, Response, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
+from .addresses import client_ips
 from .errors import AdminError
 from .faults import FaultRule
 from .jsonio import json_response
@@ -239,12 +239,7 @@ def spec(slug: str) -> Response:
 
 def is_loopback(address: str | None) -> bool:
     """127.0.0.0/8, ::1, and IPv4 loopback mapped into IPv6."""
-    try:
-        ip = ipaddress.ip_address((address or "").split("%")[0])
-    except ValueError:
-        return False
-    mapped = getattr(ip, "ipv4_mapped", None)
-    return ip.is_loopback or bool(mapped and mapped.is_loopback)
+    return any(ip.is_loopback for ip in client_ips(address))
 
 
 def presented_token() -> str | None:

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 from werkzeug.http import parse_list_header, unquote_header_value
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .addresses import client_ips
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -81,12 +83,7 @@ class ForwardedHeaders:
     def trusted(self, address: str | None) -> bool:
         if self.allow_ips is None:
             return True
-        try:
-            ip = ipaddress.ip_address((address or "").split("%")[0])
-        except ValueError:
-            return False  # a Unix socket or no address: nothing to match
-        mapped = getattr(ip, "ipv4_mapped", None)
-        return any(ip in net or (mapped is not None and mapped in net) for net in self.allow_ips)
+        return any(ip in net for ip in client_ips(address) for net in self.allow_ips)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if not any(key in environ for key in _HEADERS) or not self.trusted(environ.get("REMOTE_ADDR")):
