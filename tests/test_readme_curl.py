@@ -94,10 +94,10 @@ def blocks() -> list[Block]:
         line = lines[index]
         if line.startswith("#"):
             heading = line.lstrip("#").strip()
-        if line.strip() == "```sh":
+        elif line.startswith("```"):  # a fence: its comment lines are no headings
             end = lines.index("```", index + 1)
             body = "\n".join(lines[index + 1 : end])
-            if re.search(r"^\s*(\w+=\$\()?curl\b", body, re.M):
+            if line.strip() == "```sh" and re.search(r"^\s*(\w+=\$\()?curl\b", body, re.M):
                 found.append(Block(heading, index + 2, parse_block(body, index + 2)))
             index = end
         index += 1
