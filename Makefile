@@ -26,6 +26,9 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	rm -rf build/typecheck && mkdir -p build/typecheck/provider_mocks
+	ln -s $(CURDIR)/mocks/* build/typecheck/provider_mocks/
+	ln -s $(CURDIR)/contracts build/typecheck/provider_mocks/contracts
 	$(BIN)/mypy
 
 clean:

@@ -307,9 +307,9 @@ def interception(config: Path) -> dict[str, float]:
     import httpx
     import requests
 
-    from mocks import create_app
-    from mocks.testing import intercept
-    from mocks.testing.intercept import Interceptor
+    from provider_mocks import create_app
+    from provider_mocks.testing import intercept
+    from provider_mocks.testing.intercept import Interceptor
 
     class Instant(Interceptor):
         """Interception as `intercept()` sets it up, answering a fixed body without asking the mock."""
@@ -363,11 +363,11 @@ LAYERS = [
 
 def where_time_goes(config: Path, store: str | None) -> tuple[float, list[tuple[str, float]]]:
     """Per-request cost of the token endpoint in-process (no HTTP), split by layer with cProfile."""
-    from mocks import create_app
+    from provider_mocks import create_app
 
     app = create_app(str(config), store=store)
     environ_query = f"appId={TOKEN_APP[0]}&appSecret={TOKEN_APP[1]}"
-    from mocks.testing.intercept import Interceptor
+    from provider_mocks.testing.intercept import Interceptor
 
     interceptor = Interceptor(app)
     url = f"http://127.0.0.1{TOKEN_PATH}?{environ_query}"

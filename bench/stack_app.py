@@ -8,6 +8,6 @@ from __future__ import annotations
 
 import os
 
-from mocks import create_app
+from provider_mocks import create_app
 
 app = create_app(os.environ["BENCH_CONFIG"], providers=["itrigger"], store=os.environ.get("BENCH_STORE"))

@@ -11,8 +11,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mocks.providers import SLUGS
-
+from ..providers import SLUGS
 from .target import Target
 
 SOURCES = ("doc", "public", "decided")
@@ -64,5 +63,5 @@ def contracts_for(provider: str) -> list[Contract]:
     """The provider's cases, in the order they are written."""
     if provider not in SLUGS:
         raise ValueError(f"unknown provider {provider!r}; known: {', '.join(SLUGS)}")
-    importlib.import_module(f"contracts.providers.{provider}")
+    importlib.import_module(f".providers.{provider}", __package__)
     return list(_REGISTRY.get(provider, {}).values())

@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from mocks.providers import SLUGS
+from ..providers import SLUGS
 
 #: Environment variables giving a credential field: PROVIDER_MOCKS_<SLUG>_<ROLE>_<field>=value,
 #: e.g. PROVIDER_MOCKS_ITRIGGER_DEMO_appSecret (the field keeps its case).
@@ -139,8 +139,8 @@ def open_target(
     if provider not in SLUGS:
         raise ValueError(f"unknown provider {provider!r}; known: {', '.join(SLUGS)}")
     if base_url is None:
-        from mocks import create_app, get_mocks
-        from mocks.core.server import LiveServer
+        from .. import create_app, get_mocks
+        from ..core.server import LiveServer
 
         app = create_app(providers=[provider])
         with LiveServer(app) as server:

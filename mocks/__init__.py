@@ -9,7 +9,10 @@ if TYPE_CHECKING:
     from .app import create_app
     from .core.services import Mocks, get_mocks
 
-__all__ = ["Mocks", "create_app", "get_mocks"]
+__all__ = ["Mocks", "__version__", "create_app", "get_mocks"]
+
+#: The one place the version is written: the build reads it from here.
+__version__ = "0.1.0"
 
 #: Loaded on first access, so a submodule (the CLI above all) can be imported without the app.
 _LAZY = {"create_app": ".app", "Mocks": ".core.services", "get_mocks": ".core.services"}

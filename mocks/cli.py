@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from . import __version__
 from .providers import SLUGS
 
 DEFAULT_PORT = 8700
@@ -27,18 +28,16 @@ FORWARDED_ENV = "FORWARDED_ALLOW_IPS"
 if TYPE_CHECKING:
     from flask import Flask
 
-    from contracts.results import Result
+    from .contracts.results import Result
 
 
 def banner(app: Flask, url: str) -> str:
     """What `serve` prints: where it listens and every provider's demo credentials."""
-    from importlib.metadata import version
-
     from .core.services import get_mocks
 
     mocks = get_mocks(app)
     lines = [
-        f"provider-mocks {version('provider-mocks')} on {url}",
+        f"provider-mocks {__version__} on {url}",
         f"  admin API: {url}/__admin/providers",
         f"  dashboard: {url}/__admin/",
         "",
@@ -158,10 +157,9 @@ def verify(args: argparse.Namespace) -> int:
     import logging
     from pathlib import Path
 
-    from contracts import report
-    from contracts.runner import run
-    from contracts.target import open_target
-
+    from .contracts import report
+    from .contracts.runner import run
+    from .contracts.target import open_target
     from .core.config import ConfigError
 
     for path, suffixes in ((args.report, (".md", ".html", ".htm")), (args.junit_xml, (".xml",))):
@@ -223,6 +221,7 @@ def audit(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="provider-mocks", description=__doc__)
+    root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = root.add_subparsers(dest="command", required=True)
     run = commands.add_parser("serve", help="serve the mocks at the providers' real paths")
     run.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")

@@ -8,8 +8,8 @@ import pytest
 import requests
 from flask import Flask
 
-from mocks import Mocks, create_app, get_mocks
-from mocks.core.server import LiveServer
+from provider_mocks import Mocks, create_app, get_mocks
+from provider_mocks.core.server import LiveServer
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ from openapi_schema_validator import OAS30Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
-from mocks import Mocks
+from provider_mocks import Mocks
 
 SPECS = Path(__file__).resolve().parents[1] / "specs"
 SOURCES = {"doc", "decided", "public"}

@@ -6,7 +6,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from mocks import create_app, get_mocks
+from provider_mocks import create_app, get_mocks
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 

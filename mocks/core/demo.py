@@ -5,7 +5,7 @@ takes about 0.2 s, most of a start, and the values never change: so the calls ea
 provider made and what they returned are recorded in `demo_values.json`, and a start
 replays them without importing Faker. A provider whose calls no longer match the
 recording (its demo set changed) gets a real seeded Faker at once, with the same
-values as before the recording ended; `python -m mocks.core.demo` records again, and
+values as before the recording ended; `python -m provider_mocks.core.demo` records again, and
 a test says when the recording is stale.
 """
 
@@ -97,7 +97,7 @@ def record() -> dict[str, Any]:
     _recording = {}
     try:
         for slug in SLUGS:
-            module = importlib.import_module(f"mocks.providers.{slug}.models")
+            module = importlib.import_module(f"..providers.{slug}.models", __package__)
             module.demo_set.cache_clear()
             module.demo_set()
             module.demo_set.cache_clear()
@@ -107,12 +107,12 @@ def record() -> dict[str, Any]:
 
 
 def main() -> None:
-    """Write the recording (`python -m mocks.core.demo`)."""
+    """Write the recording (`python -m provider_mocks.core.demo`)."""
     RECORDING.write_text(json.dumps(record(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"recorded the demo sets' values in {RECORDING}")
 
 
 if __name__ == "__main__":
-    from mocks.core import demo  # the module the providers imported, not this __main__ copy
+    from provider_mocks.core import demo  # the module the providers imported, not this __main__ copy
 
     demo.main()

@@ -14,11 +14,11 @@ if TYPE_CHECKING:  # the slugs alone (the CLI's arguments) need no provider code
     from ..core.provider import Provider
 
 _PACKAGES = {
-    "atrip": "mocks.providers.atrip",
-    "itrigger": "mocks.providers.itrigger",
-    "appauth": "mocks.providers.appauth",
-    "sugon": "mocks.providers.sugon",
-    "credential": "mocks.providers.credential",
+    "atrip": ".atrip",
+    "itrigger": ".itrigger",
+    "appauth": ".appauth",
+    "sugon": ".sugon",
+    "credential": ".credential",
 }
 
 SLUGS: tuple[str, ...] = tuple(_PACKAGES)
@@ -28,5 +28,5 @@ def load(slug: str) -> Provider:
     """The provider called `slug`; a ValueError names the known ones."""
     if slug not in _PACKAGES:
         raise ValueError(f"unknown provider {slug!r}; known: {', '.join(SLUGS)}")
-    provider: Provider = importlib.import_module(_PACKAGES[slug]).provider
+    provider: Provider = importlib.import_module(_PACKAGES[slug], __name__).provider
     return provider

@@ -25,7 +25,6 @@ from ..core.clock import Clock
 from ..core.journal import Entry
 from ..core.server import LiveServer
 from ..core.services import Mocks, get_mocks
-from ..providers import SLUGS
 from .intercept import Interceptor
 
 
@@ -69,22 +68,29 @@ class ProviderMock:
 
 @pytest.fixture(scope="session")
 def provider_mocks_config() -> Mapping[str, Any] | None:
+    """The mocks' config mapping, as the TOML file would give it (None: the defaults).
+
+    Override it in your conftest.py to set credentials or settings for the session.
+    """
     return None
 
 
 @pytest.fixture(scope="session")
 def provider_mocks_app(provider_mocks_config: Mapping[str, Any] | None) -> Flask:
+    """The mocks' Flask app, every provider mounted, built once for the session."""
     return create_app(provider_mocks_config)
 
 
 @pytest.fixture(scope="session")
 def provider_mocks_server(provider_mocks_app: Flask) -> Iterator[LiveServer]:
+    """A live server of the app on a free loopback port, for the session (`.url`)."""
     with LiveServer(provider_mocks_app) as server:
         yield server
 
 
 @pytest.fixture
 def provider_mocks(provider_mocks_app: Flask) -> Mocks:
+    """The mocks' services (clock, journal, store, faults), reset before each test."""
     services = get_mocks(provider_mocks_app)
     services.reset()
     return services
@@ -92,6 +98,8 @@ def provider_mocks(provider_mocks_app: Flask) -> Mocks:
 
 @pytest.fixture
 def provider_mock(provider_mocks: Mocks, provider_mocks_server: LiveServer) -> Callable[[str], ProviderMock]:
+    """A factory: `provider_mock("itrigger")` is that provider's handle with fresh credentials."""
+
     def make(slug: str) -> ProviderMock:
         if slug not in provider_mocks.providers:
             raise ValueError(
@@ -105,18 +113,36 @@ def provider_mock(provider_mocks: Mocks, provider_mocks_server: LiveServer) -> C
 
 @pytest.fixture
 def provider_mocks_intercept(provider_mocks: Mocks, provider_mocks_app: Flask) -> Iterator[Interceptor]:
+    """The providers' real hosts answered in-process by the session's app (requests and httpx)."""
     with Interceptor(provider_mocks_app) as interceptor:
         yield interceptor
 
 
-def _handle_fixture(slug: str) -> Callable[..., ProviderMock]:
-    def handle(provider_mock: Callable[[str], ProviderMock]) -> ProviderMock:
-        return provider_mock(slug)
-
-    handle.__doc__ = f"The {slug} mock with credentials of this test's own."
-    handle.__name__ = f"{slug}_mock"
-    return pytest.fixture(name=f"{slug}_mock")(handle)
+@pytest.fixture
+def atrip_mock(provider_mock: Callable[[str], ProviderMock]) -> ProviderMock:
+    """The ATRIP mock, with credentials of this test's own."""
+    return provider_mock("atrip")
 
 
-for _slug in SLUGS:
-    globals()[f"{_slug}_mock"] = _handle_fixture(_slug)
+@pytest.fixture
+def itrigger_mock(provider_mock: Callable[[str], ProviderMock]) -> ProviderMock:
+    """The 企加云 iTrigger mock, with credentials of this test's own."""
+    return provider_mock("itrigger")
+
+
+@pytest.fixture
+def appauth_mock(provider_mock: Callable[[str], ProviderMock]) -> ProviderMock:
+    """The `/auth/getAccessToken` platform mock, with credentials of this test's own."""
+    return provider_mock("appauth")
+
+
+@pytest.fixture
+def sugon_mock(provider_mock: Callable[[str], ProviderMock]) -> ProviderMock:
+    """The Sugon / SCNet AC mock, with credentials of this test's own."""
+    return provider_mock("sugon")
+
+
+@pytest.fixture
+def credential_mock(provider_mock: Callable[[str], ProviderMock]) -> ProviderMock:
+    """The `/openapi/auth/credential` platform mock, with credentials of this test's own."""
+    return provider_mock("credential")

@@ -237,7 +237,7 @@ def test_wrong_methods_get_the_envelope(http: requests.Session, base_url: str) -
 def test_a_crash_is_the_platforms_system_error(
     http: requests.Session, base_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mocks.providers.appauth.models import AppAuthModel
+    from provider_mocks.providers.appauth.models import AppAuthModel
 
     def boom(*_: object) -> str:
         raise RuntimeError("store exploded")

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from mocks import create_app, get_mocks
-from mocks.core.clock import Clock
-from mocks.core.config import ConfigError
-from mocks.core.errors import ProviderError
-from mocks.providers.appauth import errors
-from mocks.providers.appauth.models import App, AppAuthModel, AppChange, demo_set
+from provider_mocks import create_app, get_mocks
+from provider_mocks.core.clock import Clock
+from provider_mocks.core.config import ConfigError
+from provider_mocks.core.errors import ProviderError
+from provider_mocks.providers.appauth import errors
+from provider_mocks.providers.appauth.models import App, AppAuthModel, AppChange, demo_set
 
 SHANGHAI = timezone(timedelta(hours=8))
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI)
@@ -448,7 +448,7 @@ def test_tokens_show_expires_in_on_the_virtual_clock(world: World) -> None:
 
 
 def test_create_and_change_apps(world: World) -> None:
-    from mocks.core.errors import AdminError
+    from provider_mocks.core.errors import AdminError
 
     created = world.model.create_app(App(app_id="a", app_secret="s", name="甲", rate_limit=5))
     assert created == {

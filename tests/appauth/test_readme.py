@@ -6,8 +6,8 @@ import re
 import tomllib
 from pathlib import Path
 
-from mocks import create_app, get_mocks
-from mocks.providers.appauth.models import AppAuthModel
+from provider_mocks import create_app, get_mocks
+from provider_mocks.providers.appauth.models import AppAuthModel
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -13,9 +13,9 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from contracts.fuzz import CHECKS
-from mocks import Mocks
-from mocks.providers import load
+from provider_mocks import Mocks
+from provider_mocks.contracts.fuzz import CHECKS
+from provider_mocks.providers import load
 
 from .helpers import demo, token
 

@@ -168,7 +168,7 @@ def test_query_string_is_ignored(http: requests.Session, base_url: str) -> None:
 def test_a_crash_is_status_2_system_error_in_an_http_200(
     http: requests.Session, base_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mocks.providers.atrip.models import AtripModel
+    from provider_mocks.providers.atrip.models import AtripModel
 
     def boom(*_: object) -> None:
         raise RuntimeError("store exploded")
@@ -181,7 +181,7 @@ def test_a_crash_is_status_2_system_error_in_an_http_200(
 def test_a_crash_answer_is_gzip_when_accepted(
     http: requests.Session, base_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mocks.providers.atrip.models import AtripModel
+    from provider_mocks.providers.atrip.models import AtripModel
 
     monkeypatch.setattr(AtripModel, "authenticate", lambda *_: 1 / 0)
     answer = http.post(f"{base_url}{TOKEN}", json=BODY, headers={"Accept-Encoding": "gzip"}, stream=True)

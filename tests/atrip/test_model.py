@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from mocks import create_app, get_mocks
-from mocks.core.clock import Clock
-from mocks.core.config import ConfigError
-from mocks.core.errors import ProviderError
-from mocks.providers.atrip import errors
-from mocks.providers.atrip.models import AtripModel, Client, ClientChange, demo_set
+from provider_mocks import create_app, get_mocks
+from provider_mocks.core.clock import Clock
+from provider_mocks.core.config import ConfigError
+from provider_mocks.core.errors import ProviderError
+from provider_mocks.providers.atrip import errors
+from provider_mocks.providers.atrip.models import AtripModel, Client, ClientChange, demo_set
 
 from .helpers import BODY, ID, SECRET
 

@@ -6,8 +6,8 @@ import re
 import tomllib
 from pathlib import Path
 
-from mocks import create_app, get_mocks
-from mocks.providers.atrip.models import AtripModel
+from provider_mocks import create_app, get_mocks
+from provider_mocks.providers.atrip.models import AtripModel
 
 from .helpers import ID, SECRET
 

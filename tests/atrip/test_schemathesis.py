@@ -16,8 +16,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from requests.structures import CaseInsensitiveDict
 
-from contracts.fuzz import CHECKS
-from mocks.providers import load
+from provider_mocks.contracts.fuzz import CHECKS
+from provider_mocks.providers import load
 
 from .helpers import ID, SECRET, demo
 

@@ -24,11 +24,11 @@ from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 from werkzeug.exceptions import BadRequest
 
-from mocks import Mocks
-from mocks.cli import DEFAULT_PORT
-from mocks.providers import load
-from mocks.providers.atrip import errors
-from mocks.providers.atrip.models import LEGACY_ROLES, ORDER_NO, ROLES, TOKEN_PATH
+from provider_mocks import Mocks
+from provider_mocks.cli import DEFAULT_PORT
+from provider_mocks.providers import load
+from provider_mocks.providers.atrip import errors
+from provider_mocks.providers.atrip.models import LEGACY_ROLES, ORDER_NO, ROLES, TOKEN_PATH
 from tests.specs import SOURCES, Node, check_assumed_marks, check_served, load_spec, marked
 
 from .helpers import BODY, HTML_UTF8, JSON_UTF8, PORTAL, demo, headers

@@ -12,9 +12,9 @@ import pytest
 import requests
 from flask import Flask
 
-from mocks.core.services import Mocks
-from mocks.testing import Interceptor
-from mocks.testing.pytest_plugin import ProviderMock
+from provider_mocks.core.services import Mocks
+from provider_mocks.testing import Interceptor
+from provider_mocks.testing.pytest_plugin import ProviderMock
 
 from .appauth import (
     CredentialsInHeaders,

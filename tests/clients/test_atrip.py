@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from mocks.testing import Interceptor
-from mocks.testing.pytest_plugin import ProviderMock
+from provider_mocks.testing import Interceptor
+from provider_mocks.testing.pytest_plugin import ProviderMock
 
 from .atrip import AcceptsJson, BareHeaders, LegacyRoles, PortalLinks
 

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from flask import Flask
 
-from mocks.testing import Interceptor
-from mocks.testing.pytest_plugin import ProviderMock
+from provider_mocks.testing import Interceptor
+from provider_mocks.testing.pytest_plugin import ProviderMock
 
 from .credential import (
     FetchPerCall,

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from mocks.testing import Interceptor
-from mocks.testing.pytest_plugin import ProviderMock
+from provider_mocks.testing import Interceptor
+from provider_mocks.testing.pytest_plugin import ProviderMock
 
 from .itrigger import (
     GET_API,
@@ -141,7 +141,7 @@ def test_interception_serves_httpx_too(
 
 
 def test_interception_as_a_decorator_leaves_other_hosts_alone() -> None:
-    from mocks.testing import intercept
+    from provider_mocks.testing import intercept
 
     seen: list[int] = []
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import requests
 
-from mocks.testing import Interceptor
-from mocks.testing.pytest_plugin import ProviderMock
+from provider_mocks.testing import Interceptor
+from provider_mocks.testing.pytest_plugin import ProviderMock
 
 from .sugon import (
     CENTER,

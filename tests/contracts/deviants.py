@@ -23,8 +23,8 @@ from urllib.parse import urlencode
 
 from flask import Flask
 
-from mocks import create_app
-from mocks.core.server import LiveServer
+from provider_mocks import create_app
+from provider_mocks.core.server import LiveServer
 
 #: (path, status, headers, body) -> (status, headers, body), for answers on the provider's paths.
 Rewrite = Callable[[str, int, list[tuple[str, str]], bytes], tuple[int, list[tuple[str, str]], bytes]]

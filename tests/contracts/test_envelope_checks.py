@@ -10,9 +10,14 @@ import schemathesis
 from flask import Flask, Response
 from schemathesis.core.failures import FailureGroup
 
-from contracts.checks import ENVELOPE_CHECKS, envelope_key_order, exact_json_content_type, utf8_not_escaped
-from mocks.core.server import LiveServer
-from mocks.providers import load
+from provider_mocks.contracts.checks import (
+    ENVELOPE_CHECKS,
+    envelope_key_order,
+    exact_json_content_type,
+    utf8_not_escaped,
+)
+from provider_mocks.core.server import LiveServer
+from provider_mocks.providers import load
 
 TOKEN = "/itrigger-tenant/v1/basic/accessTokenOpen/token"
 GOOD = '{"code":40001,"message":"appId或appSecret为空","data":null}'.encode()

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from contracts.runner import run
-from contracts.target import open_target
-from mocks.providers import SLUGS
+from provider_mocks.contracts.runner import run
+from provider_mocks.contracts.target import open_target
+from provider_mocks.providers import SLUGS
 
 
 @pytest.mark.parametrize("provider", SLUGS)

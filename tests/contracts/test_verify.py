@@ -9,11 +9,11 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 import pytest
 
-from contracts.fuzz import fuzz
-from contracts.target import load_credentials, open_target
-from mocks.cli import main
-from mocks.core.server import LiveServer
-from mocks.providers.itrigger.models import demo_set
+from provider_mocks.cli import main
+from provider_mocks.contracts.fuzz import fuzz
+from provider_mocks.contracts.target import load_credentials, open_target
+from provider_mocks.core.server import LiveServer
+from provider_mocks.providers.itrigger.models import demo_set
 
 from .deviants import Deviant, replaced_text, serving
 
@@ -74,7 +74,7 @@ def test_a_server_without_the_admin_api_gets_not_applicable_with_reasons(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A partner's server: credentials from a file, clock-moving cases reported as not applicable."""
-    from mocks import create_app
+    from provider_mocks import create_app
 
     app = create_app(providers=["itrigger"])
     app.wsgi_app = HideAdmin(app.wsgi_app)  # type: ignore[method-assign]

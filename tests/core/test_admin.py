@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import requests
 
-from mocks import Mocks
-from mocks.providers.itrigger.errors import MESSAGES
-from mocks.providers.itrigger.models import DEMO_APIS, DEMO_GET, DEMO_POST, TOKEN_PATH
+from provider_mocks import Mocks
+from provider_mocks.providers.itrigger.errors import MESSAGES
+from provider_mocks.providers.itrigger.models import DEMO_APIS, DEMO_GET, DEMO_POST, TOKEN_PATH
 
 ADMIN = "/__admin"
 

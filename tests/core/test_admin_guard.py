@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from mocks import cli, create_app
-from mocks.core.config import ConfigError
+from provider_mocks import cli, create_app
+from provider_mocks.core.config import ConfigError
 
 REMOTE = "203.0.113.5"
 ITRIGGER_TOKEN = (
@@ -97,7 +97,7 @@ def _token_passed(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> str | Non
         seen.update(kwargs)
         raise ConfigError("stop here")
 
-    monkeypatch.setattr("mocks.app.create_app", fake_create_app)
+    monkeypatch.setattr("provider_mocks.app.create_app", fake_create_app)
     assert cli.main(["serve", *argv]) == 2
     token: str | None = seen["admin_token"]
     return token

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 import requests
 
-from mocks import create_app, get_mocks
-from mocks.cli import main
-from mocks.core.audit import RULES, AuditSettings, Finding, rule
-from mocks.core.journal import Entry
-from mocks.core.server import LiveServer
+from provider_mocks import create_app, get_mocks
+from provider_mocks.cli import main
+from provider_mocks.core.audit import RULES, AuditSettings, Finding, rule
+from provider_mocks.core.journal import Entry
+from provider_mocks.core.server import LiveServer
 from tests import support
 
 TOKEN = "/itrigger-tenant/v1/basic/accessTokenOpen/token"
@@ -217,8 +217,8 @@ def test_audit_command_needs_a_mock(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_identical_requests_are_judged_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """A client repeating one call: the spec check runs once for all of them, with the same findings."""
-    from mocks.core import audit
-    from mocks.providers import load
+    from provider_mocks.core import audit
+    from provider_mocks.providers import load
 
     provider = load("itrigger")
     auditor = audit.Auditor({"itrigger": provider}, audit.AuditSettings())

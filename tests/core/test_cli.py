@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-COMMAND = [sys.executable, "-m", "mocks.cli"]
+COMMAND = [sys.executable, "-m", "provider_mocks.cli"]
 
 
 @contextmanager
@@ -101,7 +101,7 @@ def test_port_in_use_is_a_clear_error() -> None:
 
 def test_the_app_loads_when_a_command_runs_not_with_the_cli() -> None:
     """`serve` loads the app's modules with the garbage collector paused: the import must not."""
-    code = "import sys, mocks.cli; print(sorted({'flask', 'mocks.app'} & set(sys.modules)))"
+    code = "import sys, provider_mocks.cli; print(sorted({'flask', 'provider_mocks.app'} & set(sys.modules)))"
     done = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from mocks.core.clock import Clock
+from provider_mocks.core.clock import Clock
 
 from .fakes import START, FakeSource
 

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from mocks import create_app, get_mocks
-from mocks.core.config import ConfigError
-from mocks.providers.itrigger.errors import MESSAGES
-from mocks.providers.itrigger.models import TOKEN_PATH, demo_set
+from provider_mocks import create_app, get_mocks
+from provider_mocks.core.config import ConfigError
+from provider_mocks.providers.itrigger.errors import MESSAGES
+from provider_mocks.providers.itrigger.models import TOKEN_PATH, demo_set
 
 
 def demo_app(role: str = "demo") -> tuple[str, str]:

@@ -14,7 +14,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from mocks import Mocks
+from provider_mocks import Mocks
 from tests.browser import FLAGS, chromium  # noqa: F401 - the fixture
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "dashboard.png"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mocks import create_app
-from mocks.core import demo
+from provider_mocks import create_app
+from provider_mocks.core import demo
 
 
 def test_the_recording_is_what_the_providers_draw_now() -> None:
-    """Stale after a demo set changed: run `python -m mocks.core.demo` and commit demo_values.json."""
+    """Stale after a demo set changed: run `python -m provider_mocks.core.demo` and commit the file."""
     recorded = json.loads(demo.RECORDING.read_text(encoding="utf-8"))
     assert demo.record() == recorded
 

@@ -10,9 +10,9 @@ import httpx
 import pytest
 import requests
 
-from mocks import Mocks, create_app, get_mocks
-from mocks.core.faults import DelayAction, FaultRule, delay_seconds
-from mocks.testing import Interceptor
+from provider_mocks import Mocks, create_app, get_mocks
+from provider_mocks.core.faults import DelayAction, FaultRule, delay_seconds
+from provider_mocks.testing import Interceptor
 
 TOKEN = "/itrigger-tenant/v1/basic/accessTokenOpen/token"
 

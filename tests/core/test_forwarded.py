@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from mocks import create_app
-from mocks.core.config import ConfigError
-from mocks.core.forwarded import parse_allow_ips
+from provider_mocks import create_app
+from provider_mocks.core.config import ConfigError
+from provider_mocks.core.forwarded import parse_allow_ips
 
 from .test_cli import COMMAND
 

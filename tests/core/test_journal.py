@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mocks.core.journal import BODY_LIMIT, Journal, excerpt
+from provider_mocks.core.journal import BODY_LIMIT, Journal, excerpt
 
 
 def entry(provider: str | None = "itrigger", **extra: Any) -> dict[str, Any]:

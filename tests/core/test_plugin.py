@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
+
+from provider_mocks.providers import SLUGS
+from provider_mocks.testing import pytest_plugin
 
 pytest_plugins = ["pytester"]
 
@@ -49,3 +55,16 @@ def test_plugin_fixtures_in_a_users_suite(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         ["*itrigger client is not conformant*", "*warning?*refetch-while-valid (itrigger)*"]
     )
+
+
+def test_every_provider_has_a_fixture_written_as_a_plain_function() -> None:
+    """Written with `def` at the module's top, so that a reader and an IDE find each one."""
+    source = Path(pytest_plugin.__file__).read_text(encoding="utf-8")
+    written = {
+        node.name: ast.get_docstring(node)
+        for node in ast.parse(source).body
+        if isinstance(node, ast.FunctionDef)
+        and any("fixture" in ast.unparse(decorator) for decorator in node.decorator_list)
+    }
+    assert {f"{slug}_mock" for slug in SLUGS} <= written.keys()
+    assert all(written.values()), [name for name, doc in written.items() if not doc]

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask, url_for
 from werkzeug.routing import Rule
 
-from mocks import create_app
+from provider_mocks import create_app
 
 
 def test_urls_build(app: Flask) -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from mocks.core.clock import Clock
-from mocks.core.store import MemoryStore, Store, open_store
+from provider_mocks.core.clock import Clock
+from provider_mocks.core.store import MemoryStore, Store, open_store
 from tests.redis_server import RedisServer, redis_server  # noqa: F401 - the fixture
 
 from .fakes import START, FakeSource

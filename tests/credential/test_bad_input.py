@@ -288,7 +288,7 @@ def test_odd_requests_never_crash(base_url: str, line: bytes) -> None:
 def test_a_crash_is_the_decided_system_error(
     http: requests.Session, base_url: str, monkeypatch: pytest.MonkeyPatch, path: str, method: str
 ) -> None:
-    from mocks.providers.credential.models import CredentialModel
+    from provider_mocks.providers.credential.models import CredentialModel
 
     def boom(*_: object) -> str:
         raise RuntimeError("store exploded")

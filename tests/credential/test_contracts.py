@@ -11,11 +11,11 @@ import schemathesis
 from flask import Flask, Response
 from schemathesis.core.failures import FailureGroup
 
-from contracts.checks import envelope_key_order
-from contracts.fuzz import CHECKS
-from mocks import create_app, get_mocks
-from mocks.core.server import LiveServer
-from mocks.providers import load
+from provider_mocks import create_app, get_mocks
+from provider_mocks.contracts.checks import envelope_key_order
+from provider_mocks.contracts.fuzz import CHECKS
+from provider_mocks.core.server import LiveServer
+from provider_mocks.providers import load
 
 from .helpers import ECHO, TOKEN
 

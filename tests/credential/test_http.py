@@ -16,8 +16,8 @@ import jwt
 import pytest
 import requests
 
-from mocks import create_app
-from mocks.core.server import LiveServer
+from provider_mocks import create_app
+from provider_mocks.core.server import LiveServer
 from tests.support import clock
 
 from .helpers import (

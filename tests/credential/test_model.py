@@ -9,12 +9,12 @@ from typing import Any
 import jwt
 import pytest
 
-from mocks import create_app, get_mocks
-from mocks.core.clock import Clock
-from mocks.core.config import ConfigError
-from mocks.core.errors import AdminError, ProviderError
-from mocks.providers.credential import errors
-from mocks.providers.credential.models import (
+from provider_mocks import create_app, get_mocks
+from provider_mocks.core.clock import Clock
+from provider_mocks.core.config import ConfigError
+from provider_mocks.core.errors import AdminError, ProviderError
+from provider_mocks.providers.credential import errors
+from provider_mocks.providers.credential.models import (
     DEMO_ECHO,
     App,
     AppChange,

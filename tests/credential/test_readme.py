@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from mocks import create_app, get_mocks
-from mocks.providers.credential import errors
-from mocks.providers.credential.models import CredentialModel, Settings
+from provider_mocks import create_app, get_mocks
+from provider_mocks.providers.credential import errors
+from provider_mocks.providers.credential.models import CredentialModel, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The fragment until it is merged into README.md, then README.md.

@@ -13,8 +13,8 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from contracts.fuzz import CHECKS
-from mocks.providers import load
+from provider_mocks.contracts.fuzz import CHECKS
+from provider_mocks.providers import load
 
 from .helpers import TOKEN, demo, params, token
 

@@ -1,6 +1,6 @@
 """specs/credential.yaml against the OpenAPI standard, errors.py and the running mock.
 
-The codes and messages live in `mocks.providers.credential.errors.MESSAGES`; the spec
+The codes and messages live in `provider_mocks.providers.credential.errors.MESSAGES`; the spec
 repeats them as enums and examples. These tests hold the two together, and check that
 every answer the mock can give on a declared operation is declared, and nothing more.
 """
@@ -17,11 +17,11 @@ import requests
 from flask import Flask
 from openapi_spec_validator import validate
 
-from mocks import Mocks
-from mocks.cli import DEFAULT_PORT
-from mocks.providers import load
-from mocks.providers.credential import errors
-from mocks.providers.credential.models import DEMO_ECHO, TOKEN_PATH
+from provider_mocks import Mocks
+from provider_mocks.cli import DEFAULT_PORT
+from provider_mocks.providers import load
+from provider_mocks.providers.credential import errors
+from provider_mocks.providers.credential.models import DEMO_ECHO, TOKEN_PATH
 from tests.specs import (
     LiveContext,
     Node,

@@ -142,7 +142,7 @@ def test_unknown_path_under_the_gateway_prefix_is_the_envelope(http: requests.Se
 def test_a_crash_is_the_gateways_system_error(
     http: requests.Session, base_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mocks.providers.itrigger.models import ITriggerModel
+    from provider_mocks.providers.itrigger.models import ITriggerModel
 
     def boom(*_: object) -> str:
         raise RuntimeError("store exploded")

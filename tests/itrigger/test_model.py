@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from mocks import create_app, get_mocks
-from mocks.core.clock import Clock
-from mocks.core.errors import ProviderError
-from mocks.providers.itrigger import errors
-from mocks.providers.itrigger.models import (
+from provider_mocks import create_app, get_mocks
+from provider_mocks.core.clock import Clock
+from provider_mocks.core.errors import ProviderError
+from provider_mocks.providers.itrigger import errors
+from provider_mocks.providers.itrigger.models import (
     DEMO_GET,
     DEMO_POST,
     App,

@@ -1,6 +1,6 @@
 """specs/itrigger.yaml against the OpenAPI standard, errors.py and the running mock.
 
-The codes and messages live in `mocks.providers.itrigger.errors.MESSAGES`; the spec
+The codes and messages live in `provider_mocks.providers.itrigger.errors.MESSAGES`; the spec
 repeats them as enums and examples. These tests hold the two together, and check that
 every answer the mock can give on a declared operation is declared, and nothing more.
 """
@@ -16,11 +16,11 @@ import requests
 from flask import Flask
 from openapi_spec_validator import validate
 
-from mocks import Mocks
-from mocks.cli import DEFAULT_PORT
-from mocks.providers import load
-from mocks.providers.itrigger import errors
-from mocks.providers.itrigger.models import DEMO_GET, DEMO_POST, TOKEN_PATH
+from provider_mocks import Mocks
+from provider_mocks.cli import DEFAULT_PORT
+from provider_mocks.providers import load
+from provider_mocks.providers.itrigger import errors
+from provider_mocks.providers.itrigger.models import DEMO_GET, DEMO_POST, TOKEN_PATH
 from tests.specs import (
     LiveContext,
     Node,

@@ -14,16 +14,21 @@ from typing import Any
 
 import requests
 
-COMMAND = [sys.executable, "-m", "mocks.cli"]
+COMMAND = [sys.executable, "-m", "provider_mocks.cli"]
 
 ITRIGGER_TOKEN = "/itrigger-tenant/v1/basic/accessTokenOpen/token"
 APPAUTH_TOKEN = "/auth/getAccessToken"
 
 
 @contextmanager
-def serving(*args: str, host: str = "127.0.0.1") -> Iterator[str]:
-    """Start `serve --port 0 ARGS`, wait for its banner, yield its URL; stop it afterwards."""
-    with serving_process(*args, host=host) as (url, _):
+def serving(
+    *args: str, host: str = "127.0.0.1", command: Sequence[str | Path] = COMMAND, cwd: Path | None = None
+) -> Iterator[str]:
+    """Start `serve --port 0 ARGS`, wait for its banner, yield its URL; stop it afterwards.
+
+    `command` is the CLI to start (this checkout's by default), `cwd` where it runs.
+    """
+    with serving_process(*args, host=host, command=command, cwd=cwd) as (url, _):
         yield url
 
 
@@ -41,10 +46,13 @@ def worker_pids(process: subprocess.Popen[str]) -> list[int]:
 
 
 @contextmanager
-def serving_process(*args: str, host: str = "127.0.0.1") -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def serving_process(
+    *args: str, host: str = "127.0.0.1", command: Sequence[str | Path] = COMMAND, cwd: Path | None = None
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """`serving`, yielding the process too."""
     process = subprocess.Popen(
-        [*COMMAND, "serve", "--port", "0", "--host", host, "--quiet", *args],
+        [*command, "serve", "--port", "0", "--host", host, "--quiet", *args],
+        cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

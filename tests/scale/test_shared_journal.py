@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mocks.core.clock import Clock
-from mocks.core.journal import Journal
-from mocks.core.store import Store, open_store
+from provider_mocks.core.clock import Clock
+from provider_mocks.core.journal import Journal
+from provider_mocks.core.store import Store, open_store
 from tests.redis_server import RedisServer
 
 

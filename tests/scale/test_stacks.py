@@ -11,9 +11,9 @@ from urllib.parse import quote, urlsplit
 import pytest
 import requests
 
-from contracts.registry import contracts_for
-from contracts.runner import run_case
-from contracts.target import open_target
+from provider_mocks.contracts.registry import contracts_for
+from provider_mocks.contracts.runner import run_case
+from provider_mocks.contracts.target import open_target
 from tests.nginx import Tell, reverse_proxy
 from tests.rawhttp import raw_request
 from tests.support import demo

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from mocks import create_app, get_mocks
-from mocks.core.clock import Clock
-from mocks.core.sqlite_store import SqliteStore
-from mocks.core.store import MemoryStore, open_store
+from provider_mocks import create_app, get_mocks
+from provider_mocks.core.clock import Clock
+from provider_mocks.core.sqlite_store import SqliteStore
+from provider_mocks.core.store import MemoryStore, open_store
 
-COMMAND = [sys.executable, "-m", "mocks.cli", "serve", "--port", "0", "--provider", "itrigger"]
+COMMAND = [sys.executable, "-m", "provider_mocks.cli", "serve", "--port", "0", "--provider", "itrigger"]
 
 
 @pytest.mark.parametrize("url", ["ftp://x", "sqlite://relative.db", "postgres://db/1"])

@@ -253,7 +253,7 @@ def test_a_crash_is_the_platforms_10001_in_http_200(
     method: str,
     operation: str,
 ) -> None:
-    from mocks.providers.sugon.models import SugonModel
+    from provider_mocks.providers.sugon.models import SugonModel
 
     def boom(*_: Any) -> None:
         raise RuntimeError("store exploded")

@@ -8,12 +8,12 @@ from typing import Any
 import jwt as pyjwt
 import pytest
 
-from mocks import create_app, get_mocks
-from mocks.core.clock import Clock
-from mocks.core.config import ConfigError
-from mocks.core.errors import AdminError, ProviderError
-from mocks.providers.sugon import errors
-from mocks.providers.sugon.models import (
+from provider_mocks import create_app, get_mocks
+from provider_mocks.core.clock import Clock
+from provider_mocks.core.config import ConfigError
+from provider_mocks.core.errors import AdminError, ProviderError
+from provider_mocks.providers.sugon import errors
+from provider_mocks.providers.sugon.models import (
     AKSK_PATH,
     CENTER_LISTS,
     CENTER_PATH,

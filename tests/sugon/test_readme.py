@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from mocks import create_app, get_mocks
-from mocks.providers.sugon.models import SugonModel
+from provider_mocks import create_app, get_mocks
+from provider_mocks.providers.sugon.models import SugonModel
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = "| role | user | password | orgId | accessKey | secretKey | shows |"

@@ -1,6 +1,6 @@
 """specs/sugon.yaml against the OpenAPI standard, errors.py and the running mock.
 
-The codes and messages live in `mocks.providers.sugon.errors.MESSAGES`; the spec repeats
+The codes and messages live in `provider_mocks.providers.sugon.errors.MESSAGES`; the spec repeats
 them as enums and examples. These tests hold the two together, and check that every
 answer the mock can give on a declared operation is declared, and nothing more.
 
@@ -24,12 +24,12 @@ import requests
 from flask import Flask
 from openapi_spec_validator import validate
 
-from mocks import Mocks
-from mocks.cli import DEFAULT_PORT
-from mocks.core.provider import text_key
-from mocks.providers import load
-from mocks.providers.sugon import errors
-from mocks.providers.sugon.models import (
+from provider_mocks import Mocks
+from provider_mocks.cli import DEFAULT_PORT
+from provider_mocks.core.provider import text_key
+from provider_mocks.providers import load
+from provider_mocks.providers.sugon import errors
+from provider_mocks.providers.sugon.models import (
     AKSK_PATH,
     CENTER_PATH,
     OPERATIONS,
