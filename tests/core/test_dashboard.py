@@ -1,7 +1,8 @@
 """The dashboard in a real headless browser (Debian's Chromium, driven by Playwright).
 
-The screenshot the README shows is taken here: with PROVIDER_MOCKS_UPDATE_SCREENSHOT=1 it
-replaces docs/dashboard.png (otherwise it goes to a temporary folder, and the checkout stays clean).
+The screenshot the README and docs/faults.md show is taken here: with
+PROVIDER_MOCKS_UPDATE_SCREENSHOT=1 it replaces docs/dashboard.png (otherwise it goes to a
+temporary folder, and the checkout stays clean).
 """
 
 from __future__ import annotations

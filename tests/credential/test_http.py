@@ -44,7 +44,7 @@ PARTNER_DISABLED = error(10104, "合作方已禁用，请联系接口对接人�
 IP_REFUSED = error(10106, "您的IP地址受限，请联系接口对接人！")
 NOT_GRANTED = error(10133, "请求接口未授权，请联系接口对接人！")
 TOKEN_INVALID = error(10134, "非法的AccessToken或已失效，请重新获取！")
-#: The mock's default HS256 key [decided], as the README documents it.
+#: The mock's default HS256 key [decided], as docs/configuration.md documents it.
 DEFAULT_KEY = "provider-mocks credential HS256 signing key"
 
 

@@ -1,4 +1,4 @@
-"""The README's ATRIP credentials, curl examples and config example are the code's."""
+"""The docs' ATRIP credentials, curl examples and config example are the code's."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from provider_mocks.providers.atrip.models import AtripModel
 
 from .helpers import ID, SECRET
 
-ROOT = Path(__file__).resolve().parents[2]
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+CREDENTIALS = (DOCS / "credentials.md").read_text(encoding="utf-8")
+CURL = (DOCS / "curl.md").read_text(encoding="utf-8")
+CONFIGURATION = (DOCS / "configuration.md").read_text(encoding="utf-8")
 
 
 def served() -> dict[str, dict[str, str]]:
@@ -25,7 +27,7 @@ def served() -> dict[str, dict[str, str]]:
 def test_documented_demo_credentials_are_the_ones_served() -> None:
     expected = served()
     ids = {creds[ID] for creds in expected.values()}
-    rows = re.findall(r"^\| `(\w+)` \| `(\w+)` \| `(\w+)` \| (.+?) \| (.+?) \|$", README, re.M)
+    rows = re.findall(r"^\| `(\w+)` \| `(\w+)` \| `(\w+)` \| (.+?) \| (.+?) \|$", CREDENTIALS, re.M)
     documented = {
         role: {
             ID: client_id,
@@ -40,14 +42,14 @@ def test_documented_demo_credentials_are_the_ones_served() -> None:
 
 
 def test_curl_examples_use_the_demo_credentials() -> None:
-    pairs = set(re.findall(r"x-atlas-client-id: (\w+)'.*?x-atlas-client-secret: (\w+)'", README, re.S))
+    pairs = set(re.findall(r"x-atlas-client-id: (\w+)'.*?x-atlas-client-secret: (\w+)'", CURL, re.S))
     assert pairs
     known = {(creds[ID], creds[SECRET]) for creds in served().values()}
     assert pairs - {(i, "wrong") for i, _ in known} <= known
 
 
 def test_config_example_is_valid() -> None:
-    block = next(b for b in re.findall(r"```toml\n(.*?)```", README, re.S) if "[atrip" in b)
+    block = next(b for b in re.findall(r"```toml\n(.*?)```", CONFIGURATION, re.S) if "[atrip" in b)
     model = get_mocks(create_app(tomllib.loads(block), providers=["atrip"])).model("atrip")
     assert isinstance(model, AtripModel)
     assert model.settings()["portal_token_lifetime"] == 1800

@@ -1,4 +1,4 @@
-"""The README's credential parts are the code's: demo credentials, config example, admin routes, codes."""
+"""The docs' credential parts are the code's: demo credentials, config example, admin routes, codes."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from provider_mocks import create_app, get_mocks
 from provider_mocks.providers.credential import errors
 from provider_mocks.providers.credential.models import CredentialModel, Settings
 
-ROOT = Path(__file__).resolve().parents[2]
-#: The fragment until it is merged into README.md, then README.md.
-SOURCE = next(p for p in (ROOT / "README.credential.md", ROOT / "README.md") if p.is_file())
-README = SOURCE.read_text(encoding="utf-8")
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+CREDENTIALS = (DOCS / "credentials.md").read_text(encoding="utf-8")
+CONFIGURATION = (DOCS / "configuration.md").read_text(encoding="utf-8")
+ADMIN_API = (DOCS / "admin-api.md").read_text(encoding="utf-8")
+FIDELITY = (DOCS / "fidelity.md").read_text(encoding="utf-8")
 ROW = re.compile(r"^\| `(\w+)` \| `(\w+)` \| `(\w+)` \| (any|`[\w.:/]+`) \| `([\w-]+)` \| (.+?) \|$", re.M)
 
 
@@ -30,7 +31,7 @@ def test_documented_demo_credentials_are_the_ones_served() -> None:
     served = model()
     documented = {
         role: ({"clientId": c, "secret": s, "partner": p, "note": n}, [] if ip == "any" else [ip.strip("`")])
-        for role, c, s, ip, p, n in ROW.findall(README)
+        for role, c, s, ip, p, n in ROW.findall(CREDENTIALS)
     }
     assert {role: creds for role, (creds, _) in documented.items()} == served.demo_credentials()
     for creds, allowlist in documented.values():
@@ -38,7 +39,9 @@ def test_documented_demo_credentials_are_the_ones_served() -> None:
 
 
 def config_example() -> str:
-    blocks: list[str] = [b for b in re.findall(r"```toml\n(.*?)```", README, re.S) if "[credential" in b]
+    blocks: list[str] = [
+        b for b in re.findall(r"```toml\n(.*?)```", CONFIGURATION, re.S) if "[credential" in b
+    ]
     assert len(blocks) == 1, "one TOML example for credential"
     return blocks[0]
 
@@ -57,11 +60,11 @@ def test_every_admin_route_is_documented() -> None:
     assert rules
     for rule in rules:
         shown = re.sub(r"<(\w+)>", "", rule.removeprefix("/__admin/credential"))
-        assert f"…{shown}" in README or f"/__admin/credential{shown}" in README, rule
+        assert f"…{shown}" in ADMIN_API or f"/__admin/credential{shown}" in ADMIN_API, rule
 
 
 @pytest.mark.parametrize(
     "code", [c for c in errors.MESSAGES if isinstance(c, int) and c >= 10000] + [10132, 10135]
 )
 def test_every_platform_code_is_in_the_fidelity_table(code: int) -> None:
-    assert re.search(rf"^\|.*`{code}[ `].*\| [\w ,()]+ \|$", README, re.M), code
+    assert re.search(rf"^\|.*`{code}[ `].*\| [\w ,()]+ \|$", FIDELITY, re.M), code

@@ -1,10 +1,10 @@
-"""Every curl block of the README runs as written against a live `provider-mocks serve`, and
-each answer it shows is the answer the server gives.
+"""Every curl block of the docs (docs/*.md and the README) runs as written against a live
+`provider-mocks serve`, and each answer it shows is the answer the server gives.
 
 A block is a ```sh block that calls curl. In it, the comment lines right after a command
 show that command's output; `…` in them stands for any text, and an answer wrapped over
 several comment lines is read as one line (the output's own lines are joined the same
-way). Each block starts on a reset server; the README's address, 127.0.0.1:8700, is
+way). Each block starts on a reset server; the documented address, 127.0.0.1:8700, is
 replaced by the live server's.
 """
 
@@ -24,14 +24,15 @@ from tests.debian import debian_program
 from tests.scale.helpers import serving
 
 ROOT = Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+#: Where the curl blocks are: the pages of the reference, then the README's front-page example.
+SOURCES = (*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md")
 DOCUMENTED_BASE = "http://127.0.0.1:8700"
 MARK = "\x1e"
 
 
 @dataclass(frozen=True)
 class Command:
-    line: int  # the README line it starts on
+    line: int  # the line of its file it starts on
     text: str
     #: The answer shown after it (None: none is shown).
     shown: str | None
@@ -39,6 +40,7 @@ class Command:
 
 @dataclass(frozen=True)
 class Block:
+    source: str  # the file, relative to the repository
     heading: str
     line: int
     commands: tuple[Command, ...]
@@ -85,10 +87,11 @@ def parse_block(body: str, first_line: int) -> tuple[Command, ...]:
     return tuple(commands)
 
 
-def blocks() -> list[Block]:
+def blocks(path: Path) -> list[Block]:
     found = []
     heading = ""
-    lines = README.splitlines()
+    source = path.relative_to(ROOT).as_posix()
+    lines = path.read_text(encoding="utf-8").splitlines()
     index = 0
     while index < len(lines):
         line = lines[index]
@@ -98,13 +101,13 @@ def blocks() -> list[Block]:
             end = lines.index("```", index + 1)
             body = "\n".join(lines[index + 1 : end])
             if line.strip() == "```sh" and re.search(r"^\s*(\w+=\$\()?curl\b", body, re.M):
-                found.append(Block(heading, index + 2, parse_block(body, index + 2)))
+                found.append(Block(source, heading, index + 2, parse_block(body, index + 2)))
             index = end
         index += 1
     return found
 
 
-BLOCKS = blocks()
+BLOCKS = [block for path in SOURCES for block in blocks(path)]
 
 
 def matches(shown: str, output: str) -> bool:
@@ -114,9 +117,11 @@ def matches(shown: str, output: str) -> bool:
     return re.fullmatch(pattern, joined, re.S) is not None
 
 
-def test_the_readme_has_curl_blocks_with_answers() -> None:
-    """The parser finds what the README shows, so the test below cannot pass on nothing."""
-    assert {"atrip", "itrigger", "appauth", "sugon", "credential"} <= {b.heading for b in BLOCKS}
+def test_the_docs_have_curl_blocks_with_answers() -> None:
+    """The parser finds what the docs show, so the test below cannot pass on nothing."""
+    curl = {b.heading for b in BLOCKS if b.source == "docs/curl.md"}
+    assert curl == {"atrip", "itrigger", "appauth", "sugon", "credential"}
+    assert {b.source for b in BLOCKS} == {"docs/curl.md", "docs/faults.md", "README.md"}
     assert all(any(c.shown for c in block.commands) for block in BLOCKS)
 
 
@@ -134,7 +139,7 @@ def base_url() -> Iterator[str]:
         yield url
 
 
-@pytest.mark.parametrize("block", BLOCKS, ids=[f"{b.heading}-line{b.line}" for b in BLOCKS])
+@pytest.mark.parametrize("block", BLOCKS, ids=[f"{b.source}:{b.line}" for b in BLOCKS])
 def test_a_curl_block_answers_what_it_shows(block: Block, base_url: str, tmp_path: Path) -> None:
     assert requests.post(f"{base_url}/__admin/reset", timeout=10).status_code == 200
     script = "\n".join(
@@ -153,7 +158,7 @@ def test_a_curl_block_answers_what_it_shows(block: Block, base_url: str, tmp_pat
     outputs = re.split(rf"\n?{MARK}\d+{MARK}\n", done.stdout.decode("utf-8", errors="replace"))
     assert len(outputs) == len(block.commands) + 1, done.stderr.decode(errors="replace")
     wrong = [
-        f"README line {command.line}: {command.text.splitlines()[0]}\n"
+        f"{block.source} line {command.line}: {command.text.splitlines()[0]}\n"
         f"  shown: {command.shown}\n  got:   {output.strip()}"
         for command, output in zip(block.commands, outputs, strict=False)
         if command.shown is not None and not matches(command.shown.replace(DOCUMENTED_BASE, base_url), output)

@@ -1,8 +1,4 @@
-"""The README's Sugon credentials, config example and curl lines are the code's, so the docs cannot drift.
-
-The Sugon part is README.sugon.md until it is merged into README.md; the test reads
-whichever holds the Sugon credentials table.
-"""
+"""The docs' Sugon credentials, config example and curl lines are the code's, so the docs cannot drift."""
 
 from __future__ import annotations
 
@@ -10,23 +6,16 @@ import re
 import tomllib
 from pathlib import Path
 
-import pytest
-
 from provider_mocks import create_app, get_mocks
 from provider_mocks.providers.sugon.models import SugonModel
 
-ROOT = Path(__file__).resolve().parents[2]
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 HEADER = "| role | user | password | orgId | accessKey | secretKey | shows |"
 FIELDS = ("user", "password", "orgId", "accessKey", "secretKey")
 
 
-@pytest.fixture(scope="module")
-def readme() -> str:
-    for name in ("README.sugon.md", "README.md"):
-        path = ROOT / name
-        if path.is_file() and HEADER in (text := path.read_text(encoding="utf-8")):
-            return text
-    raise AssertionError(f"no README holds the Sugon credentials table ({HEADER})")
+def page(name: str) -> str:
+    return (DOCS / name).read_text(encoding="utf-8")
 
 
 def model(config: dict[str, object] | None = None) -> SugonModel:
@@ -35,8 +24,9 @@ def model(config: dict[str, object] | None = None) -> SugonModel:
     return found
 
 
-def test_documented_demo_credentials_are_the_ones_served(readme: str) -> None:
-    lines = readme[readme.index(HEADER) :].splitlines()[2:]
+def test_documented_demo_credentials_are_the_ones_served() -> None:
+    credentials = page("credentials.md")
+    lines = credentials[credentials.index(HEADER) :].splitlines()[2:]
     rows = [line for line in lines[: lines.index("")] if line.startswith("| `")]
     documented = {}
     for row in rows:
@@ -47,8 +37,8 @@ def test_documented_demo_credentials_are_the_ones_served(readme: str) -> None:
     assert documented == model().demo_credentials()
 
 
-def test_config_example_is_valid(readme: str) -> None:
-    block = next(b for b in re.findall(r"```toml\n(.*?)```", readme, re.S) if "[sugon" in b)
+def test_config_example_is_valid() -> None:
+    block = next(b for b in re.findall(r"```toml\n(.*?)```", page("configuration.md"), re.S) if "[sugon" in b)
     configured = model(tomllib.loads(block))
     assert configured.settings()["renew_window"] == 86400
     assert "acme01" in {user["user"] for user in configured.users()}
@@ -60,8 +50,10 @@ def test_config_example_is_valid(readme: str) -> None:
     ]
 
 
-def test_curl_examples_use_the_demo_credentials(readme: str) -> None:
-    block = next(b for b in re.findall(r"```sh\n(.*?)```", readme, re.S) if "/ac/openapi/v2/tokens" in b)
+def test_curl_examples_use_the_demo_credentials() -> None:
+    block = next(
+        b for b in re.findall(r"```sh\n(.*?)```", page("curl.md"), re.S) if "/ac/openapi/v2/tokens" in b
+    )
     shown = model().demo_credentials()
     for role in ("demo", "frozen"):
         assert f"-H 'user: {shown[role]['user']}' -H 'password: {shown[role]['password']}'" in block

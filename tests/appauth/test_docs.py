@@ -1,4 +1,4 @@
-"""The README's appauth credentials and config example are the code's, so the docs cannot drift."""
+"""The docs' appauth credentials and config example are the code's, so the docs cannot drift."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 from provider_mocks import create_app, get_mocks
 from provider_mocks.providers.appauth.models import AppAuthModel
 
-ROOT = Path(__file__).resolve().parents[2]
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+CREDENTIALS = (DOCS / "credentials.md").read_text(encoding="utf-8")
+CONFIGURATION = (DOCS / "configuration.md").read_text(encoding="utf-8")
 
 ROW = re.compile(
     r"^\| `(\w+)` \| `(app[0-9a-f]{16})` \| `([0-9a-f]{32})` \| (\d+) \| (\d+) s \| (.+?) \|$", re.M
@@ -27,7 +28,7 @@ def test_documented_demo_credentials_are_the_ones_served() -> None:
     served = model()
     documented = {
         role: ({"appId": app_id, "appSecret": secret, "note": note}, int(limit), int(lifetime))
-        for role, app_id, secret, limit, lifetime, note in ROW.findall(README)
+        for role, app_id, secret, limit, lifetime, note in ROW.findall(CREDENTIALS)
     }
     settings = served.config.settings
     apps = {app["app_id"]: app for app in served.apps()}
@@ -43,11 +44,11 @@ def test_documented_demo_credentials_are_the_ones_served() -> None:
 
 def test_documented_app_names_are_the_ones_served() -> None:
     names = [creds["name"] for creds in model().demo_credentials().values()]
-    assert f"named `{names[0]}`, `{names[1]}` and `{names[2]}`" in README
+    assert f"named `{names[0]}`, `{names[1]}` and `{names[2]}`" in CREDENTIALS
 
 
 def test_config_example_is_valid() -> None:
-    blocks = [b for b in re.findall(r"```toml\n(.*?)```", README, re.S) if "[appauth" in b]
+    blocks = [b for b in re.findall(r"```toml\n(.*?)```", CONFIGURATION, re.S) if "[appauth" in b]
     assert len(blocks) == 1
     configured = model(tomllib.loads(blocks[0]))
     assert configured.settings() == model().settings()  # the example spells out the defaults
