@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench docs clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "provider-mocks needs Python 3.11 or newer (set PYTHON=...)")'
@@ -22,6 +22,10 @@ test: $(STAMP)
 # Throughput, latency, start time and memory next to WireMock; prints tables, asserts nothing.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# The reference in docs/ as a site in site/ (checked links and anchors, as the tests build it).
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
