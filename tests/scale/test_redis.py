@@ -294,3 +294,43 @@ def test_reseeding_never_refuses_a_configured_credential(own_redis: RedisServer,
                 thread.join(timeout=30)
         assert wrong == []
         assert answers["right"] > 100
+
+
+ITRIGGER_CALL = "/itrigger-tenant/v1/basic/openAPItest/test/get"
+
+
+@pytest.mark.parametrize("appendonly", [True, False], ids=["appendonly", "in-memory"])
+def test_what_a_redis_restart_keeps(appendonly: bool) -> None:
+    """With `appendonly yes` a crashed Redis comes back with everything; without persistence
+    only the configured credentials (seeded again) remain, and journal ids still rise."""
+    with a_redis(appendonly=appendonly) as server, serving("--store", server.url()) as base_url:
+        admin = f"{base_url}/__admin"
+        requests.post(f"{admin}/clock", json={"advance": 86400 * 30}, timeout=10).raise_for_status()
+        rule = {"provider": "sugon", "action": {"type": "error", "code": "10001"}, "times": 1}
+        requests.post(f"{admin}/faults", json=rule, timeout=10).raise_for_status()
+        mine = itrigger_app_with_limit(base_url, 2)  # admin-created, and a fetch counted today
+        token = requests.get(base_url + ITRIGGER_TOKEN, params=mine, timeout=10).json()["data"]["accessToken"]
+        offset = requests.get(f"{admin}/clock", timeout=10).json()["offset"]
+        before = [e["id"] for e in requests.get(f"{admin}/requests", timeout=10).json()["requests"]]
+
+        restart(server, base_url)
+
+        def code(path: str, params: dict[str, str]) -> Any:
+            return requests.get(base_url + path, params=params, timeout=10).json()["code"]
+
+        kept = {
+            "clock offset": abs(requests.get(f"{admin}/clock", timeout=10).json()["offset"] - offset) < 60,
+            "fault rules": bool(requests.get(f"{admin}/faults", timeout=10).json()["faults"]),
+            "tokens": code(ITRIGGER_CALL, {"accessToken": token}) == 200,
+            "journal": [e["id"] for e in requests.get(f"{admin}/requests", timeout=10).json()["requests"]][
+                : len(before)
+            ]
+            == before,
+            # with its counter kept, the admin app's 2nd fetch today is its last
+            "admin-created credentials and the day's counters": [code(ITRIGGER_TOKEN, mine) for _ in range(2)]
+            == [200, 40004],
+        }
+        assert kept == dict.fromkeys(kept, appendonly)
+        assert call(SYSTEM_ERRORS[1], base_url)["code"] == 200  # the configured credentials, always
+        after = [e["id"] for e in requests.get(f"{admin}/requests", timeout=10).json()["requests"]]
+        assert after[-1] > max(before)
