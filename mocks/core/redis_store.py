@@ -125,7 +125,8 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 
-#: KEYS: the list, the id counter, the list's bytes; ARGV: entry json, size, max bytes.
+#: KEYS: the list, the id counter, the bytes of the list's entries (JSON, without the ids);
+#: ARGV: entry json, size, max bytes.
 #: Appends the entry under the next id, drops the oldest past either bound; returns the id.
 #: A missing counter starts at the current time in microseconds (above any id a lost one gave).
 RECORD = """
@@ -139,7 +140,7 @@ else
 end
 local row = string.format('%d', id) .. '|' .. ARGV[1]
 local count = redis.call('RPUSH', KEYS[1], row)
-local total = redis.call('INCRBY', KEYS[3], #row)
+local total = redis.call('INCRBY', KEYS[3], #ARGV[1])
 while count > tonumber(ARGV[2]) or total > tonumber(ARGV[3]) do
   local oldest = redis.call('LPOP', KEYS[1])
   if not oldest then
@@ -147,7 +148,7 @@ while count > tonumber(ARGV[2]) or total > tonumber(ARGV[3]) do
     break
   end
   count = count - 1
-  total = redis.call('DECRBY', KEYS[3], #oldest)
+  total = redis.call('DECRBY', KEYS[3], #oldest - string.find(oldest, '|', 1, true))
 end
 return id
 """
