@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -50,7 +51,7 @@ def held(store: Store, journal: Journal) -> tuple[int, int]:
             ).fetchone()
         return int(count), int(size)
     if isinstance(store, RedisStore):
-        rows = store.redis.lrange(JOURNAL, 0, -1)
+        rows = cast("list[str]", store.redis.lrange(JOURNAL, 0, -1))
         size = sum(len(row.partition("|")[2].encode()) for row in rows)
         assert int(store.redis.get(JOURNAL_BYTES_KEY) or 0) == size
         return len(rows), size
