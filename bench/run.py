@@ -14,11 +14,14 @@ Measured in one run, on this machine, at 32 connections (wrk, 2 threads):
   same interception answering at once, which is what the client libraries
   themselves cost;
 - the server's memory after 100,000 and 1,000,000 requests;
+- the memory of one `serve --workers 1` process after 100,000 and 1,000,000
+  iTrigger token fetches, each replacing the app's token (token churn);
 - where the time of one token request goes, by layer (cProfile).
 
 It prints tables and asserts nothing. Settings from the environment:
 BENCH_DURATION (seconds per run, 10), BENCH_CONNECTIONS (32), BENCH_WORKERS (2),
-BENCH_MEMORY_REQUESTS (1000000; 0 skips the memory run), BENCH_CALLS (3000
+BENCH_MEMORY_REQUESTS (1000000; 0 skips the memory run), BENCH_CHURN_REQUESTS
+(1000000 token fetches; 0 skips the token churn run), BENCH_CALLS (3000
 interception calls per client), BENCH_STACKS=1 to compare serving stacks for
 `--workers` too (granian, gunicorn gthread and sync, waitress, werkzeug; the
 ones missing are installed into the virtualenv with pip).
@@ -57,6 +60,7 @@ DURATION = int(os.environ.get("BENCH_DURATION", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 MEMORY_REQUESTS = int(os.environ.get("BENCH_MEMORY_REQUESTS", "1000000"))
+CHURN_REQUESTS = int(os.environ.get("BENCH_CHURN_REQUESTS", "1000000"))
 CALLS = int(os.environ.get("BENCH_CALLS", "3000"))
 
 TOKEN_APP = ("qjybench0token00001", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0")
@@ -431,6 +435,56 @@ def memory(config: Path) -> tuple[float, tuple[int, float], tuple[int, float]]:
         server.stop()
 
 
+# -- memory under token churn -------------------------------------------------------------------
+
+
+@dataclass
+class Churn:
+    """RSS of one `serve --workers 1` (its process and worker) after each count of token fetches."""
+
+    at_start: float
+    after: list[tuple[int, float]]
+
+
+def token_churn(config: Path) -> Churn:
+    """iTrigger token fetches against one `serve --workers 1`, until about 100,000, then CHURN_REQUESTS.
+
+    Each fetch replaces the app's token (the bench tenant's daily limit is lifted), so the
+    token records, their trace and the journal all churn: the footprint should level off.
+    wrk runs in slices; the journal's ids count the requests served.
+    """
+    server = ours("token churn", config, "--workers", "1").start()
+    url = f"{server.base}{TOKEN_PATH}?appId={TOKEN_APP[0]}&appSecret={TOKEN_APP[1]}"
+
+    def served() -> int:
+        last = fetch(f"{server.base}/__admin/requests?limit=1")["requests"]
+        return int(last[0]["id"]) if last else 0
+
+    try:
+        churn = Churn(server.rss_mib(), [])
+        rate = 1000.0
+        for target in (100_000, CHURN_REQUESTS):
+            while (done := served()) < target:
+                seconds = max(1, min(60, int((target - done) / rate)))
+                rate = max(wrk(url, duration=seconds).rps, 1.0)
+            churn.after.append((served(), server.rss_mib()))
+        return churn
+    finally:
+        server.stop()
+
+
+def print_churn(churn: Churn) -> None:
+    print()
+    print("## Memory under token churn (one `serve --workers 1`, iTrigger token fetches)")
+    print()
+    print("| after | RSS | vs the first figure |")
+    print("|---|---:|---:|")
+    print(f"| start | {churn.at_start:.1f} MiB | |")
+    first = churn.after[0][1]
+    for count, rss in churn.after:
+        print(f"| {count:,} fetches | {rss:.1f} MiB | {(rss / first - 1) * 100:+.1f}% |")
+
+
 # -- serving stacks -------------------------------------------------------------------------------
 
 STACKS: list[tuple[str, list[str], bool]] = [
@@ -585,6 +639,10 @@ def main() -> int:
         if MEMORY_REQUESTS:
             print(f"memory: {MEMORY_REQUESTS:,} business calls against one serve process ...", flush=True)
             mem = memory(config)
+        churn = None
+        if CHURN_REQUESTS:
+            print(f"memory: {CHURN_REQUESTS:,} token fetches against one serve --workers 1 ...", flush=True)
+            churn = token_churn(config)
 
     stub_loads = results["WireMock static stub"]
     print()
@@ -621,6 +679,8 @@ def main() -> int:
             f"| memory after {count_b:,} requests | {at_b:.1f} MiB ({(at_b / at_a - 1) * 100:+.1f}% of the "
             f"figure at {count_a:,}) |"
         )
+    if churn is not None:
+        print_churn(churn)
     if compared:
         print()
         print(

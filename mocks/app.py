@@ -96,10 +96,11 @@ def create_app(
     if store.shared:
         store.ping()
         clock.share(store)
+    store.token_trace = server.token_trace
     mocks = Mocks(
         clock=clock,
         store=store,
-        journal=store.journal(server.journal_size),
+        journal=store.journal(server.journal_size, server.journal_bytes),
         providers=mounted,
         auditor=Auditor(mounted, server.audit),
         faults=Faults(store),

@@ -3,15 +3,17 @@
 `redis_server` (a session-scoped fixture) finds `redis-server` and, when it is
 missing, installs Debian's `redis-server` package with apt-get (through
 `sudo -n` unless root). It fails the test loudly when neither works: a Redis
-test is never skipped. The server keeps nothing on disk and stops with the
+test is never skipped. The server keeps nothing on disk (unless made with
+`appendonly=True`: then its append-only file in its folder) and stops with the
 session; `kill()` and `start()` let a test take it away and bring it back on
-the same port.
+the same port, `pause()` and `resume()` hang it and let it go on.
 
 Use the fixture from a test folder's conftest.py: `from tests.redis_server import redis_server`.
 """
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import tempfile
@@ -37,11 +39,13 @@ def free_port() -> int:
 
 
 class RedisServer:
-    """One redis-server process on 127.0.0.1:`port`, data in memory only."""
+    """One redis-server process on 127.0.0.1:`port`: data in memory only, or with
+    `appendonly` also in an append-only file in `folder` (read again at start)."""
 
-    def __init__(self, binary: str, folder: str) -> None:
+    def __init__(self, binary: str, folder: str, *, appendonly: bool = False) -> None:
         self.binary = binary
         self.folder = folder
+        self.appendonly = appendonly
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -50,7 +54,7 @@ class RedisServer:
 
     def start(self) -> None:
         command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.folder]
-        command += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
+        command += ["--save", "", "--appendonly", "yes" if self.appendonly else "no", "--daemonize", "no"]
         self.process = subprocess.Popen(
             command,
             stdout=subprocess.DEVNULL,
@@ -68,11 +72,21 @@ class RedisServer:
         raise AssertionError(f"redis-server did not answer on port {self.port}")
 
     def kill(self) -> None:
-        """Take Redis away at once, as a crash would: everything in it is lost."""
+        """Take Redis away at once, as a crash would: everything in memory is lost."""
         if self.process is not None:
             self.process.kill()
             self.process.wait(timeout=10)
             self.process = None
+
+    def pause(self) -> None:
+        """Hang Redis (SIGSTOP): connections are accepted by the kernel, nothing is answered."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Let a paused Redis go on (SIGCONT)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
 
     def flush(self) -> None:
         with socket.create_connection(("127.0.0.1", self.port), timeout=5) as conn:

@@ -3,6 +3,8 @@
 ```toml
 [server]
 journal_size = 5000
+journal_bytes = 33554432
+token_trace = 10000
 
 [itrigger.settings]
 daily_limit = 100
@@ -22,6 +24,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from .audit import AuditSettings
 from .forwarded import DEFAULT_ALLOW_IPS, parse_allow_ips
+from .journal import JOURNAL_BYTES
 from .provider import Provider, ProviderConfig, Strict
 
 
@@ -32,6 +35,10 @@ class ConfigError(ValueError):
 class ServerSettings(Strict):
     #: Requests kept in the journal before the oldest fall off.
     journal_size: int = Field(default=5000, ge=1)
+    #: Bytes of JSON the journal keeps before the oldest entries fall off.
+    journal_bytes: int = Field(default=JOURNAL_BYTES, ge=64 * 1024)
+    #: Tokens no longer current (replaced or expired) each provider remembers for the audit.
+    token_trace: int = Field(default=10_000, ge=1)
     #: Larger request bodies are refused in the provider's envelope.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
     audit: AuditSettings = AuditSettings()

@@ -1,19 +1,24 @@
 """The request journal: what each client sent and what the mock answered.
 
-It is bounded: the oldest entries fall off once `size` is reached, so a mock
-that serves a CI fleet for days keeps a steady footprint.
+It is bounded by count and by size: once it holds `size` entries or
+`max_bytes` bytes, the oldest entries fall off, so a mock that serves a CI
+fleet for days, or a client posting large bodies, keeps a steady footprint.
+Each entry is kept as its JSON text (UTF-8), as the shared stores keep it, and
+built again when read; its size is the length of that text.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections import deque
-from collections.abc import Iterable
 from typing import Any
 
 #: Bodies longer than this are cut in the journal (the answer is not).
 BODY_LIMIT = 16 * 1024
+#: The bytes of JSON the journal keeps by default (`[server] journal_bytes`).
+JOURNAL_BYTES = 32 * 1024 * 1024
 
 Entry = dict[str, Any]
 
@@ -24,37 +29,52 @@ def excerpt(data: bytes) -> str:
     return text + "…" if len(data) > BODY_LIMIT else text
 
 
+def encode(entry: Entry) -> str:
+    """An entry as the JSON text every journal keeps (non-ASCII as itself: 3 bytes, not 6)."""
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+
+
 class Journal:
     """A bounded, thread-safe list of request/answer entries.
 
     Ids keep rising across `clear()`, so an id never names two different requests.
     """
 
-    def __init__(self, size: int = 5000) -> None:
-        self._entries: deque[Entry] = deque(maxlen=size)
+    def __init__(self, size: int = 5000, max_bytes: int = JOURNAL_BYTES) -> None:
+        self._size = size
+        self.max_bytes = max_bytes
+        #: (id, provider, the entry's JSON as UTF-8), oldest first.
+        self._entries: deque[tuple[int, str | None, bytes]] = deque()
+        self._bytes = 0
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
     @property
     def size(self) -> int:
-        return self._entries.maxlen or 0
+        return self._size
 
     def record(self, entry: Entry) -> Entry:
-        """Append an entry, giving it the next id."""
+        """Append an entry, giving it the next id; the oldest fall off past either bound."""
+        raw = encode(entry).encode()
         with self._lock:
-            entry = {"id": next(self._ids), **entry}
-            self._entries.append(entry)
-        return entry
+            new_id = next(self._ids)
+            self._entries.append((new_id, entry.get("provider"), raw))
+            self._bytes += len(raw)
+            while self._entries and (len(self._entries) > self._size or self._bytes > self.max_bytes):
+                self._bytes -= len(self._entries.popleft()[2])
+        return {"id": new_id, **entry}
 
     def entries(self, provider: str | None = None, limit: int | None = None) -> list[Entry]:
         """Entries oldest first, optionally one provider's and only the last `limit`."""
         with self._lock:
-            found: Iterable[Entry] = list(self._entries)
+            found = list(self._entries)
         if provider is not None:
-            found = [e for e in found if e["provider"] == provider]
-        found = list(found)
-        return found[-limit:] if limit else found
+            found = [row for row in found if row[1] == provider]
+        if limit:
+            found = found[-limit:]
+        return [{"id": row_id, **json.loads(raw)} for row_id, _, raw in found]
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0

@@ -9,12 +9,20 @@ delete-if-live, each judging expiry by the virtual instant the caller passes.
 
 All keys live under `provider-mocks:`, so the database can hold other data.
 A Redis that cannot be reached raises StoreUnavailable; the client reconnects
-by itself on the next call once Redis is back.
+by itself on the next call once Redis is back. A Redis that does not answer
+(hung, stopped) fails a call after TIMEOUT seconds, and every call for HOLD
+seconds after that at once, so each request is answered within a second;
+`?socket_timeout=SECONDS` in the URL sets another timeout.
+
+Journal ids come from a counter that Redis creates at the current time in
+microseconds: a Redis that lost its data (restarted without persistence)
+starts above every id it gave before, so an id never names two requests.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, TypeVar, cast
 
@@ -23,7 +31,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from .clock import Clock
-from .journal import Entry, Journal
+from .journal import JOURNAL_BYTES, Entry, Journal, encode
 from .store import Store, StoreUnavailable, Value
 
 T = TypeVar("T")
@@ -31,6 +39,13 @@ T = TypeVar("T")
 NAMESPACE = "provider-mocks:"
 JOURNAL = NAMESPACE + "journal"
 JOURNAL_IDS = NAMESPACE + "journal-ids"
+JOURNAL_BYTES_KEY = NAMESPACE + "journal-bytes"
+#: Keys of the journal, which are not JSON values: scans skip them.
+JOURNAL_KEYS = (JOURNAL, JOURNAL_IDS, JOURNAL_BYTES_KEY)
+#: Seconds a call waits for Redis to connect or answer before the store counts as unavailable.
+TIMEOUT = 0.5
+#: Seconds after a timed-out call during which every call fails at once (then one tries again).
+HOLD = 0.5
 #: Real seconds an entry with an expiry outlives it in Redis: a bound for memory, never a rule.
 REAL_TTL_MARGIN = 7 * 86400
 
@@ -110,13 +125,58 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 
-#: KEYS: the list, the id counter; ARGV: entry json, size. Returns the new id.
+#: KEYS: the list, the id counter, the bytes of the list's entries (JSON, without the ids);
+#: ARGV: entry json, size, max bytes.
+#: Appends the entry under the next id, drops the oldest past either bound; returns the id.
+#: A missing counter starts at the current time in microseconds (above any id a lost one gave).
 RECORD = """
-local id = redis.call('INCR', KEYS[2])
-redis.call('RPUSH', KEYS[1], id .. '|' .. ARGV[1])
-redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+local id
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  id = redis.call('INCR', KEYS[2])
+else
+  local now = redis.call('TIME')
+  id = tonumber(now[1]) * 1000000 + tonumber(now[2])
+  redis.call('SET', KEYS[2], string.format('%d', id))
+end
+local row = string.format('%d', id) .. '|' .. ARGV[1]
+local count = redis.call('RPUSH', KEYS[1], row)
+local total = redis.call('INCRBY', KEYS[3], #ARGV[1])
+while count > tonumber(ARGV[2]) or total > tonumber(ARGV[3]) do
+  local oldest = redis.call('LPOP', KEYS[1])
+  if not oldest then
+    redis.call('SET', KEYS[3], 0)
+    break
+  end
+  count = count - 1
+  total = redis.call('DECRBY', KEYS[3], #oldest - string.find(oldest, '|', 1, true))
+end
 return id
 """
+
+#: KEYS: the ring's counter, the key written; ARGV: the slot keys' prefix, ring size, the slot's
+#: payload, the key's payload, real ttl ms or '', now, the namespace. Store.set_in_ring in one call.
+RING = (
+    _PARSE
+    + """
+local raw = redis.call('GET', KEYS[1])
+local count = 1
+if raw then count = tonumber(string.sub(raw, string.find(raw, '|', 1, true) + 1)) + 1 end
+redis.call('SET', KEYS[1], '|' .. string.format('%d', count))
+local slot = ARGV[1] .. string.format('%d', count % tonumber(ARGV[2]))
+local held = live_body(redis.call('GET', slot), ARGV[6])
+if held then
+  local evicted = ARGV[7] .. cjson.decode(held)
+  if evicted ~= KEYS[2] then redis.call('DEL', evicted) end
+end
+for _, pair in ipairs({{slot, ARGV[3]}, {KEYS[2], ARGV[4]}}) do
+  if ARGV[5] ~= '' then
+    redis.call('SET', pair[1], pair[2], 'PX', ARGV[5])
+  else
+    redis.call('SET', pair[1], pair[2])
+  end
+end
+"""
+)
 
 
 def _glob_escape(text: str) -> str:
@@ -140,11 +200,12 @@ class RedisStore(Store):
             self.redis: redis.Redis = redis.Redis.from_url(
                 url,
                 decode_responses=True,
-                socket_timeout=5,
-                socket_connect_timeout=2,
-                # one quick retry on a fresh connection (after Redis restarted), no backoff:
-                # while Redis is down each call fails at once with the provider's system error
-                retry=Retry(NoBackoff(), 1),
+                socket_timeout=TIMEOUT,
+                socket_connect_timeout=TIMEOUT,
+                # one quick retry on a fresh connection (after Redis restarted), no backoff: while
+                # Redis is down each call fails at once with the provider's system error. A timeout
+                # is not retried: a hung Redis would double the wait.
+                retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
             )
         except ValueError as exc:
             raise ValueError(f"store {url!r}: {exc}") from exc
@@ -153,10 +214,18 @@ class RedisStore(Store):
         self._delete = self.redis.register_script(DELETE)
         self._drop = self.redis.register_script(DROP_IF_SAME)
         self._record = self.redis.register_script(RECORD)
+        self._ring = self.redis.register_script(RING)
+        #: monotonic instant until which calls fail at once: Redis timed out just before.
+        self._held_until = 0.0
 
     def _call(self, work: Callable[[], T]) -> T:
+        if time.monotonic() < self._held_until:
+            raise StoreUnavailable(f"the Redis store at {self.url} did not answer a moment ago")
         try:
             return work()
+        except redis.TimeoutError as exc:
+            self._held_until = time.monotonic() + HOLD
+            raise StoreUnavailable(f"the Redis store at {self.url} did not answer: {exc}") from exc
         except redis.RedisError as exc:
             raise StoreUnavailable(f"the Redis store at {self.url} failed: {exc}") from exc
 
@@ -221,6 +290,21 @@ class RedisStore(Store):
             expected_raw = answer[1]
         return False
 
+    def set_in_ring(
+        self, ring: str, key: str, value: Value, *, size: int, expires_at: float | None = None
+    ) -> None:
+        args = [
+            NAMESPACE + ring + ":",
+            str(size),
+            self._payload(json.dumps(key), expires_at),
+            self._payload(json.dumps(value), expires_at),
+            self._ttl_ms(expires_at),
+            repr(self.clock.time()),
+            NAMESPACE,
+        ]
+        keys = [NAMESPACE + ring + ":next", NAMESPACE + key]
+        self._call(lambda: self._ring(keys=keys, args=args))
+
     def _cas_call(self, key: str, args: list[str]) -> list[Any]:
         return cast("list[Any]", self._call(lambda: self._cas(keys=[NAMESPACE + key], args=args)))
 
@@ -235,7 +319,7 @@ class RedisStore(Store):
         self._call(lambda: self.redis.delete(*keys))
 
     def scan(self, prefix: str) -> Iterator[tuple[str, Value]]:
-        keys = [k for k in self._keys(prefix) if k not in (JOURNAL, JOURNAL_IDS)]
+        keys = [k for k in self._keys(prefix) if k not in JOURNAL_KEYS]
         now = self.clock.time()
         found: list[tuple[str, str]] = []
         for start in range(0, len(keys), 500):
@@ -262,31 +346,27 @@ class RedisStore(Store):
     def close(self) -> None:
         self.redis.close()
 
-    def journal(self, size: int) -> Journal:
-        return RedisJournal(self, size)
+    def journal(self, size: int, max_bytes: int = JOURNAL_BYTES) -> Journal:
+        return RedisJournal(self, size, max_bytes)
 
 
 class RedisJournal(Journal):
-    """The journal as a capped Redis list; ids from a counter that a clear leaves alone."""
+    """The journal as a Redis list capped by count and bytes; ids from a counter a clear leaves alone."""
 
-    def __init__(self, store: RedisStore, size: int) -> None:
-        super().__init__(size)
+    def __init__(self, store: RedisStore, size: int, max_bytes: int) -> None:
+        super().__init__(size, max_bytes)
         self._store = store
-        self._size = size
-
-    @property
-    def size(self) -> int:
-        return self._size
 
     def record(self, entry: Entry) -> Entry:
-        raw = json.dumps(entry)
+        args: list[str | int] = [encode(entry), self.size, self.max_bytes]
         store = self._store
-        new_id = int(store._call(lambda: store._record(keys=[JOURNAL, JOURNAL_IDS], args=[raw, self._size])))
+        keys = [JOURNAL, JOURNAL_IDS, JOURNAL_BYTES_KEY]
+        new_id = int(store._call(lambda: store._record(keys=keys, args=args)))
         return {"id": new_id, **entry}
 
     def entries(self, provider: str | None = None, limit: int | None = None) -> list[Entry]:
         store = self._store
-        rows = cast("list[str]", store._call(lambda: store.redis.lrange(JOURNAL, -self._size, -1)))
+        rows = cast("list[str]", store._call(lambda: store.redis.lrange(JOURNAL, -self.size, -1)))
         found: list[Entry] = []
         for row in rows:
             row_id, _, raw = row.partition("|")
@@ -297,4 +377,4 @@ class RedisJournal(Journal):
 
     def clear(self) -> None:
         store = self._store
-        store._call(lambda: store.redis.delete(JOURNAL))
+        store._call(lambda: store.redis.delete(JOURNAL, JOURNAL_BYTES_KEY))

@@ -12,7 +12,7 @@ from .clock import Clock
 from .faults import FaultRule, Faults, ProviderErrorAction
 from .journal import Journal
 from .provider import Provider, ProviderModel
-from .store import Store
+from .store import IfAbsent, Store
 
 EXTENSION = "provider_mocks"
 
@@ -40,19 +40,27 @@ class Mocks:
         return self.store.shared
 
     def start(self) -> None:
-        """At app start: seed the state, unless another app on the same shared store already did."""
-        if not self.store.shared or self.clock.claim():
-            self.reset()
+        """At app start: seed the state; on a shared store, join the one another app seeded."""
+        if self.store.shared:
+            self.sync()
         else:
-            self.clock.load()
+            self.reset()
 
     def sync(self) -> None:
-        """Read the shared clock (one store read); re-seed a shared store that lost its state.
+        """Read the shared clock (one store read); seed a shared store that holds no state.
 
-        A Redis restarted empty holds no clock: the first app to notice seeds it again.
+        A new store, or a Redis restarted empty, holds no clock. Every app (and every request)
+        that finds none writes the configured credentials where they are absent, and only then
+        the clock: whoever sees the clock finds the credentials, so a request during the
+        re-seed gets the right answer, and what another app wrote meanwhile is kept.
         """
-        if not self.clock.load():
-            self.start()
+        if self.clock.load():
+            return
+        seeding = IfAbsent(self.store)
+        for model in self.models.values():
+            type(model)(model.config, seeding, self.clock).seed()
+        if not self.clock.claim():
+            self.clock.load()
 
     def reset(self) -> None:
         """Clock, journal, fault rules and every provider's state back to the start."""

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, TypeVar
 
 from .clock import Clock
-from .journal import Entry, Journal
+from .journal import JOURNAL_BYTES, Entry, Journal, encode
 from .store import Store, StoreUnavailable, Value
 
 T = TypeVar("T")
@@ -44,8 +44,33 @@ JOURNAL_SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     provider TEXT,
+    bytes INTEGER NOT NULL DEFAULT 0,
     entry TEXT NOT NULL
 );
+"""
+
+#: A journal file written before entries had their size: its old rows count as 0 bytes.
+#: (A new file has the size before the entry, so reading it never reads a large entry.)
+JOURNAL_BYTES_COLUMN = "ALTER TABLE journal ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0"
+
+#: The newest `:size` rows, each with the bytes of it and every newer row.
+_NEWEST = """
+SELECT id, provider, SUM(bytes) OVER (ORDER BY id DESC) AS total
+FROM (SELECT id, provider, bytes FROM journal ORDER BY id DESC LIMIT :size)
+"""
+
+#: The rows the journal holds, newest first: the newest `:size` that fit in `:max_bytes`.
+JOURNAL_READ = f"""
+SELECT journal.id, journal.entry FROM ({_NEWEST}) AS newest JOIN journal USING (id)
+WHERE newest.total <= :max_bytes AND (:provider IS NULL OR newest.provider = :provider)
+ORDER BY journal.id DESC LIMIT :count
+"""
+
+#: Drop every row older than those the journal holds (all of them when none fits).
+JOURNAL_TRIM = f"""
+DELETE FROM journal WHERE id < COALESCE(
+    (SELECT MIN(id) FROM ({_NEWEST}) WHERE total <= :max_bytes), :newest + 1
+)
 """
 
 
@@ -154,6 +179,10 @@ class SqliteStore(Store):
             with contextlib.closing(sqlite3.connect(file, timeout=LOCK_WAIT, isolation_level=None)) as db:
                 db.execute("PRAGMA journal_mode = WAL")
                 db.executescript(schema)
+                if schema is JOURNAL_SCHEMA:
+                    columns = {row[1] for row in db.execute("PRAGMA table_info(journal)")}
+                    if "bytes" not in columns:
+                        db.execute(JOURNAL_BYTES_COLUMN)
 
         _guarded(lambda: setup(path, SCHEMA))
         _guarded(lambda: setup(self._journal_connections.path, JOURNAL_SCHEMA))
@@ -293,47 +322,45 @@ class SqliteStore(Store):
         self._connections.close()
         self._journal_connections.close()
 
-    def journal(self, size: int) -> Journal:
-        return SqliteJournal(self, size)
+    def journal(self, size: int, max_bytes: int = JOURNAL_BYTES) -> Journal:
+        return SqliteJournal(self, size, max_bytes)
 
 
 class SqliteJournal(Journal):
     """The journal in the store's second file: AUTOINCREMENT ids never repeat, even after a clear."""
 
-    def __init__(self, store: SqliteStore, size: int) -> None:
-        super().__init__(size)
+    def __init__(self, store: SqliteStore, size: int, max_bytes: int) -> None:
+        super().__init__(size, max_bytes)
         self._connections = store._journal_connections
-        self._size = size
 
-    @property
-    def size(self) -> int:
-        return self._size
-
-    #: Entries past the size are dropped every this many records (reads never show them).
+    #: Entries past the bounds are dropped every this many records (reads never show them).
     TRIM_EVERY = 64
 
     def record(self, entry: Entry) -> Entry:
-        raw = json.dumps(entry)
+        raw = encode(entry)
         db = self._connections.get()
-        row = (entry.get("provider"), raw)
+        row = (entry.get("provider"), raw, len(raw.encode()))
         new_id = int(
-            _guarded(lambda: db.execute("INSERT INTO journal (provider, entry) VALUES (?, ?)", row).lastrowid)
+            _guarded(
+                lambda: (
+                    db.execute("INSERT INTO journal (provider, entry, bytes) VALUES (?, ?, ?)", row).lastrowid
+                )
+            )
             or 0
         )
         if new_id % self.TRIM_EVERY == 0:
-            _guarded(lambda: db.execute("DELETE FROM journal WHERE id <= ?", (new_id - self._size,)))
+            bounds = {"size": self.size, "max_bytes": self.max_bytes, "newest": new_id}
+            _guarded(lambda: db.execute(JOURNAL_TRIM, bounds))
         return {"id": new_id, **entry}
 
     def entries(self, provider: str | None = None, limit: int | None = None) -> list[Entry]:
-        count = min(limit or self._size, self._size)
-        args: tuple[Any, ...]
-        if provider is None:
-            query, args = "SELECT id, entry FROM journal ORDER BY id DESC LIMIT ?", (count,)
-        else:
-            query = "SELECT id, entry FROM (SELECT * FROM journal ORDER BY id DESC LIMIT ?)"
-            query += " WHERE provider = ? ORDER BY id DESC LIMIT ?"
-            args = (self._size, provider, count)
-        rows = _guarded(lambda: self._connections.get().execute(query, args).fetchall())
+        args = {
+            "size": self.size,
+            "max_bytes": self.max_bytes,
+            "provider": provider,
+            "count": min(limit or self.size, self.size),
+        }
+        rows = _guarded(lambda: self._connections.get().execute(JOURNAL_READ, args).fetchall())
         return [{"id": row_id, **json.loads(raw)} for row_id, raw in reversed(rows)]
 
     def clear(self) -> None:

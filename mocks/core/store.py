@@ -15,6 +15,10 @@ A shared store also keeps the clock's state and the journal, so every worker
 sees the same time, requests and fault rules. When a shared store cannot be
 reached, its operations raise StoreUnavailable, which the app answers with
 each provider's documented system error.
+
+Everything a store keeps is bounded by count as well as by time: records that
+pile up with load (tokens replaced or expired, kept for the audit) go into a
+ring (`set_in_ring`), which deletes the oldest once it holds `size`.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from .clock import Clock
-from .journal import Journal
+from .journal import JOURNAL_BYTES, Journal
 
 #: A JSON document: what a store holds.
 Value = Any
@@ -45,13 +49,16 @@ class Store(ABC):
     shared: ClassVar[bool] = False
     #: What `open_store` was given, for messages.
     url: str = "memory"
+    #: Tokens no longer current (replaced or expired) each provider keeps for the audit
+    #: (`[server] token_trace`); older ones are forgotten and read as unknown.
+    token_trace: int = 10_000
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
 
-    def journal(self, size: int) -> Journal:
+    def journal(self, size: int, max_bytes: int = JOURNAL_BYTES) -> Journal:
         """The request journal kept beside this store's state (in memory for a store that is not shared)."""
-        return Journal(size)
+        return Journal(size, max_bytes)
 
     def ping(self) -> None:
         """Raise StoreUnavailable if the store cannot be reached (a store in memory always can)."""
@@ -105,6 +112,26 @@ class Store(ABC):
     def clear(self) -> None:
         """Drop everything."""
 
+    def set_in_ring(
+        self, ring: str, key: str, value: Value, *, size: int, expires_at: float | None = None
+    ) -> None:
+        """Write `key` as the newest of the `size` keys the ring `ring` keeps: the key written
+        into the ring `size` writes before is deleted.
+
+        So records that pile up with load stay bounded by count, not only by their expiry.
+        The ring is plain keys (`<ring>:next`, a counter, and `<ring>:<slot>`, the key a slot
+        holds, expiring with it), so a scan or a reset of the prefix takes it along. Each key
+        goes into a ring once.
+        """
+        with self.atomic():
+            count = self.incr(f"{ring}:next") or 0
+            slot = f"{ring}:{count % size}"
+            evicted = self.get(slot)
+            if evicted is not None and evicted != key:
+                self.delete(evicted)
+            self.set(slot, key, expires_at=expires_at)
+            self.set(key, value, expires_at=expires_at)
+
 
 class MemoryStore(Store):
     """One process's store: a dict behind a lock.
@@ -133,6 +160,12 @@ class MemoryStore(Store):
         if self._writes % self.SWEEP_EVERY == 0:
             self._sweep()
 
+    def _compact(self) -> None:
+        """Rebuild the expiry heap from the live entries: a key rewritten with a new expiry
+        at every fetch (an app's current token) leaves one stale heap entry per write."""
+        self._expiries = [(at, key) for key, (_, at) in self._data.items() if at is not None]
+        heapq.heapify(self._expiries)
+
     def _sweep(self) -> None:
         """Drop the entries whose expiry has come (a key written since with another expiry stays)."""
         now, due = self.clock.time(), self._expiries
@@ -141,6 +174,8 @@ class MemoryStore(Store):
             entry = self._data.get(key)
             if entry is not None and entry[1] == expires_at:
                 del self._data[key]
+        if len(due) > 2 * len(self._data) + self.SWEEP_EVERY:
+            self._compact()
 
     def _live(self, key: str) -> str | None:
         entry = self._data.get(key)
@@ -204,6 +239,47 @@ class MemoryStore(Store):
         with self._lock:
             self._data.clear()
             self._expiries.clear()
+
+
+class IfAbsent(Store):
+    """A view of a store whose `set` writes only where the key is absent (or expired).
+
+    Seeding a shared store that lost its state runs through it: several apps may seed at
+    once, and none overwrites what another (or an admin call) wrote meanwhile.
+    """
+
+    def __init__(self, store: Store) -> None:
+        super().__init__(store.clock)
+        self.inner = store
+        self.token_trace = store.token_trace
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        with self.inner.atomic():
+            yield
+
+    def get(self, key: str) -> Value | None:
+        return self.inner.get(key)
+
+    def set(self, key: str, value: Value, *, expires_at: float | None = None) -> None:
+        self.inner.compare_and_set(key, None, value, expires_at=expires_at)
+
+    def delete(self, key: str) -> bool:
+        return self.inner.delete(key)
+
+    def incr(self, key: str, *, limit: int | None = None, expires_at: float | None = None) -> int | None:
+        return self.inner.incr(key, limit=limit, expires_at=expires_at)
+
+    def compare_and_set(
+        self, key: str, expected: Value | None, new: Value, *, expires_at: float | None = None
+    ) -> bool:
+        return self.inner.compare_and_set(key, expected, new, expires_at=expires_at)
+
+    def scan(self, prefix: str) -> Iterator[tuple[str, Value]]:
+        return self.inner.scan(prefix)
+
+    def clear(self) -> None:
+        self.inner.clear()
 
 
 def open_store(url: str | None, clock: Clock) -> Store:

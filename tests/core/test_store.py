@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from provider_mocks.core.clock import Clock
-from provider_mocks.core.store import MemoryStore, Store, open_store
+from provider_mocks.core.store import IfAbsent, MemoryStore, Store, open_store
 from tests.redis_server import RedisServer, redis_server  # noqa: F401 - the fixture
 
 from .fakes import START, FakeSource
@@ -284,6 +284,41 @@ def test_clear(store: Store) -> None:
     assert store.incr("c") == 1
 
 
+# -- rings ------------------------------------------------------------------------------
+
+
+def test_a_ring_keeps_the_last_size_keys(store: Store) -> None:
+    for i in range(10):
+        store.set_in_ring("ring", f"kept:{i}", {"n": i}, size=3)
+    assert [store.get(f"kept:{i}") for i in range(10)] == [None] * 7 + [{"n": 7}, {"n": 8}, {"n": 9}]
+    assert len(list(store.scan("ring:"))) == 4  # the counter and three slots, however many went in
+
+
+def test_a_ring_key_and_its_slot_expire_together(store: Store, clock: Clock) -> None:
+    store.set_in_ring("ring", "kept", 1, size=3, expires_at=START + 10)
+    clock.advance(10)
+    store.set_in_ring("ring", "later", 2, size=3)
+    assert dict(store.scan("")) == {"later": 2, "ring:next": 2, "ring:2": "later"}
+
+
+def test_concurrent_ring_writes_keep_exactly_size_keys(store: Store) -> None:
+    def work() -> None:
+        for n in range(25):
+            store.set_in_ring("ring", f"kept:{threading.get_ident()}:{n}", n, size=40)
+
+    _run_threads(8, work)
+    assert len(list(store.scan("kept:"))) == 40
+    assert len(list(store.scan("ring:"))) == 41
+
+
+def test_if_absent_writes_only_where_nothing_is(store: Store) -> None:
+    store.set("there", "mine")
+    seeding = IfAbsent(store)
+    seeding.set("there", "seed")
+    seeding.set("missing", "seed")
+    assert (store.get("there"), store.get("missing")) == ("mine", "seed")
+
+
 # -- the periodic sweep ---------------------------------------------------------------
 
 
@@ -431,3 +466,15 @@ def test_sweep_keeps_a_key_rewritten_with_a_later_expiry(memory_store: MemorySto
     for i in range(MemoryStore.SWEEP_EVERY):
         memory_store.set(f"fresh:{i}", i)
     assert "token" not in memory_store._data
+
+
+def test_the_expiry_heap_stays_bounded_when_one_key_is_rewritten(
+    memory_store: MemoryStore, clock: Clock
+) -> None:
+    """An app's current token is written with a new expiry at every fetch."""
+    for i in range(20 * MemoryStore.SWEEP_EVERY):
+        memory_store.set("current", i, expires_at=START + 7200 + i)
+    assert len(memory_store._expiries) <= 2 * MemoryStore.SWEEP_EVERY + 2
+    assert memory_store.get("current") == 20 * MemoryStore.SWEEP_EVERY - 1
+    clock.advance(7200 + 20 * MemoryStore.SWEEP_EVERY)
+    assert memory_store.get("current") is None

@@ -1,10 +1,15 @@
-"""Two instances on one Redis: one state; and a Redis outage answered in each provider's envelope."""
+"""Two instances on one Redis: one state; a Redis outage, hang or restart answered in each
+provider's envelope, journal ids that never repeat, and what a restart keeps."""
 
 from __future__ import annotations
 
 import tempfile
+import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -118,12 +123,12 @@ SYSTEM_ERRORS: list[tuple[str, str, dict[str, str], dict[str, Any]]] = [
 ]
 
 
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    """A Redis of this test's own, to kill and bring back."""
+@contextmanager
+def a_redis(*, appendonly: bool = False) -> Iterator[RedisServer]:
+    """A Redis of a test's own, to kill, hang and bring back."""
     binary = redis_server_binary()
     with tempfile.TemporaryDirectory(prefix="redis-outage-") as folder:
-        server = RedisServer(binary, folder)
+        server = RedisServer(binary, folder, appendonly=appendonly)
         server.start()
         try:
             yield server
@@ -131,22 +136,50 @@ def own_redis() -> Iterator[RedisServer]:
             server.kill()
 
 
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    with a_redis() as server:
+        yield server
+
+
+def restart(server: RedisServer, *instances: str) -> None:
+    """Crash Redis and start it again; wait until every instance reaches it."""
+    server.kill()
+    server.start()
+    deadline = time.monotonic() + 10
+    for base_url in instances:
+        while requests.get(f"{base_url}/__admin/health", timeout=10).status_code != 200:
+            assert time.monotonic() < deadline, "the instance did not see Redis come back"
+            time.sleep(0.05)
+
+
+def call(request: tuple[str, str, dict[str, str], dict[str, Any]], base_url: str) -> dict[str, Any]:
+    """One of SYSTEM_ERRORS' requests, its answer's JSON body (always an HTTP 200)."""
+    method, path, headers, _ = request
+    body = {"orderNo": "TK1", "userName": "a", "role": "Admin"}
+    answer = requests.request(method, base_url + path, headers=headers, json=body, timeout=10)
+    assert answer.status_code == 200, answer.text
+    found: dict[str, Any] = answer.json()
+    return found
+
+
+def is_success(body: dict[str, Any]) -> bool:
+    """A provider's success: ATRIP's status 0, Sugon's code "0", the others' code 200."""
+    return body.get("status") == 0 or body.get("code") in (200, "0")
+
+
+def is_system_error(request: tuple[str, str, dict[str, str], dict[str, Any]], body: dict[str, Any]) -> bool:
+    expected = request[3]
+    return {k: body.get(k) for k in expected} == expected
+
+
 def test_a_redis_outage_is_each_providers_system_error_and_heals(own_redis: RedisServer) -> None:
     with serving("--store", own_redis.url()) as base_url:
         for method, path, headers, _ in SYSTEM_ERRORS:
             assert requests.request(method, base_url + path, headers=headers, json={}, timeout=10).ok
         own_redis.kill()
-        for method, path, headers, expected in SYSTEM_ERRORS:
-            answer = requests.request(
-                method,
-                base_url + path,
-                headers=headers,
-                json={"orderNo": "TK1", "userName": "a", "role": "Admin"},
-                timeout=10,
-            )
-            assert answer.status_code == 200, answer.text
-            body = answer.json()
-            assert {k: body[k] for k in expected} == expected, path
+        for request in SYSTEM_ERRORS:
+            assert is_system_error(request, call(request, base_url)), request[1]
         health = requests.get(f"{base_url}/__admin/health", timeout=10)
         assert health.status_code == 503
         assert (
@@ -164,3 +197,140 @@ def test_a_redis_outage_is_each_providers_system_error_and_heals(own_redis: Redi
         assert answer["code"] == 200, answer
         entries = requests.get(f"{base_url}/__admin/requests", timeout=10).json()["requests"]
         assert entries[-1]["status"] == 200
+
+
+def test_a_hung_redis_is_each_providers_system_error_within_a_second(own_redis: RedisServer) -> None:
+    with serving("--store", own_redis.url()) as base_url:
+        assert not is_system_error(SYSTEM_ERRORS[1], call(SYSTEM_ERRORS[1], base_url))
+        own_redis.pause()
+        try:
+            for request in [*SYSTEM_ERRORS, *SYSTEM_ERRORS]:  # the first waits for the timeout
+                begun = time.monotonic()
+                assert is_system_error(request, call(request, base_url)), request[1]
+                assert time.monotonic() - begun < 1.0, request[1]
+            time.sleep(0.6)  # past the time calls fail at once: the health check asks Redis again
+            begun = time.monotonic()
+            health = requests.get(f"{base_url}/__admin/health", timeout=10)
+            assert health.status_code == 503
+            assert "unavailable" in health.text
+            assert time.monotonic() - begun < 1.0
+        finally:
+            own_redis.resume()
+        deadline = time.monotonic() + 10
+        while requests.get(f"{base_url}/__admin/health", timeout=10).status_code != 200:
+            assert time.monotonic() < deadline, "the instance did not see Redis go on"
+            time.sleep(0.05)
+        for request in SYSTEM_ERRORS:
+            assert not is_system_error(request, call(request, base_url)), request[1]
+
+
+def test_journal_ids_never_repeat_across_a_restart_or_between_instances(own_redis: RedisServer) -> None:
+    url = own_redis.url()
+    with serving("--store", url) as first, serving("--store", url) as second:
+
+        def served() -> list[int]:
+            entries = requests.get(f"{second}/__admin/requests", timeout=10).json()["requests"]
+            return [int(e["id"]) for e in entries]
+
+        for base_url in (first, second, first):
+            call(SYSTEM_ERRORS[1], base_url)
+        before = served()
+        restart(own_redis, first, second)
+        for base_url in (second, first, second):
+            call(SYSTEM_ERRORS[1], base_url)
+        after = served()
+        assert len(before) == len(after) == 3
+        assert before == sorted(before)
+        assert after == sorted(after)
+        assert min(after) > max(before)
+
+
+@pytest.fixture
+def unlimited(tmp_path: Path) -> str:
+    """A config lifting the demo apps' limits, so a burst never meets one."""
+    path = tmp_path / "unlimited.toml"
+    path.write_text(
+        "[itrigger.settings]\ndaily_limit = 1000000000\n\n[appauth.settings]\nrate_limit = 1000000000\n"
+    )
+    return str(path)
+
+
+def test_reseeding_never_refuses_a_configured_credential(own_redis: RedisServer, unlimited: str) -> None:
+    """While Redis restarts under load, every demo credential is answered rightly or with the
+    system error (Redis down): never refused as wrong."""
+    url = own_redis.url()
+    with (
+        serving("--store", url, "--config", unlimited) as first,
+        serving("--store", url, "--config", unlimited) as second,
+    ):
+        answers: Counter[str] = Counter()
+        wrong: list[tuple[str, dict[str, Any]]] = []
+        done = threading.Event()
+
+        def hammer(worker: int) -> None:
+            turn = worker
+            while not done.is_set():
+                request = SYSTEM_ERRORS[turn % len(SYSTEM_ERRORS)]
+                body = call(request, (first, second)[turn % 2])
+                turn += 1
+                if is_system_error(request, body):
+                    answers["system error"] += 1
+                elif is_success(body):
+                    answers["right"] += 1
+                else:
+                    wrong.append((request[1], body))
+
+        threads = [threading.Thread(target=hammer, args=(i,)) for i in range(6)]
+        for thread in threads:
+            thread.start()
+        try:
+            for _ in range(4):
+                time.sleep(0.5)
+                restart(own_redis, first, second)
+            time.sleep(0.5)
+        finally:
+            done.set()
+            for thread in threads:
+                thread.join(timeout=30)
+        assert wrong == []
+        assert answers["right"] > 100
+
+
+ITRIGGER_CALL = "/itrigger-tenant/v1/basic/openAPItest/test/get"
+
+
+@pytest.mark.parametrize("appendonly", [True, False], ids=["appendonly", "in-memory"])
+def test_what_a_redis_restart_keeps(appendonly: bool) -> None:
+    """With `appendonly yes` a crashed Redis comes back with everything; without persistence
+    only the configured credentials (seeded again) remain, and journal ids still rise."""
+    with a_redis(appendonly=appendonly) as server, serving("--store", server.url()) as base_url:
+        admin = f"{base_url}/__admin"
+        requests.post(f"{admin}/clock", json={"advance": 86400 * 30}, timeout=10).raise_for_status()
+        rule = {"provider": "sugon", "action": {"type": "error", "code": "10001"}, "times": 1}
+        requests.post(f"{admin}/faults", json=rule, timeout=10).raise_for_status()
+        mine = itrigger_app_with_limit(base_url, 2)  # admin-created, and a fetch counted today
+        token = requests.get(base_url + ITRIGGER_TOKEN, params=mine, timeout=10).json()["data"]["accessToken"]
+        offset = requests.get(f"{admin}/clock", timeout=10).json()["offset"]
+        before = [e["id"] for e in requests.get(f"{admin}/requests", timeout=10).json()["requests"]]
+
+        restart(server, base_url)
+
+        def code(path: str, params: dict[str, str]) -> Any:
+            return requests.get(base_url + path, params=params, timeout=10).json()["code"]
+
+        kept = {
+            "clock offset": abs(requests.get(f"{admin}/clock", timeout=10).json()["offset"] - offset) < 60,
+            "fault rules": bool(requests.get(f"{admin}/faults", timeout=10).json()["faults"]),
+            "tokens": code(ITRIGGER_CALL, {"accessToken": token}) == 200,
+            "journal": [e["id"] for e in requests.get(f"{admin}/requests", timeout=10).json()["requests"]][
+                : len(before)
+            ]
+            == before,
+            # with its counter kept, the admin app's 2nd fetch today is its last
+            "admin-created credentials and the day's counters": [code(ITRIGGER_TOKEN, mine) for _ in range(2)]
+            == [200, 40004],
+        }
+        assert kept == dict.fromkeys(kept, appendonly)
+        assert call(SYSTEM_ERRORS[1], base_url)["code"] == 200  # the configured credentials, always
+        after = [e["id"] for e in requests.get(f"{admin}/requests", timeout=10).json()["requests"]]
+        assert after[-1] > max(before)

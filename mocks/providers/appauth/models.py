@@ -7,8 +7,12 @@ Store layout (all under `appauth:`):
   count:<appId>            fetches in the app's current rate window ("first_fetch" windows)
   count:<appId>:<n>        fetches in the n-th window since the epoch ("aligned" windows)
 
-Every entry expires on the virtual clock at its `expires_at`, so an expired token is
-simply absent, and a rate window's counter disappears when the window closes.
+  trace:...                the ring of expired tokens' records (see Store.set_in_ring)
+
+A rate window's counter disappears when the window closes. A token's record outlives it
+by RETAIN, so the audit tells a late call from a forged one; `current` is kept as long,
+so the fetch that issues the app's next token finds the expired one and moves its record
+into a ring of the last `token_trace` expired tokens: churn stays bounded.
 """
 
 from __future__ import annotations
@@ -272,8 +276,9 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
         lifetime = settings.token_lifetime if app["token_lifetime"] is None else app["token_lifetime"]
         current = self.key("current", app_id)
         while True:
-            live = self.store.get(current)
-            if live is not None:
+            held = self.store.get(current)
+            if held is not None and now < held["expires_at"]:
+                live = held
                 note(
                     replaced=live["accessToken"],
                     replaced_left=live["expires_at"] - now,
@@ -287,7 +292,9 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
             # The token works before anyone can read it from `current`.
             self.store.set(self.key("token", token), record, expires_at=expires_at + RETAIN)
             live = {"accessToken": token, "issued_at": now, "expires_at": expires_at}
-            if self.store.compare_and_set(current, None, live, expires_at=expires_at):
+            if self.store.compare_and_set(current, held, live, expires_at=expires_at + RETAIN):
+                if held is not None:
+                    self._retire(held["accessToken"])
                 break
             self.store.delete(self.key("token", token))  # another fetch issued one first: use it
         note(token=live["accessToken"])
@@ -296,6 +303,19 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
             "expireTime": expire_time(live["expires_at"]),
             "expiresIn": expires_in(live["expires_at"], now),
         }
+
+    def _retire(self, token: str) -> None:
+        """An expired token's record goes into the trace, which keeps the last `token_trace`."""
+        key = self.key("token", token)
+        record = self.store.get(key)
+        if record is not None:
+            self.store.set_in_ring(
+                self.key("trace"),
+                key,
+                record,
+                size=self.store.token_trace,
+                expires_at=record["expires_at"] + RETAIN,
+            )
 
     def hello(self, token: str | None) -> str:
         """The greeting for a live token's app."""

@@ -3,8 +3,15 @@
 Store layout (all under `credential:`):
   partner:<id>          {"id", "name", "disabled"}
   app:<clientId>        {"client_id", "secret", "partner", "name", "disabled", "ip_allowlist", "grants"}
-  token:<jti>           {"jti", "client_id", "access_token", "issued_at", "expires_at"}, gone at expiry
+  token:<jti>           {"jti", "client_id", "access_token", "issued_at", "expires_at"}, for the
+                        admin listing: in a ring of the last `token_trace` issued (Store.set_in_ring)
   current:<clientId>    the jti of the app's newest token (read only with `overwrite_previous`)
+  jti-key               the key that marks this state's tokens, drawn anew at each reset
+
+A token needs no record to be checked: its jti is a nonce and an HMAC, under `jti-key`,
+of the nonce and the token's subject and times. A token this state issued is known by
+its jti for RETAIN after it expires (the audit tells a late call from a forged one),
+however many were issued since; one from before a reset, or forged, is unknown.
 """
 
 from __future__ import annotations
@@ -14,7 +21,6 @@ import hmac
 import ipaddress
 import math
 import secrets
-import uuid
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
@@ -27,8 +33,10 @@ from ...core.provider import ProviderConfig, ProviderModel, Strict, as_configure
 from . import errors
 from .errors import envelope
 
-#: Seconds a token's record outlives it, so the audit tells a late call from a forged one.
+#: Seconds a token is known after it expires, so the audit tells a late call from a forged one.
 RETAIN = 86400
+#: Hex digits of a jti's tag (80 bits); the 12 before them are the nonce.
+JTI_TAG = 20
 
 PREFIX = "/openapi"
 TOKEN_PATH = "/openapi/auth/credential"
@@ -197,6 +205,7 @@ class CredentialModel(ProviderModel[CredentialConfig]):
     # -- credentials -------------------------------------------------------
 
     def seed(self) -> None:
+        self.store.set(self.key("jti-key"), secrets.token_hex(16))
         partners, apps = demo_set() if self.config.demo else ([], {})
         for partner in [p for p, _ in partners] + self.config.partners:
             self.store.set(self.key("partner", partner.id), partner.model_dump())
@@ -253,7 +262,7 @@ class CredentialModel(ProviderModel[CredentialConfig]):
         for _, record in self.store.scan(self.key("token", "")):
             if now >= record["expires_at"]:
                 continue
-            valid = not self._overwritten(record)
+            valid = not self._overwritten(record["client_id"], record["jti"])
             listed.append(
                 {
                     **record,
@@ -276,13 +285,34 @@ class CredentialModel(ProviderModel[CredentialConfig]):
 
     # -- the documented rules ----------------------------------------------
 
-    def _overwritten(self, record: dict[str, Any]) -> bool:
+    def _overwritten(self, client_id: str, jti: str) -> bool:
         """With `overwrite_previous`, every token but the app's newest is dead."""
         if not self.config.settings.overwrite_previous:
             return False
-        newest: str | None = self.store.get(self.key("current", record["client_id"]))
-        jti: str = record["jti"]
+        newest: str | None = self.store.get(self.key("current", client_id))
         return newest != jti
+
+    def _jti_key(self) -> bytes:
+        """The key of this state's jti tags (drawn here if the store lost it)."""
+        key = self.key("jti-key")
+        found = self.store.get(key)
+        if found is None:
+            self.store.compare_and_set(key, None, secrets.token_hex(16))
+            found = self.store.get(key)
+        return str(found).encode()
+
+    def _jti(self, nonce: str, client_id: str, issued_at: int, expires_at: int) -> str:
+        """A nonce and its tag: only this state can make one for these claims."""
+        signed = f"{nonce}|{client_id}|{issued_at}|{expires_at}".encode()
+        return nonce + hmac.new(self._jti_key(), signed, "sha256").hexdigest()[:JTI_TAG]
+
+    def _issued(self, claims: dict[str, Any]) -> bool:
+        """Whether this state issued a token with these claims, and RETAIN has not passed since it expired."""
+        jti, sub, iat, exp = (claims.get(name) for name in ("jti", "sub", "iat", "exp"))
+        if not (isinstance(jti, str) and isinstance(sub, str) and type(iat) is int and type(exp) is int):
+            return False
+        nonce = jti[:-JTI_TAG]
+        return hmac.compare_digest(jti, self._jti(nonce, sub, iat, exp)) and self.clock.time() < exp + RETAIN
 
     def _usable(self, app: dict[str, Any], remote: str | None, *, check_ip: bool) -> None:
         """The app and its partner are enabled, and the client's address is allowed."""
@@ -317,7 +347,7 @@ class CredentialModel(ProviderModel[CredentialConfig]):
         settings = self.config.settings
         issued_at = math.floor(self.clock.time())  # JWT times are whole seconds
         expires_at = issued_at + settings.token_lifetime
-        jti = uuid.uuid4().hex
+        jti = self._jti(secrets.token_hex(6), client_id, issued_at, expires_at)
         claims = {
             "sub": client_id,
             "partnerId": app["partner"],
@@ -335,12 +365,22 @@ class CredentialModel(ProviderModel[CredentialConfig]):
             "expires_at": expires_at,
         }
         with self.store.atomic():  # the token it replaces is the one current when it became current
-            self.store.set(self.key("token", jti), record, expires_at=expires_at + RETAIN)
+            self.store.set_in_ring(
+                self.key("trace"),
+                self.key("token", jti),
+                record,
+                size=self.store.token_trace,
+                expires_at=expires_at + RETAIN,
+            )
             previous = self.store.get(self.key("current", client_id))
             held = self.store.get(self.key("token", previous)) if previous else None
             self.store.set(self.key("current", client_id), jti, expires_at=expires_at)
         note(token=token)
-        if held is not None and not self._overwritten(held) and self.clock.time() < held["expires_at"]:
+        if (
+            held is not None
+            and not self._overwritten(held["client_id"], held["jti"])
+            and self.clock.time() < held["expires_at"]
+        ):
             note(
                 replaced=held["access_token"],
                 replaced_left=held["expires_at"] - self.clock.time(),
@@ -363,8 +403,7 @@ class CredentialModel(ProviderModel[CredentialConfig]):
             )
         except (jwt.InvalidTokenError, ValueError):
             return None
-        record = self.store.get(self.key("token", str(claims.get("jti"))))
-        return str(record["client_id"]) if record is not None else None
+        return str(claims["sub"]) if self._issued(claims) else None
 
     def _claims(self, token: str) -> dict[str, Any]:
         """The claims of a token this mock signed; expiry is checked by the caller, on the virtual clock."""
@@ -402,16 +441,16 @@ class CredentialModel(ProviderModel[CredentialConfig]):
             note(token_state="missing" if not token else "valid", credential=self._holder(token))
             raise ProviderError(errors.MISSING_PARAMETERS)
         claims = self._claims(token)
-        record = self.store.get(self.key("token", str(claims["jti"])))
-        if record is None or record["client_id"] != claims["sub"]:
+        if not self._issued(claims):
             note(token_state="unknown")
             raise ProviderError(errors.TOKEN_INVALID)
-        note(credential=record["client_id"])
-        if self.clock.time() >= record["expires_at"] or self._overwritten(record):
-            note(token_state="expired" if self.clock.time() >= record["expires_at"] else "overwritten")
+        client_id: str = claims["sub"]
+        note(credential=client_id)
+        if self.clock.time() >= claims["exp"] or self._overwritten(client_id, claims["jti"]):
+            note(token_state="expired" if self.clock.time() >= claims["exp"] else "overwritten")
             raise ProviderError(errors.TOKEN_INVALID)
         note(token_state="valid")
-        app: dict[str, Any] | None = self.store.get(self.key("app", record["client_id"]))
+        app: dict[str, Any] | None = self.store.get(self.key("app", client_id))
         if app is None:
             raise ProviderError(errors.TOKEN_INVALID)
         self._usable(app, remote, check_ip=True)

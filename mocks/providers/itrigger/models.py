@@ -5,7 +5,12 @@ Store layout (all under `itrigger:`):
   app:<appId>              {"app_id", "app_secret", "tenant", "name", "frozen", "grants"}
   token:<token>            {"app_id", "issued_at", "expires_at", "valid_until", "overwritten"}
   current:<appId>          the app's newest token
+  trace:...                the ring of replaced tokens' records (see Store.set_in_ring)
   count:<tenant>:<date>    fetches on that Shanghai calendar day
+
+A token's record outlives it by RETAIN, so the audit tells a late or overwritten token
+from a forged one. The app's newest token keeps its record; once replaced, the record
+goes into a ring of the last `token_trace` replaced tokens, so churn stays bounded.
 """
 
 from __future__ import annotations
@@ -266,29 +271,36 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
                 raise ProviderError(errors.TENANT_LIMIT)
             self.store.set(self.key("token", token), record, expires_at=expires_at + RETAIN)
             current = self.key("current", app_id)
-            while True:
+            while True:  # kept as long as the token's record: the next fetch finds even an expired one
                 previous = self.store.get(current)
-                if self.store.compare_and_set(current, previous, token, expires_at=expires_at):
+                if self.store.compare_and_set(current, previous, token, expires_at=expires_at + RETAIN):
                     break
             if previous is not None:
-                self._overwrite(previous, now)
+                self._replace(previous, now)
         note(token=token)
         return str(token)
 
-    def _overwrite(self, token: str, now: float) -> None:
-        """The old token stops working, after the grace period if one is set."""
+    def _replace(self, token: str, now: float) -> None:
+        """The old token goes into the trace; unexpired, it stops working (after the grace period)."""
         key = self.key("token", token)
         record = self.store.get(key)
         if record is None:
             return
-        note(
-            replaced=token,
-            replaced_left=max(0.0, record["valid_until"] - now),
-            replaced_lifetime=record["expires_at"] - record["issued_at"],
+        if now < record["expires_at"]:
+            note(
+                replaced=token,
+                replaced_left=max(0.0, record["valid_until"] - now),
+                replaced_lifetime=record["expires_at"] - record["issued_at"],
+            )
+            record["valid_until"] = min(record["valid_until"], now + self.config.settings.overwrite_grace)
+            record["overwritten"] = True
+        self.store.set_in_ring(
+            self.key("trace"),
+            key,
+            record,
+            size=self.store.token_trace,
+            expires_at=record["expires_at"] + RETAIN,
         )
-        record["valid_until"] = min(record["valid_until"], now + self.config.settings.overwrite_grace)
-        record["overwritten"] = True
-        self.store.set(key, record, expires_at=record["expires_at"] + RETAIN)
 
     def authorize(self, token: str | None, api: str) -> dict[str, Any]:
         """The app behind a live token, if it was granted `api`."""
