@@ -192,11 +192,15 @@ def tokens() -> Response:
 
 @bp.get("/violations")
 def violations() -> Response:
+    """`since=ID`: only those naming request ID or a later one (the dashboard's rows)."""
     mocks = get_mocks()
     provider = request.args.get("provider")
     if provider is not None and provider not in mocks.providers:
         raise AdminError(404, f"provider {provider!r} is not mounted")
-    found = mocks.violations(provider, request.args.get("credential"))
+    since = request.args.get("since", type=int)
+    if "since" in request.args and since is None:
+        raise AdminError(400, "since: give a request's journal id, a whole number")
+    found = mocks.violations(provider, request.args.get("credential"), since)
     return json_response({"violations": [v.as_dict() for v in found]})
 
 
