@@ -28,7 +28,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlencode
@@ -68,7 +68,8 @@ class Violation:
     requests: tuple[int, ...]
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Its fields, as they are: dataclasses.asdict would copy each deeply, at 10 µs a finding."""
+        return dict(self.__dict__)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Violation:
@@ -102,8 +103,12 @@ class Recent(Generic[K, V]):
     def __contains__(self, key: object) -> bool:
         return key in self._items
 
-    def values(self) -> Iterator[V]:
-        return (value for _, value in self._items.values())
+    def values(self, since: int = 0) -> Iterator[V]:
+        """Newest first, those set at entry `since` or later."""
+        for at, value in reversed(self._items.values()):
+            if at < since:
+                return
+            yield value
 
     def forget(self, oldest: int) -> None:
         """Drop what was set at an entry before `oldest`."""
@@ -119,7 +124,8 @@ class Check:
     in `Recent` mappings and reports findings with `report`. `forget` is told the oldest
     entry left in the journal: the entries before it are gone, and so is what was kept of
     them. A finding is shown while the first request it names is in the journal (override
-    `violations` where a rule says otherwise).
+    `violations` where a rule says otherwise); it is kept at the last request it names, so
+    that those naming a request since a given one are found without looking at the others.
     """
 
     def __init__(self, rule: Rule, provider: str, settings: AuditSettings) -> None:
@@ -141,8 +147,9 @@ class Check:
     def forget(self, oldest: int) -> None:
         self.found.forget(oldest)
 
-    def violations(self, oldest: int) -> Iterator[Violation]:
-        return (v for v in self.found.values() if v.requests[0] >= oldest)
+    def violations(self, oldest: int, since: int = 0) -> Iterator[Violation]:
+        """Those over the journal from `oldest` on, naming request `since` or a later one."""
+        return (v for v in self.found.values(since) if v.requests[0] >= oldest)
 
 
 @dataclass(frozen=True)
@@ -322,7 +329,8 @@ class Auditor:
             for checks in self._checks.values():
                 for check in checks:
                     check.forget(oldest)
-            self._spec_cache = {k: v for k, v in self._spec_cache.items() if k >= oldest}
+            if len(self._spec_cache) > 2 * len(entries):  # now and then: entries dropped are never asked for
+                self._spec_cache = {k: v for k, v in self._spec_cache.items() if k >= oldest}
         return oldest
 
     def _spec_problems(self, provider: Provider, entry: Entry) -> list[str]:
@@ -374,8 +382,7 @@ class Auditor:
                 v
                 for slug in slugs
                 for check in self._checks[slug]
-                for v in check.violations(oldest)
-                if since is None or v.requests[-1] >= since
+                for v in check.violations(oldest, since or 0)
             ]
         start = 0 if since is None else bisect.bisect_left(entries, since, key=_id)
         found = [v for e in entries[start:] if e["provider"] in slugs for v in self._spec_violations(e)]

@@ -152,8 +152,8 @@ class OverwrittenTokenUsed(Check):
         for kept in (self.issued_by, self.overwritten_by, self.fetches):
             kept.forget(oldest)
 
-    def violations(self, oldest: int) -> Iterator[Violation]:
-        for found in self.found.values():
+    def violations(self, oldest: int, since: int = 0) -> Iterator[Violation]:
+        for found in self.found.values(since):
             call = found.requests[-1]
             fetches = self.fetches.get(call) or (None, None)
             if all(i is None or i >= oldest for i in fetches):
@@ -286,8 +286,8 @@ class RequestIdReused(Check):
         self.reported.forget(oldest)
         self.oldest = oldest
 
-    def violations(self, oldest: int) -> Iterator[Violation]:
-        for found in self.found.values():
+    def violations(self, oldest: int, since: int = 0) -> Iterator[Violation]:
+        for found in self.found.values(since):
             if found.requests[0] >= oldest:
                 yield found
                 continue
