@@ -284,11 +284,10 @@ class Auditor:
     def __init__(self, providers: dict[str, Provider], settings: AuditSettings) -> None:
         self.providers = providers
         self.settings = settings
-        self._spec_cache: dict[int, list[Violation]] = {}
         #: Identical requests (a client repeating a call) are judged once: by their content.
         self._by_content: OrderedDict[str, list[str]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._checking = threading.Lock()
+        self._lock = threading.Lock()  # of the content cache
+        self._checking = threading.Lock()  # of the checks: one poll catches up at a time
         self._start(())
 
     CONTENT_CACHE = 4096
@@ -296,7 +295,7 @@ class Auditor:
     def _start(self, rules: tuple[Rule, ...]) -> None:
         """Checks that have seen nothing yet, one per rule and provider it applies to."""
         self._rules = rules
-        self._spec_cache = {}
+        self._spec_cache: dict[int, list[Violation]] = {}
         self._checks = {
             slug: [r.check(r, slug, self.settings) for r in rules if not r.providers or slug in r.providers]
             for slug in self.providers
