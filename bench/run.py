@@ -485,6 +485,70 @@ def print_churn(churn: Churn) -> None:
         print(f"| {count:,} fetches | {rss:.1f} MiB | {(rss / first - 1) * 100:+.1f}% |")
 
 
+# -- the admin API polled while the providers are under load --------------------------------------
+
+#: What polls the admin API every second while wrk loads the token endpoint: nothing, a client
+#: asking for every violation, and the dashboard (each of its refresh's requests).
+POLLERS: dict[str, list[str]] = {
+    "nobody": [],
+    "a client: GET /__admin/violations": ["/__admin/violations"],
+    "the dashboard": [
+        "/__admin/clock",
+        "/__admin/tokens",
+        "/__admin/requests?limit=100",
+        "/__admin/violations?since={since}",
+        "/__admin/faults",
+    ],
+}
+
+
+def polled_while_loaded(server: Server) -> list[tuple[str, Load, float]]:
+    """The token endpoint's latency with a full journal (5,000 refetches: every one a finding)
+    while the admin API is polled every second; and the mean time of one poll."""
+    import threading
+
+    url = f"{server.base}{TOKEN_PATH}?appId={TOKEN_APP[0]}&appSecret={TOKEN_APP[1]}"
+    while fetch(f"{server.base}/__admin/requests?limit=1")["requests"][0]["id"] < 5000:
+        wrk(url, duration=2)
+    found = []
+    for name, paths in POLLERS.items():
+        stop, took = threading.Event(), []
+
+        def poll(paths: list[str] = paths, stop: threading.Event = stop, took: list[float] = took) -> None:
+            """As the dashboard does: one refresh a second after the last; `since`: its oldest row."""
+            while True:
+                begun, rows = time.perf_counter(), [{"id": 0}]
+                for path in paths:
+                    answer = fetch(f"{server.base}{path.format(since=rows[0]['id'])}", timeout=600)
+                    rows = answer.get("requests") or rows
+                took.append(time.perf_counter() - begun)
+                if stop.wait(1.0):
+                    return
+
+        poller = threading.Thread(target=poll)
+        poller.start()  # its first poll audits the whole journal: before the load starts
+        while not took:
+            time.sleep(0.05)
+        load = wrk(url)
+        stop.set()
+        poller.join()
+        found.append((name, load, sum(took[1:]) / max(len(took) - 1, 1)))
+    return found
+
+
+def print_polled(rows: list[tuple[str, Load, float]]) -> None:
+    print()
+    print(
+        "## The admin API polled every second, journal full (5,000 token refetches), "
+        f"iTrigger token endpoint under load ({CONNECTIONS} connections, `serve`)"
+    )
+    print()
+    print("| polling | req/s | p50 ms | p99 ms | one poll, ms |")
+    print("|---|---:|---:|---:|---:|")
+    for name, load, poll in rows:
+        print(f"| {name} | {load.rps:,.0f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} | {poll * 1000:.1f} |")
+
+
 # -- serving stacks -------------------------------------------------------------------------------
 
 STACKS: list[tuple[str, list[str], bool]] = [
@@ -635,6 +699,12 @@ def main() -> int:
         memory_cost, memory_layers = where_time_goes(config, None)
         sqlite_cost, sqlite_layers = where_time_goes(config, f"sqlite://{folder}/profile.db")
         compared = stacks(config, folder) if os.environ.get("BENCH_STACKS") == "1" else []
+        print("measuring the token endpoint while the admin API is polled ...", flush=True)
+        polling = ours("polled", config).start()
+        try:
+            polled = polled_while_loaded(polling)
+        finally:
+            polling.stop()
         mem = None
         if MEMORY_REQUESTS:
             print(f"memory: {MEMORY_REQUESTS:,} business calls against one serve process ...", flush=True)
@@ -691,6 +761,7 @@ def main() -> int:
         print("|---|---:|---:|---:|")
         for name, load in compared:
             print(f"| {name} | {load.rps:,.0f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} |")
+    print_polled(polled)
     print()
     print("## Where the time of one token request goes (in-process, no HTTP; cProfile's own time by layer)")
     print()

@@ -12,6 +12,7 @@ from flask import Flask, Request, Response, g, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .core import admin, rules  # noqa: F401 - rules registers the behaviour rules
+from .core.addresses import parse_host_names
 from .core.audit import Auditor
 from .core.clock import Clock
 from .core.config import parse, read_toml
@@ -58,6 +59,7 @@ def create_app(
     store: Store | str | None = None,
     admin_token: str | None = None,
     forwarded_allow_ips: str | Iterable[str] | None = None,
+    allowed_hosts: str | Iterable[str] | None = None,
 ) -> Flask:
     """Build an app with `providers` (default: all) configured by `config`.
 
@@ -78,6 +80,11 @@ def create_app(
     reverse proxies whose `Forwarded` and `X-Forwarded-Host`/`-Proto` headers set the host
     and scheme of the URLs the mocks build; `"*"` trusts every address. A ValueError
     names an entry that is not an address or network.
+
+    `allowed_hosts` (or `[server] allowed_hosts`) names the host names the admin API answers
+    to besides localhost, *.localhost and IP addresses: a Host it does not know is refused,
+    so that a page cannot reach it through a name of its own (DNS rebinding). A ValueError
+    names an entry that is not a host name.
     """
     raw = read_toml(config) if isinstance(config, str | Path) else (config or {})
     mounted = {slug: load(slug) for slug in (providers or SLUGS)}
@@ -119,7 +126,11 @@ def create_app(
         )
         for slug in mounted
     }
-    admin.init_app(app, admin_token if admin_token is not None else server.admin_token)
+    admin.init_app(
+        app,
+        admin_token if admin_token is not None else server.admin_token,
+        parse_host_names(server.allowed_hosts if allowed_hosts is None else allowed_hosts),
+    )
     _init_errors(app)
     if store.shared:
         _init_sync(app)

@@ -108,6 +108,7 @@ def _serve(args: argparse.Namespace, store: str | None) -> int:
                 store=store,
                 admin_token=token,
                 forwarded_allow_ips=args.forwarded_allow_ips or os.environ.get(FORWARDED_ENV) or None,
+                allowed_hosts=args.allowed_hosts,
             )
         except (ConfigError, ValueError) as exc:
             return _error(str(exc))
@@ -270,6 +271,13 @@ def parser() -> argparse.ArgumentParser:
         help="comma-separated addresses or networks of reverse proxies whose Forwarded and "
         "X-Forwarded-Host/-Proto headers set the host and scheme of the URLs the mocks build; * for "
         f"all (default: ${FORWARDED_ENV}, else [server] forwarded_allow_ips, else 127.0.0.1,::1)",
+    )
+    run.add_argument(
+        "--allowed-hosts",
+        metavar="NAMES",
+        help="comma-separated host names the admin API answers to besides localhost, *.localhost and "
+        "IP addresses, e.g. the name other machines reach a 0.0.0.0 server by (default: [server] "
+        "allowed_hosts); any other Host is refused, against DNS rebinding",
     )
     run.set_defaults(func=serve)
 

@@ -1,10 +1,16 @@
-"""A connection's address, as the checks on it (admin loopback, trusted proxies) read it."""
+"""A connection's address and the host name a request names, as the checks on them read them:
+the admin API's loopback and Host checks, and the trusted-proxy check."""
 
 from __future__ import annotations
 
 import ipaddress
+import re
+from collections.abc import Iterable
 
 IP = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+#: A Host header: a bracketed IPv6 address or a name (or IPv4 address), then an optional port.
+_HOST = re.compile(r"(?:\[(?P<ip6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9_.-]+))(?::(?P<port>\d{1,5}))?")
 
 
 def client_ips(address: str | None) -> tuple[IP, ...]:
@@ -16,3 +22,38 @@ def client_ips(address: str | None) -> tuple[IP, ...]:
         return ()
     mapped = getattr(ip, "ipv4_mapped", None)
     return (ip,) if mapped is None else (ip, mapped)
+
+
+def split_host(host: str) -> tuple[str, int | None] | None:
+    """A Host header's name (lower case, brackets and a final dot dropped) and port; None for
+    anything else (user info, a path, stray characters), which no browser sends."""
+    found = _HOST.fullmatch(host.strip())
+    if found is None:
+        return None
+    name = (found["ip6"] or found["name"]).lower().removesuffix(".")
+    return name, int(found["port"]) if found["port"] else None
+
+
+def is_ip_literal(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_host_names(value: str | Iterable[str]) -> tuple[str, ...]:
+    """Host names, a comma-separated string or a list, as `split_host` reads them.
+
+    A ValueError names the entry that is not a host name (a port, a scheme or a path included).
+    """
+    entries = value.split(",") if isinstance(value, str) else list(value)
+    names: list[str] = []
+    for entry in (e.strip() for e in entries):
+        if not entry:
+            continue
+        found = split_host(entry)
+        if found is None or found[1] is not None or not found[0]:
+            raise ValueError(f"allowed_hosts: {entry!r} is not a host name (give it without scheme or port)")
+        names.append(found[0])
+    return tuple(names)

@@ -6,6 +6,21 @@ It answers loopback clients (127.0.0.0/8, ::1) only, unless an admin token is
 configured: then a client elsewhere may present it as `Authorization: Bearer
 <token>` or `X-Admin-Token: <token>`. Anyone else gets a 403, so mocks bound
 to 0.0.0.0 in a CI network cannot be reset or reconfigured by a stranger.
+
+The loopback client is often a browser, running pages from anywhere, so two more
+checks refuse what such a page can make it send:
+
+- a Host that is not one of the mock's names (DNS rebinding: a page on a name the
+  attacker controls, pointed at 127.0.0.1, would be same-origin with the admin API);
+  the mock's names are localhost and *.localhost, any IP address (an address in the
+  URL cannot be rebound: no name lookup stands between the page and the connection)
+  and the configured `allowed_hosts`. Behind a trusted proxy both the Host the proxy
+  sent and the host it reports the client used must be names of the mock: a browser
+  on loopback is itself a "trusted proxy" by default and may send X-Forwarded-Host.
+- a change (any method but GET, HEAD and OPTIONS) whose `Origin` is not the mock's own,
+  or whose `Sec-Fetch-Site` says another site sent it: a form or a `fetch` needs no
+  preflight to POST text/plain or a form body. curl and the Python clients send
+  neither header, so they need nothing new.
 """
 
 from __future__ import annotations
@@ -15,12 +30,13 @@ import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
-from .addresses import client_ips
+from .addresses import client_ips, is_ip_literal, split_host
 from .errors import AdminError
 from .faults import FaultRule
 from .jsonio import json_response
@@ -66,7 +82,12 @@ _DASHBOARD = Path(__file__).with_name("dashboard.html")
 @bp.get("/")
 def dashboard() -> Response:
     """The live dashboard: one self-contained page, no build step and nothing from the internet."""
-    return Response(_DASHBOARD.read_bytes(), content_type="text/html; charset=utf-8")
+    return Response(
+        _DASHBOARD.read_bytes(),
+        content_type="text/html; charset=utf-8",
+        # no page elsewhere may frame it and steer clicks onto its buttons (clickjacking)
+        headers={"Content-Security-Policy": "frame-ancestors 'none'"},
+    )
 
 
 @bp.get("/health")
@@ -171,11 +192,15 @@ def tokens() -> Response:
 
 @bp.get("/violations")
 def violations() -> Response:
+    """`since=ID`: only those naming request ID or a later one (the dashboard's rows)."""
     mocks = get_mocks()
     provider = request.args.get("provider")
     if provider is not None and provider not in mocks.providers:
         raise AdminError(404, f"provider {provider!r} is not mounted")
-    found = mocks.violations(provider, request.args.get("credential"))
+    since = request.args.get("since", type=int)
+    if "since" in request.args and since is None:
+        raise AdminError(400, "since: give a request's journal id, a whole number")
+    found = mocks.violations(provider, request.args.get("credential"), since)
     return json_response({"violations": [v.as_dict() for v in found]})
 
 
@@ -249,31 +274,92 @@ def presented_token() -> str | None:
     return request.headers.get("X-Admin-Token") or None
 
 
-def guard(app: Flask, token: str | None) -> None:
-    """Refuse admin calls from other machines unless they present the admin token."""
+#: Methods that change nothing, which a page elsewhere may send (it cannot read the answer).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: What a trusted proxy's `X-Forwarded-Host` or `Forwarded` replaced: werkzeug's ProxyFix keeps it here.
+_ORIGINAL = "werkzeug.proxy_fix.orig"
+
+
+def refused_client(token: str | None) -> str | None:
+    """Why a client elsewhere may not use the admin API (loopback clients may, and token holders)."""
+    if is_loopback(request.remote_addr):
+        return None
+    given = presented_token()
+    if token is not None and given is not None and hmac.compare_digest(given.encode(), token.encode()):
+        return None
+    if token is None:
+        return (
+            "the admin API answers loopback clients only; start the mocks with --admin-token "
+            "(or PROVIDER_MOCKS_ADMIN_TOKEN) to allow clients elsewhere"
+        )
+    if given is None:
+        return "the admin API needs the admin token: send Authorization: Bearer <token>"
+    return "the admin token is wrong"
+
+
+def is_own_name(host: str, allowed: tuple[str, ...]) -> bool:
+    """localhost and *.localhost, an IP address, or a configured name."""
+    found = split_host(host)
+    if found is None:
+        return False
+    name = found[0]
+    return name == "localhost" or name.endswith(".localhost") or is_ip_literal(name) or name in allowed
+
+
+def refused_host(allowed: tuple[str, ...]) -> str | None:
+    """Why the Host the request names is not one of the mock's (DNS rebinding)."""
+    sent = request.environ.get(_ORIGINAL, {}).get("HTTP_HOST")
+    for host in dict.fromkeys(h for h in (sent, request.host) if h is not None):
+        if not is_own_name(host, allowed):
+            return (
+                f"the admin API does not answer to the host {host!r}: a page from anywhere could "
+                "reach it by such a name (DNS rebinding); if it is this server's name, start the "
+                "mocks with --allowed-hosts NAME (or [server] allowed_hosts)"
+            )
+    return None
+
+
+def _origin(scheme: str, host: str) -> tuple[str, str, int] | None:
+    found = split_host(host)
+    if found is None or scheme not in ("http", "https"):
+        return None
+    name, port = found
+    return scheme, name, port or (443 if scheme == "https" else 80)
+
+
+def refused_page() -> str | None:
+    """Why a change looks sent by a page from another origin (the browser says so)."""
+    if request.method in SAFE_METHODS:
+        return None
+    site = request.headers.get("Sec-Fetch-Site")
+    if site in ("cross-site", "same-site"):
+        return f"the admin API takes no changes from a page on another site (Sec-Fetch-Site: {site})"
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return None
+    parts = urlsplit(origin)
+    if (parts.path or parts.query) or _origin(parts.scheme, parts.netloc) != _origin(
+        request.scheme, request.host
+    ):
+        return f"the admin API takes no changes from a page on another origin (Origin: {origin})"
+    return None
+
+
+def guard(app: Flask, token: str | None, allowed_hosts: tuple[str, ...] = ()) -> None:
+    """Refuse admin calls from other machines without the admin token, and what a browser sends
+    for a page elsewhere."""
 
     @app.before_request
     def admin_only_for_trusted_clients() -> Response | None:
-        if not request.path.startswith(PREFIX) or is_loopback(request.remote_addr):
+        if not request.path.startswith(PREFIX):
             return None
-        given = presented_token()
-        if token is not None and given is not None and hmac.compare_digest(given.encode(), token.encode()):
-            return None
-        if token is None:
-            why = (
-                "the admin API answers loopback clients only; start the mocks with --admin-token "
-                "(or PROVIDER_MOCKS_ADMIN_TOKEN) to allow clients elsewhere"
-            )
-        elif given is None:
-            why = "the admin API needs the admin token: send Authorization: Bearer <token>"
-        else:
-            why = "the admin token is wrong"
-        return json_response({"error": why}, status=403)
+        why = refused_client(token) or refused_host(allowed_hosts) or refused_page()
+        return None if why is None else error_response(AdminError(403, why))
 
 
-def init_app(app: Flask, token: str | None = None) -> None:
+def init_app(app: Flask, token: str | None = None, allowed_hosts: tuple[str, ...] = ()) -> None:
     """Mount the admin API, guarded, with every mounted provider's credential routes."""
-    guard(app, token)
+    guard(app, token, allowed_hosts)
     app.register_blueprint(bp)
     for provider in get_mocks(app).providers.values():
         app.register_blueprint(provider.admin, url_prefix=f"{PREFIX}/{provider.slug}")

@@ -5,24 +5,32 @@ the same whichever worker served the requests):
 
 - spec violations: each request is validated against the provider's OpenAPI
   document (required headers, parameter location, types);
-- behaviour rules: small functions over one provider's journal entries, in a
+- behaviour rules: small classes over one provider's journal entries, in a
   registry behind a validating decorator. They read the facts the provider's
   model noted while answering (which credential, whether a live token was
   replaced, why a token was refused, ...), set with `note()`.
+
+The audit is incremental, as the dashboard asks for it every second and a full journal
+would otherwise be judged anew each time: each rule sees each entry once, in journal
+order, and keeps what it needs of the past; spec results are kept per entry. The journal
+drops its oldest entries and never reuses an id, so what a rule keeps is forgotten from
+the front once the journal has dropped it, and a finding lasts while the requests it
+names are in the journal: the findings are always those of a fresh audit of the journal.
 
 The mock still answers as the real provider would: the audit only reports.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 from flask import g, has_request_context
@@ -60,23 +68,88 @@ class Violation:
     requests: tuple[int, ...]
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Its fields, as they are: dataclasses.asdict would copy each deeply, at 10 µs a finding."""
+        return dict(self.__dict__)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Violation:
         return cls(**{**data, "requests": tuple(data["requests"])})
 
 
-@dataclass(frozen=True)
-class Finding:
-    """What a rule function yields; the registry adds the rule's id, severity and source."""
-
-    message: str
-    requests: tuple[int, ...]
-    credential: str | None = None
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
-RuleCheck = Callable[[Sequence[Entry], AuditSettings], Iterable[Finding]]
+class Recent(Generic[K, V]):
+    """A mapping in the order of the journal entries its items were last set at, so that what
+    the journal has dropped is forgotten from the front, in the time of what is dropped."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[K, tuple[int, V]] = OrderedDict()
+
+    def set(self, key: K, at: int, value: V) -> None:
+        """`at`: the id of the entry being seen (no older than any set before)."""
+        self._items[key] = (at, value)
+        self._items.move_to_end(key)
+
+    def get(self, key: K) -> V | None:
+        found = self._items.get(key)
+        return None if found is None else found[1]
+
+    def pop(self, key: K) -> V | None:
+        found = self._items.pop(key, None)
+        return None if found is None else found[1]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def values(self, since: int = 0) -> Iterator[V]:
+        """Newest first, those set at entry `since` or later."""
+        for at, value in reversed(self._items.values()):
+            if at < since:
+                return
+            yield value
+
+    def forget(self, oldest: int) -> None:
+        """Drop what was set at an entry before `oldest`."""
+        items = self._items
+        while items and next(iter(items.values()))[0] < oldest:
+            items.popitem(last=False)
+
+
+class Check:
+    """A behaviour rule's running judgement of one provider's journal.
+
+    `see` is given each entry once, oldest first; it keeps what the rule needs of the past
+    in `Recent` mappings and reports findings with `report`. `forget` is told the oldest
+    entry left in the journal: the entries before it are gone, and so is what was kept of
+    them. A finding is shown while the first request it names is in the journal (override
+    `violations` where a rule says otherwise); it is kept at the last request it names, so
+    that those naming a request since a given one are found without looking at the others.
+    """
+
+    def __init__(self, rule: Rule, provider: str, settings: AuditSettings) -> None:
+        self.rule = rule
+        self.provider = provider
+        self.settings = settings
+        #: Findings by the request they are about.
+        self.found: Recent[int, Violation] = Recent()
+
+    def see(self, entry: Entry) -> None:
+        raise NotImplementedError
+
+    def report(self, about: int, message: str, requests: tuple[int, ...], credential: str | None) -> None:
+        """A finding about request `about`, naming `requests` (oldest first; the last is the one seen)."""
+        rule = self.rule
+        found = Violation(rule.id, rule.severity, message, rule.source, self.provider, credential, requests)
+        self.found.set(about, requests[-1], found)
+
+    def forget(self, oldest: int) -> None:
+        self.found.forget(oldest)
+
+    def violations(self, oldest: int, since: int = 0) -> Iterator[Violation]:
+        """Those over the journal from `oldest` on, naming request `since` or a later one."""
+        return (v for v in self.found.values(since) if v.requests[0] >= oldest)
 
 
 @dataclass(frozen=True)
@@ -87,22 +160,22 @@ class Rule:
     source: str
     #: The providers it applies to; empty: all.
     providers: tuple[str, ...]
-    check: RuleCheck
+    check: type[Check]
 
 
 RULES: dict[str, Rule] = {}
 
+C = TypeVar("C", bound=type[Check])
 
-def rule(
-    id: str, *, severity: str, source: str, providers: tuple[str, ...] = ()
-) -> Callable[[RuleCheck], RuleCheck]:
-    """Register a behaviour rule; its docstring's first line explains it."""
+
+def rule(id: str, *, severity: str, source: str, providers: tuple[str, ...] = ()) -> Callable[[C], C]:
+    """Register a behaviour rule, a Check; its docstring's first line explains it."""
     if severity not in SEVERITIES:
         raise ValueError(f"rule {id!r}: severity must be one of {SEVERITIES}")
     if not source:
         raise ValueError(f"rule {id!r}: name the documentation it comes from")
 
-    def register(check: RuleCheck) -> RuleCheck:
+    def register(check: C) -> C:
         if id in RULES and RULES[id].check.__qualname__ != check.__qualname__:
             raise ValueError(f"rule {id!r} is registered twice")
         if not check.__doc__:
@@ -199,18 +272,65 @@ def spec_problems(provider: Provider, entry: Entry) -> list[str]:
 # -- running the audit ---------------------------------------------------------------------
 
 
+def _id(entry: Entry) -> int:
+    found: int = entry["id"]
+    return found
+
+
 class Auditor:
-    """Audits journal entries; spec results are cached per entry, as entries do not change."""
+    """Audits the journal incrementally: each rule's Check per provider sees each entry once;
+    spec results are cached per entry, as entries do not change."""
 
     def __init__(self, providers: dict[str, Provider], settings: AuditSettings) -> None:
         self.providers = providers
         self.settings = settings
-        self._spec_cache: dict[int, list[str]] = {}
         #: Identical requests (a client repeating a call) are judged once: by their content.
         self._by_content: OrderedDict[str, list[str]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # of the content cache
+        self._checking = threading.Lock()  # of the checks: one poll catches up at a time
+        self._start(())
 
     CONTENT_CACHE = 4096
+
+    def _start(self, rules: tuple[Rule, ...]) -> None:
+        """Checks that have seen nothing yet, one per rule and provider it applies to."""
+        self._rules = rules
+        self._spec_cache: dict[int, list[Violation]] = {}
+        self._checks = {
+            slug: [r.check(r, slug, self.settings) for r in rules if not r.providers or slug in r.providers]
+            for slug in self.providers
+        }
+        #: The last entry seen: its id, and when it was received (to tell a journal that started over).
+        self._last: tuple[int, Any] = (0, None)
+        self._oldest = 0
+
+    def _catch_up(self, entries: Sequence[Entry]) -> int:
+        """Let the checks see the entries they have not, and forget the dropped; the oldest id left."""
+        rules = tuple(RULES.values())
+        last_id, last_received = self._last
+        at = bisect.bisect_left(entries, last_id, key=_id)
+        known = at < len(entries) and _id(entries[at]) == last_id
+        if rules != self._rules or (
+            entries
+            and _id(entries[0]) <= last_id
+            and not (known and entries[at].get("received") == last_received)
+        ):  # a rule was added, or the journal started over (a store that lost it): judge it afresh
+            self._start(rules)
+            at, known = 0, False
+        for entry in entries[at + 1 if known else at :]:
+            for check in self._checks.get(entry["provider"], ()):
+                check.see(entry)
+        if entries:
+            self._last = (_id(entries[-1]), entries[-1].get("received"))
+        oldest = _id(entries[0]) if entries else self._last[0] + 1
+        if oldest > self._oldest:
+            self._oldest = oldest
+            for checks in self._checks.values():
+                for check in checks:
+                    check.forget(oldest)
+            if len(self._spec_cache) > 2 * len(entries):  # now and then: entries dropped are never asked for
+                self._spec_cache = {k: v for k, v in self._spec_cache.items() if k >= oldest}
+        return oldest
 
     def _spec_problems(self, provider: Provider, entry: Entry) -> list[str]:
         key = json.dumps(
@@ -229,13 +349,12 @@ class Auditor:
                 self._by_content.popitem(last=False)
         return found
 
-    def _spec_violations(self, entries: Sequence[Entry]) -> Iterator[Violation]:
-        for entry in entries:
+    def _spec_violations(self, entry: Entry) -> list[Violation]:
+        found = self._spec_cache.get(entry["id"])
+        if found is None:
             provider = self.providers[entry["provider"]]
-            if entry["id"] not in self._spec_cache:
-                self._spec_cache[entry["id"]] = self._spec_problems(provider, entry)
-            for problem in self._spec_cache[entry["id"]]:
-                yield Violation(
+            found = [
+                Violation(
                     "request-spec",
                     "error",
                     f"{entry['method']} {entry['path']}: {problem}",
@@ -244,32 +363,29 @@ class Auditor:
                     entry.get("facts", {}).get("credential"),
                     (entry["id"],),
                 )
+                for problem in self._spec_problems(provider, entry)
+            ]
+            self._spec_cache[entry["id"]] = found
+        return found
 
-    def violations(self, entries: Sequence[Entry], provider: str | None = None) -> list[Violation]:
-        """Every violation in `entries` (journal order), optionally for one provider."""
-        mine = [e for e in entries if e["provider"] in self.providers and provider in (None, e["provider"])]
-        if mine:  # forget cached entries that have left the journal
-            oldest = mine[0]["id"]
-            self._spec_cache = {k: v for k, v in self._spec_cache.items() if k >= oldest}
-        found = list(self._spec_violations(mine))
-        for slug in dict.fromkeys(e["provider"] for e in mine):
-            theirs = [e for e in mine if e["provider"] == slug]
-            for known in RULES.values():
-                if known.providers and slug not in known.providers:
-                    continue
-                for finding in known.check(theirs, self.settings):
-                    found.append(
-                        Violation(
-                            known.id,
-                            known.severity,
-                            finding.message,
-                            known.source,
-                            slug,
-                            finding.credential,
-                            finding.requests,
-                        )
-                    )
-        return sorted(found, key=lambda v: v.requests)
+    def violations(
+        self, entries: Sequence[Entry], provider: str | None = None, since: int | None = None
+    ) -> list[Violation]:
+        """Every violation in `entries` (the journal, oldest first), optionally for one provider
+        and only those naming request `since` or a later one (which spares checking the spec of
+        older requests)."""
+        slugs = [slug for slug in self.providers if provider in (None, slug)]
+        with self._checking:
+            oldest = self._catch_up(entries)
+            behaviour = [
+                v
+                for slug in slugs
+                for check in self._checks[slug]
+                for v in check.violations(oldest, since or 0)
+            ]
+        start = 0 if since is None else bisect.bisect_left(entries, since, key=_id)
+        found = [v for e in entries[start:] if e["provider"] in slugs for v in self._spec_violations(e)]
+        return sorted(found + behaviour, key=lambda v: v.requests)
 
 
 def describe(violations: Sequence[Violation], entries: Sequence[Entry]) -> str:

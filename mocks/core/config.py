@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
 
+from .addresses import parse_host_names
 from .audit import AuditSettings
 from .forwarded import DEFAULT_ALLOW_IPS, parse_allow_ips
 from .journal import JOURNAL_BYTES
@@ -46,6 +47,14 @@ class ServerSettings(Strict):
     admin_token: str | None = Field(default=None, min_length=1)
     #: Proxies whose `Forwarded` / `X-Forwarded-Host` / `-Proto` headers are believed ("*": all).
     forwarded_allow_ips: list[str] = Field(default_factory=lambda: list(DEFAULT_ALLOW_IPS))
+
+    #: Host names the admin API answers to besides localhost and IP addresses (DNS rebinding guard).
+    allowed_hosts: list[str] = Field(default_factory=list)
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, value: list[str]) -> list[str]:
+        return list(parse_host_names(value))
 
     @field_validator("forwarded_allow_ips")
     @classmethod

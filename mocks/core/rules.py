@@ -1,4 +1,4 @@
-"""The behaviour rules: one small function each, over one provider's journal entries.
+"""The behaviour rules: one small Check each, judging one provider's journal entry by entry.
 
 They read the facts the provider's model noted (see `audit.note`):
 
@@ -11,16 +11,22 @@ They read the facts the provider's model noted (see `audit.note`):
 - `backoff`: the answer asks the client to back off (a limit, a refused renewal);
 - `request_id`: the client's Request-Id; `renewal_window_passed`: a renewal too late.
 
-Add a rule with `@rule(...)` anywhere that is imported before the audit runs.
+A Check sees each entry once, oldest first, and keeps what it needs of the past in
+`Recent` mappings, which forget what the journal drops (see `audit.Check`). Add a rule
+with `@rule(...)` anywhere that is imported before the audit runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Iterator
 from typing import Any
 
-from .audit import AuditSettings, Finding, rule
+from .audit import AuditSettings, Check, Recent, Rule, Violation, rule
 from .journal import Entry
+
+#: A call refused for one of these token states asks the client to refresh.
+REFUSED_STATES = ("expired", "overwritten")
 
 
 def facts(entry: Entry) -> dict[str, Any]:
@@ -28,12 +34,16 @@ def facts(entry: Entry) -> dict[str, Any]:
     return found
 
 
-def each_noted(entries: Sequence[Entry], fact: str, message: Callable[[Any], str]) -> Iterator[Finding]:
-    """One finding per request whose model noted `fact`, worded from the noted value: the
-    shape of every rule that judges a request on its own."""
-    for entry in entries:
-        if value := facts(entry).get(fact):
-            yield Finding(message(value), (entry["id"],), facts(entry).get("credential"))
+class OneRequest(Check):
+    """The shape of every rule that judges a request on its own: `judge` words the finding."""
+
+    def judge(self, facts: dict[str, Any]) -> str | None:
+        raise NotImplementedError
+
+    def see(self, entry: Entry) -> None:
+        f = facts(entry)
+        if message := self.judge(f):
+            self.report(entry["id"], message, (entry["id"],), f.get("credential"))
 
 
 @rule(
@@ -42,48 +52,60 @@ def each_noted(entries: Sequence[Entry], fact: str, message: Callable[[Any], str
     source="iTrigger: 建议三方应用使用中控服务器统一获取和刷新accessToken; "
     "appauth: 有效期内重复获取返回同一token",
 )
-def refetch_while_valid(entries: Sequence[Entry], settings: AuditSettings) -> Iterator[Finding]:
+class RefetchWhileValid(Check):
     """A token was fetched while the client's own one was still valid: cache it instead.
 
     Not counted: a refresh in the last `early_refresh_fraction` of the lifetime (planned),
     a fetch right after a call refused for an invalid token (the passive refresh), and a
     replaced token that someone uses later (two fetchers: `overwritten-token-used`).
     """
-    issued: dict[str, int] = {}
-    refused: set[str] = set()
-    for entry in entries:
+
+    def __init__(self, rule: Rule, provider: str, settings: AuditSettings) -> None:
+        super().__init__(rule, provider, settings)
+        #: Each credential's last fetch.
+        self.issued: Recent[str, int] = Recent()
+        #: Credentials whose last call since that fetch was refused for an invalid token.
+        self.refused: Recent[str, int] = Recent()
+        #: Fetches reported, by the token they replaced: a later call with it withdraws them.
+        self.replacing: Recent[str, list[int]] = Recent()
+
+    def see(self, entry: Entry) -> None:
         f = facts(entry)
         credential = str(f.get("credential"))
         if f.get("kind") == "call":
-            (refused.add if f.get("token_state") in ("expired", "overwritten") else refused.discard)(
-                credential
-            )
+            if f.get("token_state") in REFUSED_STATES:
+                self.refused.set(credential, entry["id"], entry["id"])
+            else:
+                self.refused.pop(credential)
+            if (token := f.get("token")) is not None:
+                for fetch in self.replacing.pop(token) or ():
+                    self.found.pop(fetch)
         if f.get("kind") != "fetch" or "token" not in f:
-            continue
+            return
         replaced = f.get("replaced")
-        early = f.get("replaced_left", 0) > settings.early_refresh_fraction * f.get("replaced_lifetime", 0)
-        if (
-            replaced
-            and early
-            and credential in issued
-            and credential not in refused
-            and (replaced == f["token"] or not _used_after(entries, entry, replaced))  # same token reissued
-        ):
-            yield Finding(
-                f"{credential} fetched a token while the one from request #{issued[credential]} was "
+        early = f.get("replaced_left", 0) > self.settings.early_refresh_fraction * f.get(
+            "replaced_lifetime", 0
+        )
+        previous = self.issued.get(credential)
+        if replaced and early and previous is not None and credential not in self.refused:
+            self.report(
+                entry["id"],
+                f"{credential} fetched a token while the one from request #{previous} was "
                 f"valid for {f['replaced_left']:.0f} s more",
-                (issued[credential], entry["id"]),
+                (previous, entry["id"]),
                 credential,
             )
-        issued[credential] = entry["id"]
-        refused.discard(credential)
+            if replaced != f["token"]:  # the same token reissued is never withdrawn
+                self.replacing.set(
+                    replaced, entry["id"], [*(self.replacing.get(replaced) or ()), entry["id"]]
+                )
+        self.issued.set(credential, entry["id"], entry["id"])
+        self.refused.pop(credential)
 
-
-def _used_after(entries: Sequence[Entry], fetch: Entry, token: str) -> bool:
-    return any(
-        e["id"] > fetch["id"] and facts(e).get("kind") == "call" and facts(e).get("token") == token
-        for e in entries
-    )
+    def forget(self, oldest: int) -> None:
+        super().forget(oldest)
+        for kept in (self.issued, self.refused, self.replacing):
+            kept.forget(oldest)
 
 
 @rule(
@@ -91,24 +113,56 @@ def _used_after(entries: Sequence[Entry], fetch: Entry, token: str) -> bool:
     severity="error",
     source="iTrigger: 不应该各自去刷新，否则容易造成冲突，导致accessToken覆盖而影响业务",
 )
-def overwritten_token_used(entries: Sequence[Entry], settings: AuditSettings) -> Iterator[Finding]:
-    """A call used a token that another fetch had overwritten: several fetchers overwrite each other."""
-    issued_by: dict[str, int] = {}
-    overwritten_by: dict[str, int] = {}
-    for entry in entries:
+class OverwrittenTokenUsed(Check):
+    """A call used a token that another fetch had overwritten: several fetchers overwrite each other.
+
+    The finding stays while the call is in the journal; the fetches it names are left out
+    once the journal has dropped them.
+    """
+
+    def __init__(self, rule: Rule, provider: str, settings: AuditSettings) -> None:
+        super().__init__(rule, provider, settings)
+        #: The last fetch that issued, and the last that overwrote, each token.
+        self.issued_by: Recent[str, int] = Recent()
+        self.overwritten_by: Recent[str, int] = Recent()
+        #: Each call reported: the fetch that issued its token and the one that overwrote it.
+        self.fetches: Recent[int, tuple[int | None, int | None]] = Recent()
+
+    def see(self, entry: Entry) -> None:
         f = facts(entry)
         if f.get("kind") == "fetch" and "token" in f:
-            issued_by[f["token"]] = entry["id"]
+            self.issued_by.set(f["token"], entry["id"], entry["id"])
             if f.get("replaced"):
-                overwritten_by[f["replaced"]] = entry["id"]
+                self.overwritten_by.set(f["replaced"], entry["id"], entry["id"])
         elif f.get("kind") == "call" and f.get("token_state") == "overwritten":
             token = f.get("token", "")
-            involved = tuple(i for i in (issued_by.get(token), overwritten_by.get(token)) if i is not None)
-            yield Finding(
-                f"{f.get('credential')} called with a token that request "
-                f"#{overwritten_by.get(token, '?')} had overwritten",
-                (*involved, entry["id"]),
-                f.get("credential"),
+            fetches = (self.issued_by.get(token), self.overwritten_by.get(token))
+            self.fetches.set(entry["id"], entry["id"], fetches)
+            self.report(entry["id"], *self._worded(entry["id"], *fetches, f.get("credential")))
+
+    def _worded(
+        self, call: int, issued: int | None, overwritten: int | None, credential: str | None
+    ) -> tuple[str, tuple[int, ...], str | None]:
+        involved = tuple(i for i in (issued, overwritten) if i is not None)
+        message = f"{credential} called with a token that request #{overwritten or '?'} had overwritten"
+        return message, (*involved, call), credential
+
+    def forget(self, oldest: int) -> None:
+        super().forget(oldest)
+        for kept in (self.issued_by, self.overwritten_by, self.fetches):
+            kept.forget(oldest)
+
+    def violations(self, oldest: int, since: int = 0) -> Iterator[Violation]:
+        for found in self.found.values(since):
+            call = found.requests[-1]
+            fetches = self.fetches.get(call) or (None, None)
+            if all(i is None or i >= oldest for i in fetches):
+                yield found
+                continue
+            issued, overwritten = (i if i is not None and i >= oldest else None for i in fetches)
+            message, requests, credential = self._worded(call, issued, overwritten, found.credential)
+            yield Violation(
+                found.rule, found.severity, message, found.source, found.provider, credential, requests
             )
 
 
@@ -117,28 +171,42 @@ def overwritten_token_used(entries: Sequence[Entry], settings: AuditSettings) ->
     severity="error",
     source="iTrigger: 业务服务器在API调用获知accessToken已超时的情况下，可以触发accessToken的刷新流程",
 )
-def no_refresh_after_invalid(entries: Sequence[Entry], settings: AuditSettings) -> Iterator[Finding]:
+class NoRefreshAfterInvalid(Check):
     """A call was refused for an expired or overwritten token, and the client did not refresh and retry."""
-    for index, entry in enumerate(entries):
+
+    def __init__(self, rule: Rule, provider: str, settings: AuditSettings) -> None:
+        super().__init__(rule, provider, settings)
+        #: Each credential's refused call, while it is the credential's last request.
+        self.waiting: Recent[Any, tuple[int, str]] = Recent()
+
+    def see(self, entry: Entry) -> None:
         f = facts(entry)
-        if f.get("kind") != "call" or f.get("token_state") not in ("expired", "overwritten"):
-            continue
         credential = f.get("credential")
-        later = next((e for e in entries[index + 1 :] if facts(e).get("credential") == credential), None)
-        if later is None:
-            yield Finding(
+        refused = self.waiting.pop(credential)
+        if refused is not None:
+            call, state = refused
+            if f.get("kind") in ("fetch", "renew"):
+                self.found.pop(call)
+            else:
+                self.report(
+                    call,
+                    f"{credential} called again after a refusal ({state} token) without refreshing it first",
+                    (call, entry["id"]),
+                    credential,
+                )
+        if f.get("kind") == "call" and f.get("token_state") in REFUSED_STATES:
+            self.waiting.set(credential, entry["id"], (entry["id"], f["token_state"]))
+            self.report(
+                entry["id"],
                 f"{credential}'s call was refused ({f['token_state']} token) and never retried "
                 "with a fresh token",
                 (entry["id"],),
                 credential,
             )
-        elif facts(later).get("kind") not in ("fetch", "renew"):
-            yield Finding(
-                f"{credential} called again after a refusal ({f['token_state']} token) without "
-                "refreshing it first",
-                (entry["id"], later["id"]),
-                credential,
-            )
+
+    def forget(self, oldest: int) -> None:
+        super().forget(oldest)
+        self.waiting.forget(oldest)
 
 
 @rule(
@@ -146,29 +214,33 @@ def no_refresh_after_invalid(entries: Sequence[Entry], settings: AuditSettings) 
     severity="error",
     source="iTrigger 40004 超过租户调用次数限制; appauth 429 请求过于频繁; sugon 10008",
 )
-def retry_without_backoff(entries: Sequence[Entry], settings: AuditSettings) -> Iterator[Finding]:
+class RetryWithoutBackoff(Check):
     """The client repeated a refused request at once instead of backing off."""
-    for index, entry in enumerate(entries):
+
+    def __init__(self, rule: Rule, provider: str, settings: AuditSettings) -> None:
+        super().__init__(rule, provider, settings)
+        #: The last request told to back off, per credential and operation, until it is repeated.
+        self.told: Recent[tuple[Any, Any], Entry] = Recent()
+
+    def see(self, entry: Entry) -> None:
         f = facts(entry)
-        if not f.get("backoff"):
-            continue
         credential = f.get("credential")
-        later = next(
-            (
-                e
-                for e in entries[index + 1 :]
-                if facts(e).get("credential") == credential and e["operation"] == entry["operation"]
-            ),
-            None,
-        )
-        if later is not None and later["received"] - entry["received"] < settings.min_backoff:
-            waited = later["received"] - entry["received"]
-            yield Finding(
-                f"{credential} retried {entry['operation']} {waited:.3f} s after being told to back "
-                f"off (less than {settings.min_backoff:g} s)",
-                (entry["id"], later["id"]),
+        key = (credential, entry.get("operation"))
+        told = self.told.pop(key)
+        if told is not None and (waited := entry["received"] - told["received"]) < self.settings.min_backoff:
+            self.report(
+                told["id"],
+                f"{credential} retried {told['operation']} {waited:.3f} s after being told to back "
+                f"off (less than {self.settings.min_backoff:g} s)",
+                (told["id"], entry["id"]),
                 credential,
             )
+        if f.get("backoff"):
+            self.told.set(key, entry["id"], entry)
+
+    def forget(self, oldest: int) -> None:
+        super().forget(oldest)
+        self.told.forget(oldest)
 
 
 @rule(
@@ -177,21 +249,62 @@ def retry_without_backoff(entries: Sequence[Entry], settings: AuditSettings) -> 
     source="credential: Request-Id 每次请求唯一",
     providers=("credential",),
 )
-def request_id_reused(entries: Sequence[Entry], settings: AuditSettings) -> Iterator[Finding]:
-    """A Request-Id was sent twice: each request needs its own."""
-    first: dict[str, int] = {}
-    for entry in entries:
-        request_id = facts(entry).get("request_id")
-        if not request_id:
-            continue
-        if request_id in first:
-            yield Finding(
-                f"Request-Id {request_id!r} was already used by request #{first[request_id]}",
-                (first[request_id], entry["id"]),
-                facts(entry).get("credential"),
-            )
-        else:
-            first[request_id] = entry["id"]
+class RequestIdReused(Check):
+    """A Request-Id was sent twice: each request needs its own.
+
+    Each later use names the first one still in the journal.
+    """
+
+    def __init__(self, rule: Rule, provider: str, settings: AuditSettings) -> None:
+        super().__init__(rule, provider, settings)
+        #: Each Request-Id's uses, oldest first (trimmed to the journal at each use).
+        self.uses: Recent[str, deque[int]] = Recent()
+        #: The Request-Id of each request reported.
+        self.reported: Recent[int, str] = Recent()
+        self.oldest = 0
+
+    def see(self, entry: Entry) -> None:
+        f = facts(entry)
+        if not (request_id := f.get("request_id")):
+            return
+        uses = self.uses.get(request_id) or deque()
+        while uses and uses[0] < self.oldest:
+            uses.popleft()
+        uses.append(entry["id"])
+        self.uses.set(request_id, entry["id"], uses)
+        if len(uses) > 1:
+            self.reported.set(entry["id"], entry["id"], request_id)
+            self.report(entry["id"], *self._worded(request_id, uses[0], entry["id"]), f.get("credential"))
+
+    @staticmethod
+    def _worded(request_id: str, first: int, again: int) -> tuple[str, tuple[int, int]]:
+        return f"Request-Id {request_id!r} was already used by request #{first}", (first, again)
+
+    def forget(self, oldest: int) -> None:
+        super().forget(oldest)
+        self.uses.forget(oldest)
+        self.reported.forget(oldest)
+        self.oldest = oldest
+
+    def violations(self, oldest: int, since: int = 0) -> Iterator[Violation]:
+        for found in self.found.values(since):
+            if found.requests[0] >= oldest:
+                yield found
+                continue
+            again = found.requests[-1]
+            request_id = self.reported.get(again) or ""
+            first = next(i for i in self.uses.get(request_id) or () if i >= oldest)
+            if first < again:
+                message, requests = self._worded(request_id, first, again)
+                yield Violation(
+                    found.rule,
+                    found.severity,
+                    message,
+                    found.source,
+                    found.provider,
+                    found.credential,
+                    requests,
+                )
 
 
 @rule(
@@ -200,13 +313,13 @@ def request_id_reused(entries: Sequence[Entry], settings: AuditSettings) -> Iter
     source="sugon: 过期超过24小时的token不能续期",
     providers=("sugon",),
 )
-def renewal_after_window(entries: Sequence[Entry], settings: AuditSettings) -> Iterator[Finding]:
+class RenewalAfterWindow(OneRequest):
     """A renewal was tried more than 24 h after the token expired: log in again instead."""
-    return each_noted(
-        entries,
-        "renewal_window_passed",
-        lambda _: "renewal of a token expired more than 24 h ago; a fresh login was needed",
-    )
+
+    def judge(self, facts: dict[str, Any]) -> str | None:
+        if facts.get("renewal_window_passed"):
+            return "renewal of a token expired more than 24 h ago; a fresh login was needed"
+        return None
 
 
 @rule(
@@ -215,16 +328,16 @@ def renewal_after_window(entries: Sequence[Entry], settings: AuditSettings) -> I
     source="ATRIP: role is one of Customer service, Finance, Developer, Admin",
     providers=("atrip",),
 )
-def legacy_role(entries: Sequence[Entry], settings: AuditSettings) -> Iterator[Finding]:
+class LegacyRole(OneRequest):
     """A token request used an older role spelling the current documentation no longer lists."""
-    return each_noted(
-        entries,
-        "legacy_role",
-        lambda role: (
-            f"role {role!r} is the older spelling; the documentation lists Customer service, "
-            "Finance, Developer, Admin"
-        ),
-    )
+
+    def judge(self, facts: dict[str, Any]) -> str | None:
+        if role := facts.get("legacy_role"):
+            return (
+                f"role {role!r} is the older spelling; the documentation lists Customer service, "
+                "Finance, Developer, Admin"
+            )
+        return None
 
 
 @rule(
@@ -234,7 +347,7 @@ def legacy_role(entries: Sequence[Entry], settings: AuditSettings) -> Iterator[F
     "the provider's own Java demo sends none, and the platform answers)",
     providers=("credential",),
 )
-def request_id_missing(entries: Sequence[Entry], settings: AuditSettings) -> Iterator[Finding]:
+class RequestIdMissing(OneRequest):
     """A business call came without a Request-Id: the documentation asks for a unique one on every call.
 
     A warning, not an error: the provider's own demo leaves it out and is answered, so the
@@ -242,14 +355,11 @@ def request_id_missing(entries: Sequence[Entry], settings: AuditSettings) -> Ite
     and `request-id-reused`'s check. It reads the `request_id` every call notes (None or "":
     none sent), so a call with one is never reported.
     """
-    for entry in entries:
-        f = facts(entry)
-        if f.get("kind") == "call" and not f.get("request_id"):
-            yield Finding(
-                "business call without a Request-Id; the documentation asks for a unique one on every call",
-                (entry["id"],),
-                f.get("credential"),
-            )
+
+    def judge(self, facts: dict[str, Any]) -> str | None:
+        if facts.get("kind") == "call" and not facts.get("request_id"):
+            return "business call without a Request-Id; the documentation asks for a unique one on every call"
+        return None
 
 
 @rule(
@@ -259,7 +369,7 @@ def request_id_missing(entries: Sequence[Entry], settings: AuditSettings) -> Ite
     "mandatory, Atlas rejects Accept: application/json",
     providers=("atrip",),
 )
-def accept_not_any(entries: Sequence[Entry], settings: AuditSettings) -> Iterator[Finding]:
+class AcceptNotAny(OneRequest):
     """A token request sent an Accept other than */*, which clients report Atlas refuses.
 
     A warning, not an error: the ATRIP Token page requires Accept but names no value, and the
@@ -268,10 +378,10 @@ def accept_not_any(entries: Sequence[Entry], settings: AuditSettings) -> Iterato
     It reads `accept_not_any`, the Accept sent when it is neither `*/*` nor missing: a missing
     Accept is the spec's required header, reported by `request-spec` alone.
     """
-    return each_noted(
-        entries,
-        "accept_not_any",
-        lambda accept: (
-            f"Accept {accept!r} is not */*; clients observe that Atlas rejects Accept: application/json"
-        ),
-    )
+
+    def judge(self, facts: dict[str, Any]) -> str | None:
+        if accept := facts.get("accept_not_any"):
+            return (
+                f"Accept {accept!r} is not */*; clients observe that Atlas rejects Accept: application/json"
+            )
+        return None

@@ -70,9 +70,12 @@ class Mocks:
         for model in self.models.values():
             model.reset()
 
-    def violations(self, provider: str | None = None, credential: str | None = None) -> list[Violation]:
-        """What clients did against the documentation, from the journal."""
-        found = self.auditor.violations(self.journal.entries(), provider)
+    def violations(
+        self, provider: str | None = None, credential: str | None = None, since: int | None = None
+    ) -> list[Violation]:
+        """What clients did against the documentation, from the journal (`since`: only violations
+        naming that request or a later one)."""
+        found = self.auditor.violations(self.journal.entries(), provider, since)
         return [v for v in found if credential in (None, v.credential)]
 
     def add_fault(self, rule: FaultRule) -> FaultRule:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import pytest
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from provider_mocks import create_app, get_mocks
 from provider_mocks.cli import main
-from provider_mocks.core.audit import RULES, AuditSettings, Finding, rule
-from provider_mocks.core.journal import Entry
+from provider_mocks.core import audit
+from provider_mocks.core.audit import RULES, AuditSettings, Check, Violation, rule
+from provider_mocks.core.journal import Entry, Journal
 from provider_mocks.core.server import LiveServer
+from provider_mocks.providers import load
 from tests import support
 
 TOKEN = "/itrigger-tenant/v1/basic/accessTokenOpen/token"
@@ -39,8 +43,9 @@ def violations(http: requests.Session, base_url: str, **params: str) -> list[dic
 
 
 def test_registry_refuses_a_rule_without_explanation_or_with_a_bad_severity() -> None:
-    def silent(entries: Sequence[Entry], settings: AuditSettings) -> Iterator[Finding]:
-        yield from ()
+    class silent(Check):
+        def see(self, entry: Entry) -> None:
+            pass
 
     with pytest.raises(ValueError, match="docstring"):
         rule("test-silent", severity="error", source="x")(silent)
@@ -217,9 +222,6 @@ def test_audit_command_needs_a_mock(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_identical_requests_are_judged_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """A client repeating one call: the spec check runs once for all of them, with the same findings."""
-    from provider_mocks.core import audit
-    from provider_mocks.providers import load
-
     provider = load("itrigger")
     auditor = audit.Auditor({"itrigger": provider}, audit.AuditSettings())
     calls: list[int] = []
@@ -244,3 +246,218 @@ def test_identical_requests_are_judged_once(monkeypatch: pytest.MonkeyPatch) -> 
     assert calls == [1]
     assert len(found) == 50
     assert {v.message for v in found} == {found[0].message}
+
+
+# -- the audit is incremental ------------------------------------------------------------------
+
+PROVIDERS = {slug: load(slug) for slug in ("itrigger", "credential", "sugon", "atrip")}
+TOKENS = st.sampled_from(["t1", "t2", "t3", "t4"])
+
+#: What models note, drawn from small pools so that the rules meet again the same credential,
+#: token and Request-Id; every fact any rule reads.
+FACTS = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from(["fetch", "renew", "call", "call"]),
+        "credential": st.sampled_from(["c1", "c2", None]),
+        "token": TOKENS,
+        "token_state": st.sampled_from(["valid", "expired", "overwritten", "overwritten"]),
+        "request_id": st.sampled_from(["", "r1", "r2"]),
+    },
+    optional={
+        "replaced": TOKENS,
+        "replaced_left": st.sampled_from([0, 100, 7000]),
+        "replaced_lifetime": st.just(7200),
+        "backoff": st.just(True),
+        "renewal_window_passed": st.just(True),
+        "legacy_role": st.just("admin"),
+        "accept_not_any": st.just("application/json"),
+    },
+)
+#: A request recorded, the journal cleared (a reset), or the audit asked for (a dashboard poll).
+STEP = st.one_of(
+    st.tuples(
+        st.just("request"),
+        st.sampled_from(["itrigger", "itrigger", "credential", "credential", "sugon", "atrip", None]),
+        st.sampled_from(["token", "call"]),
+        st.sampled_from([0.0, 0.2, 3.0]),
+        FACTS,
+    ),
+    st.tuples(st.sampled_from(["clear", "audit"])),
+)
+
+
+def behaviour(found: list[Violation]) -> list[Violation]:
+    return [v for v in found if v.rule != "request-spec"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    size=st.integers(min_value=2, max_value=30),
+    min_backoff=st.sampled_from([0.0, 1.0]),
+    steps=st.lists(STEP, max_size=120),
+)
+def test_an_incremental_audit_finds_what_a_fresh_one_finds(
+    size: int, min_backoff: float, steps: list[tuple[Any, ...]]
+) -> None:
+    """The audit a dashboard asks for every second, while the journal fills, drops its oldest
+    entries and is cleared, finds at each poll what an audit of the journal from scratch finds."""
+    journal = Journal(size)
+    options = AuditSettings(min_backoff=min_backoff)
+    polled = audit.Auditor(PROVIDERS, options)
+    received = 0.0
+    for step in [*steps, ("audit",)]:
+        if step[0] == "request":
+            _, provider, operation, later, facts = step
+            received += later
+            journal.record(
+                {"provider": provider, "operation": operation, "received": received, "facts": facts}
+                | {"method": "GET", "path": "/nowhere", "query": {}, "headers": {}, "body": ""}
+            )
+        elif step[0] == "clear":
+            journal.clear()
+        else:
+            entries = journal.entries()
+            found = behaviour(polled.violations(entries))
+            assert found == behaviour(audit.Auditor(PROVIDERS, options).violations(entries))
+            if entries:
+                since = entries[len(entries) // 2]["id"]
+                assert behaviour(polled.violations(entries, since=since)) == [
+                    v for v in found if v.requests[-1] >= since
+                ]
+
+
+def fetches(count: int, first: int = 1) -> list[Entry]:
+    """`count` refetches of one credential's token, each replacing the last while it was valid."""
+    return [
+        {
+            "id": i,
+            "provider": "itrigger",
+            "operation": "token",
+            "received": float(i),
+            "facts": {"kind": "fetch", "credential": "c", "token": f"t{i}", "replaced": f"t{i - 1}"}
+            | {"replaced_left": 7000, "replaced_lifetime": 7200},
+            "method": "GET",
+            "path": "/nowhere",
+            "query": {},
+            "headers": {},
+            "body": "",
+        }
+        for i in range(first, first + count)
+    ]
+
+
+def test_each_rule_sees_each_entry_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Polled again, the audit looks at the new entries only, and forgets the dropped."""
+    seen: list[int] = []
+
+    class Counting(Check):
+        """Counts what it is shown."""
+
+        def see(self, entry: Entry) -> None:
+            seen.append(entry["id"])
+
+    monkeypatch.setitem(
+        RULES, "test-counting", audit.Rule("test-counting", "warning", "x", "x", (), Counting)
+    )
+    auditor = audit.Auditor(PROVIDERS, AuditSettings())
+    journal = fetches(300)
+    auditor.violations(journal[:200])
+    auditor.violations(journal[:200])
+    found = auditor.violations(journal[100:])  # 100 new entries; the journal dropped 100
+    assert seen == list(range(1, 301))
+    assert [v.requests for v in found if v.rule == "refetch-while-valid"] == [
+        (i - 1, i) for i in range(102, 301)
+    ]
+
+
+def request(id: int, provider: str, **facts: Any) -> Entry:
+    return {"id": id, "provider": provider, "operation": "call", "received": float(id), "facts": facts} | {
+        "method": "GET",
+        "path": "/nowhere",
+        "query": {},
+        "headers": {},
+        "body": "",
+    }
+
+
+def test_findings_name_only_requests_still_in_the_journal() -> None:
+    """Once the journal drops a request a finding names, the finding reads as a fresh audit's."""
+    journal = [
+        request(1, "itrigger", kind="fetch", credential="a", token="t1"),
+        request(2, "itrigger", kind="fetch", credential="b", token="t2", replaced="t1"),
+        request(3, "credential", kind="call", credential="a", request_id="r1", token="x"),
+        request(4, "credential", kind="call", credential="a", request_id="r1", token="x"),
+        request(5, "itrigger", kind="call", credential="a", token="t1", token_state="overwritten"),
+        request(6, "credential", kind="call", credential="a", request_id="r1", token="x"),
+        request(7, "itrigger", kind="fetch", credential="a", token="t3"),
+    ]
+    auditor = audit.Auditor(PROVIDERS, AuditSettings())
+
+    def found(entries: list[Entry]) -> list[tuple[str, tuple[int, ...], str]]:
+        listed = [(v.rule, v.requests, v.message) for v in auditor.violations(entries)]
+        fresh = audit.Auditor(PROVIDERS, AuditSettings()).violations(entries)
+        assert listed == [(v.rule, v.requests, v.message) for v in fresh]
+        return [v for v in listed if v[0] in ("overwritten-token-used", "request-id-reused")]
+
+    assert found(journal) == [
+        ("overwritten-token-used", (1, 2, 5), "a called with a token that request #2 had overwritten"),
+        ("request-id-reused", (3, 4), "Request-Id 'r1' was already used by request #3"),
+        ("request-id-reused", (3, 6), "Request-Id 'r1' was already used by request #3"),
+    ]
+    assert found(journal[1:]) == [
+        ("overwritten-token-used", (2, 5), "a called with a token that request #2 had overwritten"),
+        ("request-id-reused", (3, 4), "Request-Id 'r1' was already used by request #3"),
+        ("request-id-reused", (3, 6), "Request-Id 'r1' was already used by request #3"),
+    ]
+    assert found(journal[3:]) == [
+        ("request-id-reused", (4, 6), "Request-Id 'r1' was already used by request #4"),
+        ("overwritten-token-used", (5,), "a called with a token that request #? had overwritten"),
+    ]
+    assert found(journal[4:]) == [
+        ("overwritten-token-used", (5,), "a called with a token that request #? had overwritten"),
+    ]
+
+
+def test_a_journal_that_started_over_is_judged_afresh() -> None:
+    """A shared store that lost its journal numbers it from 1 again: nothing seen before counts."""
+    auditor = audit.Auditor(PROVIDERS, AuditSettings())
+    assert len(auditor.violations(fetches(50))) == 49
+    again = fetches(5)
+    for entry in again:
+        entry["received"] += 1000
+    assert [v.requests for v in auditor.violations(again)] == [(1, 2), (2, 3), (3, 4), (4, 5)]
+
+
+def test_violations_since_a_request(http: requests.Session, base_url: str) -> None:
+    token(http, base_url)
+    token(http, base_url)
+    http.get(f"{base_url}{TOKEN}", params={"appId": "x"})  # appSecret is required
+    first = http.get(f"{base_url}/__admin/requests").json()["requests"][0]["id"]
+    assert [v["requests"] for v in violations(http, base_url)] == [[first, first + 1], [first + 2]]
+    assert [v["requests"] for v in violations(http, base_url, since=str(first + 1))] == [
+        [first, first + 1],
+        [first + 2],
+    ]
+    assert [v["requests"] for v in violations(http, base_url, since=str(first + 2))] == [[first + 2]]
+    assert violations(http, base_url, since=str(first + 3)) == []
+    answer = http.get(f"{base_url}/__admin/violations", params={"since": "soon"})
+    assert answer.status_code == 400
+    assert "since" in answer.json()["error"]
+
+
+def test_the_spec_of_requests_before_since_is_not_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    checked: list[str] = []
+    real = audit.spec_problems
+
+    def counting(provider: Any, entry: Entry) -> list[str]:
+        checked.append(entry["query"]["n"][0])
+        return real(provider, entry)
+
+    monkeypatch.setattr(audit, "spec_problems", counting)
+    app = create_app(providers=["itrigger"])
+    for n in range(5):
+        app.test_client().get(TOKEN, query_string={"n": str(n)})
+    first = get_mocks(app).journal.entries()[0]["id"]
+    found = get_mocks(app).violations(since=first + 3)
+    assert {v.requests for v in found} == {(first + 3,), (first + 4,)}
+    assert checked == ["3", "4"]
