@@ -14,6 +14,7 @@ from .helpers import (
     ACTIVE,
     AKSK,
     CENTER,
+    CLAIMS_OUT_OF_RANGE,
     JSON_UTF8,
     RENEW,
     STATE,
@@ -26,6 +27,7 @@ from .helpers import (
     key_error,
     secret,
     token,
+    with_claim,
 )
 
 INVALID = error("10004", "参数无效")
@@ -118,6 +120,20 @@ def test_the_genuine_token_passes_where_forgeries_fail(http: requests.Session, b
     assert (
         call(http, base_url, STATE, "GET", hs256(claims(good), secret(http, base_url))).json()["code"] == "0"
     )
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    CLAIMS_OUT_OF_RANGE,
+)
+def test_genuine_tokens_with_claims_out_of_range_answer_10004(
+    http: requests.Session, base_url: str, caplog: pytest.LogCaptureFixture, claim: str, value: str
+) -> None:
+    """The platform never writes such a claim: refused as not valid, not a crash (10001 and a traceback)."""
+    jwt = with_claim(claims(token(http, base_url)), claim, value, secret(http, base_url))
+    for path, method in TOKEN_PATHS:
+        assert call(http, base_url, path, method, jwt).content == INVALID, path
+    assert not [record for record in caplog.records if record.exc_info]
 
 
 @pytest.mark.parametrize(

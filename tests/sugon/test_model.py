@@ -32,7 +32,18 @@ from provider_mocks.providers.sugon.models import (
     signature,
 )
 
-from .helpers import ACTIVE, CLAIMS, DAY, HOUR, RENEW_ONLY, SUSPENDED, claims, sign
+from .helpers import (
+    ACTIVE,
+    CLAIMS,
+    CLAIMS_OUT_OF_RANGE,
+    DAY,
+    HOUR,
+    RENEW_ONLY,
+    SUSPENDED,
+    claims,
+    sign,
+    with_claim,
+)
 
 SHANGHAI = timezone(timedelta(hours=8))
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI)
@@ -42,8 +53,10 @@ NOON_MS = int(NOON.timestamp() * 1000)
 class World:
     """A model on its own app, with the app's clock frozen at `at`."""
 
-    def __init__(self, config: dict[str, Any] | None = None, at: datetime = NOON) -> None:
-        app = create_app({"sugon": config or {}}, providers=["sugon"])
+    def __init__(
+        self, config: dict[str, Any] | None = None, at: datetime = NOON, store: str | None = None
+    ) -> None:
+        app = create_app({"sugon": config or {}}, providers=["sugon"], store=store)
         self.app = app
         mocks = get_mocks(app)
         model = mocks.model("sugon")
@@ -150,7 +163,7 @@ def test_claims_are_exactly_the_documented_ones(world: World) -> None:
         "user": user.user,
         "userId": user.user_id,
     }
-    key = world.model.config.settings.jwt_secret
+    key = world.model.signing_key()
     assert pyjwt.decode(jwt, key, algorithms=["HS256"]) == found
 
 
@@ -460,6 +473,23 @@ def test_account_without_regions_has_no_computer_center(world: World) -> None:
     org = world.model.user("lonely")["org_id"]
     listed = world.model.login("lonely", "p", org)
     assert world.model.account(listed[0]["token"])["computerCenter"] == ""
+
+
+@pytest.fixture(scope="module")
+def sqlite_world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    return World(store=f"sqlite://{tmp_path_factory.mktemp('sugon')}/state.db")
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    CLAIMS_OUT_OF_RANGE,
+)
+def test_claims_out_of_range_are_10004_on_a_sqlite_store(sqlite_world: World, claim: str, value: str) -> None:
+    """SQLite (and Redis) cannot hold a lone surrogate as text: such a user is refused before any lookup."""
+    world = sqlite_world
+    jwt = with_claim(claims(world.token()), claim, value, world.model.signing_key())
+    for check in (world.model.state, world.model.renew, world.model.account):
+        assert world.code(check, jwt) == "10004"
 
 
 def test_another_jwt_secret_invalidates_the_tokens() -> None:

@@ -103,8 +103,16 @@ USER_FIELDS = (
 )
 
 DEFAULT_SECRET = "provider-mocks sugon HS256 token signing key"
-_DIGITS = re.compile(r"[0-9]+")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
+#: The claims that are numbers written as strings, each as the platform writes it: a Java
+#: `long` (milliseconds; the user's id) or a region id ("0" the platform's) [doc: the example token].
+_NUMBER_CLAIMS = {
+    "expireTime": re.compile(r"[0-9]{1,19}"),
+    "clusterId": re.compile(r"0|[1-9][0-9]{0,18}"),
+    "userId": re.compile(r"[0-9]{1,19}"),
+}
+JAVA_LONG_MAX = 2**63 - 1
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 ClusterId = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,18}$")]
 HomePath = Annotated[str, Field(pattern=r"^/\S*$")]
@@ -462,6 +470,18 @@ def _same(expected: str, given: str) -> bool:
     )
 
 
+def _well_formed(claims: Any) -> bool:
+    """Exactly the documented claims, each a string the platform could have written: text a
+    store can hold (no lone surrogate), numbers within the platform's range."""
+    return (
+        isinstance(claims, dict)
+        and set(claims) == set(CLAIMS)
+        and all(isinstance(value, str) and not _SURROGATE.search(value) for value in claims.values())
+        and all(form.fullmatch(claims[name]) for name, form in _NUMBER_CLAIMS.items())
+        and int(claims["expireTime"]) <= JAVA_LONG_MAX
+    )
+
+
 def answering() -> str | None:
     """The operation whose path this request is on ("aksk", "center", …), else None.
 
@@ -592,9 +612,9 @@ class SugonModel(ProviderModel[SugonConfig]):
 
     # -- tokens --------------------------------------------------------------
 
-    @property
-    def _secret(self) -> bytes:
-        return self.config.settings.jwt_secret.encode("utf-8")
+    def signing_key(self) -> str:
+        """The tokens' HS256 key."""
+        return self.config.settings.jwt_secret
 
     def _now_ms(self) -> int:
         """The virtual clock in milliseconds, as the platform's `expireTime` counts."""
@@ -615,7 +635,7 @@ class SugonModel(ProviderModel[SugonConfig]):
             "user": user["user"],
             "userId": user["user_id"],
         }
-        return jwt.encode(claims, self._secret, algorithm="HS256")
+        return jwt.encode(claims, self.signing_key(), algorithm="HS256")
 
     def _token_list(self, user: dict[str, Any]) -> list[dict[str, Any]]:
         """One token per region the user may use (null where suspended), then the platform's:
@@ -701,16 +721,11 @@ class SugonModel(ProviderModel[SugonConfig]):
         import jwt  # loaded on first use: it costs a start 8 ms
 
         try:
-            payload = jwt.api_jws.decode(token, self._secret, algorithms=["HS256"])
+            payload = jwt.api_jws.decode(token, self.signing_key(), algorithms=["HS256"])
             claims = json.loads(payload)
         except (jwt.InvalidTokenError, ValueError):
             raise ProviderError(errors.INVALID_PARAMETER) from None
-        if (
-            not isinstance(claims, dict)
-            or set(claims) != set(CLAIMS)
-            or not all(isinstance(value, str) for value in claims.values())
-            or not _DIGITS.fullmatch(claims["expireTime"])
-        ):
+        if not _well_formed(claims):
             raise ProviderError(errors.INVALID_PARAMETER)
         user = self.store.get(self.key("user", claims["user"]))
         if user is None or claims["invoker"] != user["org_id"] or claims["userId"] != user["user_id"]:
