@@ -38,6 +38,8 @@ CLAIMS = [
 #: The demo regions: active, active but barred from the center, suspended for the demo user.
 ACTIVE, RENEW_ONLY, SUSPENDED = "11250", "11112", "11126"
 HOUR = 3600
+#: The signing key the README once gave as the default: anyone could mint tokens with it.
+OLD_PUBLIC_KEY = "provider-mocks sugon HS256 token signing key"
 DAY = 24 * HOUR
 
 
