@@ -34,7 +34,7 @@ from provider_mocks.contracts.expect import spec
 
 from .routes import Route
 
-TIMEOUT = 10.0
+TIMEOUT = 5.0
 #: The pause between the pieces of a slow input.
 GAP = 0.05
 ENVELOPE_STATUSES = frozenset({200, 400, 404, 405, 413})
@@ -98,11 +98,16 @@ def exchange(url: str, pieces: Sequence[bytes], *, half_close: bool, head: bool)
         return received
 
 
+class _Stream(io.BytesIO):
+    def close(self) -> None:
+        """Kept open: http.client closes it after each answer, and the next may follow in it."""
+
+
 class _Received:
     """A socket whose `makefile` gives the bytes received, for http.client's parser."""
 
     def __init__(self, data: bytes) -> None:
-        self.stream = io.BytesIO(data)
+        self.stream = _Stream(data)
 
     def makefile(self, mode: str) -> io.BytesIO:
         return self.stream
@@ -171,8 +176,9 @@ def kind(answer: Answer, route: Route, head: bool) -> str:
     raise AssertionError(f"HTTP {answer.status} {answer.content_type!r}: {answer.body[:200]!r}")
 
 
-def kinds(data: bytes | None, route: Route, head: bool) -> list[str]:
-    """The kinds of everything that came back from one send (`head`: to a HEAD request)."""
+def kinds(data: bytes | None, route: Route, head: bool, status: int | None = None) -> list[str]:
+    """The kinds of everything that came back from one send (`head`: to a HEAD request), each
+    answer with `status` where one is given."""
     if data is None:
         raise AssertionError(f"no answer within {TIMEOUT:.0f} s")
     if not data:
@@ -185,4 +191,7 @@ def kinds(data: bytes | None, route: Route, head: bool) -> list[str]:
         answers = parse(data, head)
     except (http.client.HTTPException, ValueError, OSError) as exc:
         raise AssertionError(f"an answer that does not parse ({exc!r}): {data[:300]!r}") from None
+    wrong = [answer.status for answer in answers if status not in (None, answer.status)]
+    if wrong:
+        raise AssertionError(f"HTTP {wrong}, not {status}: {data[:200]!r}")
     return [kind(answer, route, head) for answer in answers]
