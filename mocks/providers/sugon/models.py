@@ -746,7 +746,7 @@ class SugonModel(ProviderModel[SugonConfig]):
         try:
             payload = jwt.api_jws.decode(token, self.signing_key(), algorithms=["HS256"])
             claims = json.loads(payload)
-        except (jwt.InvalidTokenError, ValueError):
+        except (jwt.InvalidTokenError, ValueError, RecursionError):  # RecursionError: nested too deep
             raise ProviderError(errors.INVALID_PARAMETER) from None
         if not _well_formed(claims):
             raise ProviderError(errors.INVALID_PARAMETER)
