@@ -8,16 +8,23 @@ exact `application/json;charset=UTF-8` the gateways send.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import Response
 
 CONTENT_TYPE = "application/json;charset=UTF-8"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def dumps(payload: Any) -> str:
-    """Compact JSON, insertion-ordered, non-ASCII kept as is."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON, insertion-ordered, non-ASCII kept as is.
+
+    A lone surrogate (a client's `\\ud800` escape, echoed back) goes out as the same escape:
+    UTF-8 cannot carry it, and an answer must not fail for it.
+    """
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return _LONE_SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .clock import Clock
 from .errors import AdminError, ProviderError
+from .routing import under
 from .store import Store
 
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -190,7 +191,7 @@ class Provider:
         return self.prefixes[0]
 
     def owns(self, path: str) -> bool:
-        return any(path == p or path.startswith(p.rstrip("/") + "/") for p in self.prefixes)
+        return any(under(path, prefix) for prefix in self.prefixes)
 
     @property
     def spec_path(self) -> Path:

@@ -13,8 +13,21 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 _SLASHES = re.compile(r"//+")
+#: The characters a path segment's name is made of (RFC 3986's unreserved ones).
+_NAME = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
 Builder = Callable[..., tuple[str, str]]
+
+
+def under(path: str, prefix: str) -> bool:
+    """`path` is `prefix` or lies under it: what follows does not go on with the prefix's last name.
+
+    `/ac/x`, `/ac;jsessionid=1` and `/getAtripToken.do%FF` (an undecodable byte, read as
+    U+FFFD) are under `/ac` and `/getAtripToken.do`, so they answer in that provider's
+    envelope; `/acme` and `/getAtripToken.dox` name something else.
+    """
+    base = prefix.rstrip("/")
+    return path.startswith(base) and (len(path) == len(base) or path[len(base)] not in _NAME)
 
 
 class LazyRule(Rule):

@@ -9,7 +9,7 @@ import requests
 
 from tests.rawhttp import raw_request
 
-from .helpers import BODY, ID, JSON_UTF8, SECRET, TOKEN, demo, error, headers, post
+from .helpers import BODY, ID, JSON_UTF8, SECRET, TOKEN, demo, error, headers, portal_url, post
 
 NOT_OBJECT = error(2, "Request body must be a JSON object")
 
@@ -190,3 +190,15 @@ def test_a_crash_answer_is_gzip_when_accepted(
         gzip.decompress(answer.raw.read(decode_content=False))
         == b'{"url":"","status":2,"msg":"System error"}'
     )
+
+
+def test_a_lone_surrogate_in_the_user_name_still_renders_the_portal(
+    http: requests.Session, base_url: str
+) -> None:
+    """JSON may escape half a surrogate pair (`\\ud800`); the page shows `?` there, as Java's
+    UTF-8 encoder writes it, rather than failing to encode."""
+    body = b'{"orderNo": "TK1", "userName": "Li\\ud800Wei", "role": "Admin"}'
+    answer = http.get(portal_url(http, base_url, body=body))
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "Li?Wei" in answer.content.decode("utf-8")

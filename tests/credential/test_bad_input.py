@@ -300,3 +300,15 @@ def test_a_crash_is_the_decided_system_error(
     assert answer.status_code == 200
     assert answer.content == error(500, "系统异常，请联系管理员！", NOON_MS)
     assert b"Traceback" not in answer.content
+
+
+def test_a_lone_surrogate_is_echoed_as_its_escape(http: requests.Session, base_url: str) -> None:
+    """UTF-8 cannot carry half a surrogate pair: the echo writes the escape it came as."""
+    answer = http.post(
+        f"{base_url}{ECHO}",
+        headers={"Access-Token": token(http, base_url), "Request-Id": "r"},
+        data=b'{"name": "a\\udfffb"}',
+    )
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == JSON_UTF8
+    assert answer.json()["data"] == {"name": "a\udfffb"}

@@ -152,3 +152,12 @@ def test_a_crash_is_the_gateways_system_error(
     assert answer.status_code == 200
     assert answer.json() == error(500, "系统错误")
     assert b"Traceback" not in answer.content
+
+
+def test_a_lone_surrogate_is_echoed_as_its_escape(http: requests.Session, base_url: str) -> None:
+    """UTF-8 cannot carry half a surrogate pair: the echo writes the escape it came as."""
+    access = token(http, base_url)
+    answer = http.post(f"{base_url}{POST_API}?accessToken={access}", data=b'{"name": "a\\ud800b"}')
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == JSON_UTF8
+    assert b'"data":{"name":"a\\ud800b"}' in answer.content

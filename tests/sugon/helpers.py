@@ -9,6 +9,7 @@ import json
 from functools import partial
 from typing import Any
 
+import pytest
 import requests
 
 from tests import support
@@ -37,6 +38,8 @@ CLAIMS = [
 #: The demo regions: active, active but barred from the center, suspended for the demo user.
 ACTIVE, RENEW_ONLY, SUSPENDED = "11250", "11112", "11126"
 HOUR = 3600
+#: The signing key the README once gave as the default: anyone could mint tokens with it.
+OLD_PUBLIC_KEY = "provider-mocks sugon HS256 token signing key"
 DAY = 24 * HOUR
 
 
@@ -125,3 +128,40 @@ def hs256(payload: dict[str, Any] | bytes, key: str, header: bytes = b'{"alg":"H
     signing_input = f"{enc(header)}.{enc(body)}"
     mac = hmac.new(key.encode(), signing_input.encode(), hashlib.sha256).digest()
     return f"{signing_input}.{enc(mac)}"
+
+
+#: A token's claim set to a value the platform never writes, each as the JSON text of the
+#: value: (claim, JSON), named. A genuine signature over any of them still answers 10004.
+CLAIMS_OUT_OF_RANGE = [
+    pytest.param("expireTime", '"' + "9" * 5000 + '"', id="5,000-digit expireTime"),
+    pytest.param("expireTime", f'"{2**63}"', id="expireTime past a Java long"),
+    pytest.param("expireTime", '"1' + "0" * 19 + '"', id="20-digit expireTime"),
+    pytest.param("expireTime", '"-1"', id="negative expireTime"),
+    pytest.param("expireTime", '"1.9e12"', id="expireTime with an exponent"),
+    pytest.param("expireTime", '"NaN"', id="NaN expireTime"),
+    pytest.param("expireTime", '"Infinity"', id="Infinity expireTime"),
+    pytest.param("expireTime", '""', id="empty expireTime"),
+    pytest.param("expireTime", '" 1893456000000"', id="padded expireTime"),
+    pytest.param("expireTime", '"１８９３４５６０００００"', id="full-width digits"),
+    pytest.param("expireTime", "9" * 5000, id="5,000-digit number"),
+    pytest.param("expireTime", "1.9e12", id="float number"),
+    pytest.param("expireTime", "1e400", id="number past a double"),
+    pytest.param("expireTime", "NaN", id="bare NaN"),
+    pytest.param("expireTime", "true", id="boolean"),
+    pytest.param("expireTime", "null", id="null"),
+    pytest.param("expireTime", '["1893456000000"]', id="list"),
+    pytest.param("clusterId", '"1' + "0" * 4999 + '"', id="5,000-digit clusterId"),
+    pytest.param("clusterId", '"-11250"', id="negative clusterId"),
+    pytest.param("clusterId", '"011250"', id="clusterId with a leading zero"),
+    pytest.param("clusterId", "11250", id="number clusterId"),
+    pytest.param("userId", '"1' + "0" * 4999 + '"', id="5,000-digit userId"),
+    pytest.param("user", "{}", id="object user"),
+    pytest.param("user", '"\\ud800"', id="lone surrogate user"),
+    pytest.param("invoker", '"\\udfff"', id="lone surrogate invoker"),
+]
+
+
+def with_claim(genuine: dict[str, Any], claim: str, value: str, key: str) -> str:
+    """A token with `genuine`'s claims, `claim` set to the JSON text `value`, signed with `key`."""
+    payload = json.dumps(genuine | {claim: "\0"}, separators=(",", ":")).replace('"\\u0000"', value)
+    return hs256(payload.encode(), key)

@@ -14,7 +14,9 @@ from .helpers import (
     ACTIVE,
     AKSK,
     CENTER,
+    CLAIMS_OUT_OF_RANGE,
     JSON_UTF8,
+    OLD_PUBLIC_KEY,
     RENEW,
     STATE,
     TOKENS,
@@ -26,6 +28,7 @@ from .helpers import (
     key_error,
     secret,
     token,
+    with_claim,
 )
 
 INVALID = error("10004", "参数无效")
@@ -63,6 +66,7 @@ def forged(http: requests.Session, base_url: str) -> dict[str, str]:
         "payload edited, signature kept": f"{header}.{hs256(raised, 'x' * 32).split('.')[1]}.{signature}",
         "another key": hs256(own, "another HS256 key of thirty-two bytes!"),
         "another key, same length": hs256(own, key[::-1]),
+        "the former public default key": hs256(own, OLD_PUBLIC_KEY),
         "alg none": f"{NO_ALG}.{payload}.",
         "alg HS512": hs256(own, key, header=b'{"alg":"HS512","typ":"JWT"}'),
         "extra claim": hs256(own | {"admin": "1"}, key),
@@ -71,6 +75,7 @@ def forged(http: requests.Session, base_url: str) -> dict[str, str]:
         "ms with a dot": hs256(own | {"expireTime": own["expireTime"] + ".5"}, key),
         "payload not an object": hs256(b'["computeUser"]', key),
         "payload not json": hs256(b"not json", key),
+        "payload nested 20,000 deep": hs256(b"[" * 20_000 + b"]" * 20_000, key),
         "unknown user": hs256(own | {"user": "nobody"}, key),
         "another org": hs256(own | {"invoker": "0" * 32}, key),
         "another userId": hs256(own | {"userId": "1"}, key),
@@ -88,6 +93,7 @@ FORGERIES = [
     "payload edited, signature kept",
     "another key",
     "another key, same length",
+    "the former public default key",
     "alg none",
     "alg HS512",
     "extra claim",
@@ -96,6 +102,7 @@ FORGERIES = [
     "ms with a dot",
     "payload not an object",
     "payload not json",
+    "payload nested 20,000 deep",
     "unknown user",
     "another org",
     "another userId",
@@ -118,6 +125,20 @@ def test_the_genuine_token_passes_where_forgeries_fail(http: requests.Session, b
     assert (
         call(http, base_url, STATE, "GET", hs256(claims(good), secret(http, base_url))).json()["code"] == "0"
     )
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    CLAIMS_OUT_OF_RANGE,
+)
+def test_genuine_tokens_with_claims_out_of_range_answer_10004(
+    http: requests.Session, base_url: str, caplog: pytest.LogCaptureFixture, claim: str, value: str
+) -> None:
+    """The platform never writes such a claim: refused as not valid, not a crash (10001 and a traceback)."""
+    jwt = with_claim(claims(token(http, base_url)), claim, value, secret(http, base_url))
+    for path, method in TOKEN_PATHS:
+        assert call(http, base_url, path, method, jwt).content == INVALID, path
+    assert not [record for record in caplog.records if record.exc_info]
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,11 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
+import jwt as pyjwt
 import pytest
 import requests
 
+from tests.scale.helpers import serving
 from tests.support import clock
 
 from .helpers import (
@@ -757,3 +759,15 @@ def test_every_call_is_journaled(http: requests.Session, base_url: str) -> None:
     ]
     assert entries[2]["headers"]["Token"] == "bad"
     assert entries[2]["response"] == '{"code":"10004","msg":"参数无效","data":null}'
+
+
+def test_every_worker_signs_with_the_stores_key() -> None:
+    """Workers share the key the store made: a token from any worker holds on every other one."""
+    with serving("--workers", "2", "--provider", "sugon") as url:
+        key = secret(requests.Session(), url)
+        creds = demo(requests.Session(), url)
+        for _ in range(8):  # a new connection each time: the kernel spreads them over the workers
+            jwt = login(requests.Session(), url, creds)["data"][0]["token"]
+            assert pyjwt.decode(jwt, key, algorithms=["HS256"])
+            for _ in range(4):
+                assert requests.get(f"{url}{STATE}", headers={"token": jwt}, timeout=10).content == VALID

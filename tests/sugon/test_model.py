@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import jwt as pyjwt
@@ -31,8 +32,21 @@ from provider_mocks.providers.sugon.models import (
     demo_set,
     signature,
 )
+from tests.redis_server import RedisServer
 
-from .helpers import ACTIVE, CLAIMS, DAY, HOUR, RENEW_ONLY, SUSPENDED, claims, sign
+from .helpers import (
+    ACTIVE,
+    CLAIMS,
+    CLAIMS_OUT_OF_RANGE,
+    DAY,
+    HOUR,
+    OLD_PUBLIC_KEY,
+    RENEW_ONLY,
+    SUSPENDED,
+    claims,
+    sign,
+    with_claim,
+)
 
 SHANGHAI = timezone(timedelta(hours=8))
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI)
@@ -42,8 +56,10 @@ NOON_MS = int(NOON.timestamp() * 1000)
 class World:
     """A model on its own app, with the app's clock frozen at `at`."""
 
-    def __init__(self, config: dict[str, Any] | None = None, at: datetime = NOON) -> None:
-        app = create_app({"sugon": config or {}}, providers=["sugon"])
+    def __init__(
+        self, config: dict[str, Any] | None = None, at: datetime = NOON, store: str | None = None
+    ) -> None:
+        app = create_app({"sugon": config or {}}, providers=["sugon"], store=store)
         self.app = app
         mocks = get_mocks(app)
         model = mocks.model("sugon")
@@ -150,7 +166,7 @@ def test_claims_are_exactly_the_documented_ones(world: World) -> None:
         "user": user.user,
         "userId": user.user_id,
     }
-    key = world.model.config.settings.jwt_secret
+    key = world.model.signing_key()
     assert pyjwt.decode(jwt, key, algorithms=["HS256"]) == found
 
 
@@ -462,13 +478,69 @@ def test_account_without_regions_has_no_computer_center(world: World) -> None:
     assert world.model.account(listed[0]["token"])["computerCenter"] == ""
 
 
-def test_another_jwt_secret_invalidates_the_tokens() -> None:
+@pytest.fixture(scope="module")
+def sqlite_world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    return World(store=f"sqlite://{tmp_path_factory.mktemp('sugon')}/state.db")
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    CLAIMS_OUT_OF_RANGE,
+)
+def test_claims_out_of_range_are_10004_on_a_sqlite_store(sqlite_world: World, claim: str, value: str) -> None:
+    """SQLite (and Redis) cannot hold a lone surrogate as text: such a user is refused before any lookup."""
+    world = sqlite_world
+    jwt = with_claim(claims(world.token()), claim, value, world.model.signing_key())
+    for check in (world.model.state, world.model.renew, world.model.account):
+        assert world.code(check, jwt) == "10004"
+
+
+def test_a_configured_jwt_secret_signs_the_tokens() -> None:
+    configured = "another signing key, 32 bytes or more"
     first = World()
-    second = World({"settings": {"jwt_secret": "another signing key, 32 bytes or more"}})
+    second = World({"settings": {"jwt_secret": configured}})
     jwt = first.token()
     assert first.model.state(jwt)
     assert second.code(second.model.state, jwt) == "10004"
-    assert second.model.state(second.token())
+    assert pyjwt.decode(second.token(), configured, algorithms=["HS256"])
+    assert second.model.settings()["jwt_secret"] == configured
+
+
+def test_each_store_makes_its_own_random_signing_key() -> None:
+    """No key from the documentation signs tokens: each new state gets a key no one else has."""
+    first, second = World(), World()
+    keys = {first.model.signing_key(), second.model.signing_key()}
+    assert len(keys) == 2
+    assert OLD_PUBLIC_KEY not in keys
+    assert all(len(key.encode()) >= 32 for key in keys)
+    assert second.code(second.model.state, first.token()) == "10004"
+    assert first.model.settings()["jwt_secret"] == first.model.signing_key()
+
+
+def test_a_reset_keeps_the_signing_key(world: World) -> None:
+    """A reset brings back the same demo users: the tokens already handed out stay genuine."""
+    jwt = world.token()
+    get_mocks(world.app).reset()
+    world.clock.freeze()
+    world.clock.set(NOON)  # the reset set the clock back to the real time
+    assert world.model.state(jwt) == "token is valid"
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite://{tmp_path}/state.db"
+    server: RedisServer = request.getfixturevalue("redis_server")
+    server.flush()
+    return server.url(5)
+
+
+def test_instances_on_one_store_sign_with_one_key(shared_store: str) -> None:
+    """The first instance makes the key as it seeds the state; the next one joins it."""
+    first, second = World(store=shared_store), World(store=shared_store)
+    assert first.model.signing_key() == second.model.signing_key()
+    assert second.model.state(first.token()) == "token is valid"
+    assert first.model.state(second.token()) == "token is valid"
 
 
 def test_messages_can_be_replaced() -> None:

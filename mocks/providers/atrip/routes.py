@@ -120,10 +120,14 @@ ERRORS = {
 
 
 def page(status: int = 200, **context: Any) -> Response:
-    """The portal page (Jinja escapes every value), never cached: its url carries a token."""
+    """The portal page (Jinja escapes every value), never cached: its url carries a token.
+
+    Half a surrogate pair (a JSON `\\ud800` in the user name) is written `?`, as Java's UTF-8
+    encoder writes it.
+    """
     if status != 200:
         context["title"], context["text"] = ERRORS[status]
-    html = render_template_string(PAGE, status=status, **context)
+    html = render_template_string(PAGE, status=status, **context).encode("utf-8", "replace")
     response = Response(html, status=status, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"

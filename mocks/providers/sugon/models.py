@@ -6,8 +6,10 @@ Store layout (all under `sugon:`):
   user:<user>              {"user", "password", "org_id", "user_id", "compute_user", "account_status",
                             "role", "frozen", "regions", "suspended", "home_path", "profile"}
   accesskey:<accessKey>    {"access_key", "secret_key", "user"}
+and, outside `sugon:` so that a reset keeps it:
+  sugon.signing-key        the tokens' HS256 key when none is configured, made at random
 
-Tokens are HS256 JWTs and nothing about them is stored: a token is valid while its
+Tokens are HS256 JWTs and nothing about them but the key is stored: a token is valid while its
 signature holds, its claims are exactly the documented ones, its user still exists with the
 same org and userId, and the virtual clock is before its `expireTime`.
 """
@@ -102,9 +104,19 @@ USER_FIELDS = (
     "institution",
 )
 
-DEFAULT_SECRET = "provider-mocks sugon HS256 token signing key"
-_DIGITS = re.compile(r"[0-9]+")
+#: The store's key of the tokens' HS256 key; outside `sugon:`, so a reset keeps it and the
+#: tokens already handed out stay genuine.
+SIGNING_KEY = "sugon.signing-key"
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
+#: The claims that are numbers written as strings, each as the platform writes it: a Java
+#: `long` (milliseconds; the user's id) or a region id ("0" the platform's) [doc: the example token].
+_NUMBER_CLAIMS = {
+    "expireTime": re.compile(r"[0-9]{1,19}"),
+    "clusterId": re.compile(r"0|[1-9][0-9]{0,18}"),
+    "userId": re.compile(r"[0-9]{1,19}"),
+}
+JAVA_LONG_MAX = 2**63 - 1
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 ClusterId = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,18}$")]
 HomePath = Annotated[str, Field(pattern=r"^/\S*$")]
@@ -199,7 +211,10 @@ class Settings(Strict):
     timestamp_window: int = Field(
         default=300, ge=0, description="seconds an AK/SK timestamp may be off the clock, either way"
     )
-    jwt_secret: str = Field(default=DEFAULT_SECRET, description="the tokens' HS256 key, 32 bytes or more")
+    jwt_secret: str | None = Field(
+        default=None,
+        description="the tokens' HS256 key, 32 bytes or more; default: a random one the store keeps",
+    )
     platform_apis: list[Api] = Field(
         default_factory=lambda: list(ALL_APIS),
         description="what the platform token (clusterId 0) may call besides tokens/state",
@@ -226,8 +241,8 @@ class Settings(Strict):
 
     @field_validator("jwt_secret")
     @classmethod
-    def _long_enough(cls, value: str) -> str:
-        if len(value.encode("utf-8")) < 32:
+    def _long_enough(cls, value: str | None) -> str | None:
+        if value is not None and len(value.encode("utf-8")) < 32:
             raise ValueError("an HS256 key needs 32 bytes or more (RFC 7518 section 3.2)")
         return value
 
@@ -462,6 +477,18 @@ def _same(expected: str, given: str) -> bool:
     )
 
 
+def _well_formed(claims: Any) -> bool:
+    """Exactly the documented claims, each a string the platform could have written: text a
+    store can hold (no lone surrogate), numbers within the platform's range."""
+    return (
+        isinstance(claims, dict)
+        and set(claims) == set(CLAIMS)
+        and all(isinstance(value, str) and not _SURROGATE.search(value) for value in claims.values())
+        and all(form.fullmatch(claims[name]) for name, form in _NUMBER_CLAIMS.items())
+        and int(claims["expireTime"]) <= JAVA_LONG_MAX
+    )
+
+
 def answering() -> str | None:
     """The operation whose path this request is on ("aksk", "center", …), else None.
 
@@ -490,6 +517,7 @@ class SugonModel(ProviderModel[SugonConfig]):
     # -- credentials -------------------------------------------------------
 
     def seed(self) -> None:
+        self.signing_key()
         demo = demo_set() if self.config.demo else DemoSet()
         for org in [*demo.orgs, *self.config.orgs]:
             self.store.set(self.key("org", org.org_id), org.model_dump())
@@ -592,15 +620,30 @@ class SugonModel(ProviderModel[SugonConfig]):
 
     # -- tokens --------------------------------------------------------------
 
-    @property
-    def _secret(self) -> bytes:
-        return self.config.settings.jwt_secret.encode("utf-8")
+    def signing_key(self) -> str:
+        """The tokens' HS256 key: the configured one, else the store's, made at random when the
+        state is first seeded, so that no one can mint a token with a key from the documentation.
+
+        Read from the store at each use: every worker and instance on a shared store signs
+        with the same key, and one that lost its state makes a new one.
+        """
+        if self.config.settings.jwt_secret is not None:
+            return self.config.settings.jwt_secret
+        key = self.store.get(SIGNING_KEY)
+        while key is None:  # ours, unless another process made one first: then that one
+            made = secrets.token_urlsafe(32)
+            key = made if self.store.compare_and_set(SIGNING_KEY, None, made) else self.store.get(SIGNING_KEY)
+        return str(key)
+
+    def settings(self) -> dict[str, Any]:
+        """The settings, with the key the tokens are signed with (admin only: it mints tokens)."""
+        return super().settings() | {"jwt_secret": self.signing_key()}
 
     def _now_ms(self) -> int:
         """The virtual clock in milliseconds, as the platform's `expireTime` counts."""
         return round(self.clock.time() * 1000)
 
-    def _token(self, user: dict[str, Any], cluster_id: str, now_ms: int) -> str:
+    def _token(self, user: dict[str, Any], cluster_id: str, now_ms: int, key: str) -> str:
         """A token of `user` for `cluster_id`: exactly the documented claims, in their order."""
         import jwt  # loaded on first use: it costs a start 8 ms
 
@@ -615,20 +658,20 @@ class SugonModel(ProviderModel[SugonConfig]):
             "user": user["user"],
             "userId": user["user_id"],
         }
-        return jwt.encode(claims, self._secret, algorithm="HS256")
+        return jwt.encode(claims, key, algorithm="HS256")
 
     def _token_list(self, user: dict[str, Any]) -> list[dict[str, Any]]:
         """One token per region the user may use (null where suspended), then the platform's:
         the documented example's order [public]; clients take the first entry as their region."""
-        now = self._now_ms()
+        now, key = self._now_ms(), self.signing_key()
         listed: list[dict[str, Any]] = []
         for cluster_id in user["regions"]:
             region = self.store.get(self.key("region", cluster_id))
             if region is None:
                 continue
-            token = None if cluster_id in user["suspended"] else self._token(user, cluster_id, now)
+            token = None if cluster_id in user["suspended"] else self._token(user, cluster_id, now, key)
             listed.append({"clusterId": cluster_id, "clusterName": region["cluster_name"], "token": token})
-        platform = self._token(user, PLATFORM_ID, now)
+        platform = self._token(user, PLATFORM_ID, now, key)
         listed.append({"clusterId": PLATFORM_ID, "clusterName": PLATFORM_NAME, "token": platform})
         self._remember_login(user["user"], platform, now)
         return listed
@@ -701,16 +744,11 @@ class SugonModel(ProviderModel[SugonConfig]):
         import jwt  # loaded on first use: it costs a start 8 ms
 
         try:
-            payload = jwt.api_jws.decode(token, self._secret, algorithms=["HS256"])
+            payload = jwt.api_jws.decode(token, self.signing_key(), algorithms=["HS256"])
             claims = json.loads(payload)
-        except (jwt.InvalidTokenError, ValueError):
+        except (jwt.InvalidTokenError, ValueError, RecursionError):  # RecursionError: nested too deep
             raise ProviderError(errors.INVALID_PARAMETER) from None
-        if (
-            not isinstance(claims, dict)
-            or set(claims) != set(CLAIMS)
-            or not all(isinstance(value, str) for value in claims.values())
-            or not _DIGITS.fullmatch(claims["expireTime"])
-        ):
+        if not _well_formed(claims):
             raise ProviderError(errors.INVALID_PARAMETER)
         user = self.store.get(self.key("user", claims["user"]))
         if user is None or claims["invoker"] != user["org_id"] or claims["userId"] != user["user_id"]:
@@ -756,7 +794,7 @@ class SugonModel(ProviderModel[SugonConfig]):
     def renew(self, token: str) -> str:
         """A new token for the same user and region; the old one lives on until its own expiry."""
         caller = self._authorize(token, "renew", renewal=True)
-        return self._token(caller.user, caller.claims["clusterId"], self._now_ms())
+        return self._token(caller.user, caller.claims["clusterId"], self._now_ms(), self.signing_key())
 
     def state(self, token: str) -> str:
         self._authorize(token, None)
