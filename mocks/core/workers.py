@@ -27,9 +27,10 @@ from __future__ import annotations
 import asyncio
 import io
 import multiprocessing
-import os
+import signal
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -43,7 +44,7 @@ from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from granian.rsgi import Scope
-from granian.server import Server
+from granian.server import MPServer
 
 from .server import MAX_HEAD_BYTES, MAX_HEADERS, Limits, body_to_read
 
@@ -73,7 +74,9 @@ class RSGIApp:
         self._pool: ThreadPoolExecutor | None = None
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        """In the worker: its threads, if the app runs on more than the loop's."""
+        """In the worker, once granian has set its signal handlers: the stop signals the parent
+        blocked while it forked (see _Server), and the app's threads if it runs on more than one."""
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         if self.threads > 1:
             self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="app")
 
@@ -199,34 +202,54 @@ def url_for(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def _announce_when_listening(host: str, port: int, ready: Callable[[], None]) -> Callable[[], None]:
-    """A startup hook: a detached process waits until the port accepts, then calls `ready`.
+#: What stops a worker: granian's workers handle these, and only these.
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
-    granian's workers bind the port themselves (SO_REUSEPORT), after its startup hooks
-    have run; a thread would be unsafe across the workers' fork, so a process waits.
+
+class _Server(MPServer):
+    """granian's server, that loses no stop signal while it forks, and says when it listens.
+
+    A forked worker runs with the parent's signal handlers until granian sets its own: a
+    stop that came in that moment (a test stopping the server it just started) was taken
+    by the copy of the parent's handler and lost, and the parent then waited forever on a
+    worker that never stopped. The parent now blocks the stop signals while it starts: each
+    worker takes them again once its own handlers are set (RSGIApp.__rsgi_init__), the
+    parent once its workers are forked; one that came meanwhile waits, and is then handled.
+    granian's threads that watch the workers keep them blocked, so a signal always reaches
+    the parent's main thread, the one that acts on it.
+    """
+
+    def __init__(self, *args: Any, ready: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ready = ready
+
+    def startup(self, spawn_target: Any, target_loader: Any) -> None:
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            super().startup(spawn_target, target_loader)  # type: ignore[no-untyped-call]
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        if _listening(self.bind_addr, self.bind_port, until=self.main_loop_interrupt):
+            self.ready()
+
+
+def _listening(host: str, port: int, until: threading.Event, seconds: float = 60) -> bool:
+    """Wait until `host:port` accepts a connection (False: `until` was set, or time ran out).
+
+    granian's workers bind the port themselves (SO_REUSEPORT) once forked; the parent waits
+    for them here, on its main thread, before its serve loop: no thread or process of its own.
     """
     target = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
-
-    def hook() -> None:
-        child = os.fork()
-        if child:
-            os.waitpid(child, 0)  # the intermediate process exits at once
-            return
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not until.is_set():
         try:
-            if os.fork():
-                return  # the intermediate process (os._exit below)
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    with socket.create_connection((target, port), timeout=0.5):
-                        ready()
-                        break
-                except OSError:
-                    time.sleep(0.005)
-        finally:
-            os._exit(0)
-
-    return hook
+            with socket.create_connection((target, port), timeout=0.5) as probe:
+                if probe.getsockname() != probe.getpeername():  # not a connection to itself
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.005)
+    return False
 
 
 def serve_workers(
@@ -246,7 +269,7 @@ def serve_workers(
     """
     limits = limits or Limits.of(app)
     multiprocessing.set_start_method("fork", force=True)  # the workers inherit the app built here
-    server = Server(
+    server = _Server(
         "provider-mocks",
         address=host,
         port=port,
@@ -260,8 +283,8 @@ def serve_workers(
         log_level=LogLevels.warning,
         log_access=not quiet,
         respawn_failed_workers=True,
+        ready=ready,
     )
-    server.on_startup(_announce_when_listening(host, port, ready))
     served = RSGIApp(app, limits, threads)
 
     def load(target: str, *args: Any, **kwargs: Any) -> Any:  # an RSGI app: its __rsgi__ is called

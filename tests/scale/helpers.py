@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import queue
 import re
 import subprocess
 import sys
+import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +18,13 @@ from typing import Any
 import requests
 
 COMMAND = [sys.executable, "-m", "provider_mocks.cli"]
+
+#: The three ways to serve, by name: werkzeug's threaded server, one granian worker, two.
+STACKS: dict[str, tuple[str, ...]] = {
+    "serve": (),
+    "workers-1": ("--workers", "1"),
+    "workers-2": ("--workers", "2"),
+}
 
 ITRIGGER_TOKEN = "/itrigger-tenant/v1/basic/accessTokenOpen/token"
 APPAUTH_TOKEN = "/auth/getAccessToken"
@@ -45,28 +55,68 @@ def worker_pids(process: subprocess.Popen[str]) -> list[int]:
     return found
 
 
+def processes_with(name: str, value: str) -> list[int]:
+    """The live processes whose environment sets `name` to `value` (a marker given to one start)."""
+    found = []
+    setting = f"{name}={value}".encode()
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if setting in environ.read_bytes().split(b"\0") and not _zombie(environ.parent):
+                found.append(int(environ.parent.name))
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return found
+
+
+def _zombie(proc: Path) -> bool:
+    return proc.joinpath("stat").read_text().rpartition(")")[2].split()[0] == "Z"
+
+
+def _banner(process: subprocess.Popen[str], within: float) -> list[str]:
+    """The banner's lines up to "Ready.", read within `within` seconds (a start that hangs fails)."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+            if line.startswith("Ready."):
+                return
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    banner: list[str] = []
+    while not banner or not banner[-1].startswith("Ready."):
+        try:
+            line = lines.get(timeout=within)
+        except queue.Empty:
+            raise AssertionError(f"no banner within {within:g} s: {banner}") from None
+        if line is None:
+            raise AssertionError(f"serve exited early: {process.stderr.read() if process.stderr else ''}")
+        banner.append(line)
+    return banner
+
+
 @contextmanager
 def serving_process(
-    *args: str, host: str = "127.0.0.1", command: Sequence[str | Path] = COMMAND, cwd: Path | None = None
+    *args: str,
+    host: str = "127.0.0.1",
+    command: Sequence[str | Path] = COMMAND,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    start_within: float = 60,
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """`serving`, yielding the process too."""
+    """`serving`, yielding the process too; `env` is added to the environment."""
     process = subprocess.Popen(
         [*command, "serve", "--port", "0", "--host", host, "--quiet", *args],
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, **(env or {})},
     )
     try:
-        assert process.stdout is not None
-        first = ""
-        while True:
-            line = process.stdout.readline()
-            if not line:
-                raise AssertionError(f"serve exited early: {process.stderr.read() if process.stderr else ''}")
-            first = first or line
-            if line.startswith("Ready."):
-                break
+        first = _banner(process, start_within)[0]
         match = re.search(r"on (http://\S+)", first)
         assert match, first
         yield match.group(1), process
