@@ -92,7 +92,7 @@ class RSGIApp:
 
     async def __rsgi__(self, scope: Scope, proto: HTTPProtocol) -> None:
         headers = scope.headers.items()
-        if len(headers) > MAX_HEADERS:
+        if len(headers) > MAX_HEADERS or _head_bytes(scope, headers) > MAX_HEAD_BYTES:
             proto.response_empty(431, [])
             return
         environ = _environ(scope, headers, multithread=self._pool is not None)
@@ -170,6 +170,15 @@ def _environ(scope: Scope, headers: list[tuple[str, str]], *, multithread: bool)
     if "HTTP_HOST" not in environ and scope.authority:
         environ["HTTP_HOST"] = scope.authority
     return environ
+
+
+def _head_bytes(scope: Scope, headers: list[tuple[str, str]]) -> int:
+    """The size of the request's head as sent, from its parts: granian's read buffer, which is
+    MAX_HEAD_BYTES, refuses a longer head only once it is full, and it may take in up to twice
+    that at once. (A percent-encoded path counts as decoded: a byte or two short per escape.)"""
+    target = len(scope.path.encode()) + (len(scope.query_string.encode()) + 1 if scope.query_string else 0)
+    line = len(scope.method) + 1 + target + len(" HTTP/1.1\r\n")
+    return line + sum(len(name) + len(value) + len(": \r\n") for name, value in headers) + len("\r\n")
 
 
 def _wsgi(text: str) -> str:
