@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 from collections.abc import Iterable, Mapping
@@ -9,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Request, Response, g, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+from werkzeug.wsgi import LimitedStream
 
 from .core import admin, rules  # noqa: F401 - rules registers the behaviour rules
 from .core.addresses import parse_host_names
@@ -94,7 +96,12 @@ def create_app(
     )
 
     app = MockApp(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = server.max_body_bytes
+    # what the servers hold clients to (core/server.py, Limits)
+    app.config.update(
+        MAX_CONTENT_LENGTH=server.max_body_bytes,
+        HEADER_TIMEOUT=server.header_timeout,
+        BODY_TIMEOUT=server.body_timeout,
+    )
     if isinstance(store, Store):
         clock = clock or store.clock
     else:
@@ -205,6 +212,23 @@ def _note_outage(app: Flask, error: StoreUnavailable) -> None:
         log.warning("state store unavailable (answering with system errors until it is back): %s", error)
 
 
+def _body(req: Request) -> bytes:
+    """The request body, however it is framed: longer than the app's limit, it is a 413.
+
+    werkzeug checks a Content-Length against the limit, but a body the server terminates
+    (chunked) it cuts at the limit without a word; here it is read one byte past the limit,
+    and what was read is handed back as the request's stream for `get_data` to cache.
+    """
+    limit = req.max_content_length
+    environ = req.environ
+    if limit is not None and req.content_length is None and "wsgi.input_terminated" in environ:
+        body = LimitedStream(environ["wsgi.input"], limit + 1, is_max=True).read()
+        if len(body) > limit:
+            raise RequestEntityTooLarge()
+        environ["wsgi.input"] = io.BytesIO(body)
+    return req.get_data(cache=True, parse_form_data=False)
+
+
 def _init_journal(app: Flask) -> None:
     """Record every provider-facing request and its answer."""
 
@@ -218,7 +242,7 @@ def _init_journal(app: Flask) -> None:
             state.journal_body = b""  # no body by HTTP's rules: nothing to read from the server
             return
         try:
-            state.journal_body = request.get_data(cache=True, parse_form_data=False)
+            state.journal_body = _body(request._get_current_object())  # type: ignore[attr-defined]
         except HTTPException:  # too large: the handler answers, the journal keeps no body
             state.journal_body = b""
             raise

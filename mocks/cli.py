@@ -98,9 +98,12 @@ def _serve(args: argparse.Namespace, store: str | None) -> int:
     gc.disable()
     try:
         from .app import create_app
-        from .core.config import ConfigError
+        from .core.config import MAX_TIMEOUT, ConfigError
         from .core.store import StoreUnavailable
 
+        for flag, seconds in (("header", args.header_timeout), ("body", args.body_timeout)):
+            if seconds is not None and not 0 < seconds <= MAX_TIMEOUT:
+                return _error(f"--{flag}-timeout: give more than 0 and at most {MAX_TIMEOUT:g} seconds")
         try:
             app = create_app(
                 args.config,
@@ -123,6 +126,9 @@ def _serve(args: argparse.Namespace, store: str | None) -> int:
         import logging
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    from .core.server import Limits, LiveServer
+
+    limits = Limits.of(app, args.header_timeout, args.body_timeout)
     if args.workers is not None:
         from .core.services import get_mocks
 
@@ -136,15 +142,14 @@ def _serve(args: argparse.Namespace, store: str | None) -> int:
             args.host,
             port,
             args.workers,
+            limits=limits,
             threads=args.threads,
             quiet=args.quiet,
             ready=lambda: print(banner(app, url_for(args.host, port)), flush=True),
         )
         return 0
-    from .core.server import LiveServer
-
     try:
-        server = LiveServer(app, args.host, args.port)
+        server = LiveServer(app, args.host, args.port, limits)
     except OSError as exc:
         return _error(f"cannot listen on {args.host}:{args.port}: {exc.strerror}")
     print(banner(app, server.url), flush=True)
@@ -253,6 +258,14 @@ def parser() -> argparse.ArgumentParser:
         help="with --workers: Python threads per worker (default: %(default)s, the fastest; more let a "
         "delay fault hold one while the others answer)",
     )
+    for what, where in (("header", "a request's line and headers"), ("body", "a request's body")):
+        run.add_argument(
+            f"--{what}-timeout",
+            type=float,
+            metavar="SECONDS",
+            help=f"seconds a client has to send {where} before its connection is closed (default: "
+            f"[server] {what}_timeout, else 5)",
+        )
     run.add_argument(
         "--store",
         metavar="URL",

@@ -3,27 +3,67 @@
 from __future__ import annotations
 
 import socket
+import time
+from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+
+@dataclass
+class Exchange:
+    """What came back for some bytes: the status (None: no answer), head and body, and how long
+    until the server closed the connection (None: it was still open when the test gave up)."""
+
+    status: int | None
+    head: bytes
+    body: bytes
+    closed_after: float | None
+
+
+def connect(base_url: str, timeout: float = 10) -> socket.socket:
+    parts = urlsplit(base_url)
+    return socket.create_connection((parts.hostname, parts.port), timeout=timeout)
+
+
+def receive(conn: socket.socket, timeout: float = 10) -> Exchange:
+    """Read until the server closes the connection, or `timeout` seconds pass."""
+    begun = time.monotonic()
+    data = b""
+    closed_after: float | None = None
+    conn.settimeout(timeout)
+    try:
+        while chunk := conn.recv(65536):
+            data += chunk
+            conn.settimeout(max(0.01, timeout - (time.monotonic() - begun)))
+        closed_after = time.monotonic() - begun
+    except ConnectionResetError:
+        closed_after = time.monotonic() - begun
+    except TimeoutError:
+        pass
+    head, _, body = data.partition(b"\r\n\r\n")
+    return Exchange(int(head.split()[1]) if head else None, head, body, closed_after)
+
+
+def exchange(base_url: str, payload: bytes, timeout: float = 10) -> Exchange:
+    """Send `payload` as it is, then read the answer until the server closes the connection."""
+    with connect(base_url, timeout) as conn:
+        conn.sendall(payload)
+        return receive(conn, timeout)
 
 
 def raw_request(
     base_url: str, request_line: bytes, headers: bytes = b"", body: bytes = b""
 ) -> tuple[int, bytes, bytes]:
     """Send bytes no HTTP library would produce; return the status, the head and the body."""
-    parts = urlsplit(base_url)
-    with socket.create_connection((parts.hostname, parts.port), timeout=10) as conn:
-        conn.sendall(
-            request_line
-            + b"\r\nHost: x\r\nConnection: close\r\n"
-            + headers
-            + f"Content-Length: {len(body)}\r\n\r\n".encode()
-            + body
-        )
-        data = b""
-        while chunk := conn.recv(65536):
-            data += chunk
-    head, _, payload = data.partition(b"\r\n\r\n")
-    return int(head.split()[1]), head, payload
+    answer = exchange(
+        base_url,
+        request_line
+        + b"\r\nHost: x\r\nConnection: close\r\n"
+        + headers
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body,
+    )
+    assert answer.status is not None, "no answer"
+    return answer.status, answer.head, answer.body
 
 
 def assert_clean(status: int, body: bytes) -> None:

@@ -33,6 +33,10 @@ class ConfigError(ValueError):
     """A config file that cannot be used, with a message fit for the CLI."""
 
 
+#: The longest a timeout may be, in seconds (granian takes a header timeout of a minute at most).
+MAX_TIMEOUT = 60.0
+
+
 class ServerSettings(Strict):
     #: Requests kept in the journal before the oldest fall off.
     journal_size: int = Field(default=5000, ge=1)
@@ -42,6 +46,12 @@ class ServerSettings(Strict):
     token_trace: int = Field(default=10_000, ge=1)
     #: Larger request bodies are refused in the provider's envelope.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    #: Seconds a client has to send a request's line and headers (an idle kept-alive connection
+    #: waits as long for its next request); then the connection is closed.
+    header_timeout: float = Field(default=5.0, gt=0, le=MAX_TIMEOUT)
+    #: Seconds a client has to send a request's whole body once its headers are in; then a 408
+    #: answers and the connection is closed.
+    body_timeout: float = Field(default=5.0, gt=0, le=MAX_TIMEOUT)
     audit: AuditSettings = AuditSettings()
     #: Lets clients that present it use the admin API from other machines (loopback always may).
     admin_token: str | None = Field(default=None, min_length=1)

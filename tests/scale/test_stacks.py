@@ -18,13 +18,7 @@ from tests.nginx import Tell, reverse_proxy
 from tests.rawhttp import raw_request
 from tests.support import demo
 
-from .helpers import serving
-
-STACKS = {
-    "serve": (),
-    "workers-1": ("--workers", "1"),
-    "workers-2": ("--workers", "2"),
-}
+from .helpers import STACKS, serving
 
 #: Each with a UTF-8 byte Python's str.split takes for whitespace when read as Latin-1:
 #: 张 E5 BC A0, Ņ C5 85, à C3 A0, … E2 80 A6; 李四 has none.
