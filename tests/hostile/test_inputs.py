@@ -40,12 +40,7 @@ def _sent(stack: Stack, hostile: Hostile, route: Route, plain: Plain) -> list[st
 
 @pytest.mark.parametrize(
     "hostile",
-    [
-        pytest.param(
-            h, id=h.name, marks=[pytest.mark.xfail(strict=False, reason=h.pending)] if h.pending else []
-        )
-        for h in INPUTS
-    ],
+    [pytest.param(h, id=h.name) for h in INPUTS],
 )
 def test_hostile_input(stack: Stack, tally: Tally, hostile: Hostile) -> None:
     plain = _plain(stack.url)
