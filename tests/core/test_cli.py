@@ -9,7 +9,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import requests
+
+from tests.rawhttp import connect, receive
 
 COMMAND = [sys.executable, "-m", "provider_mocks.cli"]
 
@@ -109,3 +112,38 @@ def test_the_app_loads_when_a_command_runs_not_with_the_cli() -> None:
         timeout=30,
     )
     assert done.stdout.strip() == "[]", done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--header-timeout", "0"], "--header-timeout: give more than 0 and at most 60 seconds"),
+        (["--body-timeout", "61"], "--body-timeout: give more than 0 and at most 60 seconds"),
+        (["--body-timeout", "nan"], "--body-timeout: give more than 0 and at most 60 seconds"),
+        (["--header-timeout", "soon"], "argument --header-timeout: invalid float value: 'soon'"),
+    ],
+)
+def test_a_timeout_out_of_range_is_a_clear_error(args: list[str], message: str) -> None:
+    command = [*COMMAND, "serve", "--port", "0", *args]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert message in done.stderr
+
+
+def test_a_timeout_in_the_config_out_of_range_is_a_clear_error(tmp_path: Path) -> None:
+    config = tmp_path / "mocks.toml"
+    config.write_text("[server]\nbody_timeout = 0\n")
+    command = [*COMMAND, "serve", "--port", "0", "--config", str(config)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert "server.body_timeout" in done.stderr
+
+
+def test_the_header_timeout_flag_wins_over_the_config(tmp_path: Path) -> None:
+    config = tmp_path / "mocks.toml"
+    config.write_text("[server]\nheader_timeout = 30\n")
+    with serving("--config", str(config), "--header-timeout", "1") as (url, _), connect(url) as conn:
+        conn.sendall(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\n")  # a head that never ends
+        answer = receive(conn, timeout=10)
+    assert answer.closed_after is not None
+    assert 0.5 < answer.closed_after < 5
