@@ -1,6 +1,7 @@
 """The limits every serving stack holds a client to, alike (mocks/core/server.py).
 
-The request's line and headers: 32 KiB and 64 fields at most, else a 431. Its body: whole
+A request line of 64 KiB at most, else a 414; a header line of 64 KiB, 64 fields and 256 KiB of
+head at most, else a 431. Its body: whole
 within the body timeout after the headers, else a 408 and the connection closed; over
 max_body_bytes, however framed, a 413 in the provider's envelope. Two Content-Length values
 that differ: a 400 at once. A head that never ends: the connection closed after the header
@@ -23,7 +24,8 @@ from .helpers import STACKS, serving
 
 TIMEOUT = 2.0  # --header-timeout and --body-timeout
 LIMIT = 1024 * 1024  # max_body_bytes, the default
-HEAD = 32 * 1024  # a request's line and headers, at most
+LINE = 64 * 1024  # a request line or a header line, CRLF included, at most
+HEAD = 256 * 1024  # a request's line and headers, at most
 
 
 @pytest.fixture(scope="module", params=list(STACKS), ids=list(STACKS))
@@ -124,29 +126,49 @@ def test_content_lengths_that_do_not_agree_are_a_400_at_once(base_url: str, leng
 # -- heads --------------------------------------------------------------------------------------
 
 
-def head_of(size: int, *, in_the_url: bool = False) -> bytes:
-    """A GET whose line and headers take exactly `size` bytes, the padding in a header or the URL."""
-    if in_the_url:
-        rest = b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        start = b"GET /__admin/health?q="
-        return start + b"q" * (size - len(start) - len(rest)) + rest
-    start = b"GET /__admin/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Pad: "
-    return start + b"p" * (size - len(start) - 4) + b"\r\n\r\n"
+START = b"GET /__admin/health"
+REST = b"Host: x\r\nConnection: close\r\n"
+
+
+def request_line(size: int) -> bytes:
+    """A GET whose request line takes `size` bytes, CRLF included."""
+    pad = b"?q=" + b"q" * (size - len(START) - 3 - len(b" HTTP/1.1\r\n"))
+    return START + pad + b" HTTP/1.1\r\n" + REST + b"\r\n"
+
+
+def header_line(size: int) -> bytes:
+    """A GET with a header line of `size` bytes, CRLF included."""
+    return START + b" HTTP/1.1\r\n" + REST + b"X-Pad: " + b"p" * (size - 9) + b"\r\n\r\n"
+
+
+def head_of(size: int) -> bytes:
+    """A GET whose line and headers take `size` bytes in all, in header lines of 60,000 at most."""
+    head = START + b" HTTP/1.1\r\n" + REST
+    left = size - len(head) - 2
+    while left:
+        line = min(left, 60_000)
+        if 0 < left - line < 12:  # too short for a header line of its own
+            line -= 12
+        head += b"X-P%d: " % len(head) + b"p" * (line - 2 - len(b"X-P%d: " % len(head))) + b"\r\n"
+        left -= line
+    return head + b"\r\n"
 
 
 def fields(count: int) -> bytes:
     """A GET with `count` header fields."""
     extra = b"".join(b"X-F%d: v\r\n" % n for n in range(count - 2))
-    return b"GET /__admin/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + extra + b"\r\n"
+    return START + b" HTTP/1.1\r\n" + REST + extra + b"\r\n"
 
 
 HEADS = [
-    ("32 KiB", head_of(HEAD), 200),
-    ("32 KiB and a byte", head_of(HEAD + 1), 431),
-    ("32 KiB in the URL", head_of(HEAD, in_the_url=True), 200),
-    ("a URL over 32 KiB", head_of(HEAD + 1, in_the_url=True), 431),
-    ("a URL of 200 KB", head_of(200_000, in_the_url=True), 431),
-    ("a header of 1 MB", head_of(1_000_000), 431),
+    ("a request line of 64 KiB", request_line(LINE), 200),
+    ("a request line of 64 KiB and a byte", request_line(LINE + 1), 414),
+    ("a URL of 200 KB", request_line(200_000), 414),
+    ("a header line of 64 KiB", header_line(LINE), 200),
+    ("a header line of 64 KiB and a byte", header_line(LINE + 1), 431),
+    ("a header of 1 MB", header_line(1_000_000), 431),
+    ("a head of 256 KiB", head_of(HEAD), 200),
+    ("a head of 256 KiB and a byte", head_of(HEAD + 1), 431),
     ("64 fields", fields(64), 200),
     ("65 fields", fields(65), 431),
     ("200 fields", fields(200), 431),
@@ -154,7 +176,7 @@ HEADS = [
 
 
 @pytest.mark.parametrize(("payload", "status"), [h[1:] for h in HEADS], ids=[h[0] for h in HEADS])
-def test_a_head_over_the_limits_is_a_431(base_url: str, payload: bytes, status: int) -> None:
+def test_a_head_over_the_limits_is_a_414_or_a_431(base_url: str, payload: bytes, status: int) -> None:
     assert exchange(base_url, payload).status == status
 
 
