@@ -131,8 +131,8 @@ class RSGIApp:
 
         A fault that cuts an answer raises ConnectionDropped (a ConnectionError) instead of a
         part: the answer then falls short of its Content-Length, and granian closes the
-        connection. An empty part goes first, or granian could take a stream that ends before
-        its first part for an empty answer, and send it whole.
+        connection. An empty part is sent before it ends: granian could take a stream that ends
+        before its first part for an empty answer, and send that whole.
         """
         try:
             while (part := await self._run(next, parts, None)) is not None:
@@ -185,10 +185,9 @@ def _refusal(scope: Scope, headers: list[tuple[str, str]]) -> int | None:
     if line > MAX_LINE_BYTES:
         return 414
     fields = [len(name) + len(value) + len(": \r\n") for name, value in headers]
-    too_many = len(fields) > MAX_HEADERS
-    if too_many or max(fields, default=0) > MAX_LINE_BYTES or line + sum(fields) + 2 > MAX_HEAD_BYTES:
+    if len(fields) > MAX_HEADERS or max(fields, default=0) > MAX_LINE_BYTES:
         return 431
-    return None
+    return 431 if line + sum(fields) + len("\r\n") > MAX_HEAD_BYTES else None
 
 
 def _wsgi(text: str) -> str:
