@@ -16,6 +16,7 @@ Measured in one run, on this machine, at 32 connections (wrk, 2 threads):
 - the server's memory after 100,000 and 1,000,000 requests;
 - the memory of one `serve --workers 1` process after 100,000 and 1,000,000
   iTrigger token fetches, each replacing the app's token (token churn);
+- one client's latency while 300 stalled uploads and 300 slow heads hold each stack;
 - where the time of one token request goes, by layer (cProfile).
 
 It prints tables and asserts nothing. Settings from the environment:
@@ -607,6 +608,79 @@ def stacks(config: Path, folder: Path) -> list[tuple[str, Load]]:
     return found
 
 
+# -- under siege ----------------------------------------------------------------------------------
+
+SIEGE = {"uploads": 300, "heads": 300}
+
+#: The normal client under siege, in a process of its own: one call after another, each on a new
+#: connection (werkzeug's server closes each; granian's workers share them out), each timed.
+#: wrk is not used here: with one connection that the server closes, its latencies do not add up.
+CLIENT = """
+import http.client, json, sys, time
+host, port, path, seconds = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+times, failed = [], 0
+end = time.monotonic() + seconds
+while time.monotonic() < end:
+    begun = time.perf_counter()
+    try:
+        conn = http.client.HTTPConnection(host, port, timeout=10)
+        conn.request("GET", path)
+        answer = conn.getresponse()
+        answer.read()
+        conn.close()
+        failed += answer.status != 200
+    except OSError:
+        failed += 1
+    times.append(time.perf_counter() - begun)
+print(json.dumps({"times": times, "failed": failed}))
+"""
+
+
+def timed_calls(port: int, path: str, seconds: int) -> Load:
+    done = subprocess.run(
+        [sys.executable, "-c", CLIENT, "127.0.0.1", str(port), path, str(seconds)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = json.loads(done.stdout)
+    times = sorted(found["times"])
+    p50, p99 = times[len(times) // 2], times[len(times) * 99 // 100]
+    return Load(len(times) / seconds, p50 * 1000, p99 * 1000, found["failed"])
+
+
+def under_siege(config: Path) -> list[tuple[str, Load, int]]:
+    """One normal client's latency while stalled clients hold each serving stack.
+
+    300 uploads that announce a 200-byte body and send a byte, and 300 heads sent a byte every
+    half second, never ended: the siege of tests/scale (Siege), which reopens each connection
+    the server closes at its timeout, so that it lasts the whole run. The client calls the
+    iTrigger token endpoint (CLIENT); the goal is a p99 under 50 ms. Also how many siege
+    connections the server closed (and the siege reopened) meanwhile.
+    """
+    sys.path.insert(0, str(ROOT))
+    from tests.scale.helpers import Siege, raise_file_limit
+
+    if not raise_file_limit(4096):  # 600 connections on each side; the servers inherit the limit
+        raise RuntimeError("the siege needs 4096 open files")
+    path = f"{TOKEN_PATH}?appId={TOKEN_APP[0]}&appSecret={TOKEN_APP[1]}"
+    found = []
+    for name, extra in (
+        ("serve", ()),
+        ("serve --workers 1", ("--workers", "1")),
+        (f"serve --workers {WORKERS}", ("--workers", str(WORKERS))),
+    ):
+        print(f"measuring {name} under siege ...", flush=True)
+        server = ours(name, config, *extra).start()
+        try:
+            timed_calls(server.port, path, 2)  # warm-up
+            with Siege(server.base, SIEGE["uploads"], SIEGE["heads"], reopen=True) as siege:
+                found.append((name, timed_calls(server.port, path, DURATION), siege.replaced))
+        finally:
+            server.stop()
+    return found
+
+
 # -- the report ----------------------------------------------------------------------------------
 
 
@@ -705,6 +779,7 @@ def main() -> int:
             polled = polled_while_loaded(polling)
         finally:
             polling.stop()
+        sieged = under_siege(config)
         mem = None
         if MEMORY_REQUESTS:
             print(f"memory: {MEMORY_REQUESTS:,} business calls against one serve process ...", flush=True)
@@ -751,6 +826,17 @@ def main() -> int:
         )
     if churn is not None:
         print_churn(churn)
+    print()
+    print(
+        f"## One client under siege ({SIEGE['uploads']} stalled uploads and {SIEGE['heads']} slow heads, "
+        f"reopened as the server closes them; one call at a time, {DURATION} s; goal: p99 under 50 ms)"
+    )
+    print()
+    print("| server | req/s | p50 ms | p99 ms | siege connections closed by the server |")
+    print("|---|---:|---:|---:|---:|")
+    for name, load, closed in sieged:
+        errors = f" ({load.errors} errors)" if load.errors else ""
+        print(f"| {name}{errors} | {load.rps:,.0f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} | {closed} |")
     if compared:
         print()
         print(

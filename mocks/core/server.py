@@ -6,7 +6,9 @@ each client to the same limits, so that no client can stall another:
 - a request's line and headers must arrive within `header_timeout` seconds of its first byte
   being awaited (an idle kept-alive connection waits as long for its next request); else the
   connection is closed without an answer;
-- they take at most MAX_HEAD_BYTES in all and MAX_HEADERS fields; more is a 431;
+- a request line over MAX_LINE_BYTES is a 414; a header line over it, more than MAX_HEADERS
+  fields, or a head (line and headers) over MAX_HEAD_BYTES in all, a 431 (werkzeug's server
+  holds each line to 64 KiB itself, with these answers);
 - its body must arrive whole within `body_timeout` seconds after its headers; else a 408 and
   the connection is closed;
 - two different Content-Length values are a 400, at once.
@@ -39,8 +41,10 @@ if TYPE_CHECKING:
 
 _NOT_ASCII = re.compile(rb"[\x80-\xff]")
 
+#: A request line, or a header line, takes at most this many bytes, CRLF included (414, 431).
+MAX_LINE_BYTES = 64 * 1024
 #: A request's line and headers together take at most this many bytes (a 431 beyond).
-MAX_HEAD_BYTES = 32 * 1024
+MAX_HEAD_BYTES = 256 * 1024
 #: A request has at most this many header fields (a 431 beyond).
 MAX_HEADERS = 64
 
@@ -106,7 +110,7 @@ class _Reads(io.BufferedReader):
     """The connection's buffered reads: under a deadline, and in a request's head, under a size budget.
 
     Over the budget a line is cut one byte past it and the head reads as ended, so that the
-    request line or header that broke it is never read whole; the handler then answers 431.
+    header that broke it is never read whole; the handler then answers 431.
     """
 
     raw: _Deadline
@@ -170,9 +174,6 @@ class RequestHandler(WSGIRequestHandler):
         super().handle_one_request()
 
     def parse_request(self) -> bool:
-        if self.rfile.head_left is not None and self.rfile.head_left < 0:  # the request line alone
-            self.command = self.request_version = self.requestline = ""
-            return self._refuse(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
         if not self.raw_requestline.isascii():
             self.raw_requestline = _NOT_ASCII.sub(lambda byte: b"%%%02X" % byte[0][0], self.raw_requestline)
         if not super().parse_request():

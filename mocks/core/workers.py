@@ -46,7 +46,7 @@ from granian.log import LogLevels
 from granian.rsgi import Scope
 from granian.server import MPServer
 
-from .server import MAX_HEAD_BYTES, MAX_HEADERS, Limits, body_to_read
+from .server import MAX_HEAD_BYTES, MAX_HEADERS, MAX_LINE_BYTES, Limits, body_to_read
 
 T = TypeVar("T")
 
@@ -92,8 +92,9 @@ class RSGIApp:
 
     async def __rsgi__(self, scope: Scope, proto: HTTPProtocol) -> None:
         headers = scope.headers.items()
-        if len(headers) > MAX_HEADERS or _head_bytes(scope, headers) > MAX_HEAD_BYTES:
-            proto.response_empty(431, [])
+        refused = _refusal(scope, headers)
+        if refused:
+            proto.response_empty(refused, [])
             return
         environ = _environ(scope, headers, multithread=self._pool is not None)
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
@@ -130,8 +131,8 @@ class RSGIApp:
 
         A fault that cuts an answer raises ConnectionDropped (a ConnectionError) instead of a
         part: the answer then falls short of its Content-Length, and granian closes the
-        connection. An empty part goes first, or granian could take a stream that ends before
-        its first part for an empty answer, and send it whole.
+        connection. An empty part is sent before it ends: granian could take a stream that ends
+        before its first part for an empty answer, and send that whole.
         """
         try:
             while (part := await self._run(next, parts, None)) is not None:
@@ -172,13 +173,21 @@ def _environ(scope: Scope, headers: list[tuple[str, str]], *, multithread: bool)
     return environ
 
 
-def _head_bytes(scope: Scope, headers: list[tuple[str, str]]) -> int:
-    """The size of the request's head as sent, from its parts: granian's read buffer, which is
-    MAX_HEAD_BYTES, refuses a longer head only once it is full, and it may take in up to twice
-    that at once. (A percent-encoded path counts as decoded: a byte or two short per escape.)"""
+def _refusal(scope: Scope, headers: list[tuple[str, str]]) -> int | None:
+    """The status of a head over the limits (server.py), as werkzeug's server answers it; None.
+
+    Sizes are counted from the head's parts, as sent: granian's read buffer (MAX_HEAD_BYTES)
+    refuses a longer head only once it is full, and may take in up to twice that at once.
+    A percent-encoded path counts as decoded, a byte or two short per escape.
+    """
     target = len(scope.path.encode()) + (len(scope.query_string.encode()) + 1 if scope.query_string else 0)
     line = len(scope.method) + 1 + target + len(" HTTP/1.1\r\n")
-    return line + sum(len(name) + len(value) + len(": \r\n") for name, value in headers) + len("\r\n")
+    if line > MAX_LINE_BYTES:
+        return 414
+    fields = [len(name) + len(value) + len(": \r\n") for name, value in headers]
+    if len(fields) > MAX_HEADERS or max(fields, default=0) > MAX_LINE_BYTES:
+        return 431
+    return 431 if line + sum(fields) + len("\r\n") > MAX_HEAD_BYTES else None
 
 
 def _wsgi(text: str) -> str:

@@ -143,7 +143,7 @@ def test_the_header_timeout_flag_wins_over_the_config(tmp_path: Path) -> None:
     config = tmp_path / "mocks.toml"
     config.write_text("[server]\nheader_timeout = 30\n")
     with serving("--config", str(config), "--header-timeout", "1") as (url, _), connect(url) as conn:
-        conn.sendall(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\n")  # a head that never ends
+        conn.sendall(b"GET /__admin/health HTTP/1.1\r\nHost: localhost\r\n")  # a head that never ends
         answer = receive(conn, timeout=10)
     assert answer.closed_after is not None
     assert 0.5 < answer.closed_after < 5

@@ -188,8 +188,8 @@ class Siege:
     connection is replaced at once, so that the siege lasts (bench/run.py).
     """
 
-    UPLOAD = b"POST /getAtripToken.do HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n\r\n{"
-    HEAD = b"GET /__admin/health HTTP/1.1\r\nHost: x\r\nX-Slow: "
+    UPLOAD = b"POST /getAtripToken.do HTTP/1.1\r\nHost: localhost\r\nContent-Length: 200\r\n\r\n{"
+    HEAD = b"GET /__admin/health HTTP/1.1\r\nHost: localhost\r\nX-Slow: "
 
     def __init__(self, base_url: str, uploads: int = 300, heads: int = 300, *, reopen: bool = False) -> None:
         parts = urlsplit(base_url)

@@ -1,6 +1,7 @@
 """The limits every serving stack holds a client to, alike (mocks/core/server.py).
 
-The request's line and headers: 32 KiB and 64 fields at most, else a 431. Its body: whole
+A request line of 64 KiB at most, else a 414; a header line of 64 KiB, 64 fields and 256 KiB of
+head at most, else a 431. Its body: whole
 within the body timeout after the headers, else a 408 and the connection closed; over
 max_body_bytes, however framed, a 413 in the provider's envelope. Two Content-Length values
 that differ: a 400 at once. A head that never ends: the connection closed after the header
@@ -23,7 +24,8 @@ from .helpers import STACKS, serving
 
 TIMEOUT = 2.0  # --header-timeout and --body-timeout
 LIMIT = 1024 * 1024  # max_body_bytes, the default
-HEAD = 32 * 1024  # a request's line and headers, at most
+LINE = 64 * 1024  # a request line or a header line, CRLF included, at most
+HEAD = 256 * 1024  # a request's line and headers, at most
 
 
 @pytest.fixture(scope="module", params=list(STACKS), ids=list(STACKS))
@@ -42,7 +44,7 @@ def chunked(body: bytes, size: int = 64 * 1024) -> bytes:
 
 def post_chunked(path: bytes, body: bytes) -> bytes:
     return (
-        b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        b"POST " + path + b" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\n"
         b"Transfer-Encoding: chunked\r\n\r\n" + chunked(body)
     )
 
@@ -84,7 +86,7 @@ def test_a_chunked_body_reaches_the_app_whole(base_url: str) -> None:
 
 def test_a_body_that_stops_coming_is_a_408_and_its_connection_closes(base_url: str) -> None:
     with connect(base_url) as conn:
-        conn.sendall(b"POST /getAtripToken.do HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n\r\n{")
+        conn.sendall(b"POST /getAtripToken.do HTTP/1.1\r\nHost: localhost\r\nContent-Length: 200\r\n\r\n{")
         answer = receive(conn, timeout=TIMEOUT + 5)
     assert answer.status == 408
     assert answer.closed_after is not None
@@ -96,7 +98,7 @@ def test_a_slow_body_that_comes_in_time_is_served(base_url: str) -> None:
     body = b'{"name": "slow"}'
     with connect(base_url) as conn:
         conn.sendall(
-            b"POST " + POST_API.encode() + b"?accessToken=" + access + b" HTTP/1.1\r\nHost: x\r\n"
+            b"POST " + POST_API.encode() + b"?accessToken=" + access + b" HTTP/1.1\r\nHost: localhost\r\n"
             b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body)
         )
         for part in (body[:5], body[5:10], body[10:]):
@@ -114,7 +116,7 @@ def test_a_slow_body_that_comes_in_time_is_served(base_url: str) -> None:
 )
 def test_content_lengths_that_do_not_agree_are_a_400_at_once(base_url: str, lengths: bytes) -> None:
     with connect(base_url) as conn:
-        conn.sendall(b"POST /getAtripToken.do HTTP/1.1\r\nHost: x\r\n" + lengths + b"\r\nx")
+        conn.sendall(b"POST /getAtripToken.do HTTP/1.1\r\nHost: localhost\r\n" + lengths + b"\r\nx")
         answer = receive(conn, timeout=TIMEOUT + 5)
     assert answer.status == 400
     assert answer.closed_after is not None
@@ -124,29 +126,49 @@ def test_content_lengths_that_do_not_agree_are_a_400_at_once(base_url: str, leng
 # -- heads --------------------------------------------------------------------------------------
 
 
-def head_of(size: int, *, in_the_url: bool = False) -> bytes:
-    """A GET whose line and headers take exactly `size` bytes, the padding in a header or the URL."""
-    if in_the_url:
-        rest = b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        start = b"GET /__admin/health?q="
-        return start + b"q" * (size - len(start) - len(rest)) + rest
-    start = b"GET /__admin/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Pad: "
-    return start + b"p" * (size - len(start) - 4) + b"\r\n\r\n"
+START = b"GET /__admin/health"
+REST = b"Host: localhost\r\nConnection: close\r\n"
+
+
+def request_line(size: int) -> bytes:
+    """A GET whose request line takes `size` bytes, CRLF included."""
+    pad = b"?q=" + b"q" * (size - len(START) - 3 - len(b" HTTP/1.1\r\n"))
+    return START + pad + b" HTTP/1.1\r\n" + REST + b"\r\n"
+
+
+def header_line(size: int) -> bytes:
+    """A GET with a header line of `size` bytes, CRLF included."""
+    return START + b" HTTP/1.1\r\n" + REST + b"X-Pad: " + b"p" * (size - 9) + b"\r\n\r\n"
+
+
+def head_of(size: int) -> bytes:
+    """A GET whose line and headers take `size` bytes in all, in header lines of 60,000 at most."""
+    head = START + b" HTTP/1.1\r\n" + REST
+    left = size - len(head) - 2
+    while left:
+        line = min(left, 60_000)
+        if 0 < left - line < 12:  # too short for a header line of its own
+            line -= 12
+        head += b"X-P%d: " % len(head) + b"p" * (line - 2 - len(b"X-P%d: " % len(head))) + b"\r\n"
+        left -= line
+    return head + b"\r\n"
 
 
 def fields(count: int) -> bytes:
     """A GET with `count` header fields."""
     extra = b"".join(b"X-F%d: v\r\n" % n for n in range(count - 2))
-    return b"GET /__admin/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + extra + b"\r\n"
+    return START + b" HTTP/1.1\r\n" + REST + extra + b"\r\n"
 
 
 HEADS = [
-    ("32 KiB", head_of(HEAD), 200),
-    ("32 KiB and a byte", head_of(HEAD + 1), 431),
-    ("32 KiB in the URL", head_of(HEAD, in_the_url=True), 200),
-    ("a URL over 32 KiB", head_of(HEAD + 1, in_the_url=True), 431),
-    ("a URL of 200 KB", head_of(200_000, in_the_url=True), 431),
-    ("a header of 1 MB", head_of(1_000_000), 431),
+    ("a request line of 64 KiB", request_line(LINE), 200),
+    ("a request line of 64 KiB and a byte", request_line(LINE + 1), 414),
+    ("a URL of 200 KB", request_line(200_000), 414),
+    ("a header line of 64 KiB", header_line(LINE), 200),
+    ("a header line of 64 KiB and a byte", header_line(LINE + 1), 431),
+    ("a header of 1 MB", header_line(1_000_000), 431),
+    ("a head of 256 KiB", head_of(HEAD), 200),
+    ("a head of 256 KiB and a byte", head_of(HEAD + 1), 431),
     ("64 fields", fields(64), 200),
     ("65 fields", fields(65), 431),
     ("200 fields", fields(200), 431),
@@ -154,13 +176,13 @@ HEADS = [
 
 
 @pytest.mark.parametrize(("payload", "status"), [h[1:] for h in HEADS], ids=[h[0] for h in HEADS])
-def test_a_head_over_the_limits_is_a_431(base_url: str, payload: bytes, status: int) -> None:
+def test_a_head_over_the_limits_is_a_414_or_a_431(base_url: str, payload: bytes, status: int) -> None:
     assert exchange(base_url, payload).status == status
 
 
 def test_a_head_that_never_ends_is_closed_after_the_header_timeout(base_url: str) -> None:
     with connect(base_url) as conn:
-        conn.sendall(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\n")
+        conn.sendall(b"GET /__admin/health HTTP/1.1\r\nHost: localhost\r\n")
         answer = receive(conn, timeout=TIMEOUT + 5)
     assert (answer.status, answer.body) == (None, b"")
     assert answer.closed_after is not None
@@ -171,7 +193,7 @@ def test_an_idle_kept_alive_connection_is_closed_after_the_header_timeout(base_u
     """granian keeps a connection alive for a next request, up to the header timeout;
     werkzeug's server closes each after its answer."""
     with connect(base_url) as conn:
-        conn.sendall(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        conn.sendall(b"GET /__admin/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
         answer = receive(conn, timeout=TIMEOUT + 5)
     assert answer.status == 200
     assert answer.closed_after is not None
