@@ -184,7 +184,7 @@ INPUTS = [
         status=413,
     ),
     Hostile("8 KB path", lambda p: p.raw(target=p.path + b"/" + b"a" * 8000)),
-    Hostile("70 KB path", lambda p: p.raw(target=p.path + b"/" + b"a" * 70_000), status=431),
+    Hostile("70 KB path", lambda p: p.raw(target=p.path + b"/" + b"a" * 70_000), status=414),
     Hostile("900 KB JSON string", lambda p: json_body(p, b'{"orderNo": "' + b"x" * 900_000 + b'"}')),
     Hostile(
         "60,000 JSON keys",
