@@ -44,8 +44,8 @@ def chunked(body: bytes, size: int = 64 * 1024) -> bytes:
 
 def post_chunked(path: bytes, body: bytes) -> bytes:
     return (
-        b"POST " + path + b" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\n"
-        b"Transfer-Encoding: chunked\r\n\r\n" + chunked(body)
+        b"POST " + path + b" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+        b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(body)
     )
 
 
