@@ -13,7 +13,8 @@ import itertools
 import json
 import threading
 from collections import deque
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, overload
 
 #: Bodies longer than this are cut in the journal (the answer is not).
 BODY_LIMIT = 16 * 1024
@@ -21,12 +22,45 @@ BODY_LIMIT = 16 * 1024
 JOURNAL_BYTES = 32 * 1024 * 1024
 
 Entry = dict[str, Any]
+#: An entry as a journal keeps it: its id first, its JSON last (and between, what the journal needs).
+Row = tuple[int, str] | tuple[int, str | None, bytes]
 
 
 def excerpt(data: bytes) -> str:
     """A body as journal text: UTF-8 (bad bytes replaced), cut at BODY_LIMIT."""
     text = data[:BODY_LIMIT].decode("utf-8", errors="replace")
     return text + "…" if len(data) > BODY_LIMIT else text
+
+
+class Entries(Sequence[Entry]):
+    """Entries as read, oldest first, each built from its JSON only when looked at.
+
+    The audit reads the whole journal on every poll but looks at the entries it has not seen and
+    a few it finds by id; building the others would cost the providers' requests the time.
+    """
+
+    def __init__(self, rows: Sequence[Row]) -> None:
+        self._rows = rows
+        self._built: dict[int, Entry] = {}
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Entry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Entry]: ...
+
+    def __getitem__(self, index: int | slice) -> Entry | list[Entry]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._rows)))]
+        row = self._rows[index]
+        row_id, raw = row[0], row[-1]
+        entry = self._built.get(row_id)
+        if entry is None:
+            entry = self._built[row_id] = {"id": row_id, **json.loads(raw)}
+        return entry
 
 
 def encode(entry: Entry) -> str:
@@ -64,15 +98,23 @@ class Journal:
                 self._bytes -= len(self._entries.popleft()[2])
         return {"id": new_id, **entry}
 
-    def entries(self, provider: str | None = None, limit: int | None = None) -> list[Entry]:
+    def read(self, provider: str | None = None, limit: int | None = None) -> Entries:
         """Entries oldest first, optionally one provider's and only the last `limit`."""
+        return Entries(self._rows(provider, limit))
+
+    def entries(self, provider: str | None = None, limit: int | None = None) -> list[Entry]:
+        """As `read`, every entry built."""
+        return list(self.read(provider, limit))
+
+    def _rows(self, provider: str | None, limit: int | None) -> Sequence[Row]:
+        """The entries to read as rows, oldest first."""
         with self._lock:
             found = list(self._entries)
         if provider is not None:
             found = [row for row in found if row[1] == provider]
         if limit:
             found = found[-limit:]
-        return [{"id": row_id, **json.loads(raw)} for row_id, _, raw in found]
+        return found
 
     def clear(self) -> None:
         with self._lock:

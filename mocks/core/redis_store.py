@@ -364,15 +364,12 @@ class RedisJournal(Journal):
         new_id = int(store._call(lambda: store._record(keys=keys, args=args)))
         return {"id": new_id, **entry}
 
-    def entries(self, provider: str | None = None, limit: int | None = None) -> list[Entry]:
+    def _rows(self, provider: str | None, limit: int | None) -> list[tuple[int, str]]:
         store = self._store
         rows = cast("list[str]", store._call(lambda: store.redis.lrange(JOURNAL, -self.size, -1)))
-        found: list[Entry] = []
-        for row in rows:
-            row_id, _, raw = row.partition("|")
-            entry = json.loads(raw)
-            if provider is None or entry.get("provider") == provider:
-                found.append({"id": int(row_id), **entry})
+        found = [(int(row_id), raw) for row_id, _, raw in (row.partition("|") for row in rows)]
+        if provider is not None:
+            found = [row for row in found if json.loads(row[1]).get("provider") == provider]
         return found[-limit:] if limit else found
 
     def clear(self) -> None:

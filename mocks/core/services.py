@@ -75,7 +75,7 @@ class Mocks:
     ) -> list[Violation]:
         """What clients did against the documentation, from the journal (`since`: only violations
         naming that request or a later one)."""
-        found = self.auditor.violations(self.journal.entries(), provider, since)
+        found = self.auditor.violations(self.journal.read(), provider, since)
         return [v for v in found if credential in (None, v.credential)]
 
     def add_fault(self, rule: FaultRule) -> FaultRule:

@@ -353,7 +353,7 @@ class SqliteJournal(Journal):
             _guarded(lambda: db.execute(JOURNAL_TRIM, bounds))
         return {"id": new_id, **entry}
 
-    def entries(self, provider: str | None = None, limit: int | None = None) -> list[Entry]:
+    def _rows(self, provider: str | None, limit: int | None) -> list[tuple[int, str]]:
         args = {
             "size": self.size,
             "max_bytes": self.max_bytes,
@@ -361,7 +361,7 @@ class SqliteJournal(Journal):
             "count": min(limit or self.size, self.size),
         }
         rows = _guarded(lambda: self._connections.get().execute(JOURNAL_READ, args).fetchall())
-        return [{"id": row_id, **json.loads(raw)} for row_id, raw in reversed(rows)]
+        return rows[::-1]
 
     def clear(self) -> None:
         _guarded(lambda: self._connections.get().execute("DELETE FROM journal"))

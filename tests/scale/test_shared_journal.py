@@ -87,6 +87,21 @@ def test_the_journal_keeps_the_last_size_entries(store: Store) -> None:
     assert held(store, journal)[0] <= 5 + 64  # SQLite trims every 64 records
 
 
+def test_a_read_is_the_entries_built_as_looked_at(store: Store) -> None:
+    """What the audit reads on every poll: the same entries, by index and by slice."""
+    journal = store.journal(50)
+    for i in range(8):
+        journal.record({"provider": "sugon" if i % 2 else "itrigger", "n": i, "text": "中"})
+    built, read = journal.entries(), journal.read()
+    assert len(read) == len(built) == 8
+    assert read[0] == built[0] and read[-1] == built[-1] and read[-1] is read[7]
+    assert read[2:5] == built[2:5] and read[::-3] == built[::-3]
+    assert list(read) == built
+    assert list(journal.read("sugon", limit=2)) == journal.entries("sugon", limit=2) == built[5::2]
+    with pytest.raises(IndexError):
+        read[8]
+
+
 def entry(n: int, body: str) -> dict[str, object]:
     return {"provider": "itrigger", "n": n, "body": body}
 
