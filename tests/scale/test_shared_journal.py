@@ -94,8 +94,9 @@ def test_a_read_is_the_entries_built_as_looked_at(store: Store) -> None:
         journal.record({"provider": "sugon" if i % 2 else "itrigger", "n": i, "text": "中"})
     built, read = journal.entries(), journal.read()
     assert len(read) == len(built) == 8
-    assert read[0] == built[0] and read[-1] == built[-1] and read[-1] is read[7]
-    assert read[2:5] == built[2:5] and read[::-3] == built[::-3]
+    assert (read[0], read[-1]) == (built[0], built[-1])
+    assert read[-1] is read[7]
+    assert (read[2:5], read[::-3]) == (built[2:5], built[::-3])
     assert list(read) == built
     assert list(journal.read("sugon", limit=2)) == journal.entries("sugon", limit=2) == built[5::2]
     with pytest.raises(IndexError):
