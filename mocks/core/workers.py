@@ -8,7 +8,7 @@ client sees the same mock. A single worker keeps the state in its own memory
 (the parent never serves), which is the fastest: no store to share.
 
 granian measured fastest of the servers tried (gunicorn gthread and sync,
-waitress, werkzeug; see README, Performance): it reads and writes HTTP in Rust,
+waitress, werkzeug; see docs/performance.md): it reads and writes HTTP in Rust,
 so a worker's Python thread spends its time on the mock alone. The app is served
 through granian's RSGI interface (RSGIApp below), so that a request reaches the
 app only once its body is whole, and slow clients cost no thread. Each worker

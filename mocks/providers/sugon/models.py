@@ -127,7 +127,7 @@ class CenterPaths(Strict):
 
     Chosen for the most public clients: some append `/hpc/openapi/...` to the hpc URL and
     `/openapi/v2/file/...` to the efile URL, others add `/hpc`, `/efile` or `/ai` only when
-    missing; the documented ingress URL is the bare host (README: the center's URLs).
+    missing; the documented ingress URL is the bare host (docs/fidelity.md: the center's URLs).
     """
 
     ingressUrls: str = ""
