@@ -72,6 +72,10 @@ def text_key(code: int | str, operation: str) -> str:
     return str(code) if "." in str(code) else f"{code}.{operation}"
 
 
+#: Seconds a token's record outlives the token, so the audit tells a late call from a forged one.
+RETAIN = 86400
+
+
 class ProviderModel(ABC, Generic[C]):
     """A provider's rules. All state is in the store under `<slug>:`, all time from the clock."""
 
@@ -88,6 +92,17 @@ class ProviderModel(ABC, Generic[C]):
 
     def key(self, *parts: object) -> str:
         return ":".join((self.slug, *map(str, parts)))
+
+    def trace(self, key: str, record: dict[str, Any]) -> None:
+        """Write a token's record under `key`, for RETAIN past its `expires_at`, as the newest
+        of the provider's ring of the last `token_trace`: records that churn leaves stay bounded."""
+        self.store.set_in_ring(
+            self.key("trace"),
+            key,
+            record,
+            size=self.store.token_trace,
+            expires_at=record["expires_at"] + RETAIN,
+        )
 
     def message(self, code: int | str, operation: str | None = None) -> str:
         """The code's text: its own text on `operation` where it has one there, else the code's."""

@@ -7,7 +7,7 @@ Store layout (all under `appauth:`):
   count:<appId>            fetches in the app's current rate window ("first_fetch" windows)
   count:<appId>:<n>        fetches in the n-th window since the epoch ("aligned" windows)
 
-  trace:...                the ring of expired tokens' records (see Store.set_in_ring)
+  trace:...                the ring of expired tokens' records (see ProviderModel.trace)
 
 A rate window's counter disappears when the window closes. A token's record outlives it
 by RETAIN, so the audit tells a late call from a forged one; `current` is kept as long,
@@ -31,12 +31,9 @@ from pydantic import Field, field_validator, model_validator
 from ...core.audit import note
 from ...core.demo import seeded_faker
 from ...core.errors import ProviderError
-from ...core.provider import ProviderConfig, ProviderModel, Strict, as_configured
+from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Strict, as_configured
 from . import errors
 from .errors import envelope
-
-#: Seconds a token's record outlives it, so the audit tells a late call from a forged one.
-RETAIN = 86400
 
 TOKEN_PATH = "/auth/getAccessToken"
 HELLO_PATH = "/auth/hello"
@@ -309,13 +306,7 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
         key = self.key("token", token)
         record = self.store.get(key)
         if record is not None:
-            self.store.set_in_ring(
-                self.key("trace"),
-                key,
-                record,
-                size=self.store.token_trace,
-                expires_at=record["expires_at"] + RETAIN,
-            )
+            self.trace(key, record)
 
     def hello(self, token: str | None) -> str:
         """The greeting for a live token's app."""

@@ -4,7 +4,7 @@ Store layout (all under `credential:`):
   partner:<id>          {"id", "name", "disabled"}
   app:<clientId>        {"client_id", "secret", "partner", "name", "disabled", "ip_allowlist", "grants"}
   token:<jti>           {"jti", "client_id", "access_token", "issued_at", "expires_at"}, for the
-                        admin listing: in a ring of the last `token_trace` issued (Store.set_in_ring)
+                        admin listing: in a ring of the last `token_trace` issued (ProviderModel.trace)
   current:<clientId>    the jti of the app's newest token (read only with `overwrite_previous`)
   jti-key               the key that marks this state's tokens, drawn anew at each reset
 
@@ -29,12 +29,10 @@ from pydantic import AfterValidator, Field, model_validator
 from ...core.audit import note
 from ...core.demo import seeded_faker
 from ...core.errors import ProviderError
-from ...core.provider import ProviderConfig, ProviderModel, Strict, as_configured
+from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Strict, as_configured
 from . import errors
 from .errors import envelope
 
-#: Seconds a token is known after it expires, so the audit tells a late call from a forged one.
-RETAIN = 86400
 #: Hex digits of a jti's tag (80 bits); the 12 before them are the nonce.
 JTI_TAG = 20
 
@@ -365,13 +363,7 @@ class CredentialModel(ProviderModel[CredentialConfig]):
             "expires_at": expires_at,
         }
         with self.store.atomic():  # the token it replaces is the one current when it became current
-            self.store.set_in_ring(
-                self.key("trace"),
-                self.key("token", jti),
-                record,
-                size=self.store.token_trace,
-                expires_at=expires_at + RETAIN,
-            )
+            self.trace(self.key("token", jti), record)
             previous = self.store.get(self.key("current", client_id))
             held = self.store.get(self.key("token", previous)) if previous else None
             self.store.set(self.key("current", client_id), jti, expires_at=expires_at)

@@ -5,7 +5,7 @@ Store layout (all under `itrigger:`):
   app:<appId>              {"app_id", "app_secret", "tenant", "name", "frozen", "grants"}
   token:<token>            {"app_id", "issued_at", "expires_at", "valid_until", "overwritten"}
   current:<appId>          the app's newest token
-  trace:...                the ring of replaced tokens' records (see Store.set_in_ring)
+  trace:...                the ring of replaced tokens' records (see ProviderModel.trace)
   count:<tenant>:<date>    fetches on that Shanghai calendar day
 
 A token's record outlives it by RETAIN, so the audit tells a late or overwritten token
@@ -29,7 +29,7 @@ from pydantic import Field, field_validator, model_validator
 from ...core.audit import note
 from ...core.demo import seeded_faker
 from ...core.errors import ProviderError
-from ...core.provider import ProviderConfig, ProviderModel, Strict, as_configured
+from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Strict, as_configured
 from . import errors
 from .errors import envelope
 
@@ -37,8 +37,6 @@ TOKEN_PATH = "/itrigger-tenant/v1/basic/accessTokenOpen/token"
 DEMO_GET = "/itrigger-tenant/v1/basic/openAPItest/test/get"
 DEMO_POST = "/itrigger-tenant/v1/basic/openAPItest/test/post"
 DEMO_APIS = [DEMO_GET, DEMO_POST]
-#: Seconds a token's record outlives it, so a late call is told apart from a forged one.
-RETAIN = 86400
 
 
 class Settings(Strict):
@@ -294,13 +292,7 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
             )
             record["valid_until"] = min(record["valid_until"], now + self.config.settings.overwrite_grace)
             record["overwritten"] = True
-        self.store.set_in_ring(
-            self.key("trace"),
-            key,
-            record,
-            size=self.store.token_trace,
-            expires_at=record["expires_at"] + RETAIN,
-        )
+        self.trace(key, record)
 
     def authorize(self, token: str | None, api: str) -> dict[str, Any]:
         """The app behind a live token, if it was granted `api`."""
