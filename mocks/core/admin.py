@@ -169,22 +169,28 @@ def requests() -> Response:
     provider = request.args.get("provider")
     if provider is not None and provider not in get_mocks().providers:
         raise AdminError(404, f"provider {provider!r} is not mounted")
+    return json_response({"requests": journal.entries(provider=provider, limit=limit_arg("entries"))})
+
+
+def limit_arg(unit: str) -> int | None:
+    """The `limit` query parameter: a whole number, 1 or more, or None when not given."""
     limit = request.args.get("limit", type=int)
     if "limit" in request.args and (limit is None or limit < 1):
-        raise AdminError(400, "limit: give a whole number of entries, 1 or more")
-    return json_response({"requests": journal.entries(provider=provider, limit=limit)})
+        raise AdminError(400, f"limit: give a whole number of {unit}, 1 or more")
+    return limit
 
 
 @bp.get("/tokens")
 def tokens() -> Response:
-    """Every provider's unexpired tokens with their time left on the virtual clock."""
-    mocks = get_mocks()
+    """Every provider's unexpired tokens with their time left on the virtual clock; `limit=N`:
+    each provider's first N (its credentials' current tokens, then the newest others)."""
+    mocks, limit = get_mocks(), limit_arg("tokens")
     return json_response(
         {
             "tokens": [
                 {"provider": slug, **token}
                 for slug, model in mocks.models.items()
-                for token in model.live_tokens()
+                for token in model.live_tokens(limit)
             ]
         }
     )

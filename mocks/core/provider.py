@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from flask import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
@@ -93,16 +93,22 @@ class ProviderModel(ABC, Generic[C]):
     def key(self, *parts: object) -> str:
         return ":".join((self.slug, *map(str, parts)))
 
-    def trace(self, key: str, record: dict[str, Any]) -> None:
-        """Write a token's record under `key`, for RETAIN past its `expires_at`, as the newest
+    def trace(self, key: str, record: dict[str, Any], *, retain: float = RETAIN) -> None:
+        """Write a token's record under `key`, for `retain` past its `expires_at`, as the newest
         of the provider's ring of the last `token_trace`: records that churn leaves stay bounded."""
         self.store.set_in_ring(
             self.key("trace"),
             key,
             record,
             size=self.store.token_trace,
-            expires_at=record["expires_at"] + RETAIN,
+            expires_at=record["expires_at"] + retain,
         )
+
+    def traced(self, limit: int | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The records in the trace, newest first, from its `limit` newest (all without one)."""
+        ring = self.store.newest_in_ring(self.key("trace"), size=self.store.token_trace, limit=limit)
+        for key, record in ring:
+            yield key, cast("dict[str, Any]", record)
 
     def message(self, code: int | str, operation: str | None = None) -> str:
         """The code's text: its own text on `operation` where it has one there, else the code's."""
@@ -166,8 +172,11 @@ class ProviderModel(ABC, Generic[C]):
         """New credentials sharing no state (limits, tokens) with any others: one test's own."""
 
     @abstractmethod
-    def live_tokens(self) -> list[dict[str, Any]]:
-        """Unexpired tokens for the dashboard: `token`, `credential`, `seconds_left`, `valid`."""
+    def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Unexpired tokens for the dashboard: `token`, `credential`, `seconds_left`, `valid`.
+
+        Each credential's current tokens come first, then the newest of the trace; `limit`
+        bounds what is read as well as what is listed, so a poll costs the same after any churn."""
 
     def demo_credentials(self) -> dict[str, Any]:
         """The credentials printed at startup and shown by the admin API: the demo ones as

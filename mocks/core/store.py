@@ -29,7 +29,10 @@ import json
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from itertools import takewhile
 from typing import Any, ClassVar
+
+from sortedcontainers import SortedDict
 
 from .clock import Clock
 from .journal import JOURNAL_BYTES, Journal
@@ -132,9 +135,22 @@ class Store(ABC):
             self.set(slot, key, expires_at=expires_at)
             self.set(key, value, expires_at=expires_at)
 
+    def newest_in_ring(
+        self, ring: str, *, size: int, limit: int | None = None
+    ) -> Iterator[tuple[str, Value]]:
+        """The live keys of the ring `ring` and their values, newest first, from its `limit` newest
+        slots (all `size` without one): a look at the newest reads those, not the whole ring."""
+        count = self.get(f"{ring}:next")
+        if not isinstance(count, int):
+            return
+        for written in range(count, max(count - min(size, size if limit is None else limit), 0), -1):
+            key = self.get(f"{ring}:{written % size}")
+            if isinstance(key, str) and (value := self.get(key)) is not None:
+                yield key, value
+
 
 class MemoryStore(Store):
-    """One process's store: a dict behind a lock.
+    """One process's store: a dict in key order behind a lock, so a scan reads only its prefix.
 
     Values are kept JSON-encoded, as Redis would keep them, so a model that
     mutates what it read without writing it back fails here too.
@@ -145,7 +161,7 @@ class MemoryStore(Store):
     def __init__(self, clock: Clock) -> None:
         super().__init__(clock)
         self._lock = threading.RLock()
-        self._data: dict[str, tuple[str, float | None]] = {}
+        self._data: SortedDict[str, tuple[str, float | None]] = SortedDict()
         #: (expires_at, key) of every expiry written, soonest first: the sweep reads only what is due.
         self._expiries: list[tuple[float, str]] = []
         self._writes = 0
@@ -230,7 +246,7 @@ class MemoryStore(Store):
 
     def scan(self, prefix: str) -> Iterator[tuple[str, Value]]:
         with self._lock:
-            keys = sorted(k for k in self._data if k.startswith(prefix))
+            keys = list(takewhile(lambda k: k.startswith(prefix), self._data.irange(minimum=prefix)))
             found = [(k, raw) for k in keys if (raw := self._live(k)) is not None]
         for key, raw in found:
             yield key, json.loads(raw)

@@ -301,6 +301,19 @@ def test_a_ring_key_and_its_slot_expire_together(store: Store, clock: Clock) -> 
     assert dict(store.scan("")) == {"later": 2, "ring:next": 2, "ring:2": "later"}
 
 
+def test_the_newest_in_a_ring_come_first_and_a_limit_reads_only_those(store: Store, clock: Clock) -> None:
+    assert list(store.newest_in_ring("ring", size=3)) == []
+    for i in range(5):
+        store.set_in_ring("ring", f"kept:{i}", i, size=3, expires_at=START + 10 * (i + 1))
+    newest = [("kept:4", 4), ("kept:3", 3), ("kept:2", 2)]
+    assert list(store.newest_in_ring("ring", size=3)) == newest
+    assert list(store.newest_in_ring("ring", size=3, limit=2)) == newest[:2]
+    assert list(store.newest_in_ring("ring", size=3, limit=9)) == newest
+    clock.advance(40)  # kept:2 and kept:3 have expired
+    assert list(store.newest_in_ring("ring", size=3)) == [("kept:4", 4)]
+    assert list(store.newest_in_ring("ring", size=3, limit=1)) == [("kept:4", 4)]
+
+
 def test_concurrent_ring_writes_keep_exactly_size_keys(store: Store) -> None:
     def work() -> None:
         for n in range(25):

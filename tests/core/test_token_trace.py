@@ -15,6 +15,7 @@ import requests
 from provider_mocks import Mocks, create_app, get_mocks
 from provider_mocks.core.server import LiveServer
 from tests import support
+from tests.atrip.helpers import PORTAL, portal_url
 from tests.credential.helpers import ECHO, params
 from tests.redis_server import RedisServer, redis_server  # noqa: F401 - the fixture
 
@@ -100,15 +101,26 @@ def credential_call(http: requests.Session, base_url: str, token: str) -> int:
     return code
 
 
+def atrip_fetch(http: requests.Session, base_url: str) -> str:
+    """A portal session's token: ATRIP's token request opens one."""
+    return portal_url(http, base_url).partition("token=")[2]
+
+
+def atrip_open(http: requests.Session, base_url: str, token: str) -> int:
+    """The status of the portal page the session's url shows."""
+    return http.get(base_url + PORTAL, params={"token": token}).status_code
+
+
 # -- the bound --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("slug", "fetch", "records"),
+    ("slug", "fetch", "kept", "records"),
     [
-        ("itrigger", itrigger_fetch, TRACE + 1),  # the trace and the app's current token
-        ("appauth", appauth_fetch, TRACE + 1),
-        ("credential", credential_fetch, TRACE),  # every token's record is in the trace
+        ("itrigger", itrigger_fetch, "token", TRACE + 1),  # the trace and the app's current token
+        ("appauth", appauth_fetch, "token", TRACE + 1),
+        ("credential", credential_fetch, "token", TRACE),  # every token's record is in the trace
+        ("atrip", atrip_fetch, "session", TRACE),  # every portal session is
     ],
 )
 def test_token_records_stay_bounded_however_many_tokens_are_fetched(
@@ -116,12 +128,13 @@ def test_token_records_stay_bounded_however_many_tokens_are_fetched(
     store_url: str,
     slug: str,
     fetch: Callable[[requests.Session, str], str],
+    kept: str,
     records: int,
 ) -> None:
     with serving(store_url) as (base_url, mocks):
         for _ in range(10 * TRACE):
             fetch(http, base_url)
-        assert len(list(mocks.store.scan(f"{slug}:token:"))) == records
+        assert len(list(mocks.store.scan(f"{slug}:{kept}:"))) == records
         assert len(list(mocks.store.scan(f"{slug}:trace:"))) == TRACE + 1  # its slots and counter
 
 
@@ -175,3 +188,49 @@ def test_credential_tokens_beyond_the_trace_are_overwritten_then_expired_then_un
         assert (credential_call(http, base_url, first), state(mocks)) == (10134, "expired")
         advance(http, base_url, 86400)  # a day after its expiry the token is forgotten
         assert (credential_call(http, base_url, first), state(mocks)) == (10134, "unknown")
+
+
+def test_a_portal_session_beyond_the_trace_is_forgotten(http: requests.Session, store_url: str) -> None:
+    with serving(store_url) as (base_url, _):
+        sessions = [atrip_fetch(http, base_url) for _ in range(TRACE + 1)]
+        assert [atrip_open(http, base_url, token) for token in sessions] == [401] + [200] * TRACE
+
+
+# -- the admin listing ---------------------------------------------------------------------------
+
+
+def listed(http: requests.Session, base_url: str, provider: str, **query: int) -> list[tuple[str, bool]]:
+    """`provider`'s (token, valid) in the order `GET /__admin/tokens` lists them."""
+    tokens = http.get(f"{base_url}/__admin/tokens", params=query).json()["tokens"]
+    return [(t["token"], t["valid"]) for t in tokens if t["provider"] == provider]
+
+
+def test_the_listing_gives_current_tokens_then_the_newest_replaced_up_to_its_limit(
+    http: requests.Session, store_url: str
+) -> None:
+    with serving(store_url, itrigger={"settings": {"overwrite_grace": 0}}) as (base_url, _):
+        tokens = [itrigger_fetch(http, base_url) for _ in range(2 * TRACE)]  # the trace is full
+        replaced = [(token, False) for token in reversed(tokens[-TRACE - 1 : -1])]
+        assert listed(http, base_url, "itrigger") == [(tokens[-1], True), *replaced]
+        assert listed(http, base_url, "itrigger", limit=2) == [(tokens[-1], True), replaced[0]]
+        assert listed(http, base_url, "itrigger", limit=1) == [(tokens[-1], True)]
+
+
+@pytest.mark.parametrize(("slug", "fetch"), [("credential", credential_fetch), ("atrip", atrip_fetch)])
+def test_the_listing_gives_the_newest_first_up_to_its_limit(
+    http: requests.Session, store_url: str, slug: str, fetch: Callable[[requests.Session, str], str]
+) -> None:
+    with serving(store_url) as (base_url, _):
+        tokens = [fetch(http, base_url) for _ in range(2 * TRACE)]
+        assert listed(http, base_url, slug) == [(token, True) for token in reversed(tokens[-TRACE:])]
+        assert listed(http, base_url, slug, limit=2) == [(tokens[-1], True), (tokens[-2], True)]
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "x", ""])
+def test_a_listing_limit_that_is_not_a_count_is_400(http: requests.Session, limit: str) -> None:
+    with serving("memory") as (base_url, _):
+        answer = http.get(f"{base_url}/__admin/tokens", params={"limit": limit})
+        assert (answer.status_code, answer.json()) == (
+            400,
+            {"error": "limit: give a whole number of tokens, 1 or more"},
+        )

@@ -24,6 +24,7 @@ import secrets
 import string
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from itertools import islice
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -221,17 +222,20 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
             if now < record["expires_at"]
         ]
 
-    def live_tokens(self) -> list[dict[str, Any]]:
+    def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Each app's live token: a token is replaced only once expired, so the trace holds none."""
         now = self.clock.time()
-        return [
+        listed = (
             {
-                "token": t["accessToken"],
-                "credential": t["app_id"],
-                "seconds_left": t["expires_at"] - now,
+                "token": live["accessToken"],
+                "credential": key.rpartition(":")[2],
+                "seconds_left": live["expires_at"] - now,
                 "valid": True,
             }
-            for t in self.tokens()
-        ]
+            for key, live in self.store.scan(self.key("current", ""))
+            if now < live["expires_at"]
+        )
+        return list(islice(listed, limit))
 
     # -- the documented rules ----------------------------------------------
 

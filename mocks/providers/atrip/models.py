@@ -4,6 +4,8 @@ Store layout (all under `atrip:`):
   client:<clientId>     {"client_id", "client_secret", "name", "orders"}  (orders null: any order)
   session:<token>       {"token", "client_id", "client_name", "order_no", "user_name", "role",
                          "role_sent", "cid", "issued_at", "expires_at"}, expiring at expires_at
+  trace:...             the ring of the last `token_trace` sessions (see ProviderModel.trace):
+                        a session older than those is forgotten, so load leaves memory bounded
 
 A request is checked in this order; the first problem found is the answer:
   1. x-atlas-client-id / x-atlas-client-secret: missing, unknown or wrong → status 3
@@ -215,16 +217,17 @@ class AtripModel(ProviderModel[AtripConfig]):
             for _, record in self.store.scan(self.key("session", ""))
         ]
 
-    def live_tokens(self) -> list[dict[str, Any]]:
-        """Portal sessions: ATRIP's tokens are the portal url's."""
+    def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """The newest portal sessions: ATRIP's tokens are the portal url's."""
+        now = self.clock.time()
         return [
             {
-                "token": t["token"],
-                "credential": t["client_id"],
-                "seconds_left": t["seconds_left"],
+                "token": record["token"],
+                "credential": record["client_id"],
+                "seconds_left": max(0.0, record["expires_at"] - now),
                 "valid": True,
             }
-            for t in self.sessions()
+            for _, record in self.traced(limit)
         ]
 
     # -- the token request ---------------------------------------------------
@@ -317,7 +320,7 @@ class AtripModel(ProviderModel[AtripConfig]):
             "issued_at": now,
             "expires_at": now + self.config.settings.portal_token_lifetime,
         }
-        self.store.set(self.key("session", token), record, expires_at=record["expires_at"])
+        self.trace(self.key("session", token), record, retain=0)
         return record
 
     def portal_url(self, host_url: str, token: str) -> str:

@@ -270,16 +270,22 @@ class CredentialModel(ProviderModel[CredentialConfig]):
             )
         return listed
 
-    def live_tokens(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "token": t["access_token"],
-                "credential": t["client_id"],
-                "seconds_left": t["seconds_left"],
-                "valid": t["valid"],
-            }
-            for t in self.tokens()
-        ]
+    def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """The newest issued: every token goes into the trace as it is issued."""
+        now = self.clock.time()
+        listed = []
+        for _, record in self.traced(limit):
+            if now < record["expires_at"]:
+                valid = not self._overwritten(record["client_id"], record["jti"])
+                listed.append(
+                    {
+                        "token": record["access_token"],
+                        "credential": record["client_id"],
+                        "seconds_left": max(0.0, record["expires_at"] - now) if valid else 0,
+                        "valid": valid,
+                    }
+                )
+        return listed
 
     # -- the documented rules ----------------------------------------------
 

@@ -21,6 +21,7 @@ import secrets
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from itertools import chain, islice
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -206,16 +207,21 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
             if now < record["expires_at"]
         ]
 
-    def live_tokens(self) -> list[dict[str, Any]]:
-        return [
+    def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
+        now = self.clock.time()
+        current = (self.key("token", token) for _, token in self.store.scan(self.key("current", "")))
+        records = chain(((key, self.store.get(key)) for key in current), self.traced(limit))
+        listed = (
             {
-                "token": t["accessToken"],
-                "credential": t["app_id"],
-                "seconds_left": t["seconds_left"],
-                "valid": t["valid"],
+                "token": key.rpartition(":")[2],
+                "credential": record["app_id"],
+                "seconds_left": max(0.0, record["valid_until"] - now),
+                "valid": now < record["valid_until"],
             }
-            for t in self.tokens()
-        ]
+            for key, record in records
+            if record is not None and now < record["expires_at"]
+        )
+        return list(islice(listed, limit))
 
     # -- the documented rules ----------------------------------------------
 

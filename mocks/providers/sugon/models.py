@@ -24,6 +24,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Annotated, Any, Literal
 
 from flask import has_request_context, request
@@ -693,10 +694,10 @@ class SugonModel(ProviderModel[SugonConfig]):
                 replaced_lifetime=lifetime,
             )
 
-    def live_tokens(self) -> list[dict[str, Any]]:
+    def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Each user's platform token from their latest login (renewed and region tokens are not kept)."""
         now_ms = self._now_ms()
-        return [
+        listed = (
             {
                 "token": login["token"],
                 "credential": key.rpartition(":")[2],
@@ -704,7 +705,8 @@ class SugonModel(ProviderModel[SugonConfig]):
                 "valid": now_ms < login["expires_ms"],
             }
             for key, login in self.store.scan(self.key("login", ""))
-        ]
+        )
+        return list(islice(listed, limit))
 
     def login(self, user: str, password: str, org_id: str) -> list[dict[str, Any]]:
         """Token acquisition with user, password and orgId."""
