@@ -209,6 +209,8 @@ class Provider:
     hosts: tuple[str, ...] = ()
     #: Query, form or header names that carry a request's credential id (fault rules match on it).
     credential_fields: tuple[str, ...] = ()
+    #: The module of its contract cases: its `CASES`, and `prepare`, the fuzzing's hook if any.
+    contracts: str | None = None
 
     @property
     def base_path(self) -> str:

@@ -15,4 +15,5 @@ provider = Provider(
     prefixes=("/auth",),
     hosts=(),  # the platform is not named in its documentation
     credential_fields=("appId",),
+    contracts="provider_mocks.contracts.providers.appauth",
 )

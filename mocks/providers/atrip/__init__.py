@@ -15,4 +15,5 @@ provider = Provider(
     prefixes=(TOKEN_PATH, PORTAL_PREFIX),
     hosts=("sandbox.atriptech.com", "sandbox.atlaslovestravel.com"),
     credential_fields=("x-atlas-client-id",),
+    contracts="provider_mocks.contracts.providers.atrip",
 )

@@ -14,4 +14,5 @@ provider = Provider(
     admin=admin.bp,
     prefixes=("/openapi",),
     credential_fields=("clientId",),
+    contracts="provider_mocks.contracts.providers.credential",
 )

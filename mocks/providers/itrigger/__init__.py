@@ -15,4 +15,5 @@ provider = Provider(
     prefixes=("/itrigger-tenant", "/itrigger-bff"),
     hosts=("gateway-dev.itrigger.cn",),
     credential_fields=("appId",),
+    contracts="provider_mocks.contracts.providers.itrigger",
 )

@@ -15,4 +15,5 @@ provider = Provider(
     prefixes=("/ac", "/api/user"),
     hosts=("www.scnet.cn", "api.scnet.cn", "ac.sugon.com", "scnet-demo.accloud.cn"),
     credential_fields=("user",),
+    contracts="provider_mocks.contracts.providers.sugon",
 )
