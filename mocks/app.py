@@ -13,7 +13,7 @@ from flask import Flask, Request, Response, g, request
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 from werkzeug.wsgi import LimitedStream
 
-from .core import admin, rules  # noqa: F401 - rules registers the behaviour rules
+from .core import admin
 from .core.addresses import parse_host_names
 from .core.audit import Auditor
 from .core.clock import Clock
@@ -116,7 +116,7 @@ def create_app(
         store=store,
         journal=store.journal(server.journal_size, server.journal_bytes),
         providers=mounted,
-        auditor=Auditor(mounted, server.audit),
+        auditor=Auditor(mounted, server.audit, configs),
         faults=Faults(store),
     )
     mocks.init_app(app)

@@ -205,7 +205,8 @@ def audit(args: argparse.Namespace) -> int:
     """Print the violations a running mock has seen; exit 1 if any is an error."""
     import requests
 
-    from .core.audit import Violation, describe
+    from .core.audit import describe
+    from .core.checks import Violation
 
     base = args.base_url.rstrip("/")
     params = {"provider": args.provider} if args.provider else {}

@@ -212,8 +212,6 @@ def violations() -> Response:
 
 @bp.get("/rules")
 def rules() -> Response:
-    from .audit import RULES
-
     return json_response(
         {
             "rules": [
@@ -224,7 +222,7 @@ def rules() -> Response:
                     "source": r.source,
                     "providers": list(r.providers),
                 }
-                for r in RULES.values()
+                for r in get_mocks().auditor.rules
             ]
         }
     )

@@ -28,164 +28,24 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from flask import g, has_request_context
-from pydantic import Field
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
+from .checks import AuditSettings, Rule, Violation
 from .journal import Entry
-from .provider import Provider, Strict
+from .provider import Provider, ProviderConfig
+from .registry import Registry
+from .rules import RULES
 
 if TYPE_CHECKING:  # openapi-core is imported when the audit first runs: it costs a start 0.4 s
     from openapi_core import OpenAPI
-
-SEVERITIES = ("error", "warning")
-
-
-class AuditSettings(Strict):
-    #: A retry after a limit answer sooner than this (seconds, real time) has no backoff.
-    min_backoff: float = Field(default=1.0, ge=0)
-    #: Refreshing a token in the last part of its lifetime is planned refresh, not a wasted fetch.
-    early_refresh_fraction: float = Field(default=0.2, ge=0, le=1)
-
-
-@dataclass(frozen=True)
-class Violation:
-    rule: str
-    severity: str
-    #: One line: what the client did.
-    message: str
-    #: The documentation the rule comes from.
-    source: str
-    provider: str
-    credential: str | None
-    #: Journal ids of the requests involved.
-    requests: tuple[int, ...]
-
-    def as_dict(self) -> dict[str, Any]:
-        """Its fields, as they are: dataclasses.asdict would copy each deeply, at 10 µs a finding."""
-        return dict(self.__dict__)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Violation:
-        return cls(**{**data, "requests": tuple(data["requests"])})
-
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-
-class Recent(Generic[K, V]):
-    """A mapping in the order of the journal entries its items were last set at, so that what
-    the journal has dropped is forgotten from the front, in the time of what is dropped."""
-
-    def __init__(self) -> None:
-        self._items: OrderedDict[K, tuple[int, V]] = OrderedDict()
-
-    def set(self, key: K, at: int, value: V) -> None:
-        """`at`: the id of the entry being seen (no older than any set before)."""
-        self._items[key] = (at, value)
-        self._items.move_to_end(key)
-
-    def get(self, key: K) -> V | None:
-        found = self._items.get(key)
-        return None if found is None else found[1]
-
-    def pop(self, key: K) -> V | None:
-        found = self._items.pop(key, None)
-        return None if found is None else found[1]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._items
-
-    def values(self, since: int = 0) -> Iterator[V]:
-        """Newest first, those set at entry `since` or later."""
-        for at, value in reversed(self._items.values()):
-            if at < since:
-                return
-            yield value
-
-    def forget(self, oldest: int) -> None:
-        """Drop what was set at an entry before `oldest`."""
-        items = self._items
-        while items and next(iter(items.values()))[0] < oldest:
-            items.popitem(last=False)
-
-
-class Check:
-    """A behaviour rule's running judgement of one provider's journal.
-
-    `see` is given each entry once, oldest first; it keeps what the rule needs of the past
-    in `Recent` mappings and reports findings with `report`. `forget` is told the oldest
-    entry left in the journal: the entries before it are gone, and so is what was kept of
-    them. A finding is shown while the first request it names is in the journal (override
-    `violations` where a rule says otherwise); it is kept at the last request it names, so
-    that those naming a request since a given one are found without looking at the others.
-    """
-
-    def __init__(self, rule: Rule, provider: str, settings: AuditSettings) -> None:
-        self.rule = rule
-        self.provider = provider
-        self.settings = settings
-        #: Findings by the request they are about.
-        self.found: Recent[int, Violation] = Recent()
-
-    def see(self, entry: Entry) -> None:
-        raise NotImplementedError
-
-    def report(self, about: int, message: str, requests: tuple[int, ...], credential: str | None) -> None:
-        """A finding about request `about`, naming `requests` (oldest first; the last is the one seen)."""
-        rule = self.rule
-        found = Violation(rule.id, rule.severity, message, rule.source, self.provider, credential, requests)
-        self.found.set(about, requests[-1], found)
-
-    def forget(self, oldest: int) -> None:
-        self.found.forget(oldest)
-
-    def violations(self, oldest: int, since: int = 0) -> Iterator[Violation]:
-        """Those over the journal from `oldest` on, naming request `since` or a later one."""
-        return (v for v in self.found.values(since) if v.requests[0] >= oldest)
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    severity: str
-    explanation: str
-    source: str
-    #: The providers it applies to; empty: all.
-    providers: tuple[str, ...]
-    check: type[Check]
-
-
-RULES: dict[str, Rule] = {}
-
-C = TypeVar("C", bound=type[Check])
-
-
-def rule(id: str, *, severity: str, source: str, providers: tuple[str, ...] = ()) -> Callable[[C], C]:
-    """Register a behaviour rule, a Check; its docstring's first line explains it."""
-    if severity not in SEVERITIES:
-        raise ValueError(f"rule {id!r}: severity must be one of {SEVERITIES}")
-    if not source:
-        raise ValueError(f"rule {id!r}: name the documentation it comes from")
-
-    def register(check: C) -> C:
-        if id in RULES and RULES[id].check.__qualname__ != check.__qualname__:
-            raise ValueError(f"rule {id!r} is registered twice")
-        if not check.__doc__:
-            raise ValueError(f"rule {id!r}: give it a docstring, its one-line explanation")
-        RULES[id] = Rule(id, severity, check.__doc__.strip().splitlines()[0], source, providers, check)
-        return check
-
-    return register
-
 
 #: The catch-up lets the providers' threads have the interpreter after each YIELD_AFTER
 #: seconds of judging, for YIELD_FOR. A thread that keeps it longer makes every request
@@ -286,27 +146,53 @@ def _id(entry: Entry) -> int:
     return found
 
 
+def ruleset_of(slug: str, provider: Provider) -> Registry[Rule]:
+    """A provider's own rules, as applying to it alone."""
+    own: Registry[Rule] = Registry("audit rule")
+    for found in provider.rules or ():
+        own.add(found.id, replace(found, providers=(slug,)))
+    return own
+
+
 class Auditor:
     """Audits the journal incrementally: each rule's Check per provider sees each entry once;
     spec results are cached per entry, as entries do not change."""
 
-    def __init__(self, providers: dict[str, Provider], settings: AuditSettings) -> None:
+    def __init__(
+        self,
+        providers: Mapping[str, Provider],
+        settings: AuditSettings,
+        configs: Mapping[str, ProviderConfig] | None = None,
+        rules: Registry[Rule] = RULES,
+    ) -> None:
+        """`rules`: those every provider shares; each provider adds its own (`Provider.rules`),
+        judged with its config (`configs`; default: the provider's defaults)."""
         self.providers = providers
         self.settings = settings
+        self.configs = {
+            slug: (configs or {}).get(slug) or provider.model.config_type.model_validate({})
+            for slug, provider in providers.items()
+        }
+        self.rules = rules.merged(
+            *(ruleset_of(slug, provider) for slug, provider in providers.items() if provider.rules)
+        )
         #: Identical requests (a client repeating a call) are judged once: by their content.
         self._by_content: OrderedDict[str, list[str]] = OrderedDict()
         self._lock = threading.Lock()  # of the content cache
         self._checking = threading.Lock()  # of the checks: one poll catches up at a time
-        self._start(())
+        self._start()
 
     CONTENT_CACHE = 4096
 
-    def _start(self, rules: tuple[Rule, ...]) -> None:
+    def _start(self) -> None:
         """Checks that have seen nothing yet, one per rule and provider it applies to."""
-        self._rules = rules
         self._spec_cache: dict[int, list[Violation]] = {}
         self._checks = {
-            slug: [r.check(r, slug, self.settings) for r in rules if not r.providers or slug in r.providers]
+            slug: [
+                r.check(r, slug, self.settings, self.configs[slug])
+                for r in self.rules
+                if not r.providers or slug in r.providers
+            ]
             for slug in self.providers
         }
         #: The last entry seen: its id, and when it was received (to tell a journal that started over).
@@ -315,16 +201,15 @@ class Auditor:
 
     def _catch_up(self, entries: Sequence[Entry]) -> int:
         """Let the checks see the entries they have not, and forget the dropped; the oldest id left."""
-        rules = tuple(RULES.values())
         last_id, last_received = self._last
         at = bisect.bisect_left(entries, last_id, key=_id)
         known = at < len(entries) and _id(entries[at]) == last_id
-        if rules != self._rules or (
+        if (
             entries
             and _id(entries[0]) <= last_id
             and not (known and entries[at].get("received") == last_received)
-        ):  # a rule was added, or the journal started over (a store that lost it): judge it afresh
-            self._start(rules)
+        ):  # the journal started over (a store that lost it): judge it afresh
+            self._start()
             at, known = 0, False
         turn = time.perf_counter()
         for entry in entries[at + 1 if known else at :]:

@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import Field, ValidationError, field_validator
 
 from .addresses import parse_host_names
-from .audit import AuditSettings
+from .checks import AuditSettings
 from .forwarded import DEFAULT_ALLOW_IPS, parse_allow_ips
 from .journal import JOURNAL_BYTES
 from .provider import Provider, ProviderConfig, Strict

@@ -6,15 +6,19 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from flask import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
 from .clock import Clock
 from .errors import AdminError, ProviderError
+from .registry import Registry
 from .routing import under
 from .store import Store
+
+if TYPE_CHECKING:  # the rules' kit builds on this module
+    from .checks import Rule
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 #: Installed wheels carry the specs inside the package; a checkout has them at the top.
@@ -211,6 +215,8 @@ class Provider:
     credential_fields: tuple[str, ...] = ()
     #: The module of its contract cases: its `CASES`, and `prepare`, the fuzzing's hook if any.
     contracts: str | None = None
+    #: Its own audit rules (its package's `rules.RULES`), besides those every provider shares.
+    rules: Registry[Rule] | None = None
 
     @property
     def base_path(self) -> str:

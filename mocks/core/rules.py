@@ -1,49 +1,17 @@
-"""The behaviour rules: one small Check each, judging one provider's journal entry by entry.
-
-They read the facts the provider's model noted (see `audit.note`):
-
-- `credential`: the app, client or user the request acted for;
-- `kind`: "fetch" (a token acquisition), "renew", or "call" (a business call or token check);
-- `token`: the token fetched or used; on a fetch that replaced the credential's previous
-  token: `replaced` (that token), `replaced_left` (its seconds of validity left) and
-  `replaced_lifetime`;
-- `token_state`: on a call, "valid", "expired", "overwritten", "unknown" or "missing";
-- `backoff`: the answer asks the client to back off (a limit, a refused renewal);
-- `request_id`: the client's Request-Id; `renewal_window_passed`: a renewal too late.
-
-A Check sees each entry once, oldest first, and keeps what it needs of the past in
-`Recent` mappings, which forget what the journal drops (see `audit.Check`). Add a rule
-with `@rule(...)` anywhere that is imported before the audit runs.
+"""The behaviour rules every provider shares: token fetching, overwriting, refreshing and
+backing off. A provider's own rules live in its package (see `core.checks`).
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
-from .audit import AuditSettings, Check, Recent, Rule, Violation, rule
+from .checks import Check, Recent, Violation, facts, rule, ruleset
 from .journal import Entry
 
 #: A call refused for one of these token states asks the client to refresh.
 REFUSED_STATES = ("expired", "overwritten")
-
-
-def facts(entry: Entry) -> dict[str, Any]:
-    found: dict[str, Any] = entry.get("facts") or {}
-    return found
-
-
-class OneRequest(Check):
-    """The shape of every rule that judges a request on its own: `judge` words the finding."""
-
-    def judge(self, facts: dict[str, Any]) -> str | None:
-        raise NotImplementedError
-
-    def see(self, entry: Entry) -> None:
-        f = facts(entry)
-        if message := self.judge(f):
-            self.report(entry["id"], message, (entry["id"],), f.get("credential"))
 
 
 @rule(
@@ -60,8 +28,7 @@ class RefetchWhileValid(Check):
     replaced token that someone uses later (two fetchers: `overwritten-token-used`).
     """
 
-    def __init__(self, rule: Rule, provider: str, settings: AuditSettings) -> None:
-        super().__init__(rule, provider, settings)
+    def begin(self) -> None:
         #: Each credential's last fetch.
         self.issued: Recent[str, int] = Recent()
         #: Credentials whose last call since that fetch was refused for an invalid token.
@@ -120,8 +87,7 @@ class OverwrittenTokenUsed(Check):
     once the journal has dropped them.
     """
 
-    def __init__(self, rule: Rule, provider: str, settings: AuditSettings) -> None:
-        super().__init__(rule, provider, settings)
+    def begin(self) -> None:
         #: The last fetch that issued, and the last that overwrote, each token.
         self.issued_by: Recent[str, int] = Recent()
         self.overwritten_by: Recent[str, int] = Recent()
@@ -174,8 +140,7 @@ class OverwrittenTokenUsed(Check):
 class NoRefreshAfterInvalid(Check):
     """A call was refused for an expired or overwritten token, and the client did not refresh and retry."""
 
-    def __init__(self, rule: Rule, provider: str, settings: AuditSettings) -> None:
-        super().__init__(rule, provider, settings)
+    def begin(self) -> None:
         #: Each credential's refused call, while it is the credential's last request.
         self.waiting: Recent[Any, tuple[int, str]] = Recent()
 
@@ -217,8 +182,7 @@ class NoRefreshAfterInvalid(Check):
 class RetryWithoutBackoff(Check):
     """The client repeated a refused request at once instead of backing off."""
 
-    def __init__(self, rule: Rule, provider: str, settings: AuditSettings) -> None:
-        super().__init__(rule, provider, settings)
+    def begin(self) -> None:
         #: The last request told to back off, per credential and operation, until it is repeated.
         self.told: Recent[tuple[Any, Any], Entry] = Recent()
 
@@ -243,145 +207,4 @@ class RetryWithoutBackoff(Check):
         self.told.forget(oldest)
 
 
-@rule(
-    "request-id-reused",
-    severity="error",
-    source="credential: Request-Id 每次请求唯一",
-    providers=("credential",),
-)
-class RequestIdReused(Check):
-    """A Request-Id was sent twice: each request needs its own.
-
-    Each later use names the first one still in the journal.
-    """
-
-    def __init__(self, rule: Rule, provider: str, settings: AuditSettings) -> None:
-        super().__init__(rule, provider, settings)
-        #: Each Request-Id's uses, oldest first (trimmed to the journal at each use).
-        self.uses: Recent[str, deque[int]] = Recent()
-        #: The Request-Id of each request reported.
-        self.reported: Recent[int, str] = Recent()
-        self.oldest = 0
-
-    def see(self, entry: Entry) -> None:
-        f = facts(entry)
-        if not (request_id := f.get("request_id")):
-            return
-        uses = self.uses.get(request_id) or deque()
-        while uses and uses[0] < self.oldest:
-            uses.popleft()
-        uses.append(entry["id"])
-        self.uses.set(request_id, entry["id"], uses)
-        if len(uses) > 1:
-            self.reported.set(entry["id"], entry["id"], request_id)
-            self.report(entry["id"], *self._worded(request_id, uses[0], entry["id"]), f.get("credential"))
-
-    @staticmethod
-    def _worded(request_id: str, first: int, again: int) -> tuple[str, tuple[int, int]]:
-        return f"Request-Id {request_id!r} was already used by request #{first}", (first, again)
-
-    def forget(self, oldest: int) -> None:
-        super().forget(oldest)
-        self.uses.forget(oldest)
-        self.reported.forget(oldest)
-        self.oldest = oldest
-
-    def violations(self, oldest: int, since: int = 0) -> Iterator[Violation]:
-        for found in self.found.values(since):
-            if found.requests[0] >= oldest:
-                yield found
-                continue
-            again = found.requests[-1]
-            request_id = self.reported.get(again) or ""
-            first = next(i for i in self.uses.get(request_id) or () if i >= oldest)
-            if first < again:
-                message, requests = self._worded(request_id, first, again)
-                yield Violation(
-                    found.rule,
-                    found.severity,
-                    message,
-                    found.source,
-                    found.provider,
-                    found.credential,
-                    requests,
-                )
-
-
-@rule(
-    "renewal-after-window",
-    severity="error",
-    source="sugon: 过期超过24小时的token不能续期",
-    providers=("sugon",),
-)
-class RenewalAfterWindow(OneRequest):
-    """A renewal was tried more than 24 h after the token expired: log in again instead."""
-
-    def judge(self, facts: dict[str, Any]) -> str | None:
-        if facts.get("renewal_window_passed"):
-            return "renewal of a token expired more than 24 h ago; a fresh login was needed"
-        return None
-
-
-@rule(
-    "legacy-role",
-    severity="warning",
-    source="ATRIP: role is one of Customer service, Finance, Developer, Admin",
-    providers=("atrip",),
-)
-class LegacyRole(OneRequest):
-    """A token request used an older role spelling the current documentation no longer lists."""
-
-    def judge(self, facts: dict[str, Any]) -> str | None:
-        if role := facts.get("legacy_role"):
-            return (
-                f"role {role!r} is the older spelling; the documentation lists Customer service, "
-                "Finance, Developer, Admin"
-            )
-        return None
-
-
-@rule(
-    "request-id-missing",
-    severity="warning",
-    source="credential: HEADER Request-Id 请求Id,每次请求唯一标识 (the table lists it as required; "
-    "the provider's own Java demo sends none, and the platform answers)",
-    providers=("credential",),
-)
-class RequestIdMissing(OneRequest):
-    """A business call came without a Request-Id: the documentation asks for a unique one on every call.
-
-    A warning, not an error: the provider's own demo leaves it out and is answered, so the
-    platform does not depend on it; a client without one still loses the per-request trace
-    and `request-id-reused`'s check. It reads the `request_id` every call notes (None or "":
-    none sent), so a call with one is never reported.
-    """
-
-    def judge(self, facts: dict[str, Any]) -> str | None:
-        if facts.get("kind") == "call" and not facts.get("request_id"):
-            return "business call without a Request-Id; the documentation asks for a unique one on every call"
-        return None
-
-
-@rule(
-    "accept-not-any",
-    severity="warning",
-    source="ATRIP [public, observed by clients; not in the ATRIP Token page]: Accept: */* is "
-    "mandatory, Atlas rejects Accept: application/json",
-    providers=("atrip",),
-)
-class AcceptNotAny(OneRequest):
-    """A token request sent an Accept other than */*, which clients report Atlas refuses.
-
-    A warning, not an error: the ATRIP Token page requires Accept but names no value, and the
-    Atlas Flight Booking CLI (atlas-doc/atlas-flight-booking) sends application/json; only
-    third-party clients (the README of fathihamdan/ADAPT-Agent, say) describe the refusal.
-    It reads `accept_not_any`, the Accept sent when it is neither `*/*` nor missing: a missing
-    Accept is the spec's required header, reported by `request-spec` alone.
-    """
-
-    def judge(self, facts: dict[str, Any]) -> str | None:
-        if accept := facts.get("accept_not_any"):
-            return (
-                f"Accept {accept!r} is not */*; clients observe that Atlas rejects Accept: application/json"
-            )
-        return None
+RULES = ruleset(RefetchWhileValid, OverwrittenTokenUsed, NoRefreshAfterInvalid, RetryWithoutBackoff)

@@ -7,7 +7,8 @@ from typing import Any, cast
 
 from flask import Flask, current_app, request
 
-from .audit import Auditor, Violation
+from .audit import Auditor
+from .checks import Violation
 from .clock import Clock
 from .faults import FaultRule, Faults, ProviderErrorAction
 from .journal import Journal

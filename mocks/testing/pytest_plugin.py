@@ -20,7 +20,8 @@ import pytest
 from flask import Flask
 
 from ..app import create_app
-from ..core.audit import Violation, describe
+from ..core.audit import describe
+from ..core.checks import Violation
 from ..core.clock import Clock
 from ..core.journal import Entry
 from ..core.server import LiveServer

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from provider_mocks import create_app, get_mocks
 from provider_mocks.cli import main
 from provider_mocks.core import audit
-from provider_mocks.core.audit import RULES, AuditSettings, Check, Violation, rule
+from provider_mocks.core.checks import AuditSettings, Check, Violation, rule, ruleset
 from provider_mocks.core.journal import Entry, Journal
+from provider_mocks.core.rules import RULES
 from provider_mocks.core.server import LiveServer
 from provider_mocks.providers import load
 from tests import support
@@ -42,7 +43,7 @@ def violations(http: requests.Session, base_url: str, **params: str) -> list[dic
     return found
 
 
-def test_registry_refuses_a_rule_without_explanation_or_with_a_bad_severity() -> None:
+def test_a_rule_without_explanation_or_with_a_bad_severity_is_refused() -> None:
     class silent(Check):
         def see(self, entry: Entry) -> None:
             pass
@@ -54,6 +55,11 @@ def test_registry_refuses_a_rule_without_explanation_or_with_a_bad_severity() ->
     with pytest.raises(ValueError, match="documentation"):
         rule("test-nosource", severity="error", source="")
     assert "test-silent" not in RULES
+
+
+def test_a_rule_id_is_taken_once() -> None:
+    with pytest.raises(ValueError, match="audit rule 'refetch-while-valid' is registered twice"):
+        RULES.merged(ruleset(*(r.check for r in RULES)))
 
 
 def test_a_conformant_client_has_no_violations(http: requests.Session, base_url: str) -> None:
@@ -223,7 +229,7 @@ def test_audit_command_needs_a_mock(capsys: pytest.CaptureFixture[str]) -> None:
 def test_identical_requests_are_judged_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """A client repeating one call: the spec check runs once for all of them, with the same findings."""
     provider = load("itrigger")
-    auditor = audit.Auditor({"itrigger": provider}, audit.AuditSettings())
+    auditor = audit.Auditor({"itrigger": provider}, AuditSettings())
     calls: list[int] = []
     real = audit.spec_problems
 
@@ -346,20 +352,18 @@ def fetches(count: int, first: int = 1) -> list[Entry]:
     ]
 
 
-def test_each_rule_sees_each_entry_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_each_rule_sees_each_entry_once() -> None:
     """Polled again, the audit looks at the new entries only, and forgets the dropped."""
     seen: list[int] = []
 
+    @rule("test-counting", severity="warning", source="x")
     class Counting(Check):
         """Counts what it is shown."""
 
         def see(self, entry: Entry) -> None:
             seen.append(entry["id"])
 
-    monkeypatch.setitem(
-        RULES, "test-counting", audit.Rule("test-counting", "warning", "x", "x", (), Counting)
-    )
-    auditor = audit.Auditor(PROVIDERS, AuditSettings())
+    auditor = audit.Auditor(PROVIDERS, AuditSettings(), rules=RULES.merged(ruleset(Counting)))
     journal = fetches(300)
     auditor.violations(journal[:200])
     auditor.violations(journal[:200])
@@ -461,3 +465,14 @@ def test_the_spec_of_requests_before_since_is_not_checked(monkeypatch: pytest.Mo
     found = get_mocks(app).violations(since=first + 3)
     assert {v.requests for v in found} == {(first + 3,), (first + 4,)}
     assert checked == ["3", "4"]
+
+
+@pytest.mark.parametrize(
+    ("renew_window", "words"),
+    [(86400, "more than 24 h ago"), (3600, "more than 1 h ago"), (90, "more than 90 s ago")],
+)
+def test_a_late_renewal_is_worded_with_the_configured_window(renew_window: int, words: str) -> None:
+    config = load("sugon").model.config_type.model_validate({"settings": {"renew_window": renew_window}})
+    auditor = audit.Auditor(PROVIDERS, AuditSettings(), {"sugon": config})
+    (found,) = auditor.violations([request(1, "sugon", kind="renew", renewal_window_passed=True)])
+    assert (found.rule, words in found.message) == ("renewal-after-window", True)

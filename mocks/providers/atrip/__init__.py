@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...core.provider import Provider
-from . import admin, routes
+from . import admin, routes, rules
 from .models import PORTAL_PREFIX, TOKEN_PATH, AtripModel
 
 provider = Provider(
@@ -16,4 +16,5 @@ provider = Provider(
     hosts=("sandbox.atriptech.com", "sandbox.atlaslovestravel.com"),
     credential_fields=("x-atlas-client-id",),
     contracts="provider_mocks.contracts.providers.atrip",
+    rules=rules.RULES,
 )

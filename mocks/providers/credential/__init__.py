@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...core.provider import Provider
-from . import admin, routes
+from . import admin, routes, rules
 from .models import CredentialModel
 
 provider = Provider(
@@ -15,4 +15,5 @@ provider = Provider(
     prefixes=("/openapi",),
     credential_fields=("clientId",),
     contracts="provider_mocks.contracts.providers.credential",
+    rules=rules.RULES,
 )

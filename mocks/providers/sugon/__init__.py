@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...core.provider import Provider
-from . import admin, routes
+from . import admin, routes, rules
 from .models import SugonModel
 
 provider = Provider(
@@ -16,4 +16,5 @@ provider = Provider(
     hosts=("www.scnet.cn", "api.scnet.cn", "ac.sugon.com", "scnet-demo.accloud.cn"),
     credential_fields=("user",),
     contracts="provider_mocks.contracts.providers.sugon",
+    rules=rules.RULES,
 )
