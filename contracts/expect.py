@@ -12,7 +12,7 @@ import requests
 import schemathesis
 from schemathesis.core.failures import Failure, FailureGroup
 
-from ..providers import load
+from ..core.plugins import load
 from .checks import content_type_problem, envelope_keys, escaping_problem, key_order_problem
 
 

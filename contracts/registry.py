@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..providers import SLUGS
+from ..core.plugins import SLUGS
 from .target import Target
 
 SOURCES = ("doc", "public", "decided")

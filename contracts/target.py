@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from ..providers import SLUGS
+from ..core.plugins import SLUGS
 
 #: Environment variables giving a credential field: PROVIDER_MOCKS_<SLUG>_<ROLE>_<field>=value,
 #: e.g. PROVIDER_MOCKS_ITRIGGER_DEMO_appSecret (the field keeps its case).

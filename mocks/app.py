@@ -32,11 +32,11 @@ from .core.faults import (
 from .core.forwarded import ForwardedHeaders, parse_allow_ips
 from .core.journal import excerpt
 from .core.jsonio import json_response
+from .core.plugins import SLUGS, load
 from .core.provider import Provider
 from .core.routing import LazyRule, MergeSlashes
 from .core.services import Mocks, current_provider, get_mocks
 from .core.store import Store, StoreUnavailable, open_store
-from .providers import SLUGS, load
 
 ConfigSource = Mapping[str, Any] | str | Path | None
 
@@ -90,7 +90,7 @@ def create_app(
     """
     raw = read_toml(config) if isinstance(config, str | Path) else (config or {})
     mounted = {slug: load(slug) for slug in (providers or SLUGS)}
-    server, configs = parse(raw, mounted)
+    server, configs = parse(raw, mounted, SLUGS)
     trusted_proxies = parse_allow_ips(
         server.forwarded_allow_ips if forwarded_allow_ips is None else forwarded_allow_ips
     )

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .providers import SLUGS
+from .core.plugins import SLUGS
 
 DEFAULT_PORT = 8700
 #: The admin token's environment variable (`--admin-token` wins).

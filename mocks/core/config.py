@@ -16,7 +16,7 @@ clear error naming the key, not a silently ignored setting.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -92,15 +92,14 @@ def _describe(error: ValidationError, section: str) -> str:
 
 
 def parse(
-    raw: Mapping[str, Any], providers: Mapping[str, Provider]
+    raw: Mapping[str, Any], providers: Mapping[str, Provider], known: Iterable[str]
 ) -> tuple[ServerSettings, dict[str, ProviderConfig]]:
-    """Validate a whole config; tables for providers not mounted are ignored."""
-    from ..providers import SLUGS
-
-    unknown = sorted(set(raw) - {"server", *SLUGS})
+    """Validate a whole config; tables for providers not mounted, but `known`, are ignored."""
+    known = tuple(known)
+    unknown = sorted(set(raw) - {"server", *known})
     if unknown:
         raise ConfigError(
-            f"unknown config section(s): {', '.join(unknown)}; known: server, {', '.join(SLUGS)}"
+            f"unknown config section(s): {', '.join(unknown)}; known: server, {', '.join(known)}"
         )
     try:
         server = ServerSettings.model_validate(raw.get("server", {}))

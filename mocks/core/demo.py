@@ -90,14 +90,14 @@ def seeded_faker(slug: str, locale: str = "zh_CN") -> Any:
 
 
 def record() -> dict[str, Any]:
-    """Run every provider's demo set on a real Faker and return what it drew."""
+    """Run every installed provider's demo set on a real Faker and return what it drew."""
     global _recording
-    from ..providers import SLUGS
+    from .plugins import SLUGS, load
 
     _recording = {}
     try:
         for slug in SLUGS:
-            module = importlib.import_module(f"..providers.{slug}.models", __package__)
+            module = importlib.import_module(load(slug).model.__module__)
             module.demo_set.cache_clear()
             module.demo_set()
             module.demo_set.cache_clear()

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 
 from provider_mocks import Mocks
 from provider_mocks.contracts.fuzz import CHECKS
-from provider_mocks.providers import load
+from provider_mocks.core.plugins import load
 
 from .helpers import demo, token
 

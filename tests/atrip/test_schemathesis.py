@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 from requests.structures import CaseInsensitiveDict
 
 from provider_mocks.contracts.fuzz import CHECKS
-from provider_mocks.providers import load
+from provider_mocks.core.plugins import load
 
 from .helpers import ID, SECRET, demo
 

@@ -26,7 +26,7 @@ from werkzeug.exceptions import BadRequest
 
 from provider_mocks import Mocks
 from provider_mocks.cli import DEFAULT_PORT
-from provider_mocks.providers import load
+from provider_mocks.core.plugins import load
 from provider_mocks.providers.atrip import errors
 from provider_mocks.providers.atrip.models import LEGACY_ROLES, ORDER_NO, ROLES, TOKEN_PATH
 from tests.specs import SOURCES, Node, check_assumed_marks, check_served, load_spec, marked

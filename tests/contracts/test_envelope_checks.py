@@ -16,8 +16,8 @@ from provider_mocks.contracts.checks import (
     exact_json_content_type,
     utf8_not_escaped,
 )
+from provider_mocks.core.plugins import load
 from provider_mocks.core.server import LiveServer
-from provider_mocks.providers import load
 
 TOKEN = "/itrigger-tenant/v1/basic/accessTokenOpen/token"
 GOOD = '{"code":40001,"message":"appId或appSecret为空","data":null}'.encode()

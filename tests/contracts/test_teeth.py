@@ -11,7 +11,7 @@ import pytest
 
 from provider_mocks.contracts.runner import run
 from provider_mocks.contracts.target import open_target
-from provider_mocks.providers import SLUGS
+from provider_mocks.core.plugins import SLUGS
 
 from .deviants import Deviant, serving
 

@@ -16,9 +16,9 @@ from provider_mocks.cli import main
 from provider_mocks.core import audit
 from provider_mocks.core.checks import AuditSettings, Check, Violation, rule, ruleset
 from provider_mocks.core.journal import Entry, Journal
+from provider_mocks.core.plugins import load
 from provider_mocks.core.rules import RULES
 from provider_mocks.core.server import LiveServer
-from provider_mocks.providers import load
 from tests import support
 
 TOKEN = "/itrigger-tenant/v1/basic/accessTokenOpen/token"

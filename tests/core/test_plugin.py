@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from provider_mocks.providers import SLUGS
+from provider_mocks.core.plugins import SLUGS
 from provider_mocks.testing import pytest_plugin
 
 pytest_plugins = ["pytester"]

@@ -14,8 +14,8 @@ from schemathesis.core.failures import FailureGroup
 from provider_mocks import create_app, get_mocks
 from provider_mocks.contracts.checks import envelope_key_order
 from provider_mocks.contracts.fuzz import CHECKS
+from provider_mocks.core.plugins import load
 from provider_mocks.core.server import LiveServer
-from provider_mocks.providers import load
 
 from .helpers import ECHO, TOKEN
 

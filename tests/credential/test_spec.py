@@ -19,7 +19,7 @@ from openapi_spec_validator import validate
 
 from provider_mocks import Mocks
 from provider_mocks.cli import DEFAULT_PORT
-from provider_mocks.providers import load
+from provider_mocks.core.plugins import load
 from provider_mocks.providers.credential import errors
 from provider_mocks.providers.credential.models import DEMO_ECHO, TOKEN_PATH
 from tests.specs import (

@@ -21,7 +21,7 @@ import requests
 
 from provider_mocks import create_app
 from provider_mocks.contracts.expect import spec
-from provider_mocks.providers import SLUGS
+from provider_mocks.core.plugins import SLUGS
 from provider_mocks.providers.atrip.models import PORTAL_PREFIX
 from tests.sugon.helpers import sign
 

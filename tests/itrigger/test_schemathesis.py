@@ -14,7 +14,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from provider_mocks.contracts.fuzz import CHECKS
-from provider_mocks.providers import load
+from provider_mocks.core.plugins import load
 
 from .helpers import token
 

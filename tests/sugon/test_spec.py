@@ -26,8 +26,8 @@ from openapi_spec_validator import validate
 
 from provider_mocks import Mocks
 from provider_mocks.cli import DEFAULT_PORT
+from provider_mocks.core.plugins import load
 from provider_mocks.core.provider import text_key
-from provider_mocks.providers import load
 from provider_mocks.providers.sugon import errors
 from provider_mocks.providers.sugon.models import (
     AKSK_PATH,
