@@ -14,16 +14,15 @@ from __future__ import annotations
 import importlib
 import json
 import zlib
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 RECORDING = Path(__file__).with_name("demo_values.json")
 
-#: Slugs whose demo set left the recording and needed a real Faker (the staleness test reads it).
-fallbacks: list[str] = []
-#: While recording: slug -> its locale and the calls made, with their results.
-_recording: dict[str, dict[str, Any]] | None = None
+#: While `record` runs: slug -> its locale and the calls made, with their results.
+_recording: ContextVar[dict[str, dict[str, Any]] | None] = ContextVar("demo_recording", default=None)
 
 
 def real_faker(slug: str, locale: str = "zh_CN") -> Any:
@@ -63,26 +62,30 @@ class ReplayFaker:
 
         return call
 
+    @property
+    def fell_back(self) -> bool:
+        """Whether the calls left the recording, so a real Faker answers."""
+        return self._real is not None
+
     def _call(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         if self._real is None:
             step = len(self._made)
             if step < len(self._script) and self._script[step][:3] == [name, args, kwargs]:
                 self._made.append((name, args, kwargs))
                 return self._script[step][3]
-            fallbacks.append(self._slug)
             self._real = real_faker(self._slug, self._locale)
             for made_name, made_args, made_kwargs in self._made:  # the same state as if it had run all along
                 getattr(self._real, made_name)(*made_args, **made_kwargs)
         result = getattr(self._real, name)(*args, **kwargs)
-        if _recording is not None:
-            entry = _recording.setdefault(self._slug, {"locale": self._locale, "calls": []})
+        if (recording := _recording.get()) is not None:
+            entry = recording.setdefault(self._slug, {"locale": self._locale, "calls": []})
             entry["calls"].append([name, args, kwargs, result])
         return result
 
 
 def seeded_faker(slug: str, locale: str = "zh_CN") -> Any:
     """The provider's seeded Faker: recorded values replayed, a real Faker when they run out."""
-    if _recording is not None:
+    if _recording.get() is not None:
         replay = ReplayFaker(slug, locale)
         replay._real = real_faker(slug, locale)
         return replay
@@ -91,19 +94,19 @@ def seeded_faker(slug: str, locale: str = "zh_CN") -> Any:
 
 def record() -> dict[str, Any]:
     """Run every installed provider's demo set on a real Faker and return what it drew."""
-    global _recording
     from .plugins import SLUGS, load
 
-    _recording = {}
+    recording: dict[str, dict[str, Any]] = {}
+    started = _recording.set(recording)
     try:
         for slug in SLUGS:
             module = importlib.import_module(load(slug).model.__module__)
             module.demo_set.cache_clear()
             module.demo_set()
             module.demo_set.cache_clear()
-        return dict(sorted(_recording.items()))
+        return dict(sorted(recording.items()))
     finally:
-        _recording = None
+        _recording.reset(started)
 
 
 def main() -> None:
