@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .clock import Clock
 from .errors import AdminError, ProviderError
 from .routing import under
-from .store import Store
+from .stores import Store
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 #: Installed wheels carry the specs inside the package; a checkout has them at the top.

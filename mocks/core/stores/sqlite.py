@@ -23,11 +23,13 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from .clock import Clock
-from .journal import JOURNAL_BYTES, Entry, Journal, encode
-from .store import Store, StoreUnavailable, Value
+from ..journal import JOURNAL_BYTES, Entry, Journal, encode
+from .base import Store, StoreUnavailable, Value
+
+if TYPE_CHECKING:
+    from ..clock import Clock
 
 T = TypeVar("T")
 
@@ -163,7 +165,16 @@ class SqliteStore(Store):
     """The Store interface over one SQLite file that every worker process opens."""
 
     shared: ClassVar[bool] = True
+    schemes = ("sqlite",)
     SWEEP_EVERY = 1024
+
+    @classmethod
+    def from_url(cls, url: str, clock: Clock) -> Store:
+        """`sqlite:///PATH`: the path is absolute."""
+        path = url.removeprefix("sqlite://")
+        if not path.startswith("/") or path == "/":
+            raise ValueError(f"store {url!r}: give an absolute file path, e.g. sqlite:///tmp/mocks.db")
+        return cls(path, clock)
 
     def __init__(self, path: str, clock: Clock) -> None:
         super().__init__(clock)
