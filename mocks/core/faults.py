@@ -7,7 +7,10 @@ documented provider error, a raw HTTP status, a delay, a dropped connection,
 a truncated or malformed body, or a slow body. It fires once, N times, after N
 matching calls, or with a seeded probability, so runs repeat.
 
-Rules and their counters live in the store, like all other state.
+Each action applies itself: in the request, before the provider answers
+(`apply`), and an action on the answer's bytes in FaultMiddleware (`send`);
+`init_app` hooks both into an app. Rules and their counters live in the
+store, like all other state.
 """
 
 from __future__ import annotations
@@ -335,7 +338,8 @@ class ConnectionDropped(ConnectionError):
 
 
 class FaultMiddleware:
-    """Applies the byte-level actions (drop, truncate, malformed, slow body) the app decided on."""
+    """Sends the app's answer through the byte-level action (drop, truncate, malformed, slow body)
+    the request decided on, if any."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -384,6 +388,7 @@ def _slowly(body: bytes, action: SlowBodyAction) -> Iterator[bytes]:
 
 
 def _credential(provider: Provider) -> str | None:
+    """The credential the request presents, for a rule that names one."""
     for name in provider.credential_fields:
         found = request.args.get(name) or request.headers.get(name)
         if not found and request.mimetype == "application/x-www-form-urlencoded":
