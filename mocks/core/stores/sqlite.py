@@ -126,7 +126,8 @@ class _Connections:
             # no busy handler: SQLite's sleeps a whole millisecond or more when the lock is taken, and
             # the lock is held for tens of microseconds; _guarded retries at once instead
             connection = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
-            connection.execute("PRAGMA synchronous = OFF")
+            # a first statement can find the file locked too (another connection opening the WAL)
+            _guarded(lambda: connection.execute("PRAGMA synchronous = OFF"))
             self._local.connection, self._local.pid = connection, pid
         found: sqlite3.Connection = self._local.connection
         return found
