@@ -361,7 +361,7 @@ def _rate(call: Any) -> float:
 
 
 LAYERS = [
-    ("store (and JSON encoding)", ("mocks/core/store.py", "mocks/core/sqlite_store.py", "sqlite3", "json/")),
+    ("store (and JSON encoding)", ("mocks/core/stores/", "sqlite3", "json/")),
     ("provider model and routes", ("mocks/providers/",)),
     ("journal, faults, clock, audit facts (our hooks)", ("mocks/app.py", "mocks/core/")),
     ("Flask and Werkzeug (routing, request, response)", ("flask/", "werkzeug/")),

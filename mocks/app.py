@@ -19,24 +19,15 @@ from .core.audit import Auditor
 from .core.clock import Clock
 from .core.config import parse, read_toml
 from .core.errors import AdminError, ProviderError
-from .core.faults import (
-    ENVIRON_KEY,
-    Call,
-    DelayAction,
-    FaultMiddleware,
-    Faults,
-    ProviderErrorAction,
-    StatusAction,
-    delay_seconds,
-)
+from .core.faults import Faults
+from .core.faults import init_app as init_faults
 from .core.forwarded import ForwardedHeaders, parse_allow_ips
 from .core.journal import excerpt
 from .core.jsonio import json_response
 from .core.plugins import SLUGS, load
-from .core.provider import Provider
 from .core.routing import LazyRule, MergeSlashes
 from .core.services import Mocks, current_provider, get_mocks
-from .core.store import Store, StoreUnavailable, open_store
+from .core.stores import Store, StoreUnavailable, open_store
 
 ConfigSource = Mapping[str, Any] | str | Path | None
 
@@ -142,7 +133,7 @@ def create_app(
     if store.shared:
         _init_sync(app)
     _init_journal(app)
-    _init_faults(app)
+    init_faults(app, admin_prefix=admin.PREFIX)
     app.wsgi_app = ForwardedHeaders(MergeSlashes(app.wsgi_app), trusted_proxies)  # type: ignore[method-assign]
     mocks.start()
     return app
@@ -280,45 +271,3 @@ def _init_journal(app: Flask) -> None:
                 "fault": fault.model_dump(include={"id", "action"}) if fault else None,
             }
         )
-
-
-def _credential(provider: Provider) -> str | None:
-    for name in provider.credential_fields:
-        found = request.args.get(name) or request.headers.get(name)
-        if not found and request.mimetype == "application/x-www-form-urlencoded":
-            found = request.form.get(name)
-        if found:
-            return found
-    return None
-
-
-def _init_faults(app: Flask) -> None:
-    """Fault rules decide before the provider answers; byte-level actions happen in the middleware."""
-
-    @app.before_request
-    def inject() -> Response | None:
-        mocks = get_mocks()
-        found = mocks.faults.rules()
-        if not found:  # the usual case: one store read, nothing to match
-            return None
-        provider = current_provider()
-        if provider is None or request.path.startswith(admin.PREFIX):
-            return None
-        endpoint = request.endpoint or ""
-        call = Call(provider.slug, endpoint.rpartition(".")[2] or None, request.method, _credential(provider))
-        rule = mocks.faults.decide(call, found)
-        if rule is None:
-            return None
-        g.fault = rule
-        action = rule.action
-        if isinstance(action, ProviderErrorAction):
-            raise ProviderError(action.code, http_status=action.http_status)
-        if isinstance(action, StatusAction):
-            return Response(action.body, status=action.status, content_type=action.content_type)
-        if isinstance(action, DelayAction):
-            time.sleep(delay_seconds(action, rule, mocks.faults.status(rule)["seen"]))
-            return None
-        request.environ[ENVIRON_KEY] = action
-        return None
-
-    app.wsgi_app = FaultMiddleware(app.wsgi_app)  # type: ignore[method-assign]

@@ -99,7 +99,7 @@ def _serve(args: argparse.Namespace, store: str | None) -> int:
     try:
         from .app import create_app
         from .core.config import MAX_TIMEOUT, ConfigError
-        from .core.store import StoreUnavailable
+        from .core.stores import StoreUnavailable
 
         for flag, seconds in (("header", args.header_timeout), ("body", args.body_timeout)):
             if seconds is not None and not 0 < seconds <= MAX_TIMEOUT:

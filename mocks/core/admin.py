@@ -42,7 +42,7 @@ from .faults import FaultRule
 from .jsonio import json_response
 from .provider import Strict
 from .services import get_mocks
-from .store import StoreUnavailable
+from .stores import StoreUnavailable
 
 PREFIX = "/__admin"
 

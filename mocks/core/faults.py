@@ -7,7 +7,10 @@ documented provider error, a raw HTTP status, a delay, a dropped connection,
 a truncated or malformed body, or a slow body. It fires once, N times, after N
 matching calls, or with a seeded probability, so runs repeat.
 
-Rules and their counters live in the store, like all other state.
+Each action applies itself: in the request, before the provider answers
+(`apply`), and an action on the answer's bytes in FaultMiddleware (`send`);
+`init_app` hooks both into an app. Rules and their counters live in the
+store, like all other state.
 """
 
 from __future__ import annotations
@@ -16,29 +19,89 @@ import random
 import socket
 import time
 import uuid
+from abc import abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+from flask import Flask, Response, g, request
 from pydantic import Field
 
-from .provider import Strict
-from .store import Store
+from .errors import ProviderError
+from .provider import Provider, Strict
+from .services import current_provider, get_mocks
+from .stores import Store
+
+if TYPE_CHECKING:
+    from .services import Mocks
 
 ENVIRON_KEY = "provider_mocks.fault"
 #: Set in the WSGI environ of an in-process call (interception): a drop is the client's connection error.
 IN_PROCESS_KEY = "provider_mocks.in_process"
 
+#: WSGI's environ and start_response.
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
 
-class ProviderErrorAction(Strict, defer_build=True):
+
+@dataclass(frozen=True)
+class Answer:
+    """The app's answer, held back for a byte-level action to send its own way."""
+
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    @property
+    def half(self) -> bytes:
+        """The first half of the body: what a cut answer sends."""
+        return self.body[: len(self.body) // 2]
+
+
+class FaultAction(Strict, defer_build=True):
+    """What a rule does when it fires: each action applies itself, so an action is one class."""
+
+    def check(self, rule: FaultRule, mocks: Mocks) -> None:
+        """A ValueError says why this action cannot fire in `rule` (any action can by default)."""
+
+    @abstractmethod
+    def apply(self, rule: FaultRule, faults: Faults) -> Response | None:
+        """In the request, before the provider answers: an answer to send instead, or None to go on."""
+
+
+class ByteAction(FaultAction, defer_build=True):
+    """An action on the bytes of the provider's answer, taken by FaultMiddleware."""
+
+    def apply(self, rule: FaultRule, faults: Faults) -> Response | None:
+        request.environ[ENVIRON_KEY] = self
+        return None
+
+    @abstractmethod
+    def send(self, answer: Answer, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        """Send `answer` this action's way."""
+
+
+class ProviderErrorAction(FaultAction, defer_build=True):
     """Answer with one of the provider's documented errors, in its own envelope."""
 
     type: Literal["error"]
     code: int | str
     http_status: int = Field(default=200, ge=100, le=599)
 
+    def check(self, rule: FaultRule, mocks: Mocks) -> None:
+        if rule.provider is None:
+            raise ValueError("action: a provider error needs the rule's provider")
+        codes = mocks.model(rule.provider).messages
+        if str(self.code) not in codes:
+            raise ValueError(
+                f"action.code: {self.code!r} is not one of {rule.provider}'s codes: {', '.join(codes)}"
+            )
 
-class StatusAction(Strict, defer_build=True):
+    def apply(self, rule: FaultRule, faults: Faults) -> Response | None:
+        raise ProviderError(self.code, http_status=self.http_status)
+
+
+class StatusAction(FaultAction, defer_build=True):
     """Answer with a raw HTTP status and body, as a broken gateway would."""
 
     type: Literal["status"]
@@ -46,8 +109,11 @@ class StatusAction(Strict, defer_build=True):
     body: str = ""
     content_type: str = "text/plain; charset=utf-8"
 
+    def apply(self, rule: FaultRule, faults: Faults) -> Response | None:
+        return Response(self.body, status=self.status, content_type=self.content_type)
 
-class DelayAction(Strict, defer_build=True):
+
+class DelayAction(FaultAction, defer_build=True):
     """Wait before answering: a fixed time, or a seeded random one between min and max."""
 
     type: Literal["delay"]
@@ -55,31 +121,66 @@ class DelayAction(Strict, defer_build=True):
     min: float = Field(default=0, ge=0, le=300)
     max: float = Field(default=0, ge=0, le=300)
 
+    def apply(self, rule: FaultRule, faults: Faults) -> Response | None:
+        time.sleep(delay_seconds(self, rule, faults.seen(rule)))
+        return None
 
-class DropAction(Strict, defer_build=True):
+
+class DropAction(ByteAction, defer_build=True):
     """Close the connection without an answer."""
 
     type: Literal["drop"]
 
+    def send(self, answer: Answer, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get(IN_PROCESS_KEY):
+            raise ConnectionDropped("the connection was dropped by a fault rule")
+        connection = _socket(environ)
+        if connection is None:  # a server that keeps the socket: headers, then the connection closes
+            start_response(answer.status, answer.headers)
+            return _broken(b"")
+        connection.shutdown(socket.SHUT_RDWR)
+        return []
 
-class TruncateAction(Strict, defer_build=True):
+
+class TruncateAction(ByteAction, defer_build=True):
     """Send the headers and half the body, then close: the client reads too few bytes."""
 
     type: Literal["truncate"]
 
+    def send(self, answer: Answer, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        start_response(answer.status, answer.headers)
+        connection = _socket(environ)
+        if connection is not None:
+            return _then_close(answer.half, connection)
+        if not environ.get(IN_PROCESS_KEY):
+            return _broken(answer.half)
+        return [answer.half]
 
-class MalformedAction(Strict, defer_build=True):
+
+class MalformedAction(ByteAction, defer_build=True):
     """Send a well-framed answer whose body is cut in half: not valid JSON."""
 
     type: Literal["malformed"]
 
+    def send(self, answer: Answer, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        half = answer.half
+        start_response(
+            answer.status,
+            [(k, str(len(half)) if k.lower() == "content-length" else v) for k, v in answer.headers],
+        )
+        return [half]
 
-class SlowBodyAction(Strict, defer_build=True):
+
+class SlowBodyAction(ByteAction, defer_build=True):
     """Send the body a few bytes at a time."""
 
     type: Literal["slow_body"]
     chunk: int = Field(default=16, ge=1)
     interval: float = Field(default=0.1, ge=0, le=10)
+
+    def send(self, answer: Answer, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        start_response(answer.status, answer.headers)
+        return _slowly(answer.body, self)
 
 
 Action = Annotated[
@@ -157,18 +258,12 @@ class Faults:
 
     def add(self, rule: FaultRule) -> FaultRule:
         """Add a rule after the others (an existing id is replaced, counters kept)."""
-        order = self.store.get(self._key("order")) or []
         self.store.set(self._key("rule", rule.id), rule.model_dump())
-        if rule.id not in order:
-            self._update_order(lambda ids: [*ids, rule.id])
+        self._update_order(lambda ids: ids if rule.id in ids else [*ids, rule.id])
         return rule
 
     def _update_order(self, change: Callable[[list[str]], list[str]]) -> None:
-        key = self._key("order")
-        while True:
-            current = self.store.get(key)
-            if self.store.compare_and_set(key, current, change(current or [])):
-                return
+        self.store.update(self._key("order"), lambda ids: change(ids or []))
 
     def rules(self) -> list[FaultRule]:
         order = self.store.get(self._key("order")) or []
@@ -179,10 +274,15 @@ class Faults:
         """A rule with its counters and why it last did not fire."""
         return {
             **rule.model_dump(),
-            "seen": self.store.get(self._key("seen", rule.id)) or 0,
+            "seen": self.seen(rule),
             "fired": self.store.get(self._key("fired", rule.id)) or 0,
             "last_miss": self.store.get(self._key("miss", rule.id)),
         }
+
+    def seen(self, rule: FaultRule) -> int:
+        """How many calls matched the rule."""
+        seen: int = self.store.get(self._key("seen", rule.id)) or 0
+        return seen
 
     def get(self, rule_id: str) -> FaultRule | None:
         raw = self.store.get(self._key("rule", rule_id))
@@ -238,12 +338,13 @@ class ConnectionDropped(ConnectionError):
 
 
 class FaultMiddleware:
-    """Applies the byte-level actions (drop, truncate, malformed, slow body) the app decided on."""
+    """Sends the app's answer through the byte-level action (drop, truncate, malformed, slow body)
+    the request decided on, if any."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         captured: dict[str, Any] = {}
 
         def capture(
@@ -253,36 +354,14 @@ class FaultMiddleware:
             return lambda _: None
 
         body = b"".join(self.app(environ, capture))
-        action = environ.get(ENVIRON_KEY)
-        status, headers = captured["status"], captured["headers"]
-        if isinstance(action, DropAction):
-            if environ.get(IN_PROCESS_KEY):
-                raise ConnectionDropped("the connection was dropped by a fault rule")
-            connection = _socket(environ)
-            if connection is None:  # a server that keeps the socket: headers, then the connection closes
-                start_response(status, headers)
-                return _broken(b"")
-            connection.shutdown(socket.SHUT_RDWR)
-            return []
-        if isinstance(action, TruncateAction | MalformedAction):
-            half = body[: len(body) // 2]
-            if isinstance(action, MalformedAction):
-                headers = [(k, str(len(half)) if k.lower() == "content-length" else v) for k, v in headers]
-            start_response(status, headers)
-            if isinstance(action, TruncateAction):
-                connection = _socket(environ)
-                if connection is not None:
-                    return _then_close(half, connection)
-                if not environ.get(IN_PROCESS_KEY):
-                    return _broken(half)
-            return [half]
-        start_response(status, headers)
-        if isinstance(action, SlowBodyAction):
-            return _slowly(body, action)
+        action: ByteAction | None = environ.get(ENVIRON_KEY)
+        if action is not None:
+            return action.send(Answer(captured["status"], captured["headers"], body), environ, start_response)
+        start_response(captured["status"], captured["headers"])
         return [body]
 
 
-def _socket(environ: dict[str, Any]) -> socket.socket | None:
+def _socket(environ: Environ) -> socket.socket | None:
     """The client's connection, from the development server or gunicorn."""
     found: socket.socket | None = environ.get("werkzeug.socket") or environ.get("gunicorn.socket")
     return found
@@ -306,3 +385,38 @@ def _slowly(body: bytes, action: SlowBodyAction) -> Iterator[bytes]:
         if start:
             time.sleep(action.interval)
         yield body[start : start + action.chunk]
+
+
+def _credential(provider: Provider) -> str | None:
+    """The credential the request presents, for a rule that names one."""
+    for name in provider.credential_fields:
+        found = request.args.get(name) or request.headers.get(name)
+        if not found and request.mimetype == "application/x-www-form-urlencoded":
+            found = request.form.get(name)
+        if found:
+            return found
+    return None
+
+
+def init_app(app: Flask, *, admin_prefix: str) -> None:
+    """Fault rules decide before the provider answers (never on the admin API, under
+    `admin_prefix`); byte-level actions happen in the middleware."""
+
+    @app.before_request
+    def inject() -> Response | None:
+        faults = get_mocks().faults
+        found = faults.rules()
+        if not found:  # the usual case: one store read, nothing to match
+            return None
+        provider = current_provider()
+        if provider is None or request.path.startswith(admin_prefix):
+            return None
+        endpoint = request.endpoint or ""
+        call = Call(provider.slug, endpoint.rpartition(".")[2] or None, request.method, _credential(provider))
+        rule = faults.decide(call, found)
+        if rule is None:
+            return None
+        g.fault = rule
+        return rule.action.apply(rule, faults)
+
+    app.wsgi_app = FaultMiddleware(app.wsgi_app)  # type: ignore[method-assign]

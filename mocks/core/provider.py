@@ -15,7 +15,7 @@ from .clock import Clock
 from .errors import AdminError, ProviderError
 from .registry import Registry
 from .routing import under
-from .store import Store
+from .stores import Store
 
 if TYPE_CHECKING:  # the rules' kit builds on this module
     from .checks import Rule

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask, current_app, request
 
 from .audit import Auditor
 from .checks import Violation
 from .clock import Clock
-from .faults import FaultRule, Faults, ProviderErrorAction
 from .journal import Journal
 from .provider import Provider, ProviderModel
-from .store import IfAbsent, Store
+from .stores import IfAbsent, Store
+
+if TYPE_CHECKING:
+    from .faults import FaultRule, Faults
 
 EXTENSION = "provider_mocks"
 
@@ -91,15 +93,7 @@ class Mocks:
                 raise ValueError(
                     f"operation: give a provider and one of its operations: {', '.join(known) or '-'}"
                 )
-        if isinstance(rule.action, ProviderErrorAction):
-            if rule.provider is None:
-                raise ValueError("action: a provider error needs the rule's provider")
-            codes = self.model(rule.provider).messages
-            if str(rule.action.code) not in codes:
-                raise ValueError(
-                    f"action.code: {rule.action.code!r} is not one of {rule.provider}'s codes: "
-                    f"{', '.join(codes)}"
-                )
+        rule.action.check(rule, self)
         return self.faults.add(rule)
 
     def provider_for_path(self, path: str) -> Provider | None:

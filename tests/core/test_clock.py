@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from provider_mocks.core.clock import Clock
+from provider_mocks.core.stores import MemoryStore
 
 from .fakes import START, FakeSource
 
@@ -175,3 +177,40 @@ def test_default_source_is_real_time() -> None:
     now = Clock().time()
     after = time.time()
     assert before <= now <= after
+
+
+# -- sharing through a store ------------------------------------------------------
+
+
+def test_a_shared_clock_keeps_its_state_in_the_store(source: FakeSource) -> None:
+    store = MemoryStore(Clock(source=source))
+    first, second = Clock(source=source), Clock(source=source)
+    first.share(store)
+    second.share(store)
+    assert (first.shared, second.load()) == (True, False)  # nothing claimed yet
+    assert first.claim() is True
+    assert second.claim() is False
+    first.freeze()
+    first.advance(60)
+    assert second.load() is True
+    assert (second.frozen, second.time()) == (True, START + 60)
+
+
+def test_clocks_moved_at_once_through_one_store_lose_no_move(source: FakeSource) -> None:
+    store = MemoryStore(Clock(source=source))
+    clocks = [Clock(source=source) for _ in range(8)]
+    for clock in clocks:
+        clock.share(store)
+
+    def move(clock: Clock) -> None:
+        for _ in range(50):
+            clock.advance(1)
+
+    threads = [threading.Thread(target=move, args=(clock,)) for clock in clocks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for clock in clocks:
+        clock.load()
+        assert clock.time() == START + 8 * 50

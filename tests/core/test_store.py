@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from provider_mocks.core.clock import Clock
-from provider_mocks.core.store import IfAbsent, MemoryStore, Store, open_store
+from provider_mocks.core.stores import IfAbsent, MemoryStore, Store, open_store
 from tests.redis_server import RedisServer, redis_server  # noqa: F401 - the fixture
 
 from .fakes import START, FakeSource
@@ -218,6 +218,52 @@ def test_cas_sets_the_new_expiry(store: Store, clock: Clock) -> None:
     assert store.get("k") is None
 
 
+# -- update -----------------------------------------------------------------------
+
+
+def test_update_of_an_absent_key_gives_none_and_writes(store: Store) -> None:
+    assert store.update("k", lambda value: [*(value or []), "a"]) == (None, ["a"])
+    assert store.get("k") == ["a"]
+
+
+def test_update_gives_the_value_read_and_the_value_written(store: Store) -> None:
+    store.set("k", {"n": 1})
+    assert store.update("k", lambda value: {"n": 2}) == ({"n": 1}, {"n": 2})
+    assert store.get("k") == {"n": 2}
+
+
+def test_update_sets_the_new_expiry(store: Store, clock: Clock) -> None:
+    store.set("k", 1)
+    store.update("k", lambda value: (value or 0) + 1, expires_at=START + 5)
+    clock.advance(4)
+    assert store.get("k") == 2
+    clock.advance(1)
+    assert store.get("k") is None
+
+
+def test_update_that_keeps_the_value_writes_nothing(store: Store, clock: Clock) -> None:
+    store.set("k", {"n": 1}, expires_at=START + 5)
+    assert store.update("k", lambda value: value, expires_at=START + 100) == ({"n": 1}, {"n": 1})
+    clock.advance(5)
+    assert store.get("k") is None  # the old expiry held: nothing was written
+
+
+def test_update_runs_again_on_what_another_writer_wrote_and_may_keep_it(store: Store) -> None:
+    """Like a token fetch that finds another fetch's live token in its place, and uses that."""
+    seen: list[object] = []
+
+    def change(value: object) -> object:
+        seen.append(value)
+        if value is None:
+            store.set("k", "theirs")  # another writer comes first
+            return "mine"
+        return value
+
+    assert store.update("k", change) == ("theirs", "theirs")
+    assert seen == [None, "theirs"]
+    assert store.get("k") == "theirs"
+
+
 # -- scan -------------------------------------------------------------------------
 
 
@@ -399,6 +445,23 @@ def test_concurrent_compare_and_set_loses_no_update(store: Store) -> None:
 
     _run_threads(threads, work)
     assert store.get("counter") == threads * rounds
+
+
+def test_concurrent_update_loses_no_update(store: Store) -> None:
+    threads, rounds = 20, 50
+    previous: list[int] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        for _ in range(rounds):
+            before, after = store.update("counter", lambda value: (value or 0) + 1)
+            assert after == (before or 0) + 1
+            with lock:
+                previous.append(before or 0)
+
+    _run_threads(threads, work)
+    assert store.get("counter") == threads * rounds
+    assert sorted(previous) == list(range(threads * rounds))  # each update read what the one before wrote
 
 
 def test_cas_compares_values_not_their_bytes(store: Store) -> None:

@@ -12,9 +12,8 @@ import pytest
 
 from provider_mocks.core.clock import Clock
 from provider_mocks.core.journal import Journal, encode
-from provider_mocks.core.redis_store import JOURNAL, JOURNAL_BYTES_KEY, RedisStore
-from provider_mocks.core.sqlite_store import SqliteStore
-from provider_mocks.core.store import Store, open_store
+from provider_mocks.core.stores import SqliteStore, Store, open_store
+from provider_mocks.core.stores.redis import JOURNAL, JOURNAL_BYTES_KEY, RedisStore
 from tests.redis_server import RedisServer
 
 

@@ -10,8 +10,7 @@ import pytest
 
 from provider_mocks import create_app, get_mocks
 from provider_mocks.core.clock import Clock
-from provider_mocks.core.sqlite_store import SqliteStore
-from provider_mocks.core.store import MemoryStore, open_store
+from provider_mocks.core.stores import MemoryStore, SqliteStore, open_store
 
 COMMAND = [sys.executable, "-m", "provider_mocks.cli", "serve", "--port", "0", "--provider", "itrigger"]
 

@@ -24,15 +24,15 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
-import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
+from ..journal import JOURNAL_BYTES, Entry, Journal, encode
+from .base import Store, StoreUnavailable, Value
 
-from .clock import Clock
-from .journal import JOURNAL_BYTES, Entry, Journal, encode
-from .store import Store, StoreUnavailable, Value
+if TYPE_CHECKING:
+    import redis
+
+    from ..clock import Clock
 
 T = TypeVar("T")
 
@@ -192,10 +192,25 @@ class RedisStore(Store):
     """The Store interface over one Redis database."""
 
     shared: ClassVar[bool] = True
+    schemes = ("redis", "rediss", "unix")
+
+    @classmethod
+    def from_url(cls, url: str, clock: Clock) -> Store:
+        """`redis://HOST:PORT/DB` (`rediss://` with TLS, `unix://PATH` by a socket)."""
+        return cls(url, clock)
 
     def __init__(self, url: str, clock: Clock) -> None:
+        # the client is imported with the first Redis store, not with this module: it takes a
+        # tenth of a second, and most runs use no Redis
+        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
         super().__init__(clock)
         self.url = url
+        #: The client's errors `_call` answers with StoreUnavailable: a call that timed out, any other.
+        self._timed_out: type[Exception] = redis.TimeoutError
+        self._failed: type[Exception] = redis.RedisError
         try:
             self.redis: redis.Redis = redis.Redis.from_url(
                 url,
@@ -223,10 +238,10 @@ class RedisStore(Store):
             raise StoreUnavailable(f"the Redis store at {self.url} did not answer a moment ago")
         try:
             return work()
-        except redis.TimeoutError as exc:
+        except self._timed_out as exc:
             self._held_until = time.monotonic() + HOLD
             raise StoreUnavailable(f"the Redis store at {self.url} did not answer: {exc}") from exc
-        except redis.RedisError as exc:
+        except self._failed as exc:
             raise StoreUnavailable(f"the Redis store at {self.url} failed: {exc}") from exc
 
     def _ttl_ms(self, expires_at: float | None) -> str:

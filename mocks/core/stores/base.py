@@ -1,20 +1,10 @@
-"""The state store: every piece of provider state goes through it.
+"""The interface every store implements, and what is written once for all of them.
 
 Providers see only this interface: values are JSON documents, expiry is an
 absolute instant on the virtual clock, and the few operations that must be
-atomic (increment-and-check, compare-and-set) are single calls. A store shared
-by several worker processes (SQLite, `sqlite_store`), or by several machines
-(Redis, `redis_store`), implements the same interface, so provider code never
-changes. `open_store(url, clock)` picks one by URL:
-
-- `memory` (the default): this process only, the fastest;
-- `sqlite:///PATH`: worker processes on one machine, no server;
-- `redis://HOST:PORT/DB`: instances on several machines sharing one Redis.
-
-A shared store also keeps the clock's state and the journal, so every worker
-sees the same time, requests and fault rules. When a shared store cannot be
-reached, its operations raise StoreUnavailable, which the app answers with
-each provider's documented system error.
+atomic (increment-and-check, compare-and-set) are single calls. A
+read-modify-write (`update`) is built here on compare-and-set, so its retry
+loop is written once.
 
 Everything a store keeps is bounded by count as well as by time: records that
 pile up with load (tokens replaced or expired, kept for the audit) go into a
@@ -24,21 +14,22 @@ ring (`set_in_ring`), which deletes the oldest once it holds `size`.
 from __future__ import annotations
 
 import contextlib
-import heapq
-import json
-import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
-from itertools import takewhile
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sortedcontainers import SortedDict
+from ..journal import JOURNAL_BYTES, Journal
 
-from .clock import Clock
-from .journal import JOURNAL_BYTES, Journal
+if TYPE_CHECKING:
+    from ..clock import Clock
 
 #: A JSON document: what a store holds.
 Value = Any
+
+
+def unknown_url(url: str) -> ValueError:
+    """The error for a URL no store serves."""
+    return ValueError(f"store {url!r}: give memory, sqlite:///PATH or redis://HOST:PORT/DB")
 
 
 class StoreUnavailable(Exception):
@@ -55,6 +46,13 @@ class Store(ABC):
     #: Tokens no longer current (replaced or expired) each provider keeps for the audit
     #: (`[server] token_trace`); older ones are forgotten and read as unknown.
     token_trace: int = 10_000
+    #: The URL schemes `open_store` opens with this store: `<scheme>://...`.
+    schemes: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def from_url(cls, url: str, clock: Clock) -> Store:
+        """The store `url` (one of `schemes`) names; a ValueError says what is wrong with it."""
+        raise unknown_url(url)
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
@@ -107,6 +105,22 @@ class Store(ABC):
     ) -> bool:
         """Write `new` only if the current value equals `expected` (None: absent)."""
 
+    def update(
+        self, key: str, change: Callable[[Value | None], Value], *, expires_at: float | None = None
+    ) -> tuple[Value | None, Value]:
+        """Write `change(value)` over the value (None: absent), with no other write lost between;
+        return the value read and the one now there.
+
+        When another writer comes first, `change` runs again on what that one wrote, so it may
+        run more than once. A `change` that returns a value equal to the one it was given writes
+        nothing (the key keeps its expiry): so a caller can keep what another writer put there.
+        """
+        while True:
+            current = self.get(key)
+            new = change(current)
+            if new == current or self.compare_and_set(key, current, new, expires_at=expires_at):
+                return current, new
+
     @abstractmethod
     def scan(self, prefix: str) -> Iterator[tuple[str, Value]]:
         """Live entries whose key starts with `prefix`, in key order."""
@@ -149,114 +163,6 @@ class Store(ABC):
                 yield key, value
 
 
-class MemoryStore(Store):
-    """One process's store: a dict in key order behind a lock, so a scan reads only its prefix.
-
-    Values are kept JSON-encoded, as Redis would keep them, so a model that
-    mutates what it read without writing it back fails here too.
-    """
-
-    SWEEP_EVERY = 1024
-
-    def __init__(self, clock: Clock) -> None:
-        super().__init__(clock)
-        self._lock = threading.RLock()
-        self._data: SortedDict[str, tuple[str, float | None]] = SortedDict()
-        #: (expires_at, key) of every expiry written, soonest first: the sweep reads only what is due.
-        self._expiries: list[tuple[float, str]] = []
-        self._writes = 0
-
-    def _write(self, key: str, raw: str, expires_at: float | None) -> None:
-        """Store an entry; every so often drop the expired ones nobody read."""
-        previous = self._data.get(key)
-        self._data[key] = (raw, expires_at)
-        if expires_at is not None and (previous is None or previous[1] != expires_at):
-            heapq.heappush(self._expiries, (expires_at, key))
-        self._writes += 1
-        if self._writes % self.SWEEP_EVERY == 0:
-            self._sweep()
-
-    def _compact(self) -> None:
-        """Rebuild the expiry heap from the live entries: a key rewritten with a new expiry
-        at every fetch (an app's current token) leaves one stale heap entry per write."""
-        self._expiries = [(at, key) for key, (_, at) in self._data.items() if at is not None]
-        heapq.heapify(self._expiries)
-
-    def _sweep(self) -> None:
-        """Drop the entries whose expiry has come (a key written since with another expiry stays)."""
-        now, due = self.clock.time(), self._expiries
-        while due and due[0][0] <= now:
-            expires_at, key = heapq.heappop(due)
-            entry = self._data.get(key)
-            if entry is not None and entry[1] == expires_at:
-                del self._data[key]
-        if len(due) > 2 * len(self._data) + self.SWEEP_EVERY:
-            self._compact()
-
-    def _live(self, key: str) -> str | None:
-        entry = self._data.get(key)
-        if entry is None:
-            return None
-        raw, expires_at = entry
-        if expires_at is not None and expires_at <= self.clock.time():
-            del self._data[key]
-            return None
-        return raw
-
-    @contextlib.contextmanager
-    def atomic(self) -> Iterator[None]:
-        with self._lock:
-            yield
-
-    def get(self, key: str) -> Value | None:
-        with self._lock:
-            raw = self._live(key)
-        return None if raw is None else json.loads(raw)
-
-    def set(self, key: str, value: Value, *, expires_at: float | None = None) -> None:
-        raw = json.dumps(value)
-        with self._lock:
-            self._write(key, raw, expires_at)
-
-    def delete(self, key: str) -> bool:
-        with self._lock:
-            return self._live(key) is not None and self._data.pop(key, None) is not None
-
-    def incr(self, key: str, *, limit: int | None = None, expires_at: float | None = None) -> int | None:
-        with self._lock:
-            raw = self._live(key)
-            count = 0 if raw is None else int(json.loads(raw))
-            if limit is not None and count >= limit:
-                return None
-            keep = expires_at if raw is None else self._data[key][1]
-            self._write(key, json.dumps(count + 1), keep)
-            return count + 1
-
-    def compare_and_set(
-        self, key: str, expected: Value | None, new: Value, *, expires_at: float | None = None
-    ) -> bool:
-        raw_new = json.dumps(new)
-        with self._lock:
-            raw = self._live(key)
-            current = None if raw is None else json.loads(raw)
-            if current != expected:
-                return False
-            self._write(key, raw_new, expires_at)
-            return True
-
-    def scan(self, prefix: str) -> Iterator[tuple[str, Value]]:
-        with self._lock:
-            keys = list(takewhile(lambda k: k.startswith(prefix), self._data.irange(minimum=prefix)))
-            found = [(k, raw) for k in keys if (raw := self._live(k)) is not None]
-        for key, raw in found:
-            yield key, json.loads(raw)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-            self._expiries.clear()
-
-
 class IfAbsent(Store):
     """A view of a store whose `set` writes only where the key is absent (or expired).
 
@@ -296,25 +202,3 @@ class IfAbsent(Store):
 
     def clear(self) -> None:
         self.inner.clear()
-
-
-def open_store(url: str | None, clock: Clock) -> Store:
-    """The store a URL names: `memory`, `sqlite:///PATH` or `redis://HOST:PORT/DB`.
-
-    A ValueError says what is wrong with the URL.
-    """
-    if url in (None, "", "memory", "memory://"):
-        return MemoryStore(clock)
-    assert url is not None
-    if url.startswith("sqlite://"):
-        from .sqlite_store import SqliteStore
-
-        path = url.removeprefix("sqlite://")
-        if not path.startswith("/") or path == "/":
-            raise ValueError(f"store {url!r}: give an absolute file path, e.g. sqlite:///tmp/mocks.db")
-        return SqliteStore(path, clock)
-    if url.startswith(("redis://", "rediss://", "unix://")):
-        from .redis_store import RedisStore
-
-        return RedisStore(url, clock)
-    raise ValueError(f"store {url!r}: give memory, sqlite:///PATH or redis://HOST:PORT/DB")

@@ -23,11 +23,13 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from .clock import Clock
-from .journal import JOURNAL_BYTES, Entry, Journal, encode
-from .store import Store, StoreUnavailable, Value
+from ..journal import JOURNAL_BYTES, Entry, Journal, encode
+from .base import Store, StoreUnavailable, Value
+
+if TYPE_CHECKING:
+    from ..clock import Clock
 
 T = TypeVar("T")
 
@@ -124,7 +126,8 @@ class _Connections:
             # no busy handler: SQLite's sleeps a whole millisecond or more when the lock is taken, and
             # the lock is held for tens of microseconds; _guarded retries at once instead
             connection = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
-            connection.execute("PRAGMA synchronous = OFF")
+            # a first statement can find the file locked too (another connection opening the WAL)
+            _guarded(lambda: connection.execute("PRAGMA synchronous = OFF"))
             self._local.connection, self._local.pid = connection, pid
         found: sqlite3.Connection = self._local.connection
         return found
@@ -163,7 +166,16 @@ class SqliteStore(Store):
     """The Store interface over one SQLite file that every worker process opens."""
 
     shared: ClassVar[bool] = True
+    schemes = ("sqlite",)
     SWEEP_EVERY = 1024
+
+    @classmethod
+    def from_url(cls, url: str, clock: Clock) -> Store:
+        """`sqlite:///PATH`: the path is absolute."""
+        path = url.removeprefix("sqlite://")
+        if not path.startswith("/") or path == "/":
+            raise ValueError(f"store {url!r}: give an absolute file path, e.g. sqlite:///tmp/mocks.db")
+        return cls(path, clock)
 
     def __init__(self, path: str, clock: Clock) -> None:
         super().__init__(clock)
