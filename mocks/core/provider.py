@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from flask import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,6 +15,9 @@ from .clock import Clock
 from .errors import AdminError, ProviderError
 from .routing import under
 from .store import Store
+
+if TYPE_CHECKING:
+    from .routes import Routes
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 #: Installed wheels carry the specs inside the package; a checkout has them at the top.
@@ -189,10 +192,6 @@ class ProviderModel(ABC, Generic[C]):
     def demo_entries(self) -> Iterable[tuple[str, Shown, str]]:
         """The demo credentials as (role, credential as configured, note): see `as_configured`."""
 
-    @abstractmethod
-    def error_body(self, error: ProviderError) -> dict[str, Any]:
-        """The provider's exact error envelope for `error`."""
-
 
 @dataclass(frozen=True)
 class Provider:
@@ -201,7 +200,8 @@ class Provider:
     slug: str
     title: str
     model: type[ProviderModel[Any]]
-    routes: Blueprint
+    #: Its real paths, declared through the kit's route table.
+    routes: Routes[Any]
     admin: Blueprint
     #: URL path prefixes the provider owns; the first is its base path.
     prefixes: tuple[str, ...]

@@ -436,7 +436,7 @@ def test_tokens_list(world: World) -> None:
 
 
 def test_envelopes(world: World) -> None:
-    assert list(world.model.ok("t").items()) == [
+    assert list(errors.ok(world.model, "t").items()) == [
         ("code", 200),
         ("message", None),
         ("_trackId", None),
@@ -446,7 +446,7 @@ def test_envelopes(world: World) -> None:
         ("_status", None),
         ("ok", True),
     ]
-    assert world.model.error_body(ProviderError(10134)) == {
+    assert errors.error_body(world.model, ProviderError(10134)) == {
         "code": 10134,
         "message": "非法的AccessToken或已失效，请重新获取！",
         "_trackId": None,
@@ -460,12 +460,12 @@ def test_envelopes(world: World) -> None:
 
 def test_timestamp_is_whole_milliseconds(world: World) -> None:
     world.clock.advance(0.0016)
-    assert world.model.ok(None)["timestamp"] == NOON_MS + 1
+    assert errors.ok(world.model, None)["timestamp"] == NOON_MS + 1
 
 
 def test_track_id_key_setting() -> None:
     world = World({"track_id_key": "trackId"})
-    assert list(world.model.ok(None)) == [
+    assert list(errors.ok(world.model, None)) == [
         "code",
         "message",
         "trackId",
@@ -479,7 +479,7 @@ def test_track_id_key_setting() -> None:
 
 def test_configured_messages_replace_the_text() -> None:
     world = World(messages={"10134": "令牌失效"})
-    assert world.model.error_body(ProviderError(10134))["message"] == "令牌失效"
+    assert errors.error_body(world.model, ProviderError(10134))["message"] == "令牌失效"
 
 
 def test_http_errors(world: World) -> None:

@@ -34,7 +34,6 @@ from ...core.demo import seeded_faker
 from ...core.errors import ProviderError
 from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Strict, as_configured
 from . import errors
-from .errors import envelope
 
 TOKEN_PATH = "/auth/getAccessToken"
 HELLO_PATH = "/auth/hello"
@@ -323,13 +322,7 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
         app = self.store.get(self.key("app", record["app_id"])) or {"app_id": record["app_id"], "name": ""}
         return self.config.settings.greeting.format(name=app["name"] or app["app_id"], appId=app["app_id"])
 
-    # -- answers -----------------------------------------------------------
-
-    def ok(self, result: Any) -> dict[str, Any]:
-        return envelope(errors.OK, self.message(errors.OK), result, success=True)
-
-    def error_body(self, error: ProviderError) -> dict[str, Any]:
-        return envelope(errors.code_of(error.code), self.error_message(error))
+    # -- failures ----------------------------------------------------------
 
     def http_error(self, status: int) -> ProviderError:
         """HTTP failures keep their status; a crash is code 500 in an HTTP 200."""

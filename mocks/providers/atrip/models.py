@@ -34,7 +34,6 @@ from ...core.demo import seeded_faker
 from ...core.errors import ProviderError
 from ...core.provider import ProviderConfig, ProviderModel, Strict, as_configured
 from . import errors
-from .errors import envelope
 
 TOKEN_PATH = "/getAtripToken.do"
 PORTAL_PREFIX = "/atrip-portal"
@@ -333,14 +332,7 @@ class AtripModel(ProviderModel[AtripConfig]):
         record: dict[str, Any] | None = self.store.get(self.key("session", token)) if token else None
         return record
 
-    # -- answers -------------------------------------------------------------
-
-    def ok(self, url: str) -> dict[str, Any]:
-        return envelope(url, errors.SUCCESS, None)
-
-    def error_body(self, error: ProviderError) -> dict[str, Any]:
-        """Error answers still carry `url`, empty, because the schema requires it [doc]."""
-        return envelope("", int(error.code), self.error_message(error))
+    # -- failures ------------------------------------------------------------
 
     def http_error(self, status: int) -> ProviderError:
         """HTTP failures keep their status with status 2; a crash is status 2 in an HTTP 200."""

@@ -31,7 +31,6 @@ from ...core.demo import seeded_faker
 from ...core.errors import ProviderError
 from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Strict, as_configured
 from . import errors
-from .errors import envelope
 
 #: Hex digits of a jti's tag (80 bits); the 12 before them are the nonce.
 JTI_TAG = 20
@@ -456,24 +455,7 @@ class CredentialModel(ProviderModel[CredentialConfig]):
             raise ProviderError(errors.NOT_GRANTED)
         return app
 
-    # -- answers -----------------------------------------------------------
-
-    def _envelope(self, code: int, message: str | None, data: Any, ok: bool) -> dict[str, Any]:
-        return envelope(
-            code,
-            message,
-            data,
-            timestamp=math.floor(self.clock.time() * 1000),
-            ok=ok,
-            track_id_key=self.config.settings.track_id_key,
-        )
-
-    def ok(self, data: Any) -> dict[str, Any]:
-        """Success: code 200, message null [public example]."""
-        return self._envelope(errors.OK, None, data, True)
-
-    def error_body(self, error: ProviderError) -> dict[str, Any]:
-        return self._envelope(int(error.code), self.error_message(error), None, False)
+    # -- failures ----------------------------------------------------------
 
     def http_error(self, status: int) -> ProviderError:
         """HTTP failures keep their status; a crash is the decided code 500 in an HTTP 200."""

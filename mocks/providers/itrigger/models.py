@@ -32,7 +32,6 @@ from ...core.demo import seeded_faker
 from ...core.errors import ProviderError
 from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Strict, as_configured
 from . import errors
-from .errors import envelope
 
 TOKEN_PATH = "/itrigger-tenant/v1/basic/accessTokenOpen/token"
 DEMO_GET = "/itrigger-tenant/v1/basic/openAPItest/test/get"
@@ -321,13 +320,7 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
             return "expired"
         return "valid" if now < record["valid_until"] else "overwritten"
 
-    # -- answers -----------------------------------------------------------
-
-    def ok(self, data: Any) -> dict[str, Any]:
-        return envelope(errors.OK, self.message(errors.OK), data)
-
-    def error_body(self, error: ProviderError) -> dict[str, Any]:
-        return envelope(int(error.code), self.error_message(error))
+    # -- failures ----------------------------------------------------------
 
     def http_error(self, status: int) -> ProviderError:
         """HTTP failures keep their status; a crash is the gateway's code 500 in a 200."""

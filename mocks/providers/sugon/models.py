@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Annotated, Any, Literal
 
-from flask import has_request_context, request
 from pydantic import BaseModel, Field, field_serializer, field_validator, model_validator
 
 from ...core.audit import note
@@ -35,23 +34,6 @@ from ...core.demo import seeded_faker
 from ...core.errors import AdminError, ProviderError
 from ...core.provider import ProviderConfig, ProviderModel, Strict, as_configured
 from . import errors
-from .errors import MSG_FIRST, envelope, key_order
-
-TOKENS_PATH = "/ac/openapi/v2/tokens"
-AKSK_PATH = "/api/user/v3/tokens"
-RENEW_PATH = "/ac/openapi/v2/tokens/next"
-STATE_PATH = "/ac/openapi/v2/tokens/state"
-CENTER_PATH = "/ac/openapi/v2/center"
-USER_PATH = "/ac/openapi/v2/user"
-#: Each path's operation: its route's name, which fault rules, the journal and per-operation texts use.
-OPERATIONS = {
-    TOKENS_PATH: "tokens",
-    AKSK_PATH: errors.AKSK,
-    RENEW_PATH: "renew",
-    STATE_PATH: "state",
-    CENTER_PATH: "center",
-    USER_PATH: "user",
-}
 
 #: The platform's own token in the token list [public].
 PLATFORM_ID, PLATFORM_NAME = "0", "ac"
@@ -490,16 +472,6 @@ def _well_formed(claims: Any) -> bool:
     )
 
 
-def answering() -> str | None:
-    """The operation whose path this request is on ("aksk", "center", …), else None.
-
-    Texts and key orders depend on it, and an error raised before a route runs (a fault
-    rule, a 405, a 413) reaches `error_body` with its code alone; read from the path, as a
-    method no route takes (TRACE) has no endpoint.
-    """
-    return OPERATIONS.get(request.path) if has_request_context() else None
-
-
 @dataclass(frozen=True)
 class Caller:
     """Whose token a call carries, as the checks found them."""
@@ -840,21 +812,7 @@ class SugonModel(ProviderModel[SugonConfig]):
         }
         return {name: values[name] for name in USER_FIELDS}
 
-    # -- answers -----------------------------------------------------------
-
-    def ok(self, data: Any) -> dict[str, Any]:
-        return envelope(errors.OK, self.message(errors.OK), data, key_order(answering()))
-
-    def renewed(self, token: str) -> dict[str, Any]:
-        """The renewal's success, keys in its own documented order: msg, code, data [doc]."""
-        return envelope(errors.OK, self.message(errors.OK), token, MSG_FIRST)
-
-    def error_body(self, error: ProviderError) -> dict[str, Any]:
-        """The code's text on the answering operation, in that operation's key order."""
-        operation = answering()
-        return envelope(
-            errors.code_of(error.code), self.error_message(error, operation), None, key_order(operation)
-        )
+    # -- failures ----------------------------------------------------------
 
     def http_error(self, status: int) -> ProviderError:
         """HTTP failures keep their status; a crash is the platform's 10001 in an HTTP 200."""
