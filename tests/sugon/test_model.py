@@ -14,9 +14,11 @@ from provider_mocks.core.clock import Clock
 from provider_mocks.core.config import ConfigError
 from provider_mocks.core.errors import AdminError, ProviderError
 from provider_mocks.providers.sugon import errors
-from provider_mocks.providers.sugon.models import (
-    CENTER_LISTS,
-    USER_FIELDS,
+from provider_mocks.providers.sugon.center import CENTER_LISTS, USER_FIELDS
+from provider_mocks.providers.sugon.config import demo_set
+from provider_mocks.providers.sugon.models import SugonModel
+from provider_mocks.providers.sugon.paths import AKSK_PATH, CENTER_PATH
+from provider_mocks.providers.sugon.records import (
     AccessKey,
     AccessKeyChange,
     Center,
@@ -24,13 +26,10 @@ from provider_mocks.providers.sugon.models import (
     Profile,
     Region,
     RegionChange,
-    SugonModel,
     User,
     UserChange,
-    demo_set,
-    signature,
 )
-from provider_mocks.providers.sugon.paths import AKSK_PATH, CENTER_PATH
+from provider_mocks.providers.sugon.signing import signature
 from tests.redis_server import RedisServer
 
 from .helpers import (

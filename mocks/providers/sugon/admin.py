@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint
 
 from ...core.crud import credential_routes
-from .models import AccessKey, AccessKeyChange, Org, Region, RegionChange, SugonModel, User, UserChange
+from .models import SugonModel
+from .records import AccessKey, AccessKeyChange, Org, Region, RegionChange, User, UserChange
 from .routes import bp as routes
 
 bp = Blueprint("sugon_admin", __name__)
