@@ -451,7 +451,7 @@ def test_create_and_change_apps(world: World) -> None:
     from provider_mocks.core.errors import AdminError
 
     created = world.model.create_app(App(app_id="a", app_secret="s", name="甲", rate_limit=5))
-    assert created == {
+    assert created.model_dump() == {
         "app_id": "a",
         "app_secret": "s",
         "name": "甲",
@@ -465,7 +465,13 @@ def test_create_and_change_apps(world: World) -> None:
         world.model.update_app("nobody", AppChange(name="x"))
     assert caught.value.status == 404
     changed = world.model.update_app("a", AppChange(app_secret="t", token_lifetime=60))
-    assert changed == {"app_id": "a", "app_secret": "t", "name": "甲", "rate_limit": 5, "token_lifetime": 60}
+    assert changed.model_dump() == {
+        "app_id": "a",
+        "app_secret": "t",
+        "name": "甲",
+        "rate_limit": 5,
+        "token_lifetime": 60,
+    }
 
 
 def test_generated_app_credentials_are_fresh() -> None:

@@ -197,16 +197,16 @@ class AtripModel(ProviderModel[AtripConfig]):
         return {CLIENT_ID_HEADER: client["client_id"], CLIENT_SECRET_HEADER: client["client_secret"]}
 
     def clients(self) -> list[dict[str, Any]]:
-        return self._list("client")
+        return self.records("client").list()
 
     def client(self, client_id: str) -> dict[str, Any]:
-        return self._get("client", client_id, "client")
+        return self.records("client").get(client_id)
 
     def create_client(self, client: Client) -> dict[str, Any]:
-        return self._create("client", client.client_id, "client", client.model_dump())
+        return self.records("client").create(client.client_id, client.model_dump())
 
     def update_client(self, client_id: str, change: ClientChange) -> dict[str, Any]:
-        return self._update("client", client_id, "client", change)
+        return self.records("client").update(client_id, change)
 
     def sessions(self) -> list[dict[str, Any]]:
         """Live portal sessions with their seconds left on the virtual clock."""

@@ -159,23 +159,23 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
         day = self._day(self.clock.time())[0]
         return [
             {**tenant, "used_today": self.store.get(self.key("count", tenant["id"], day)) or 0}
-            for tenant in self._list("tenant")
+            for tenant in self.records("tenant").list()
         ]
 
     def tenant(self, tenant_id: str) -> dict[str, Any]:
-        return self._get("tenant", tenant_id, "tenant")
+        return self.records("tenant").get(tenant_id)
 
     def create_tenant(self, tenant: Tenant) -> dict[str, Any]:
-        return self._create("tenant", tenant.id, "tenant", tenant.model_dump())
+        return self.records("tenant").create(tenant.id, tenant.model_dump())
 
     def update_tenant(self, tenant_id: str, change: TenantChange) -> dict[str, Any]:
-        return self._update("tenant", tenant_id, "tenant", change)
+        return self.records("tenant").update(tenant_id, change)
 
     def apps(self) -> list[dict[str, Any]]:
-        return self._list("app")
+        return self.records("app").list()
 
     def app(self, app_id: str) -> dict[str, Any]:
-        return self._get("app", app_id, "app")
+        return self.records("app").get(app_id)
 
     def create_app(self, app: App) -> dict[str, Any]:
         """Create an app; without a tenant it gets a fresh one, made once the app exists."""
@@ -184,13 +184,13 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
             app.tenant = own_tenant.id
         else:
             self.tenant(str(app.tenant))
-        created = self._create("app", app.app_id, "app", app.model_dump())
+        created = self.records("app").create(app.app_id, app.model_dump())
         if own_tenant is not None:
             self.create_tenant(own_tenant)
         return created
 
     def update_app(self, app_id: str, change: AppChange) -> dict[str, Any]:
-        return self._update("app", app_id, "app", change, exclude_none=True)
+        return self.records("app").update(app_id, change, exclude_none=True)
 
     def tokens(self) -> list[dict[str, Any]]:
         """Live tokens with their seconds left on the virtual clock."""

@@ -99,32 +99,32 @@ class SugonModel(ProviderModel[SugonConfig]):
         }
 
     def orgs(self) -> list[dict[str, Any]]:
-        return self._list("org")
+        return self.records("org").list()
 
     def create_org(self, org: Org) -> dict[str, Any]:
-        return self._create("org", org.org_id, "org", org.model_dump())
+        return self.records("org").create(org.org_id, org.model_dump())
 
     def regions(self) -> list[dict[str, Any]]:
-        return self._list("region")
+        return self.records("region").list()
 
     def region(self, cluster_id: str) -> dict[str, Any]:
-        return self._get("region", cluster_id, "region")
+        return self.records("region").get(cluster_id)
 
     def create_region(self, region: Region) -> dict[str, Any]:
-        return self._create("region", region.cluster_id, "region", region.model_dump())
+        return self.records("region").create(region.cluster_id, region.model_dump())
 
     def update_region(self, cluster_id: str, change: RegionChange) -> dict[str, Any]:
-        return self._update("region", cluster_id, "region", change)
+        return self.records("region").update(cluster_id, change)
 
     def users(self) -> list[dict[str, Any]]:
-        return self._list("user")
+        return self.records("user").list()
 
     def user(self, name: str) -> dict[str, Any]:
-        return self._get("user", name, "user")
+        return self.records("user").get(name)
 
     def _check_user(self, user: dict[str, Any]) -> None:
         """The user's org and regions exist and its suspended regions are among its regions."""
-        self._get("org", user["org_id"], "org")
+        self.records("org").get(user["org_id"])
         for cluster_id in user["regions"]:
             self.region(cluster_id)
         try:
@@ -143,7 +143,7 @@ class SugonModel(ProviderModel[SugonConfig]):
         else:
             for cluster_id in record["regions"]:
                 self.region(cluster_id)
-        created = self._create("user", user.user, "user", record)
+        created = self.records("user").create(user.user, record)
         if own_org is not None:
             self.create_org(own_org)
         return created
@@ -155,17 +155,17 @@ class SugonModel(ProviderModel[SugonConfig]):
         return user
 
     def access_keys(self) -> list[dict[str, Any]]:
-        return self._list("accesskey")
+        return self.records("accesskey").list()
 
     def access_key(self, access_key: str) -> dict[str, Any]:
-        return self._get("accesskey", access_key, "access key")
+        return self.records("accesskey", "access key").get(access_key)
 
     def create_access_key(self, key: AccessKey) -> dict[str, Any]:
         self.user(key.user)
-        return self._create("accesskey", key.access_key, "access key", key.model_dump())
+        return self.records("accesskey", "access key").create(key.access_key, key.model_dump())
 
     def update_access_key(self, access_key: str, change: AccessKeyChange) -> dict[str, Any]:
-        return self._update("accesskey", access_key, "access key", change)
+        return self.records("accesskey", "access key").update(access_key, change)
 
     # -- tokens --------------------------------------------------------------
 
