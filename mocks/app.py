@@ -3,35 +3,30 @@
 from __future__ import annotations
 
 import io
-import logging
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Request, Response, g, request
-from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wsgi import LimitedStream
 
-from .core import admin
+from .core import admin, error_handlers
 from .core.addresses import parse_host_names
 from .core.audit import Auditor
 from .core.clock import Clock
 from .core.config import parse, read_toml
-from .core.errors import AdminError, ProviderError
 from .core.faults import Faults
 from .core.faults import init_app as init_faults
 from .core.forwarded import ForwardedHeaders, parse_allow_ips
 from .core.journal import excerpt
-from .core.jsonio import json_response
 from .core.plugins import SLUGS, load
 from .core.routing import LazyRule, MergeSlashes
 from .core.services import Mocks, current_provider, get_mocks
 from .core.stores import Store, StoreUnavailable, open_store
 
 ConfigSource = Mapping[str, Any] | str | Path | None
-
-log = logging.getLogger("provider_mocks")
 
 
 class MockApp(Flask):
@@ -129,7 +124,7 @@ def create_app(
         admin_token if admin_token is not None else server.admin_token,
         parse_host_names(server.allowed_hosts if allowed_hosts is None else allowed_hosts),
     )
-    _init_errors(app)
+    error_handlers.init_app(app)
     if store.shared:
         _init_sync(app)
     _init_journal(app)
@@ -145,62 +140,6 @@ def _init_sync(app: Flask) -> None:
     @app.before_request
     def sync() -> None:
         get_mocks().sync()
-
-
-def _provider_error_response(error: ProviderError) -> Response:
-    provider = current_provider()
-    if provider is None:  # a provider error always arises on a provider's path
-        raise RuntimeError("ProviderError outside a provider") from error
-    body = get_mocks().model(provider.slug).error_body(error)
-    return json_response(body, status=error.http_status, headers=error.headers)
-
-
-def _init_errors(app: Flask) -> None:
-    """Every failure on a provider's path is answered in that provider's envelope."""
-
-    @app.errorhandler(ProviderError)
-    def provider_error(error: ProviderError) -> Response:
-        return _provider_error_response(error)
-
-    @app.errorhandler(AdminError)
-    def admin_error(error: AdminError) -> Response:
-        return admin.error_response(error)
-
-    @app.errorhandler(StoreUnavailable)
-    def store_unavailable(error: StoreUnavailable) -> Response:
-        """The shared store is down: the provider's documented system error, and one log line."""
-        _note_outage(app, error)
-        provider = current_provider()
-        if provider is None or request.path.startswith(admin.PREFIX):
-            return json_response({"error": f"the state store is unavailable: {error}"}, status=503)
-        return _provider_error_response(get_mocks().model(provider.slug).http_error(500))
-
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response:
-        provider = current_provider()
-        if provider is None or request.path.startswith(admin.PREFIX):
-            return admin.error_response(error)
-        failure = get_mocks().model(provider.slug).http_error(error.code or 500)
-        if error.code == 405:
-            failure.headers.setdefault("Allow", ", ".join(error.valid_methods or ()))  # type: ignore[attr-defined]
-        return _provider_error_response(failure)
-
-    @app.errorhandler(Exception)
-    def unexpected(error: Exception) -> Response:
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        return http_error(InternalServerError())
-
-
-_last_outage_log = 0.0
-
-
-def _note_outage(app: Flask, error: StoreUnavailable) -> None:
-    """Log a store outage at most every few seconds, without a traceback."""
-    global _last_outage_log
-    now = time.monotonic()
-    if now - _last_outage_log >= 5:
-        _last_outage_log = now
-        log.warning("state store unavailable (answering with system errors until it is back): %s", error)
 
 
 def _body(req: Request) -> bytes:
@@ -246,7 +185,7 @@ def _init_journal(app: Flask) -> None:
         try:
             _record(req, response)
         except StoreUnavailable as exc:  # the answer goes out; only its journal entry is lost
-            _note_outage(app, exc)
+            error_handlers.note_outage(app, exc)
         return response
 
     def _record(req: Request, response: Response) -> None:

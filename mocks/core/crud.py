@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response
@@ -14,14 +14,19 @@ from .jsonio import json_response
 M = TypeVar("M")
 New = TypeVar("New", bound=BaseModel)
 Change = TypeVar("Change", bound=BaseModel)
-Record = dict[str, Any]
+#: A record as the admin API shows it: a typed one, or a stored mapping.
+Record = BaseModel | dict[str, Any]
+
+
+def shown(record: Record) -> dict[str, Any]:
+    return record.model_dump() if isinstance(record, BaseModel) else record
 
 
 def credential_routes(
     bp: Blueprint,
     plural: str,
     model: Callable[[], M],
-    listing: Callable[[M], list[Record]],
+    listing: Callable[[M], Sequence[Record]],
     create: tuple[type[New], Callable[[M, New], Record]],
     *,
     get: Callable[[M, str], Record] | None = None,
@@ -38,23 +43,23 @@ def credential_routes(
 
     @bp.get(path, endpoint=f"list_{plural}")
     def list_all() -> Response:
-        return json_response({plural: listing(model())})
+        return json_response({plural: [shown(record) for record in listing(model())]})
 
     new, create_one = create
 
     @bp.post(path, endpoint=f"create_{plural}")
     def create_new() -> Response:
-        return json_response(create_one(model(), body(new)), status=201)
+        return json_response(shown(create_one(model(), body(new))), status=201)
 
     if get is not None:
 
         @bp.get(f"{path}/<ident>", endpoint=f"get_{plural}")
         def get_one(ident: str) -> Response:
-            return json_response(get(model(), ident))
+            return json_response(shown(get(model(), ident)))
 
     if update is not None:
         change, update_one = update
 
         @bp.patch(f"{path}/<ident>", endpoint=f"update_{plural}")
         def update_existing(ident: str) -> Response:
-            return json_response(update_one(model(), ident, body(change)))
+            return json_response(shown(update_one(model(), ident, body(change))))

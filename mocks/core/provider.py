@@ -12,13 +12,15 @@ from flask import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
 from .clock import Clock
-from .errors import AdminError, ProviderError
+from .errors import ProviderError
 from .registry import Registry
+from .repository import Repository
 from .routing import under
 from .stores import Store
 
-if TYPE_CHECKING:  # the rules' kit builds on this module
+if TYPE_CHECKING:  # the rules' kit and the route table build on this module
     from .checks import Rule
+    from .routes import Routes
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 #: Installed wheels carry the specs inside the package; a checkout has them at the top.
@@ -49,6 +51,7 @@ class ProviderConfig(Strict):
 
 
 C = TypeVar("C", bound=ProviderConfig)
+B = TypeVar("B", bound=BaseModel)
 
 
 class Shown(Protocol):
@@ -137,35 +140,16 @@ class ProviderModel(ABC, Generic[C]):
         """The provider's answer to an HTTP-level failure (405, 413, ...) on its paths."""
         return ProviderError(status, http_status=status)
 
-    # -- stored records by kind, for the admin API ------------------------------
+    # -- stored records by kind ------------------------------------------------
 
-    def _list(self, kind: str) -> list[dict[str, Any]]:
-        """Every stored record of `kind` (a key part: "app", "tenant", ...)."""
-        return [value for _, value in self.store.scan(self.key(kind, ""))]
+    def records(self, kind: str, what: str | None = None) -> Repository[dict[str, Any]]:
+        """The stored `kind` records ("app", "tenant", ...) as mappings; `what` (default: `kind`)
+        names one in the admin API's refusals."""
+        return Repository.plain(self.store, self.key(kind, ""), what or kind)
 
-    def _get(self, kind: str, ident: str, what: str) -> dict[str, Any]:
-        """The `kind` record `ident`; a 404 naming it as `what` when there is none."""
-        found: dict[str, Any] | None = self.store.get(self.key(kind, ident))
-        if found is None:
-            raise AdminError(404, f"no {what} {ident!r}")
-        return found
-
-    def _create(self, kind: str, ident: str, what: str, value: dict[str, Any]) -> dict[str, Any]:
-        """Store a new `kind` record; a 409 when `ident` exists."""
-        if not self.store.compare_and_set(self.key(kind, ident), None, value):
-            raise AdminError(409, f"{what} {ident!r} exists")
-        return value
-
-    def _update(
-        self, kind: str, ident: str, what: str, change: BaseModel, *, exclude_none: bool = False
-    ) -> dict[str, Any]:
-        """The `kind` record `ident` with the fields `change` sets, stored. With `exclude_none`,
-        a field sent as null is left as it is; without, null is stored (back to the default)."""
-        record = self._get(kind, ident, what) | change.model_dump(
-            exclude_unset=True, exclude_none=exclude_none
-        )
-        self.store.set(self.key(kind, ident), record)
-        return record
+    def typed_records(self, kind: str, record: type[B], what: str | None = None) -> Repository[B]:
+        """The stored `kind` records, read as `record` models."""
+        return Repository.typed(self.store, self.key(kind, ""), what or kind, record)
 
     @abstractmethod
     def seed(self) -> None:
@@ -193,10 +177,6 @@ class ProviderModel(ABC, Generic[C]):
     def demo_entries(self) -> Iterable[tuple[str, Shown, str]]:
         """The demo credentials as (role, credential as configured, note): see `as_configured`."""
 
-    @abstractmethod
-    def error_body(self, error: ProviderError) -> dict[str, Any]:
-        """The provider's exact error envelope for `error`."""
-
 
 @dataclass(frozen=True)
 class Provider:
@@ -205,7 +185,8 @@ class Provider:
     slug: str
     title: str
     model: type[ProviderModel[Any]]
-    routes: Blueprint
+    #: Its real paths, declared through the kit's route table.
+    routes: Routes[Any]
     admin: Blueprint
     #: URL path prefixes the provider owns; the first is its base path.
     prefixes: tuple[str, ...]

@@ -113,15 +113,15 @@ _NOT_FOUND = object()
 
 
 def current_provider() -> Provider | None:
-    """The provider serving this request: by its blueprint, else by its path (found once per request)."""
+    """The provider serving this request: the one whose routes matched it, else the one owning its
+    path (found once per request)."""
     environ = request.environ
     found = environ.get("provider_mocks.provider", _NOT_FOUND)
     if found is _NOT_FOUND:
         mocks = get_mocks()
         blueprint = request.blueprint
-        if blueprint in mocks.providers:
-            found = mocks.providers[blueprint]
-        else:
+        found = next((p for p in mocks.providers.values() if p.routes.name == blueprint), None)
+        if found is None:
             found = mocks.provider_for_path(request.path)
         environ["provider_mocks.provider"] = found
     return cast("Provider | None", found)

@@ -451,7 +451,7 @@ def test_create_and_change_apps(world: World) -> None:
     from provider_mocks.core.errors import AdminError
 
     created = world.model.create_app(App(app_id="a", app_secret="s", name="甲", rate_limit=5))
-    assert created == {
+    assert created.model_dump() == {
         "app_id": "a",
         "app_secret": "s",
         "name": "甲",
@@ -465,7 +465,13 @@ def test_create_and_change_apps(world: World) -> None:
         world.model.update_app("nobody", AppChange(name="x"))
     assert caught.value.status == 404
     changed = world.model.update_app("a", AppChange(app_secret="t", token_lifetime=60))
-    assert changed == {"app_id": "a", "app_secret": "t", "name": "甲", "rate_limit": 5, "token_lifetime": 60}
+    assert changed.model_dump() == {
+        "app_id": "a",
+        "app_secret": "t",
+        "name": "甲",
+        "rate_limit": 5,
+        "token_lifetime": 60,
+    }
 
 
 def test_generated_app_credentials_are_fresh() -> None:
@@ -529,8 +535,8 @@ def test_bad_config_is_a_clear_error(config: dict[str, Any], fragment: str) -> N
 
 def test_configured_messages_replace_the_text() -> None:
     world = World({"messages": {"429": "慢一点", "401.token": "令牌无效"}})
-    assert world.model.error_body(ProviderError(429))["message"] == "慢一点"
-    assert world.model.error_body(ProviderError("401.token")) == {
+    assert errors.error_body(world.model, ProviderError(429))["message"] == "慢一点"
+    assert errors.error_body(world.model, ProviderError("401.token")) == {
         "code": 401,
         "message": "令牌无效",
         "result": None,
@@ -542,14 +548,14 @@ def test_configured_messages_replace_the_text() -> None:
 
 
 def test_error_body_and_ok(world: World) -> None:
-    assert world.model.error_body(ProviderError(errors.CREDENTIALS_MISSING)) == {
+    assert errors.error_body(world.model, ProviderError(errors.CREDENTIALS_MISSING)) == {
         "code": 401,
         "message": "appId或appSecret不能为空",
         "result": None,
         "success": False,
     }
-    assert list(world.model.ok("x")) == ["code", "message", "result", "success"]
-    assert world.model.ok("x") == {"code": 200, "message": "操作成功", "result": "x", "success": True}
+    assert list(errors.ok(world.model, "x")) == ["code", "message", "result", "success"]
+    assert errors.ok(world.model, "x") == {"code": 200, "message": "操作成功", "result": "x", "success": True}
 
 
 def test_http_errors(world: World) -> None:

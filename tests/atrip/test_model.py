@@ -313,9 +313,13 @@ def test_reset_drops_sessions_and_admin_clients(world: World) -> None:
 
 
 def test_envelopes_keep_the_documented_key_order(world: World) -> None:
-    assert list(world.model.ok("u")) == ["url", "status", "msg"]
-    assert world.model.ok("u") == {"url": "u", "status": 0, "msg": None}
-    assert world.model.error_body(ProviderError(3)) == {"url": "", "status": 3, "msg": "Unauthorized access"}
+    assert list(errors.ok("u")) == ["url", "status", "msg"]
+    assert errors.ok("u") == {"url": "u", "status": 0, "msg": None}
+    assert errors.error_body(world.model, ProviderError(3)) == {
+        "url": "",
+        "status": 3,
+        "msg": "Unauthorized access",
+    }
 
 
 @pytest.mark.parametrize(
@@ -330,7 +334,7 @@ def test_http_errors_keep_their_status(world: World, http_status: int, msg: str)
 
 def test_a_crash_is_status_2_system_error_in_an_http_200(world: World) -> None:
     failure = world.model.http_error(500)
-    assert (failure.http_status, world.model.error_body(failure)) == (
+    assert (failure.http_status, errors.error_body(world.model, failure)) == (
         200,
         {"url": "", "status": 2, "msg": "System error"},
     )

@@ -35,7 +35,7 @@ def test_documented_demo_credentials_are_the_ones_served() -> None:
     }
     assert {role: creds for role, (creds, _) in documented.items()} == served.demo_credentials()
     for creds, allowlist in documented.values():
-        assert served.app(creds["clientId"])["ip_allowlist"] == allowlist
+        assert served.app(creds["clientId"]).ip_allowlist == allowlist
 
 
 def config_example() -> str:

@@ -65,7 +65,7 @@ class World:
             )
         return caught.value.code
 
-    def call(self, token: str, api: str = DEMO_ECHO, remote: str = LOOPBACK) -> dict[str, Any]:
+    def call(self, token: str, api: str = DEMO_ECHO, remote: str = LOOPBACK) -> App:
         return self.model.authorize(token, "req-1", api, remote)
 
     def denied(
@@ -149,7 +149,7 @@ def test_grants_are_paths_under_openapi(grant: str) -> None:
 def test_demo_app_gets_a_token(world: World) -> None:
     client_id, secret = demo("demo")
     token = world.model.issue_token(client_id, secret, "2", LOOPBACK)
-    assert world.call(token)["client_id"] == client_id
+    assert world.call(token).client_id == client_id
 
 
 def test_token_claims(world: World) -> None:
@@ -346,7 +346,7 @@ def test_not_granted_is_10133(world: World) -> None:
     world.app("a", grants=["/openapi/x"])
     token = world.issue("a")
     assert world.denied(token) == errors.NOT_GRANTED == 10133
-    assert world.call(token, "/openapi/x")["client_id"] == "a"
+    assert world.call(token, "/openapi/x").client_id == "a"
 
 
 def test_authorize_checks_in_order(world: World) -> None:
@@ -381,9 +381,9 @@ def test_reset_forgets_tokens_and_admin_apps(world: World) -> None:
 
 def test_app_without_partner_gets_its_own(world: World) -> None:
     created = world.model.create_app(App(client_id="solo", secret="solo-secret", name="独立应用"))
-    partner = world.model.partner(created["partner"])
-    assert partner["name"] == "独立应用"
-    assert partner["disabled"] is False
+    partner = world.model.partner(str(created.partner))
+    assert partner.name == "独立应用"
+    assert partner.disabled is False
     world.model.update_partner("partner-demo", PartnerChange(disabled=True))
     assert world.issue("solo")  # no partner shared with the demo apps
 
@@ -414,8 +414,8 @@ def test_duplicates_and_unknowns_are_admin_errors(world: World) -> None:
 def test_null_in_a_change_leaves_the_field(world: World) -> None:
     world.app("a", disabled=True)
     changed = world.model.update_app("a", AppChange.model_validate({"disabled": None, "name": "新"}))
-    assert changed["disabled"] is True
-    assert changed["name"] == "新"
+    assert changed.disabled is True
+    assert changed.name == "新"
 
 
 def test_tokens_list(world: World) -> None:
@@ -436,7 +436,7 @@ def test_tokens_list(world: World) -> None:
 
 
 def test_envelopes(world: World) -> None:
-    assert list(world.model.ok("t").items()) == [
+    assert list(errors.ok(world.model, "t").items()) == [
         ("code", 200),
         ("message", None),
         ("_trackId", None),
@@ -446,7 +446,7 @@ def test_envelopes(world: World) -> None:
         ("_status", None),
         ("ok", True),
     ]
-    assert world.model.error_body(ProviderError(10134)) == {
+    assert errors.error_body(world.model, ProviderError(10134)) == {
         "code": 10134,
         "message": "非法的AccessToken或已失效，请重新获取！",
         "_trackId": None,
@@ -460,12 +460,12 @@ def test_envelopes(world: World) -> None:
 
 def test_timestamp_is_whole_milliseconds(world: World) -> None:
     world.clock.advance(0.0016)
-    assert world.model.ok(None)["timestamp"] == NOON_MS + 1
+    assert errors.ok(world.model, None)["timestamp"] == NOON_MS + 1
 
 
 def test_track_id_key_setting() -> None:
     world = World({"track_id_key": "trackId"})
-    assert list(world.model.ok(None)) == [
+    assert list(errors.ok(world.model, None)) == [
         "code",
         "message",
         "trackId",
@@ -479,7 +479,7 @@ def test_track_id_key_setting() -> None:
 
 def test_configured_messages_replace_the_text() -> None:
     world = World(messages={"10134": "令牌失效"})
-    assert world.model.error_body(ProviderError(10134))["message"] == "令牌失效"
+    assert errors.error_body(world.model, ProviderError(10134))["message"] == "令牌失效"
 
 
 def test_http_errors(world: World) -> None:
@@ -523,5 +523,5 @@ def test_no_demo() -> None:
         demo=False, partners=[{"id": "acme"}], apps=[{"client_id": "c", "secret": "s", "partner": "acme"}]
     )
     assert world.model.demo_credentials() == {}
-    assert [a["client_id"] for a in world.model.apps()] == ["c"]
+    assert [a.client_id for a in world.model.apps()] == ["c"]
     assert world.model.issue_token("c", "s", "2", LOOPBACK)

@@ -436,12 +436,12 @@ def test_tokens_drop_expired_ones(world: World) -> None:
 
 
 def test_error_body_and_ok(world: World) -> None:
-    assert world.model.error_body(ProviderError(40004)) == {
+    assert errors.error_body(world.model, ProviderError(40004)) == {
         "code": 40004,
         "message": "超过租户调用次数限制",
         "data": None,
     }
-    assert world.model.ok({"accessToken": "t"}) == {
+    assert errors.ok(world.model, {"accessToken": "t"}) == {
         "code": 200,
         "message": "操作成功",
         "data": {"accessToken": "t"},

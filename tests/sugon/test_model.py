@@ -14,11 +14,11 @@ from provider_mocks.core.clock import Clock
 from provider_mocks.core.config import ConfigError
 from provider_mocks.core.errors import AdminError, ProviderError
 from provider_mocks.providers.sugon import errors
-from provider_mocks.providers.sugon.models import (
-    AKSK_PATH,
-    CENTER_LISTS,
-    CENTER_PATH,
-    USER_FIELDS,
+from provider_mocks.providers.sugon.center import CENTER_LISTS, USER_FIELDS
+from provider_mocks.providers.sugon.config import demo_set
+from provider_mocks.providers.sugon.models import SugonModel
+from provider_mocks.providers.sugon.paths import AKSK_PATH, CENTER_PATH
+from provider_mocks.providers.sugon.records import (
     AccessKey,
     AccessKeyChange,
     Center,
@@ -26,12 +26,10 @@ from provider_mocks.providers.sugon.models import (
     Profile,
     Region,
     RegionChange,
-    SugonModel,
     User,
     UserChange,
-    demo_set,
-    signature,
 )
+from provider_mocks.providers.sugon.signing import signature
 from tests.redis_server import RedisServer
 
 from .helpers import (
@@ -548,7 +546,11 @@ def test_messages_can_be_replaced() -> None:
     frozen = demo_user("frozen")
     with pytest.raises(ProviderError) as caught:
         world.model.login(frozen.user, frozen.password, str(frozen.org_id))
-    assert world.model.error_body(caught.value) == {"code": "10007", "msg": "用户已冻结", "data": None}
+    assert errors.error_body(world.model, caught.value) == {
+        "code": "10007",
+        "msg": "用户已冻结",
+        "data": None,
+    }
 
 
 @pytest.mark.parametrize(
@@ -568,16 +570,16 @@ def test_messages_can_be_replaced() -> None:
 def test_texts_depend_on_the_operation(messages: dict[str, str], path: str, code: str, text: str) -> None:
     world = World({"messages": messages})
     with world.app.test_request_context(path):
-        assert world.model.error_body(ProviderError(code))["msg"] == text
+        assert errors.error_body(world.model, ProviderError(code))["msg"] == text
 
 
 def test_answers_keep_their_documented_key_orders(world: World) -> None:
-    assert list(world.model.ok([])) == ["code", "msg", "data"]
-    assert list(world.model.renewed("t")) == ["msg", "code", "data"]
-    assert list(world.model.error_body(ProviderError("10004"))) == ["code", "msg", "data"]
+    assert list(errors.ok(world.model, [])) == ["code", "msg", "data"]
+    assert list(errors.renewed(world.model, "t")) == ["msg", "code", "data"]
+    assert list(errors.error_body(world.model, ProviderError("10004"))) == ["code", "msg", "data"]
     with world.app.test_request_context(AKSK_PATH, method="POST"):
-        assert list(world.model.ok([])) == ["msg", "code", "data"]
-        assert list(world.model.error_body(ProviderError("10004"))) == ["msg", "code", "data"]
+        assert list(errors.ok(world.model, [])) == ["msg", "code", "data"]
+        assert list(errors.error_body(world.model, ProviderError("10004"))) == ["msg", "code", "data"]
 
 
 def test_http_errors(world: World) -> None:

@@ -29,7 +29,7 @@ from provider_mocks.cli import DEFAULT_PORT
 from provider_mocks.core.plugins import load
 from provider_mocks.core.provider import text_key
 from provider_mocks.providers.sugon import errors
-from provider_mocks.providers.sugon.models import (
+from provider_mocks.providers.sugon.paths import (
     AKSK_PATH,
     CENTER_PATH,
     OPERATIONS,

@@ -7,14 +7,14 @@ from flask import Blueprint, Response
 from ...core.crud import credential_routes
 from ...core.jsonio import json_response
 from .models import App, AppAuthModel, AppChange
-from .routes import model
+from .routes import bp as routes
 
 bp = Blueprint("appauth_admin", __name__)
 
 credential_routes(
     bp,
     "apps",
-    model,
+    routes.model,
     AppAuthModel.apps,
     (App, AppAuthModel.create_app),
     get=AppAuthModel.app_usage,
@@ -24,4 +24,4 @@ credential_routes(
 
 @bp.get("/tokens")
 def tokens() -> Response:
-    return json_response({"tokens": model().tokens()})
+    return json_response({"tokens": routes.model().tokens()})

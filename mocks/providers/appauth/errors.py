@@ -1,4 +1,5 @@
-"""The appauth platform's codes, their messages and its `{code, message, result, success}` envelope.
+"""The appauth platform's wire: codes, their messages and the `{code, message, result, success}`
+envelope of every answer.
 
 Code 401 has three messages (credentials missing, credentials wrong, token invalid),
 so the table is keyed by the code, or by the code and a name after a dot where one
@@ -9,6 +10,9 @@ before the dot; the `[appauth.messages]` config table uses the same keys.
 from __future__ import annotations
 
 from typing import Any
+
+from ...core.errors import ProviderError
+from ...core.provider import ProviderModel
 
 OK = 200
 CREDENTIALS_MISSING = "401.missing"
@@ -41,3 +45,11 @@ def code_of(key: int | str) -> int:
 def envelope(code: int, message: str, result: Any = None, success: bool = False) -> dict[str, Any]:
     """The one shape of every answer, keys in the documented order."""
     return {"code": code, "message": message, "result": result, "success": success}
+
+
+def ok(model: ProviderModel[Any], result: Any) -> dict[str, Any]:
+    return envelope(OK, model.message(OK), result, success=True)
+
+
+def error_body(model: ProviderModel[Any], error: ProviderError) -> dict[str, Any]:
+    return envelope(code_of(error.code), model.error_message(error))

@@ -33,8 +33,8 @@ from ...core.audit import note
 from ...core.demo import seeded_faker
 from ...core.errors import ProviderError
 from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Strict, as_configured
+from ...core.repository import Repository
 from . import errors
-from .errors import envelope
 
 TOKEN_PATH = "/auth/getAccessToken"
 HELLO_PATH = "/auth/hello"
@@ -174,7 +174,7 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
     def seed(self) -> None:
         demos = [app for app, _ in demo_set().values()] if self.config.demo else []
         for app in demos + self.config.apps:
-            self.store.set(self.key("app", app.app_id), app.model_dump())
+            self._apps().put(app.app_id, app)
 
     def demo_entries(self) -> Iterator[tuple[str, App, str]]:
         """A config app may have replaced a demo one's secret or limits."""
@@ -183,30 +183,36 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
     def fresh_credentials(self) -> dict[str, Any]:
         """A new app with the default limits, sharing no token or rate counter with any other."""
         app = self.create_app(App())
-        return {"appId": app["app_id"], "appSecret": app["app_secret"]}
+        return {"appId": app.app_id, "appSecret": app.app_secret}
 
-    def _with_usage(self, app: dict[str, Any], now: float) -> dict[str, Any]:
+    def _apps(self) -> Repository[App]:
+        return self.typed_records("app", App)
+
+    def _with_usage(self, app: App, now: float) -> dict[str, Any]:
         """An app and the fetches counted in its current rate window."""
-        return {**app, "fetches_in_window": self.store.get(self._window(app["app_id"], now)[0]) or 0}
+        return {
+            **app.model_dump(),
+            "fetches_in_window": self.store.get(self._window(app.app_id, now)[0]) or 0,
+        }
 
     def apps(self) -> list[dict[str, Any]]:
         """Apps with their fetches counted in the current rate window."""
         now = self.clock.time()
-        return [self._with_usage(app, now) for app in self._list("app")]
+        return [self._with_usage(app, now) for app in self._apps().list()]
 
     def app_usage(self, app_id: str) -> dict[str, Any]:
         """One app with the fetches counted in its current rate window."""
         return self._with_usage(self.app(app_id), self.clock.time())
 
-    def app(self, app_id: str) -> dict[str, Any]:
-        return self._get("app", app_id, "app")
+    def app(self, app_id: str) -> App:
+        return self._apps().get(app_id)
 
-    def create_app(self, app: App) -> dict[str, Any]:
-        return self._create("app", app.app_id, "app", app.model_dump())
+    def create_app(self, app: App) -> App:
+        return self._apps().create(app.app_id, app)
 
-    def update_app(self, app_id: str, change: AppChange) -> dict[str, Any]:
+    def update_app(self, app_id: str, change: AppChange) -> App:
         """Change an app; its live token keeps working until it expires."""
-        return self._update("app", app_id, "app", change)  # null: back to the default
+        return self._apps().update(app_id, change)  # null: back to the default
 
     def tokens(self) -> list[dict[str, Any]]:
         """Live tokens with their expireTime and expiresIn on the virtual clock."""
@@ -250,11 +256,11 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
             return self.key("count", app_id, slot), (slot + 1) * settings.rate_window
         return self.key("count", app_id), now + settings.rate_window
 
-    def _authenticate(self, app_id: str, app_secret: str) -> dict[str, Any]:
+    def _authenticate(self, app_id: str, app_secret: str) -> App:
         if not app_id or not app_secret:
             raise ProviderError(errors.CREDENTIALS_MISSING)
-        app: dict[str, Any] | None = self.store.get(self.key("app", app_id))
-        if app is None or not hmac.compare_digest(app["app_secret"].encode(), app_secret.encode()):
+        app = self._apps().find(app_id)
+        if app is None or not hmac.compare_digest(app.app_secret.encode(), app_secret.encode()):
             raise ProviderError(errors.CREDENTIALS_WRONG)
         return app
 
@@ -269,12 +275,12 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
         settings = self.config.settings
         now = self.clock.time()
         counter, closes = self._window(app_id, now)
-        limit = settings.rate_limit if app["rate_limit"] is None else app["rate_limit"]
+        limit = settings.rate_limit if app.rate_limit is None else app.rate_limit
         if self.store.incr(counter, limit=limit, expires_at=closes) is None:
             note(backoff=True)
             raise ProviderError(errors.RATE_LIMITED)
 
-        lifetime = settings.token_lifetime if app["token_lifetime"] is None else app["token_lifetime"]
+        lifetime = settings.token_lifetime if app.token_lifetime is None else app.token_lifetime
         current = self.key("current", app_id)
         while True:
             held = self.store.get(current)
@@ -320,16 +326,11 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
         note(kind="call", token=token, token_state=state, credential=record["app_id"] if record else None)
         if state != "valid" or record is None:
             raise ProviderError(errors.TOKEN_INVALID)
-        app = self.store.get(self.key("app", record["app_id"])) or {"app_id": record["app_id"], "name": ""}
-        return self.config.settings.greeting.format(name=app["name"] or app["app_id"], appId=app["app_id"])
+        app_id = record["app_id"]
+        app = self._apps().find(app_id)
+        return self.config.settings.greeting.format(name=(app.name if app else "") or app_id, appId=app_id)
 
-    # -- answers -----------------------------------------------------------
-
-    def ok(self, result: Any) -> dict[str, Any]:
-        return envelope(errors.OK, self.message(errors.OK), result, success=True)
-
-    def error_body(self, error: ProviderError) -> dict[str, Any]:
-        return envelope(errors.code_of(error.code), self.error_message(error))
+    # -- failures ----------------------------------------------------------
 
     def http_error(self, status: int) -> ProviderError:
         """HTTP failures keep their status; a crash is code 500 in an HTTP 200."""

@@ -1,41 +1,27 @@
-"""The platform's real paths: parse the request, ask the model, write the envelope."""
+"""The platform's real paths: parse the request, ask the model, write the envelope.
+
+Both operations are documented as GET [doc]; Accept and Content-Type are optional and not read.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
-from werkzeug.exceptions import MethodNotAllowed
+from flask import Response, request
 
 from ...core.jsonio import json_response
-from ...core.services import get_mocks
+from ...core.routes import Routes
+from . import errors
 from .models import HELLO_PATH, TOKEN_PATH, AppAuthModel
 
-bp = Blueprint("appauth", __name__)
-
-#: Every method reaches a handler, so a wrong one gets the platform's envelope.
-ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+bp = Routes("appauth", AppAuthModel, errors.error_body)
 
 
-def model() -> AppAuthModel:
-    found = get_mocks().model("appauth")
-    assert isinstance(found, AppAuthModel)
-    return found
-
-
-def allow_get() -> None:
-    """Both operations are documented as GET [doc]; Accept and Content-Type are optional and not read."""
-    if request.method != "GET":
-        raise MethodNotAllowed(valid_methods=["GET"])
-
-
-@bp.route(TOKEN_PATH, methods=ANY_METHOD, provide_automatic_options=False)
+@bp.answer(TOKEN_PATH, methods=["GET"])
 def get_access_token() -> Response:
-    allow_get()
     # A repeated parameter counts by its first value, as a servlet's getParameter does.
-    result = model().fetch_token(request.args.get("appId", ""), request.args.get("appSecret", ""))
-    return json_response(model().ok(result))
+    result = bp.model().fetch_token(request.args.get("appId", ""), request.args.get("appSecret", ""))
+    return json_response(errors.ok(bp.model(), result))
 
 
-@bp.route(HELLO_PATH, methods=ANY_METHOD, provide_automatic_options=False)
+@bp.answer(HELLO_PATH, methods=["GET"])
 def hello() -> Response:
-    allow_get()
-    return json_response(model().ok(model().hello(request.args.get("accessToken"))))
+    return json_response(errors.ok(bp.model(), bp.model().hello(request.args.get("accessToken"))))

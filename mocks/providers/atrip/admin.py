@@ -7,14 +7,14 @@ from flask import Blueprint, Response
 from ...core.crud import credential_routes
 from ...core.jsonio import json_response
 from .models import AtripModel, Client, ClientChange
-from .routes import model
+from .routes import bp as routes
 
 bp = Blueprint("atrip_admin", __name__)
 
 credential_routes(
     bp,
     "clients",
-    model,
+    routes.model,
     AtripModel.clients,
     (Client, AtripModel.create_client),
     get=AtripModel.client,
@@ -24,4 +24,4 @@ credential_routes(
 
 @bp.get("/sessions")
 def sessions() -> Response:
-    return json_response({"sessions": model().sessions()})
+    return json_response({"sessions": routes.model().sessions()})

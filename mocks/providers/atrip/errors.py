@@ -1,4 +1,5 @@
-"""ATRIP's statuses, every `msg` text the mock sends, and its `{url, status, msg}` envelope.
+"""ATRIP's wire: its statuses, every `msg` text the mock sends, and the `{url, status, msg}`
+envelope of every answer.
 
 The documentation defines three statuses: 0 success, 2 system error, 3 unauthorized
 access, and says `msg` is only a description [doc]. Status 2 is the only documented
@@ -11,6 +12,9 @@ from __future__ import annotations
 
 import string
 from typing import Any
+
+from ...core.errors import ProviderError
+from ...core.provider import ProviderModel
 
 SUCCESS = 0
 SYSTEM_ERROR = 2
@@ -63,3 +67,12 @@ def status_of(key: int | str) -> int:
 def envelope(url: str, status: int, msg: str | None) -> dict[str, Any]:
     """The one shape of every ATRIP answer, keys in the documented order."""
     return {"url": url, "status": status, "msg": msg}
+
+
+def ok(url: str) -> dict[str, Any]:
+    return envelope(url, SUCCESS, None)
+
+
+def error_body(model: ProviderModel[Any], error: ProviderError) -> dict[str, Any]:
+    """Error answers still carry `url`, empty, because the schema requires it [doc]."""
+    return envelope("", int(error.code), model.error_message(error))

@@ -34,7 +34,6 @@ from ...core.demo import seeded_faker
 from ...core.errors import ProviderError
 from ...core.provider import ProviderConfig, ProviderModel, Strict, as_configured
 from . import errors
-from .errors import envelope
 
 TOKEN_PATH = "/getAtripToken.do"
 PORTAL_PREFIX = "/atrip-portal"
@@ -198,16 +197,16 @@ class AtripModel(ProviderModel[AtripConfig]):
         return {CLIENT_ID_HEADER: client["client_id"], CLIENT_SECRET_HEADER: client["client_secret"]}
 
     def clients(self) -> list[dict[str, Any]]:
-        return self._list("client")
+        return self.records("client").list()
 
     def client(self, client_id: str) -> dict[str, Any]:
-        return self._get("client", client_id, "client")
+        return self.records("client").get(client_id)
 
     def create_client(self, client: Client) -> dict[str, Any]:
-        return self._create("client", client.client_id, "client", client.model_dump())
+        return self.records("client").create(client.client_id, client.model_dump())
 
     def update_client(self, client_id: str, change: ClientChange) -> dict[str, Any]:
-        return self._update("client", client_id, "client", change)
+        return self.records("client").update(client_id, change)
 
     def sessions(self) -> list[dict[str, Any]]:
         """Live portal sessions with their seconds left on the virtual clock."""
@@ -333,14 +332,7 @@ class AtripModel(ProviderModel[AtripConfig]):
         record: dict[str, Any] | None = self.store.get(self.key("session", token)) if token else None
         return record
 
-    # -- answers -------------------------------------------------------------
-
-    def ok(self, url: str) -> dict[str, Any]:
-        return envelope(url, errors.SUCCESS, None)
-
-    def error_body(self, error: ProviderError) -> dict[str, Any]:
-        """Error answers still carry `url`, empty, because the schema requires it [doc]."""
-        return envelope("", int(error.code), self.error_message(error))
+    # -- failures ------------------------------------------------------------
 
     def http_error(self, status: int) -> ProviderError:
         """HTTP failures keep their status with status 2; a crash is status 2 in an HTTP 200."""

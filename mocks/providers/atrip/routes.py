@@ -9,34 +9,26 @@ for a missing, unknown or expired token).
 from __future__ import annotations
 
 import gzip
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, render_template_string, request
-from werkzeug.exceptions import MethodNotAllowed
+from flask import Response, render_template_string, request
 
 from ...core.jsonio import CONTENT_TYPE, json_response
-from ...core.services import current_provider, get_mocks
+from ...core.routes import Routes
+from ...core.services import current_provider
+from . import errors
 from .models import PORTAL_PATH, PORTAL_PREFIX, ROLES, TOKEN_PATH, AtripModel
 
-bp = Blueprint("atrip", __name__)
-
-#: Every method reaches a handler, so a wrong one gets ATRIP's envelope (or the portal's page).
-ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+bp = Routes("atrip", AtripModel, errors.error_body)
 
 
-def model() -> AtripModel:
-    found = get_mocks().model("atrip")
-    assert isinstance(found, AtripModel)
-    return found
-
-
-@bp.route(TOKEN_PATH, methods=ANY_METHOD, provide_automatic_options=False)
+@bp.answer(TOKEN_PATH, methods=["POST"])
 def token() -> Response:
-    if request.method != "POST":
-        raise MethodNotAllowed(valid_methods=["POST"])
-    session = model().issue(dict(request.headers), request.get_data())
-    return json_response(model().ok(model().portal_url(request.host_url, session["token"])))
+    model = bp.model()
+    session = model.issue(dict(request.headers), request.get_data())
+    return json_response(errors.ok(model.portal_url(request.host_url, session["token"])))
 
 
 @bp.after_app_request
@@ -46,9 +38,9 @@ def compress(response: Response) -> Response:
     This runs after the journal has recorded the answer, so the journal keeps the JSON.
     """
     provider = current_provider()
-    if provider is None or provider.slug != "atrip" or request.path.startswith(PORTAL_PREFIX):
+    if provider is None or provider.routes is not bp or request.path.startswith(PORTAL_PREFIX):
         return response
-    if response.headers.get("Content-Type") != CONTENT_TYPE or not model().config.settings.gzip:
+    if response.headers.get("Content-Type") != CONTENT_TYPE or not bp.model().config.settings.gzip:
         return response
     response.vary.add("Accept-Encoding")
     if (
@@ -134,16 +126,19 @@ def page(status: int = 200, **context: Any) -> Response:
     return response
 
 
-@bp.route(PORTAL_PATH, methods=ANY_METHOD, provide_automatic_options=False)
+def wrong_method(allowed: Sequence[str]) -> Response:
+    """The portal's page for a method it does not take."""
+    response = page(405)
+    response.headers["Allow"] = ", ".join(allowed)
+    return response
+
+
+@bp.answer(PORTAL_PATH, methods=["GET", "HEAD"], refuse=wrong_method)
 def portal() -> Response:
-    if request.method not in ("GET", "HEAD"):
-        response = page(405)
-        response.headers["Allow"] = "GET, HEAD"
-        return response
-    session = model().session(request.args.get("token"))
+    session = bp.model().session(request.args.get("token"))
     if session is None:
         return page(401)
-    now = model().clock.time()
+    now = bp.model().clock.time()
     return page(
         session=session,
         title=f"Order {session['order_no']}",
@@ -153,7 +148,6 @@ def portal() -> Response:
     )
 
 
-@bp.route(PORTAL_PREFIX, methods=ANY_METHOD, provide_automatic_options=False)
-@bp.route(PORTAL_PREFIX + "/<path:rest>", methods=ANY_METHOD, provide_automatic_options=False)
+@bp.answer(PORTAL_PREFIX, PORTAL_PREFIX + "/<path:rest>")
 def portal_elsewhere(rest: str = "") -> Response:
     return page(404)

@@ -7,14 +7,14 @@ from flask import Blueprint, Response
 from ...core.crud import credential_routes
 from ...core.jsonio import json_response
 from .models import App, AppChange, CredentialModel, Partner, PartnerChange
-from .routes import model
+from .routes import bp as routes
 
 bp = Blueprint("credential_admin", __name__)
 
 credential_routes(
     bp,
     "partners",
-    model,
+    routes.model,
     CredentialModel.partners,
     (Partner, CredentialModel.create_partner),
     get=CredentialModel.partner,
@@ -23,7 +23,7 @@ credential_routes(
 credential_routes(
     bp,
     "apps",
-    model,
+    routes.model,
     CredentialModel.apps,
     (App, CredentialModel.create_app),
     get=CredentialModel.app,
@@ -33,4 +33,4 @@ credential_routes(
 
 @bp.get("/tokens")
 def tokens() -> Response:
-    return json_response({"tokens": model().tokens()})
+    return json_response({"tokens": routes.model().tokens()})

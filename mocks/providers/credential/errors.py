@@ -1,8 +1,15 @@
-"""The credential platform's codes, their messages (full-width punctuation, as documented), its envelope."""
+"""The credential platform's wire: codes, their messages (full-width punctuation, as documented) and
+the envelope of every answer."""
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import TYPE_CHECKING, Any
+
+from ...core.errors import ProviderError
+
+if TYPE_CHECKING:
+    from .models import CredentialModel
 
 OK = 200  # [public example]; its `message` is null, so it has no entry below
 UNKNOWN_CLIENT = 10101
@@ -63,3 +70,23 @@ def envelope(
         "_status": None,
         "ok": ok,
     }
+
+
+def _answer(model: CredentialModel, code: int, message: str | None, data: Any, ok: bool) -> dict[str, Any]:
+    return envelope(
+        code,
+        message,
+        data,
+        timestamp=math.floor(model.clock.time() * 1000),
+        ok=ok,
+        track_id_key=model.config.settings.track_id_key,
+    )
+
+
+def ok(model: CredentialModel, data: Any) -> dict[str, Any]:
+    """Success: code 200, message null [public example]."""
+    return _answer(model, OK, None, data, True)
+
+
+def error_body(model: CredentialModel, error: ProviderError) -> dict[str, Any]:
+    return _answer(model, int(error.code), model.error_message(error), None, False)

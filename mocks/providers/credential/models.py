@@ -30,8 +30,8 @@ from ...core.audit import note
 from ...core.demo import seeded_faker
 from ...core.errors import ProviderError
 from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Strict, as_configured
+from ...core.repository import Repository
 from . import errors
-from .errors import envelope
 
 #: Hex digits of a jti's tag (80 bits); the 12 before them are the nonce.
 JTI_TAG = 20
@@ -206,52 +206,58 @@ class CredentialModel(ProviderModel[CredentialConfig]):
         self.store.set(self.key("jti-key"), secrets.token_hex(16))
         partners, apps = demo_set() if self.config.demo else ([], {})
         for partner in [p for p, _ in partners] + self.config.partners:
-            self.store.set(self.key("partner", partner.id), partner.model_dump())
+            self._partners().put(partner.id, partner)
         for app in [a for a, _ in apps.values()] + self.config.apps:
-            self.store.set(self.key("app", app.client_id), app.model_dump())
+            self._apps().put(app.client_id, app)
 
     def demo_entries(self) -> Iterator[tuple[str, App, str]]:
         """A config app may have replaced a demo one's secret or partner."""
         return as_configured(demo_set()[1], self.config.apps, "client_id")
 
-    def partners(self) -> list[dict[str, Any]]:
-        return self._list("partner")
+    def _partners(self) -> Repository[Partner]:
+        return self.typed_records("partner", Partner)
 
-    def partner(self, partner_id: str) -> dict[str, Any]:
-        return self._get("partner", partner_id, "partner")
+    def _apps(self) -> Repository[App]:
+        return self.typed_records("app", App)
 
-    def create_partner(self, partner: Partner) -> dict[str, Any]:
-        return self._create("partner", partner.id, "partner", partner.model_dump())
+    def partners(self) -> list[Partner]:
+        return self._partners().list()
 
-    def update_partner(self, partner_id: str, change: PartnerChange) -> dict[str, Any]:
+    def partner(self, partner_id: str) -> Partner:
+        return self._partners().get(partner_id)
+
+    def create_partner(self, partner: Partner) -> Partner:
+        return self._partners().create(partner.id, partner)
+
+    def update_partner(self, partner_id: str, change: PartnerChange) -> Partner:
         """Change a partner; a field sent as null is left as it is."""
-        return self._update("partner", partner_id, "partner", change, exclude_none=True)
+        return self._partners().update(partner_id, change, exclude_none=True)
 
-    def apps(self) -> list[dict[str, Any]]:
-        return self._list("app")
+    def apps(self) -> list[App]:
+        return self._apps().list()
 
-    def app(self, client_id: str) -> dict[str, Any]:
-        return self._get("app", client_id, "app")
+    def app(self, client_id: str) -> App:
+        return self._apps().get(client_id)
 
-    def create_app(self, app: App) -> dict[str, Any]:
+    def create_app(self, app: App) -> App:
         """Create an app; without a partner it gets a fresh one, made once the app exists."""
         own_partner = Partner(name=app.name) if app.partner is None else None
         if own_partner is not None:
             app.partner = own_partner.id
         else:
             self.partner(str(app.partner))
-        created = self._create("app", app.client_id, "app", app.model_dump())
+        created = self._apps().create(app.client_id, app)
         if own_partner is not None:
             self.create_partner(own_partner)
         return created
 
-    def update_app(self, client_id: str, change: AppChange) -> dict[str, Any]:
+    def update_app(self, client_id: str, change: AppChange) -> App:
         """Change an app; a field sent as null is left as it is. Issued tokens stay valid."""
-        return self._update("app", client_id, "app", change, exclude_none=True)
+        return self._apps().update(client_id, change, exclude_none=True)
 
     def fresh_credentials(self) -> dict[str, Any]:
         app = self.create_app(App())
-        return {"clientId": app["client_id"], "secret": app["secret"], "partner": app["partner"]}
+        return app.shown()
 
     def tokens(self) -> list[dict[str, Any]]:
         """Unexpired tokens with their seconds left on the virtual clock."""
@@ -318,14 +324,14 @@ class CredentialModel(ProviderModel[CredentialConfig]):
         nonce = jti[:-JTI_TAG]
         return hmac.compare_digest(jti, self._jti(nonce, sub, iat, exp)) and self.clock.time() < exp + RETAIN
 
-    def _usable(self, app: dict[str, Any], remote: str | None, *, check_ip: bool) -> None:
+    def _usable(self, app: App, remote: str | None, *, check_ip: bool) -> None:
         """The app and its partner are enabled, and the client's address is allowed."""
-        if app["disabled"]:
+        if app.disabled:
             raise ProviderError(errors.APP_DISABLED)
-        partner = self.store.get(self.key("partner", app["partner"]))
-        if partner is None or partner["disabled"]:
+        partner = self._partners().find(str(app.partner))
+        if partner is None or partner.disabled:
             raise ProviderError(errors.PARTNER_DISABLED)
-        if check_ip and not ip_allowed(remote, app["ip_allowlist"]):
+        if check_ip and not ip_allowed(remote, app.ip_allowlist):
             raise ProviderError(errors.IP_REFUSED)
 
     def issue_token(
@@ -341,10 +347,10 @@ class CredentialModel(ProviderModel[CredentialConfig]):
         note(kind="fetch", credential=client_id or sender or None)
         if not client_id or not secret or user_type != USER_TYPE:
             raise ProviderError(errors.MISSING_PARAMETERS)
-        app = self.store.get(self.key("app", client_id))
+        app = self._apps().find(client_id)
         if app is None:
             raise ProviderError(errors.UNKNOWN_CLIENT)
-        if not hmac.compare_digest(app["secret"].encode(), secret.encode()):
+        if not hmac.compare_digest(app.secret.encode(), secret.encode()):
             raise ProviderError(errors.WRONG_SECRET)
         self._usable(app, remote, check_ip=self.config.settings.check_ip_on_token)
 
@@ -354,7 +360,7 @@ class CredentialModel(ProviderModel[CredentialConfig]):
         jti = self._jti(secrets.token_hex(6), client_id, issued_at, expires_at)
         claims = {
             "sub": client_id,
-            "partnerId": app["partner"],
+            "partnerId": app.partner,
             "userType": USER_TYPE,
             "iat": issued_at,
             "exp": expires_at,
@@ -425,9 +431,7 @@ class CredentialModel(ProviderModel[CredentialConfig]):
             raise ProviderError(errors.TOKEN_INVALID) from exc
         return claims
 
-    def authorize(
-        self, token: str | None, request_id: str | None, api: str, remote: str | None
-    ) -> dict[str, Any]:
+    def authorize(self, token: str | None, request_id: str | None, api: str, remote: str | None) -> App:
         """The app behind a live token, allowed to call `api` from `remote`.
 
         A missing Request-Id is answered unless `require_request_id`: the doc's table asks for
@@ -448,32 +452,15 @@ class CredentialModel(ProviderModel[CredentialConfig]):
             note(token_state="expired" if self.clock.time() >= claims["exp"] else "overwritten")
             raise ProviderError(errors.TOKEN_INVALID)
         note(token_state="valid")
-        app: dict[str, Any] | None = self.store.get(self.key("app", client_id))
+        app = self._apps().find(client_id)
         if app is None:
             raise ProviderError(errors.TOKEN_INVALID)
         self._usable(app, remote, check_ip=True)
-        if api not in app["grants"]:
+        if api not in app.grants:
             raise ProviderError(errors.NOT_GRANTED)
         return app
 
-    # -- answers -----------------------------------------------------------
-
-    def _envelope(self, code: int, message: str | None, data: Any, ok: bool) -> dict[str, Any]:
-        return envelope(
-            code,
-            message,
-            data,
-            timestamp=math.floor(self.clock.time() * 1000),
-            ok=ok,
-            track_id_key=self.config.settings.track_id_key,
-        )
-
-    def ok(self, data: Any) -> dict[str, Any]:
-        """Success: code 200, message null [public example]."""
-        return self._envelope(errors.OK, None, data, True)
-
-    def error_body(self, error: ProviderError) -> dict[str, Any]:
-        return self._envelope(int(error.code), self.error_message(error), None, False)
+    # -- failures ----------------------------------------------------------
 
     def http_error(self, status: int) -> ProviderError:
         """HTTP failures keep their status; a crash is the decided code 500 in an HTTP 200."""

@@ -1,37 +1,22 @@
-"""The platform's real paths: parse the request, ask the model, write the envelope."""
+"""The platform's real paths: parse the request, ask the model, write the envelope.
+
+The token endpoint and the demo API are POST [doc].
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
 from urllib.parse import parse_qsl
 
-from flask import Blueprint, Response, request
-from werkzeug.exceptions import MethodNotAllowed
+from flask import Response, request
 
-from ...core.errors import ProviderError
 from ...core.jsonio import json_response
-from ...core.services import get_mocks
+from ...core.routes import Routes, json_body
 from . import errors
 from .models import PREFIX, TOKEN_PATH, CredentialModel
 
-bp = Blueprint("credential", __name__)
-
-#: Every method reaches a handler, so a wrong one gets the platform's envelope.
-ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+bp = Routes("credential", CredentialModel, errors.error_body)
 FORM = "application/x-www-form-urlencoded"
-
-
-def model() -> CredentialModel:
-    found = get_mocks().model("credential")
-    assert isinstance(found, CredentialModel)
-    return found
-
-
-def allow(*methods: str) -> None:
-    """The token endpoint and the demo API are POST [doc]."""
-    if request.method not in methods:
-        raise MethodNotAllowed(valid_methods=list(methods))
 
 
 def form_parameters(*names: str) -> list[str]:
@@ -59,31 +44,22 @@ def json_sender() -> str | None:
     return sender if isinstance(sender, str) and sender else None
 
 
-@bp.route(TOKEN_PATH, methods=ANY_METHOD, provide_automatic_options=False)
+@bp.answer(TOKEN_PATH, methods=["POST"])
 def credential() -> Response:
-    allow("POST")
     client_id, secret, user_type = form_parameters("clientId", "secret", "userType")
-    token = model().issue_token(client_id, secret, user_type, request.remote_addr, sender=json_sender())
-    return json_response(model().ok(token))
+    token = bp.model().issue_token(client_id, secret, user_type, request.remote_addr, sender=json_sender())
+    return json_response(errors.ok(bp.model(), token))
 
 
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-@bp.route(PREFIX + "/<path:api>", methods=ANY_METHOD, provide_automatic_options=False)
+@bp.answer(PREFIX + "/<path:api>", methods=["POST"])
 def business(api: str) -> Response:
     """Any granted API echoes the JSON body it received in `data` (an empty body: `{}`)."""
-    allow("POST")
-    model().authorize(
+    model = bp.model()
+    model.authorize(
         request.headers.get("Access-Token"),
         request.headers.get("Request-Id"),
         request.path,
         request.remote_addr,
     )
-    raw = request.get_data()
-    try:
-        data = json.loads(raw, parse_constant=_no_constants) if raw.strip() else {}
-    except (ValueError, RecursionError) as exc:  # parameters that cannot be read are missing
-        raise ProviderError(errors.MISSING_PARAMETERS) from exc
-    return json_response(model().ok(data))
+    # parameters that cannot be read are missing
+    return json_response(errors.ok(model, json_body(errors.MISSING_PARAMETERS)))

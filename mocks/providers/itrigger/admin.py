@@ -7,14 +7,14 @@ from flask import Blueprint, Response
 from ...core.crud import credential_routes
 from ...core.jsonio import json_response
 from .models import App, AppChange, ITriggerModel, Tenant, TenantChange
-from .routes import model
+from .routes import bp as routes
 
 bp = Blueprint("itrigger_admin", __name__)
 
 credential_routes(
     bp,
     "tenants",
-    model,
+    routes.model,
     ITriggerModel.tenants,
     (Tenant, ITriggerModel.create_tenant),
     update=(TenantChange, ITriggerModel.update_tenant),
@@ -22,7 +22,7 @@ credential_routes(
 credential_routes(
     bp,
     "apps",
-    model,
+    routes.model,
     ITriggerModel.apps,
     (App, ITriggerModel.create_app),
     get=ITriggerModel.app,
@@ -32,4 +32,4 @@ credential_routes(
 
 @bp.get("/tokens")
 def tokens() -> Response:
-    return json_response({"tokens": model().tokens()})
+    return json_response({"tokens": routes.model().tokens()})

@@ -1,8 +1,11 @@
-"""iTrigger's codes, their messages and its `{code, message, data}` envelope."""
+"""iTrigger's wire: its codes, their messages and the `{code, message, data}` envelope of every answer."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from ...core.errors import ProviderError
+from ...core.provider import ProviderModel
 
 OK = 200
 EMPTY_CREDENTIALS = 40001
@@ -36,3 +39,11 @@ MESSAGES: dict[int | str, str] = {
 def envelope(code: int, message: str, data: Any = None) -> dict[str, Any]:
     """The one shape of every iTrigger answer, keys in the documented order."""
     return {"code": code, "message": message, "data": data}
+
+
+def ok(model: ProviderModel[Any], data: Any) -> dict[str, Any]:
+    return envelope(OK, model.message(OK), data)
+
+
+def error_body(model: ProviderModel[Any], error: ProviderError) -> dict[str, Any]:
+    return envelope(int(error.code), model.error_message(error))

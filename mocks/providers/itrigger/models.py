@@ -32,7 +32,6 @@ from ...core.demo import seeded_faker
 from ...core.errors import ProviderError
 from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Strict, as_configured
 from . import errors
-from .errors import envelope
 
 TOKEN_PATH = "/itrigger-tenant/v1/basic/accessTokenOpen/token"
 DEMO_GET = "/itrigger-tenant/v1/basic/openAPItest/test/get"
@@ -160,23 +159,23 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
         day = self._day(self.clock.time())[0]
         return [
             {**tenant, "used_today": self.store.get(self.key("count", tenant["id"], day)) or 0}
-            for tenant in self._list("tenant")
+            for tenant in self.records("tenant").list()
         ]
 
     def tenant(self, tenant_id: str) -> dict[str, Any]:
-        return self._get("tenant", tenant_id, "tenant")
+        return self.records("tenant").get(tenant_id)
 
     def create_tenant(self, tenant: Tenant) -> dict[str, Any]:
-        return self._create("tenant", tenant.id, "tenant", tenant.model_dump())
+        return self.records("tenant").create(tenant.id, tenant.model_dump())
 
     def update_tenant(self, tenant_id: str, change: TenantChange) -> dict[str, Any]:
-        return self._update("tenant", tenant_id, "tenant", change)
+        return self.records("tenant").update(tenant_id, change)
 
     def apps(self) -> list[dict[str, Any]]:
-        return self._list("app")
+        return self.records("app").list()
 
     def app(self, app_id: str) -> dict[str, Any]:
-        return self._get("app", app_id, "app")
+        return self.records("app").get(app_id)
 
     def create_app(self, app: App) -> dict[str, Any]:
         """Create an app; without a tenant it gets a fresh one, made once the app exists."""
@@ -185,13 +184,13 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
             app.tenant = own_tenant.id
         else:
             self.tenant(str(app.tenant))
-        created = self._create("app", app.app_id, "app", app.model_dump())
+        created = self.records("app").create(app.app_id, app.model_dump())
         if own_tenant is not None:
             self.create_tenant(own_tenant)
         return created
 
     def update_app(self, app_id: str, change: AppChange) -> dict[str, Any]:
-        return self._update("app", app_id, "app", change, exclude_none=True)
+        return self.records("app").update(app_id, change, exclude_none=True)
 
     def tokens(self) -> list[dict[str, Any]]:
         """Live tokens with their seconds left on the virtual clock."""
@@ -321,13 +320,7 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
             return "expired"
         return "valid" if now < record["valid_until"] else "overwritten"
 
-    # -- answers -----------------------------------------------------------
-
-    def ok(self, data: Any) -> dict[str, Any]:
-        return envelope(errors.OK, self.message(errors.OK), data)
-
-    def error_body(self, error: ProviderError) -> dict[str, Any]:
-        return envelope(int(error.code), self.error_message(error))
+    # -- failures ----------------------------------------------------------
 
     def http_error(self, status: int) -> ProviderError:
         """HTTP failures keep their status; a crash is the gateway's code 500 in a 200."""

@@ -5,16 +5,17 @@ from __future__ import annotations
 from flask import Blueprint
 
 from ...core.crud import credential_routes
-from .models import AccessKey, AccessKeyChange, Org, Region, RegionChange, SugonModel, User, UserChange
-from .routes import model
+from .models import SugonModel
+from .records import AccessKey, AccessKeyChange, Org, Region, RegionChange, User, UserChange
+from .routes import bp as routes
 
 bp = Blueprint("sugon_admin", __name__)
 
-credential_routes(bp, "orgs", model, SugonModel.orgs, (Org, SugonModel.create_org))
+credential_routes(bp, "orgs", routes.model, SugonModel.orgs, (Org, SugonModel.create_org))
 credential_routes(
     bp,
     "regions",
-    model,
+    routes.model,
     SugonModel.regions,
     (Region, SugonModel.create_region),
     get=SugonModel.region,
@@ -23,7 +24,7 @@ credential_routes(
 credential_routes(
     bp,
     "users",
-    model,
+    routes.model,
     SugonModel.users,
     (User, SugonModel.create_user),
     get=SugonModel.user,
@@ -32,7 +33,7 @@ credential_routes(
 credential_routes(
     bp,
     "access_keys",
-    model,
+    routes.model,
     SugonModel.access_keys,
     (AccessKey, SugonModel.create_access_key),
     get=SugonModel.access_key,

@@ -1,4 +1,4 @@
-"""Sugon / SCNet AC's codes, their messages and its `{code, msg, data}` envelope.
+"""Sugon / SCNet AC's wire: codes, their messages and the `{code, msg, data}` envelope of every answer.
 
 Every code is a string, "0" included [doc]. Failures are HTTP 200 with `data: null`.
 
@@ -14,6 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import has_request_context, request
+
+from ...core.errors import ProviderError
+from ...core.provider import ProviderModel
+from .paths import AKSK, OPERATIONS
+
 OK = "0"
 INTERNAL_ERROR = "10001"
 MISSING_PARAMETER = "10003"
@@ -21,9 +27,6 @@ INVALID_PARAMETER = "10004"
 USER_FROZEN = "10007"
 NO_PERMISSION = "10008"
 API_NOT_ALLOWED = "10009"
-
-#: The operation of the AK/SK token endpoint (`POST /api/user/v3/tokens`).
-AKSK = "aksk"
 
 MESSAGES: dict[int | str, str] = {
     OK: "success",  # [doc]
@@ -65,3 +68,28 @@ def envelope(code: str, msg: str, data: Any = None, order: tuple[str, ...] = COD
     """The one shape of every answer, its keys in `order`."""
     values = {"code": code, "msg": msg, "data": data}
     return {key: values[key] for key in order}
+
+
+def answering() -> str | None:
+    """The operation whose path this request is on ("aksk", "center", …), else None.
+
+    Texts and key orders depend on it, and an error raised before a route runs (a fault
+    rule, a 405, a 413) reaches `error_body` with its code alone; read from the path, as a
+    method no route takes (TRACE) has no endpoint.
+    """
+    return OPERATIONS.get(request.path) if has_request_context() else None
+
+
+def ok(model: ProviderModel[Any], data: Any) -> dict[str, Any]:
+    return envelope(OK, model.message(OK), data, key_order(answering()))
+
+
+def renewed(model: ProviderModel[Any], token: str) -> dict[str, Any]:
+    """The renewal's success, keys in its own documented order: msg, code, data [doc]."""
+    return envelope(OK, model.message(OK), token, MSG_FIRST)
+
+
+def error_body(model: ProviderModel[Any], error: ProviderError) -> dict[str, Any]:
+    """The code's text on the answering operation, in that operation's key order."""
+    operation = answering()
+    return envelope(code_of(error.code), model.error_message(error, operation), None, key_order(operation))

@@ -7,28 +7,15 @@ from __future__ import annotations
 
 import contextlib
 
-from flask import Blueprint, Response, request
-from werkzeug.exceptions import MethodNotAllowed
+from flask import Response, request
 
 from ...core.jsonio import json_response
-from ...core.services import get_mocks
-from .models import AKSK_PATH, CENTER_PATH, RENEW_PATH, STATE_PATH, TOKENS_PATH, USER_PATH, SugonModel
+from ...core.routes import Routes
+from . import errors
+from .models import SugonModel
+from .paths import AKSK_PATH, CENTER_PATH, RENEW_PATH, STATE_PATH, TOKENS_PATH, USER_PATH
 
-bp = Blueprint("sugon", __name__)
-
-#: Every method reaches a handler, so a wrong one gets the platform's envelope.
-ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
-
-
-def model() -> SugonModel:
-    found = get_mocks().model("sugon")
-    assert isinstance(found, SugonModel)
-    return found
-
-
-def allow(method: str) -> None:
-    if request.method != method:
-        raise MethodNotAllowed(valid_methods=[method])
+bp = Routes("sugon", SugonModel, errors.error_body)
 
 
 def header(name: str) -> str:
@@ -43,41 +30,35 @@ def header(name: str) -> str:
     return value if value.strip() else ""
 
 
-@bp.route(TOKENS_PATH, methods=ANY_METHOD, provide_automatic_options=False)
+@bp.answer(TOKENS_PATH, methods=["POST"])
 def tokens() -> Response:
-    allow("POST")
-    data = model().login(header("user"), header("password"), header("orgId"))
-    return json_response(model().ok(data))
+    data = bp.model().login(header("user"), header("password"), header("orgId"))
+    return json_response(errors.ok(bp.model(), data))
 
 
-@bp.route(AKSK_PATH, methods=ANY_METHOD, provide_automatic_options=False)
+@bp.answer(AKSK_PATH, methods=["POST"])
 def aksk() -> Response:
-    allow("POST")
-    data = model().login_with_key(
+    data = bp.model().login_with_key(
         header("user"), header("accessKey"), header("timestamp"), header("signature")
     )
-    return json_response(model().ok(data))
+    return json_response(errors.ok(bp.model(), data))
 
 
-@bp.route(RENEW_PATH, methods=ANY_METHOD, provide_automatic_options=False)
+@bp.answer(RENEW_PATH, methods=["POST"])
 def renew() -> Response:
-    allow("POST")
-    return json_response(model().renewed(model().renew(header("token"))))
+    return json_response(errors.renewed(bp.model(), bp.model().renew(header("token"))))
 
 
-@bp.route(STATE_PATH, methods=ANY_METHOD, provide_automatic_options=False)
+@bp.answer(STATE_PATH, methods=["GET"])
 def state() -> Response:
-    allow("GET")
-    return json_response(model().ok(model().state(header("token"))))
+    return json_response(errors.ok(bp.model(), bp.model().state(header("token"))))
 
 
-@bp.route(CENTER_PATH, methods=ANY_METHOD, provide_automatic_options=False)
+@bp.answer(CENTER_PATH, methods=["GET"])
 def center() -> Response:
-    allow("GET")
-    return json_response(model().ok(model().center(header("token"), request.host_url)))
+    return json_response(errors.ok(bp.model(), bp.model().center(header("token"), request.host_url)))
 
 
-@bp.route(USER_PATH, methods=ANY_METHOD, provide_automatic_options=False)
+@bp.answer(USER_PATH, methods=["GET"])
 def user() -> Response:
-    allow("GET")
-    return json_response(model().ok(model().account(header("token"))))
+    return json_response(errors.ok(bp.model(), bp.model().account(header("token"))))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from ...core.checks import OneRequest, rule, ruleset
-from .models import SugonConfig
+from .config import SugonConfig
 
 
 def duration(seconds: int) -> str:

@@ -1,0 +1,81 @@
+"""A provider's stored credentials of one kind, read and written as records, not store keys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from .errors import AdminError
+from .stores import Store
+
+R = TypeVar("R")
+B = TypeVar("B", bound=BaseModel)
+Stored = dict[str, Any]
+
+
+def _as_stored(record: Stored) -> Stored:
+    return record
+
+
+class Repository(Generic[R]):
+    """The records of one kind under `<prefix><ident>`, each stored as its JSON mapping, so state
+    written by any version reads the same. `load` reads a stored mapping as a record, `dump`
+    writes one back; the admin API's refusals (404 unknown, 409 taken) name the kind as `what`."""
+
+    def __init__(
+        self,
+        store: Store,
+        prefix: str,
+        what: str,
+        load: Callable[[Stored], R],
+        dump: Callable[[R], Stored],
+    ) -> None:
+        self.store = store
+        self.prefix = prefix
+        self.what = what
+        self._load = load
+        self._dump = dump
+
+    @classmethod
+    def plain(cls, store: Store, prefix: str, what: str) -> Repository[Stored]:
+        """Records kept as the mappings stored: a change may store a null its record model refuses."""
+        return Repository(store, prefix, what, _as_stored, _as_stored)
+
+    @classmethod
+    def typed(cls, store: Store, prefix: str, what: str, record: type[B]) -> Repository[B]:
+        """Records read as `record` models."""
+        return Repository(store, prefix, what, record.model_validate, record.model_dump)
+
+    def find(self, ident: str) -> R | None:
+        """The record `ident`, None when there is none."""
+        found: Stored | None = self.store.get(self.prefix + ident)
+        return None if found is None else self._load(found)
+
+    def get(self, ident: str) -> R:
+        """The record `ident`; a 404 naming it when there is none."""
+        found = self.find(ident)
+        if found is None:
+            raise AdminError(404, f"no {self.what} {ident!r}")
+        return found
+
+    def list(self) -> list[R]:
+        return [self._load(value) for _, value in self.store.scan(self.prefix)]
+
+    def put(self, ident: str, record: R) -> None:
+        self.store.set(self.prefix + ident, self._dump(record))
+
+    def create(self, ident: str, record: R) -> R:
+        """Store a new record; a 409 when `ident` exists."""
+        if not self.store.compare_and_set(self.prefix + ident, None, self._dump(record)):
+            raise AdminError(409, f"{self.what} {ident!r} exists")
+        return record
+
+    def update(self, ident: str, change: BaseModel, *, exclude_none: bool = False) -> R:
+        """The record `ident` with the fields `change` sets, stored. With `exclude_none`, a field
+        sent as null is left as it is; without, null is stored (back to the default)."""
+        changed = change.model_dump(exclude_unset=True, exclude_none=exclude_none)
+        record = self._load(self._dump(self.get(ident)) | changed)
+        self.put(ident, record)
+        return record
