@@ -11,33 +11,25 @@ here literally as PROVIDERS.md and specs/appauth.yaml state them.
 from __future__ import annotations
 
 import re
-import time
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import requests
 from schemathesis import Case
 
-from ..expect import Deviation, Predicate, expect, is_string, require
-from ..fuzz import prepare
-from ..registry import contract
+from ..expect import Deviation, Predicate, expect, is_string, refused, require
+from ..fuzz import Fill
+from ..registry import Cases, Refusal
 from ..target import Target
 
 P = "appauth"
+CASES = Cases(P)
 TOKEN = "/auth/getAccessToken"
 HELLO = "/auth/hello"
 OK = "操作成功"
-CREDENTIALS_MISSING = "appId或appSecret不能为空"
-CREDENTIALS_WRONG = "appId或appSecret错误"
-TOKEN_INVALID = "accessToken无效或已过期"
-RATE_LIMITED = "请求过于频繁"
-METHOD_NOT_ALLOWED = "请求方法不支持"
-BODY_TOO_LARGE = "请求体过大"
 #: [decided] tokens live 7200 s; each app may fetch 20 times in a 60-second window.
 LIFETIME = 7200
 RATE_LIMIT = 20
 RATE_WINDOW = 60
-CST = timezone(timedelta(hours=8))
 #: [decided] expireTime: RFC 3339, whole seconds, in +08:00.
 EXPIRE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00")
 
@@ -80,9 +72,9 @@ def token_answer(response: requests.Response) -> dict[str, Any]:
     return result
 
 
-def fetch(t: Target, creds: dict[str, Any], **request: Any) -> requests.Response:
+def fetch(t: Target, creds: dict[str, Any], method: str = "GET", **request: Any) -> requests.Response:
     params = {"appId": creds["appId"], "appSecret": creds["appSecret"]}
-    return t.request("GET", TOKEN, params=params, **request)
+    return t.request(method, TOKEN, params=params, **request)
 
 
 def token(t: Target, creds: dict[str, Any], **request: Any) -> dict[str, Any]:
@@ -98,18 +90,16 @@ def valid(t: Target, access: str, greeting: Any = None) -> None:
     expect(hello(t, access), P, code=200, message=OK, result=greeting or is_string(), success=True)
 
 
-def error(
-    response: requests.Response, code: int, message: str, status: int = 200, method: str | None = None
-) -> None:
-    expect(response, P, status=status, method=method, code=code, message=message, result=None, success=False)
+def error(code: int, message: str) -> dict[str, Any]:
+    """The error envelope: the code, its message, result null, success false."""
+    return {"code": code, "message": message, "result": None, "success": False}
 
 
-def invalid(response: requests.Response) -> None:
-    error(response, 401, TOKEN_INVALID)
-
-
-def limited(response: requests.Response) -> None:
-    error(response, 429, RATE_LIMITED)
+CREDENTIALS_MISSING = error(401, "appId或appSecret不能为空")
+CREDENTIALS_WRONG = error(401, "appId或appSecret错误")
+INVALID = error(401, "accessToken无效或已过期")
+LIMITED = error(429, "请求过于频繁")
+NOT_SUPPORTED = error(405, "请求方法不支持")
 
 
 def fresh_app(t: Target, **fields: Any) -> dict[str, str]:
@@ -118,19 +108,10 @@ def fresh_app(t: Target, **fields: Any) -> dict[str, str]:
     return {"appId": app["app_id"], "appSecret": app["app_secret"]}
 
 
-def at(when: str) -> float:
-    return datetime.fromisoformat(when).timestamp()
-
-
-def expire_time(instant: float) -> str:
-    return datetime.fromtimestamp(instant, CST).isoformat(timespec="seconds")
-
-
 # -- 获取 accessToken --------------------------------------------------------------------
 
 
-@contract(
-    P,
+@CASES.story(
     "token.success",
     rule="获取 accessToken → result {accessToken, expireTime (date-time), expiresIn (int64 seconds)}; "
     "code 200 操作成功, success true",
@@ -141,8 +122,7 @@ def token_success(t: Target) -> None:
     token(t, t.creds("demo"))
 
 
-@contract(
-    P,
+@CASES.story(
     "token.headers-optional",
     rule="Headers Accept: application/json, Content-Type: application/json, 是否必须: 否",
 )
@@ -152,66 +132,51 @@ def token_with_documented_headers(t: Target) -> None:
     token(t, t.creds("demo"), headers=headers)
 
 
-@contract(
-    P,
-    "token.401.missing-appId",
-    rule="appId 是否必须: 是 → 401 appId或appSecret不能为空",
-    source="decided",
+CASES.refusals(
+    Refusal(
+        "token.401.missing-appId",
+        "A fetch without appId answers 401 appId或appSecret不能为空",
+        "appId 是否必须: 是 → 401 appId或appSecret不能为空",
+        lambda t: t.request("GET", TOKEN, params={"appSecret": t.creds("demo")["appSecret"]}),
+        CREDENTIALS_MISSING,
+        source="decided",
+    ),
+    Refusal(
+        "token.401.missing-appSecret",
+        "A fetch without appSecret answers 401 appId或appSecret不能为空",
+        "appSecret 是否必须: 是 → 401 appId或appSecret不能为空",
+        lambda t: t.request("GET", TOKEN, params={"appId": t.creds("demo")["appId"]}),
+        CREDENTIALS_MISSING,
+        source="decided",
+    ),
+    Refusal(
+        "token.401.empty-appSecret",
+        "A fetch with an empty appSecret answers 401 appId或appSecret不能为空",
+        "an empty appSecret counts as missing → 401 appId或appSecret不能为空",
+        lambda t: fetch(t, {**t.creds("demo"), "appSecret": ""}),
+        CREDENTIALS_MISSING,
+        source="decided",
+    ),
+    Refusal(
+        "token.401.wrong-secret",
+        "A wrong appSecret answers 401 appId或appSecret错误",
+        "a wrong appSecret → 401 appId或appSecret错误",
+        lambda t: fetch(t, {**t.creds("demo"), "appSecret": t.creds("demo")["appSecret"] + "x"}),
+        CREDENTIALS_WRONG,
+        source="decided",
+    ),
+    Refusal(
+        "token.401.unknown-app",
+        "An unknown appId answers 401 appId或appSecret错误",
+        "an unknown appId → 401 appId或appSecret错误",
+        lambda t: fetch(t, {"appId": "app-no-such-app", "appSecret": "x"}),
+        CREDENTIALS_WRONG,
+        source="decided",
+    ),
 )
-def missing_app_id(t: Target) -> None:
-    """A fetch without appId answers 401 appId或appSecret不能为空"""
-    answer = t.request("GET", TOKEN, params={"appSecret": t.creds("demo")["appSecret"]})
-    error(answer, 401, CREDENTIALS_MISSING)
 
 
-@contract(
-    P,
-    "token.401.missing-appSecret",
-    rule="appSecret 是否必须: 是 → 401 appId或appSecret不能为空",
-    source="decided",
-)
-def missing_app_secret(t: Target) -> None:
-    """A fetch without appSecret answers 401 appId或appSecret不能为空"""
-    answer = t.request("GET", TOKEN, params={"appId": t.creds("demo")["appId"]})
-    error(answer, 401, CREDENTIALS_MISSING)
-
-
-@contract(
-    P,
-    "token.401.empty-appSecret",
-    rule="an empty appSecret counts as missing → 401 appId或appSecret不能为空",
-    source="decided",
-)
-def empty_app_secret(t: Target) -> None:
-    """A fetch with an empty appSecret answers 401 appId或appSecret不能为空"""
-    error(fetch(t, {**t.creds("demo"), "appSecret": ""}), 401, CREDENTIALS_MISSING)
-
-
-@contract(
-    P,
-    "token.401.wrong-secret",
-    rule="a wrong appSecret → 401 appId或appSecret错误",
-    source="decided",
-)
-def wrong_secret(t: Target) -> None:
-    """A wrong appSecret answers 401 appId或appSecret错误"""
-    creds = t.creds("demo")
-    error(fetch(t, {**creds, "appSecret": creds["appSecret"] + "x"}), 401, CREDENTIALS_WRONG)
-
-
-@contract(
-    P,
-    "token.401.unknown-app",
-    rule="an unknown appId → 401 appId或appSecret错误",
-    source="decided",
-)
-def unknown_app(t: Target) -> None:
-    """An unknown appId answers 401 appId或appSecret错误"""
-    error(fetch(t, {"appId": "app-no-such-app", "appSecret": "x"}), 401, CREDENTIALS_WRONG)
-
-
-@contract(
-    P,
+@CASES.story(
     "token.repeated-parameter",
     rule="a repeated query parameter counts by its first value (servlet getParameter)",
     source="decided",
@@ -228,32 +193,34 @@ def repeated_parameter(t: Target) -> None:
     token_answer(t.request("GET", TOKEN, params=params))
 
 
-@contract(P, "token.405", rule="Method: GET; any other method → HTTP 405, Allow: GET", source="decided")
-def token_only_get(t: Target) -> None:
-    """A POST to /auth/getAccessToken is refused with HTTP 405 and Allow: GET"""
-    creds = t.creds("demo")
-    answer = t.request("POST", TOKEN, params={"appId": creds["appId"], "appSecret": creds["appSecret"]})
-    error(answer, 405, METHOD_NOT_ALLOWED, status=405, method="GET")
-    require(answer.headers.get("Allow") == "GET", f"Allow is {answer.headers.get('Allow')!r}, not 'GET'")
-
-
-@contract(
-    P,
-    "token.413",
-    rule="a request body over the server's limit (1 MiB by default) → HTTP 413 请求体过大",
-    source="decided",
+CASES.refusals(
+    Refusal(
+        "token.405",
+        "A POST to /auth/getAccessToken is refused with HTTP 405 and Allow: GET",
+        "Method: GET; any other method → HTTP 405, Allow: GET",
+        lambda t: fetch(t, t.creds("demo"), method="POST"),
+        NOT_SUPPORTED,
+        source="decided",
+        allow="GET",
+    ),
+    Refusal(
+        "token.413",
+        "A request body over 1 MiB is refused with HTTP 413",
+        "a request body over the server's limit (1 MiB by default) → HTTP 413 请求体过大",
+        lambda t: fetch(
+            t, t.creds("demo"), data=b"x" * (1024 * 1024 + 1), headers={"Content-Type": "text/plain"}
+        ),
+        error(413, "请求体过大"),
+        source="decided",
+        status=413,
+    ),
 )
-def token_body_too_large(t: Target) -> None:
-    """A request body over 1 MiB is refused with HTTP 413"""
-    creds = t.creds("demo")
-    answer = fetch(t, creds, data=b"x" * (1024 * 1024 + 1), headers={"Content-Type": "text/plain"})
-    error(answer, 413, BODY_TOO_LARGE, status=413)
 
 
 # -- the token lifecycle -----------------------------------------------------------------
 
 
-@contract(P, "token.same-within-validity", rule="有效期内重复获取返回相同结果")
+@CASES.story("token.same-within-validity", rule="有效期内重复获取返回相同结果")
 def same_within_validity(t: Target) -> None:
     """Fetching again within the token's validity returns the same accessToken and expireTime"""
     first = token(t, t.creds("demo"))
@@ -273,8 +240,7 @@ def same_within_validity(t: Target) -> None:
     )
 
 
-@contract(
-    P,
+@CASES.story(
     "token.countdown",
     rule="有效期内重复获取返回相同结果; accessToken 的有效期通过返回的 expiresIn 来传达 (seconds left)",
     needs=("admin",),
@@ -301,7 +267,7 @@ def countdown(t: Target) -> None:
     )
 
 
-@contract(P, "token.new-after-expiry", rule="过期后获取会返回新的 accessToken", needs=("admin",))
+@CASES.story("token.new-after-expiry", rule="过期后获取会返回新的 accessToken", needs=("admin",))
 def new_after_expiry(t: Target) -> None:
     """Once the token's expiresIn has run out, a fetch returns a new accessToken"""
     creds = fresh_app(t)
@@ -320,8 +286,7 @@ def new_after_expiry(t: Target) -> None:
     valid(t, second["accessToken"])
 
 
-@contract(
-    P,
+@CASES.story(
     "token.lifetime.7200",
     rule="accessToken 的有效期通过返回的 expiresIn 来传达: 7200 s; expireTime RFC 3339 in +08:00",
     source="decided",
@@ -345,13 +310,12 @@ def lifetime(t: Target) -> None:
         raise Deviation(f"the token stopped working before its expireTime: {exc}") from exc
     t.clock(advance=1)
     try:
-        invalid(hello(t, result["accessToken"]))
+        refused(hello(t, result["accessToken"]), P, INVALID)
     except Deviation as exc:
         raise Deviation(f"the token still works at its expireTime: {exc}") from exc
 
 
-@contract(
-    P,
+@CASES.story(
     "token.expiresIn.rounded-up",
     rule="expiresIn is the whole seconds left, rounded up: 1 in the token's last second",
     source="decided",
@@ -375,8 +339,7 @@ def expires_in_rounded_up(t: Target) -> None:
 # -- the fetch limit ---------------------------------------------------------------------
 
 
-@contract(
-    P,
+@CASES.story(
     "token.429.limit",
     rule="不能频繁调用 getAccessToken 接口，否则会受到频率拦截 → 429 请求过于频繁 (per-app limit)",
     needs=("admin",),
@@ -387,11 +350,10 @@ def rate_limit(t: Target) -> None:
     t.clock(freeze=True)
     for _ in range(3):
         token(t, creds)
-    limited(fetch(t, creds))
+    refused(fetch(t, creds), P, LIMITED)
 
 
-@contract(
-    P,
+@CASES.story(
     "token.429.default-limit",
     rule="频率拦截: 20 fetches per app per 60-second window by default",
     source="decided",
@@ -405,13 +367,12 @@ def default_rate_limit(t: Target) -> None:
         token(t, creds)
     answer = fetch(t, creds)
     try:
-        limited(answer)
+        refused(answer, P, LIMITED)
     except Deviation as exc:
         raise Deviation(f"fetch {RATE_LIMIT + 1} within a minute was not refused: {exc}") from exc
 
 
-@contract(
-    P,
+@CASES.story(
     "token.429.window",
     rule="频率拦截: a 60-second window opening at the app's first counted fetch",
     source="decided",
@@ -424,9 +385,9 @@ def rate_window(t: Target) -> None:
     token(t, creds)
     t.clock(advance=30)
     token(t, creds)
-    limited(fetch(t, creds))
+    refused(fetch(t, creds), P, LIMITED)
     t.clock(advance=RATE_WINDOW - 30 - 1)
-    limited(fetch(t, creds))
+    refused(fetch(t, creds), P, LIMITED)
     t.clock(advance=1)
     try:
         token(t, creds)
@@ -434,8 +395,7 @@ def rate_window(t: Target) -> None:
         raise Deviation(f"the limit did not reset {RATE_WINDOW} s after the first fetch: {exc}") from exc
 
 
-@contract(
-    P,
+@CASES.story(
     "token.429.bad-credentials-not-counted",
     rule="only fetches with good credentials count toward the limit",
     source="decided",
@@ -446,17 +406,16 @@ def bad_credentials_not_counted(t: Target) -> None:
     creds = fresh_app(t, rate_limit=2)
     t.clock(freeze=True)
     for _ in range(3):
-        error(fetch(t, {**creds, "appSecret": creds["appSecret"] + "x"}), 401, CREDENTIALS_WRONG)
+        refused(fetch(t, {**creds, "appSecret": creds["appSecret"] + "x"}), P, CREDENTIALS_WRONG)
     token(t, creds)
     token(t, creds)
-    limited(fetch(t, creds))
+    refused(fetch(t, creds), P, LIMITED)
 
 
 # -- accessToken 有效性测试 ---------------------------------------------------------------
 
 
-@contract(
-    P,
+@CASES.story(
     "hello.valid",
     rule="accessToken 有效性测试: result 返回数据 (string); code 200 操作成功, success true",
     source="decided",
@@ -466,8 +425,7 @@ def hello_valid(t: Target) -> None:
     valid(t, token(t, t.creds("demo"))["accessToken"])
 
 
-@contract(
-    P,
+@CASES.story(
     "hello.greeting",
     rule="/auth/hello's result greets the token's app: 你好，<app name>！ (its appId without a name)",
     source="decided",
@@ -481,33 +439,35 @@ def hello_greeting(t: Target) -> None:
     valid(t, token(t, unnamed)["accessToken"], f"你好，{unnamed['appId']}！")
 
 
-@contract(
-    P,
-    "hello.401.missing",
-    rule="accessToken 是否必须: 是 → 401 accessToken无效或已过期",
-    source="decided",
+CASES.refusals(
+    Refusal(
+        "hello.401.missing",
+        "The validity test without accessToken answers 401",
+        "accessToken 是否必须: 是 → 401 accessToken无效或已过期",
+        lambda t: hello(t, None),
+        INVALID,
+        source="decided",
+    ),
+    Refusal(
+        "hello.401.empty",
+        "The validity test with an empty accessToken answers 401",
+        "an empty accessToken → 401 accessToken无效或已过期",
+        lambda t: hello(t, ""),
+        INVALID,
+        source="decided",
+    ),
+    Refusal(
+        "hello.401.unknown",
+        "The validity test with an unknown accessToken answers 401",
+        "an unknown accessToken → 401 accessToken无效或已过期",
+        lambda t: hello(t, "0" * 32),
+        INVALID,
+        source="decided",
+    ),
 )
-def hello_missing(t: Target) -> None:
-    """The validity test without accessToken answers 401"""
-    invalid(hello(t, None))
 
 
-@contract(P, "hello.401.empty", rule="an empty accessToken → 401 accessToken无效或已过期", source="decided")
-def hello_empty(t: Target) -> None:
-    """The validity test with an empty accessToken answers 401"""
-    invalid(hello(t, ""))
-
-
-@contract(
-    P, "hello.401.unknown", rule="an unknown accessToken → 401 accessToken无效或已过期", source="decided"
-)
-def hello_unknown(t: Target) -> None:
-    """The validity test with an unknown accessToken answers 401"""
-    invalid(hello(t, "0" * 32))
-
-
-@contract(
-    P,
+@CASES.story(
     "hello.401.expired",
     rule="当 accessToken 失效或过期时，需要重新获取 → 401 accessToken无效或已过期",
     source="decided",
@@ -521,40 +481,48 @@ def hello_expired(t: Target) -> None:
     valid(t, result["accessToken"])
     t.clock(advance=result["expiresIn"])
     try:
-        invalid(hello(t, result["accessToken"]))
+        refused(hello(t, result["accessToken"]), P, INVALID)
     except Deviation as exc:
         raise Deviation(f"the token still works once its expiresIn has run out: {exc}") from exc
 
 
-@contract(P, "hello.405", rule="Method: GET; any other method → HTTP 405, Allow: GET", source="decided")
-def hello_only_get(t: Target) -> None:
-    """A POST to /auth/hello is refused with HTTP 405 and Allow: GET"""
-    answer = t.request("POST", HELLO, params={"accessToken": "0" * 32})
-    error(answer, 405, METHOD_NOT_ALLOWED, status=405, method="GET")
-    require(answer.headers.get("Allow") == "GET", f"Allow is {answer.headers.get('Allow')!r}, not 'GET'")
+CASES.refusals(
+    Refusal(
+        "hello.405",
+        "A POST to /auth/hello is refused with HTTP 405 and Allow: GET",
+        "Method: GET; any other method → HTTP 405, Allow: GET",
+        lambda t: t.request("POST", HELLO, params={"accessToken": "0" * 32}),
+        NOT_SUPPORTED,
+        source="decided",
+        allow="GET",
+    ),
+)
 
 
 # -- generated requests ------------------------------------------------------------------
 
-#: The demo token generated validity tests use: its target, the token, and when to fetch another.
-_LIVE: list[tuple[Target, str, float]] = []
 
+def prepare(t: Target) -> Fill:
+    """Validity tests also go out with a live demo token, fetches with the demo credentials.
 
-def _demo_token(t: Target) -> str:
-    """One demo token per target, kept while its expiresIn lasts: the fetch limit stays unspent."""
-    if not _LIVE or _LIVE[0][0] is not t or time.monotonic() >= _LIVE[0][2]:
-        result = token(t, t.creds("demo"))
-        _LIVE[:] = [(t, result["accessToken"], time.monotonic() + result["expiresIn"] - 1)]
-    return _LIVE[0][1]
+    One demo token serves the run, kept while its expiresIn lasts on the target's clock, so the
+    fetch limit stays unspent."""
+    access, until = "", 0.0
 
+    def demo_token() -> str:
+        nonlocal access, until
+        if (now := t.now()) >= until:
+            result = token(t, t.creds("demo"))
+            access, until = result["accessToken"], now + result["expiresIn"] - 1
+        return access
 
-@prepare(P)
-def live_credentials(case: Case[Any], t: Target) -> None:
-    """Validity tests also go out with a live demo token, fetches with the demo credentials."""
-    if "demo" not in t.credentials or not isinstance(case.query, dict):
-        return
-    access = _demo_token(t)  # before the fetches below can use up the demo app's limit
-    if "accessToken" in case.query:
-        case.query["accessToken"] = access
-    if "appId" in case.query and "appSecret" in case.query:
-        case.query.update(appId=t.creds("demo")["appId"], appSecret=t.creds("demo")["appSecret"])
+    def fill(case: Case[Any]) -> None:
+        if "demo" not in t.credentials or not isinstance(case.query, dict):
+            return
+        live = demo_token()  # before the fetches below can use up the demo app's limit
+        if "accessToken" in case.query:
+            case.query["accessToken"] = live
+        if "appId" in case.query and "appSecret" in case.query:
+            case.query.update(appId=t.creds("demo")["appId"], appSecret=t.creds("demo")["appSecret"])
+
+    return fill

@@ -12,12 +12,13 @@ from requests.structures import CaseInsensitiveDict
 from schemathesis import Case
 
 from ..checks import content_type_problem, escaping_problem, key_order_problem
-from ..expect import Deviation, Predicate, expect, require
-from ..fuzz import prepare
-from ..registry import contract
+from ..expect import Deviation, Predicate, expect, not_allowed, refused, require
+from ..fuzz import Fill
+from ..registry import Cases, Contract, Refusal
 from ..target import Exchange, NotApplicable, Target
 
 P = "atrip"
+CASES = Cases(P)
 TOKEN = "/getAtripToken.do"
 ID, SECRET = "x-atlas-client-id", "x-atlas-client-secret"
 KEYS = ["url", "status", "msg"]
@@ -33,12 +34,8 @@ PORTAL_URL: Predicate = (
     "an absolute url with a token to the Atlas customer service portal",
 )
 
-# The texts of msg, written out from the project's decisions (specs/atrip.yaml, PROVIDERS.md).
-UNAUTHORIZED = "Unauthorized access"
-FOREIGN_ORDER = "Unauthorized access: the order does not belong to this client"
-NOT_OBJECT = "Request body must be a JSON object"
-BAD_ROLE = "role must be one of: Customer service, Finance, Developer, Admin, TICKETING, FINANCE, TECH, ADMIN"
-BAD_ORDER_NO = "orderNo must be 1 to 64 letters, digits, '-' or '_'"
+#: The body's fields, each required and a string, in the order they are checked.
+FIELDS = ("orderNo", "userName", "role")
 
 
 def headers(creds: dict[str, Any] | None, **extra: str | None) -> dict[str, str | None]:
@@ -70,9 +67,16 @@ def ok(response: requests.Response) -> str:
     return url
 
 
-def refused(response: requests.Response, status: int, msg: str, http: int = 200) -> None:
+def error(status: int, msg: str) -> dict[str, Any]:
     """An error answer: `url` still there, empty, because the schema requires it."""
-    expect(response, P, status=http, method="POST", url="", envelope={"status": status}, msg=msg)
+    return {"status": status, "url": "", "msg": msg}
+
+
+# The texts of msg, written out from the project's decisions (specs/atrip.yaml, PROVIDERS.md).
+UNAUTHORIZED = error(3, "Unauthorized access")
+NOT_OBJECT = "Request body must be a JSON object"
+BAD_ROLE = "role must be one of: Customer service, Finance, Developer, Admin, TICKETING, FINANCE, TECH, ADMIN"
+BAD_ORDER_NO = "orderNo must be 1 to 64 letters, digits, '-' or '_'"
 
 
 def open_url(t: Target, url: str) -> requests.Response:
@@ -130,8 +134,7 @@ def described(context: str, check: Any, *args: Any, **kwargs: Any) -> Any:
 # -- success -----------------------------------------------------------------------------
 
 
-@contract(
-    P,
+@CASES.story(
     "token.success",
     rule='status "0: success"; url "A url with token to access to Atlas customer service portal"',
 )
@@ -140,8 +143,7 @@ def token_success(t: Target) -> None:
     ok(post(t, t.creds("demo")))
 
 
-@contract(
-    P,
+@CASES.story(
     "token.roles",
     rule="role: acceptable options Customer service, Finance, Developer, Admin",
 )
@@ -151,8 +153,7 @@ def every_role(t: Target) -> None:
         described(f"role {role!r}", ok, post(t, t.creds("demo"), {**BODY, "role": role}))
 
 
-@contract(
-    P,
+@CASES.story(
     "token.legacy-role",
     rule="the older public docs' roles TICKETING, FINANCE, TECH, ADMIN are accepted too",
     source="public",
@@ -165,15 +166,14 @@ def legacy_roles(t: Target) -> None:
         described(f"the legacy role {role!r}{refusal}", ok, answer)
 
 
-@contract(P, "token.legacy-cid", rule="the older public docs' body has an extra cid string", source="public")
+@CASES.story("token.legacy-cid", rule="the older public docs' body has an extra cid string", source="public")
 def legacy_cid(t: Target) -> None:
     """The older body with its extra cid field is accepted"""
     creds = t.creds("demo")
     ok(post(t, creds, {**BODY, "role": "TICKETING", "cid": creds[ID]}))
 
 
-@contract(
-    P,
+@CASES.story(
     "headers.accept-optional",
     rule="Accept is a documented header; the mock does not enforce it by default",
     source="decided",
@@ -183,8 +183,7 @@ def accept_not_enforced(t: Target) -> None:
     ok(post(t, t.creds("demo"), Accept=None))
 
 
-@contract(
-    P,
+@CASES.story(
     "headers.accept-json-answered",
     rule="Accept is documented with no value; clients observe Atlas rejects application/json, "
     "which the mock only does with settings.strict_accept",
@@ -199,54 +198,51 @@ def accept_json_answered(t: Target) -> None:
 # -- status 3: unauthorized access -------------------------------------------------------
 
 
-@contract(
-    P,
-    "token.3.no-credentials",
-    rule="3: unauthorized access (x-atlas-client-id / x-atlas-client-secret missing)",
-    source="decided",
+CASES.refusals(
+    Refusal(
+        "token.3.no-credentials",
+        "A request without client id and secret answers status 3",
+        "3: unauthorized access (x-atlas-client-id / x-atlas-client-secret missing)",
+        lambda t: post(t, None),
+        UNAUTHORIZED,
+        source="decided",
+    ),
+    Refusal(
+        "token.3.unknown-client",
+        "An unknown client id answers status 3",
+        "3: unauthorized access (an unknown client id)",
+        lambda t: post(t, {ID: "0000000000000000", SECRET: "0" * 32}),
+        UNAUTHORIZED,
+        source="decided",
+    ),
+    Refusal(
+        "token.3.wrong-secret",
+        "A wrong client secret answers status 3",
+        "3: unauthorized access (a wrong client secret)",
+        lambda t: post(t, {**t.creds("demo"), SECRET: t.creds("demo")[SECRET] + "x"}),
+        UNAUTHORIZED,
+        source="decided",
+    ),
+    Refusal(
+        "token.3.empty-secret",
+        "An empty client secret answers status 3",
+        "3: unauthorized access (an empty client secret)",
+        lambda t: post(t, {**t.creds("demo"), SECRET: ""}),
+        UNAUTHORIZED,
+        source="decided",
+    ),
+    Refusal(
+        "token.3.before-body",
+        "Bad credentials win over a malformed body",
+        "credentials are checked first: bad credentials with a bad body answer 3",
+        lambda t: post(t, None, b"{not json", Content_Type="text/plain"),
+        UNAUTHORIZED,
+        source="decided",
+    ),
 )
-def no_credentials(t: Target) -> None:
-    """A request without client id and secret answers status 3"""
-    refused(post(t, None), 3, UNAUTHORIZED)
 
 
-@contract(P, "token.3.unknown-client", rule="3: unauthorized access (an unknown client id)", source="decided")
-def unknown_client(t: Target) -> None:
-    """An unknown client id answers status 3"""
-    refused(post(t, {ID: "0000000000000000", SECRET: "0" * 32}), 3, UNAUTHORIZED)
-
-
-@contract(P, "token.3.wrong-secret", rule="3: unauthorized access (a wrong client secret)", source="decided")
-def wrong_secret(t: Target) -> None:
-    """A wrong client secret answers status 3"""
-    creds = t.creds("demo")
-    refused(post(t, {**creds, SECRET: creds[SECRET] + "x"}), 3, UNAUTHORIZED)
-
-
-@contract(
-    P,
-    "token.3.empty-secret",
-    rule="3: unauthorized access (an empty client secret)",
-    source="decided",
-)
-def empty_secret(t: Target) -> None:
-    """An empty client secret answers status 3"""
-    refused(post(t, {**t.creds("demo"), SECRET: ""}), 3, UNAUTHORIZED)
-
-
-@contract(
-    P,
-    "token.3.before-body",
-    rule="credentials are checked first: bad credentials with a bad body answer 3",
-    source="decided",
-)
-def credentials_first(t: Target) -> None:
-    """Bad credentials win over a malformed body"""
-    refused(post(t, None, b"{not json", Content_Type="text/plain"), 3, UNAUTHORIZED)
-
-
-@contract(
-    P,
+@CASES.story(
     "token.3.foreign-order",
     rule="a client configured with its own orders asking for another orderNo → 3",
     source="decided",
@@ -257,11 +253,11 @@ def foreign_order(t: Target) -> None:
     own = str(creds["orders"]).split(",")
     if "TK0000000000" in own:
         raise NotApplicable("the 'orders' client owns TK0000000000, the order this case asks for as foreign")
-    refused(post(t, creds, {**BODY, "orderNo": "TK0000000000"}), 3, FOREIGN_ORDER)
+    answer = post(t, creds, {**BODY, "orderNo": "TK0000000000"})
+    refused(answer, P, error(3, "Unauthorized access: the order does not belong to this client"))
 
 
-@contract(
-    P,
+@CASES.story(
     "token.orders.own",
     rule="orderNo: an order for ticketing, or an order for add bags; a client's own orders are accepted",
     source="decided",
@@ -276,121 +272,126 @@ def own_orders(t: Target) -> None:
 # -- status 2: the headers and the body --------------------------------------------------
 
 
-@contract(P, "token.2.no-content-type", rule="Content-Type is a required header → 2", source="decided")
-def no_content_type(t: Target) -> None:
-    """A request without Content-Type answers status 2"""
-    refused(post(t, t.creds("demo"), Content_Type=None), 2, "Missing required header: Content-Type")
-
-
-@contract(
-    P,
-    "token.2.content-type",
-    rule="requestBody content: application/json; another type → 2",
-    source="decided",
+CASES.refusals(
+    Refusal(
+        "token.2.no-content-type",
+        "A request without Content-Type answers status 2",
+        "Content-Type is a required header → 2",
+        lambda t: post(t, t.creds("demo"), Content_Type=None),
+        error(2, "Missing required header: Content-Type"),
+        source="decided",
+    ),
+    Refusal(
+        "token.2.content-type",
+        "A Content-Type that is not JSON answers status 2",
+        "requestBody content: application/json; another type → 2",
+        lambda t: post(t, t.creds("demo"), Content_Type="text/plain"),
+        error(2, "Content-Type must be application/json"),
+        source="decided",
+    ),
 )
-def content_type_not_json(t: Target) -> None:
-    """A Content-Type that is not JSON answers status 2"""
-    refused(post(t, t.creds("demo"), Content_Type="text/plain"), 2, "Content-Type must be application/json")
 
 
-@contract(
-    P, "token.2.not-object", rule="requestBody schema: type object; anything else → 2", source="decided"
-)
-def not_an_object(t: Target) -> None:
-    """A body that is not a JSON object answers status 2"""
-    for body in (b"{not json", b"", b'["TK4058960725"]', b'"TK4058960725"', b"null"):
-        described(f"body {body!r}", refused, post(t, t.creds("demo"), body), 2, NOT_OBJECT)
+def bodies_refused(id: str, title: str, rule: str, msg: str, bodies: dict[str, Any]) -> Contract:
+    """A case of a table of bodies: each, by its label, is refused with status 2 and `msg`."""
+
+    def run(t: Target) -> None:
+        for label, body in bodies.items():
+            described(label, refused, post(t, t.creds("demo"), body), P, error(2, msg))
+
+    return Contract(id, title, rule, "decided", (), run)
 
 
-def _field_cases(field: str) -> None:
-    """Register the cases for one required body field."""
-
-    def missing(t: Target) -> None:
-        for label, body in (
-            ("missing", {k: v for k, v in BODY.items() if k != field}),
-            ("null", {**BODY, field: None}),
-            ("blank", {**BODY, field: "  "}),
-        ):
-            described(f"{field} {label}", refused, post(t, t.creds("demo"), body), 2, f"{field} is required")
-
-    def not_string(t: Target) -> None:
-        for value in (1, True, [BODY[field]], {"value": BODY[field]}):
-            body = {**BODY, field: value}
-            described(
-                f"{field} {json.dumps(value)}",
-                refused,
-                post(t, t.creds("demo"), body),
-                2,
+CASES.extend(
+    bodies_refused(
+        "token.2.not-object",
+        "A body that is not a JSON object answers status 2",
+        "requestBody schema: type object; anything else → 2",
+        NOT_OBJECT,
+        {
+            f"body {body!r}": body
+            for body in (b"{not json", b"", b'["TK4058960725"]', b'"TK4058960725"', b"null")
+        },
+    ),
+    *(
+        case
+        for field in FIELDS
+        for case in (
+            bodies_refused(
+                f"token.2.missing.{field}",
+                f"A body without {field} (or null, or blank) answers status 2",
+                f"required: {field} → 2 when absent",
+                f"{field} is required",
+                {
+                    f"{field} missing": {k: v for k, v in BODY.items() if k != field},
+                    f"{field} null": {**BODY, field: None},
+                    f"{field} blank": {**BODY, field: "  "},
+                },
+            ),
+            bodies_refused(
+                f"token.2.not-string.{field}",
+                f"A body whose {field} is not a string answers status 2",
+                f"{field}: type string → 2 otherwise",
                 f"{field} must be a string",
-            )
-
-    missing.__doc__ = f"A body without {field} (or null, or blank) answers status 2"
-    not_string.__doc__ = f"A body whose {field} is not a string answers status 2"
-    contract(P, f"token.2.missing.{field}", rule=f"required: {field} → 2 when absent", source="decided")(
-        missing
-    )
-    contract(P, f"token.2.not-string.{field}", rule=f"{field}: type string → 2 otherwise", source="decided")(
-        not_string
-    )
-
-
-for _field in ("orderNo", "userName", "role"):
-    _field_cases(_field)
-
-
-@contract(P, "token.2.not-string.cid", rule="the older docs' cid is a string → 2 otherwise", source="decided")
-def cid_not_string(t: Target) -> None:
-    """A cid that is not a string answers status 2"""
-    refused(post(t, t.creds("demo"), {**BODY, "cid": 408}), 2, "cid must be a string")
-
-
-@contract(
-    P,
-    "token.2.bad-role",
-    rule="role: acceptable options Customer service, Finance, Developer, Admin → 2 otherwise",
-    source="decided",
-)
-def bad_role(t: Target) -> None:
-    """A role outside the list answers status 2"""
-    for role in ("Manager", "customer service", "Customer Service ", "ticketing"):
-        described(f"role {role!r}", refused, post(t, t.creds("demo"), {**BODY, "role": role}), 2, BAD_ROLE)
-
-
-@contract(
-    P,
-    "token.2.bad-orderNo",
-    rule="orderNo: 1 to 64 letters, digits, '-' or '_' → 2 otherwise",
-    source="decided",
-)
-def bad_order_no(t: Target) -> None:
-    """A malformed orderNo answers status 2"""
-    for order in ("TK 4058960725", "TK4058960725?", "订单4058960725", "T" * 65):
-        described(
-            f"orderNo {order!r}",
-            refused,
-            post(t, t.creds("demo"), {**BODY, "orderNo": order}),
-            2,
-            BAD_ORDER_NO,
+                {
+                    f"{field} {json.dumps(value)}": {**BODY, field: value}
+                    for value in (1, True, [BODY[field]], {"value": BODY[field]})
+                },
+            ),
         )
+    ),
+)
+CASES.refusals(
+    Refusal(
+        "token.2.not-string.cid",
+        "A cid that is not a string answers status 2",
+        "the older docs' cid is a string → 2 otherwise",
+        lambda t: post(t, t.creds("demo"), {**BODY, "cid": 408}),
+        error(2, "cid must be a string"),
+        source="decided",
+    ),
+)
+CASES.extend(
+    bodies_refused(
+        "token.2.bad-role",
+        "A role outside the list answers status 2",
+        "role: acceptable options Customer service, Finance, Developer, Admin → 2 otherwise",
+        BAD_ROLE,
+        {
+            f"role {role!r}": {**BODY, "role": role}
+            for role in ("Manager", "customer service", "Customer Service ", "ticketing")
+        },
+    ),
+    bodies_refused(
+        "token.2.bad-orderNo",
+        "A malformed orderNo answers status 2",
+        "orderNo: 1 to 64 letters, digits, '-' or '_' → 2 otherwise",
+        BAD_ORDER_NO,
+        {
+            f"orderNo {order!r}": {**BODY, "orderNo": order}
+            for order in ("TK 4058960725", "TK4058960725?", "订单4058960725", "T" * 65)
+        },
+    ),
+)
 
 
-@contract(
-    P,
+@CASES.story(
     "token.2.first-problem",
     rule="the body's fields are checked in the order orderNo, userName, role; the first problem answers",
     source="decided",
 )
 def first_problem(t: Target) -> None:
     """With several problems, the first field's is the answer"""
-    refused(post(t, t.creds("demo"), {"role": 1}), 2, "orderNo is required")
-    refused(post(t, t.creds("demo"), {"orderNo": "TK1", "role": "Manager"}), 2, "userName is required")
+    refused(post(t, t.creds("demo"), {"role": 1}), P, error(2, "orderNo is required"))
+    refused(
+        post(t, t.creds("demo"), {"orderNo": "TK1", "role": "Manager"}), P, error(2, "userName is required")
+    )
 
 
 # -- the HTTP layer ----------------------------------------------------------------------
 
 
-@contract(
-    P,
+@CASES.story(
     "http.405.method",
     rule="POST /getAtripToken.do only: another method → HTTP 405, Allow: POST, status 2",
     source="decided",
@@ -399,25 +400,23 @@ def wrong_method(t: Target) -> None:
     """Another method than POST answers HTTP 405 with the envelope"""
     for method in ("GET", "PUT", "DELETE"):
         answer = t.request(method, TOKEN, headers=headers(t.creds("demo")))
-        described(method, refused, answer, 2, "Request method not supported", http=405)
-        allow = answer.headers.get("Allow")
-        require(allow == "POST", f"{method}: Allow is {allow!r}, not 'POST'")
+        described(method, not_allowed, answer, P, error(2, "Request method not supported"), "POST")
 
 
-@contract(
-    P,
-    "http.413.too-large",
-    rule="a body over the server's limit (1 MiB) → HTTP 413, status 2",
-    source="decided",
+CASES.refusals(
+    Refusal(
+        "http.413.too-large",
+        "A body over 1 MiB answers HTTP 413 with the envelope",
+        "a body over the server's limit (1 MiB) → HTTP 413, status 2",
+        lambda t: post(t, t.creds("demo"), {**BODY, "userName": "x" * (1024 * 1024)}),
+        error(2, "Request body too large"),
+        source="decided",
+        status=413,
+    ),
 )
-def too_large(t: Target) -> None:
-    """A body over 1 MiB answers HTTP 413 with the envelope"""
-    body = {**BODY, "userName": "x" * (1024 * 1024)}
-    refused(post(t, t.creds("demo"), body), 2, "Request body too large", http=413)
 
 
-@contract(
-    P,
+@CASES.story(
     "http.404.below",
     rule="a path under /getAtripToken.do/ → HTTP 404, status 2, the same envelope",
     source="decided",
@@ -444,8 +443,7 @@ def below_the_path(t: Target) -> None:
 # -- gzip --------------------------------------------------------------------------------
 
 
-@contract(
-    P,
+@CASES.story(
     "gzip.compressed",
     rule="Accept-Encoding: gzip (default gzip) → the answer is gzip-compressed, Content-Encoding: gzip",
     source="public",
@@ -479,8 +477,7 @@ def gzip_answer(t: Target) -> None:
     ok(post(t, t.creds("demo")))
 
 
-@contract(
-    P,
+@CASES.story(
     "gzip.identity",
     rule="without gzip in Accept-Encoding the answer is plain JSON",
     source="decided",
@@ -496,8 +493,7 @@ def plain_answer(t: Target) -> None:
 # -- the portal --------------------------------------------------------------------------
 
 
-@contract(
-    P,
+@CASES.story(
     "portal.page",
     rule="url: A url with token to access to Atlas customer service portal (order, operator, role)",
     source="decided",
@@ -509,8 +505,7 @@ def portal_shows_the_session(t: Target) -> None:
     portal_page(open_url(t, url), "BG7980393808", "李伟", "Finance")
 
 
-@contract(
-    P,
+@CASES.story(
     "portal.legacy-role",
     rule="a legacy role is shown on the portal as its current role",
     source="decided",
@@ -521,8 +516,7 @@ def portal_legacy_role(t: Target) -> None:
     portal_page(open_url(t, url), BODY["orderNo"], "Developer")
 
 
-@contract(
-    P,
+@CASES.story(
     "portal.independent",
     rule="each token request opens its own portal session; earlier urls keep working",
     source="decided",
@@ -537,8 +531,7 @@ def portal_sessions_are_independent(t: Target) -> None:
     portal_page(open_url(t, first), "王芳")  # as often as it is opened
 
 
-@contract(
-    P,
+@CASES.story(
     "portal.lifetime.30min",
     rule="the portal token works for 30 minutes; a stale token gets HTTP 401",
     source="decided",
@@ -554,7 +547,7 @@ def portal_lifetime(t: Target) -> None:
     described("30:00 after the token request", portal_refused, open_url(t, url))
 
 
-@contract(P, "portal.401.unknown", rule="an unknown portal token gets HTTP 401", source="decided")
+@CASES.story("portal.401.unknown", rule="an unknown portal token gets HTTP 401", source="decided")
 def portal_unknown_token(t: Target) -> None:
     """An unknown portal token gets HTTP 401"""
     url = ok(post(t, t.creds("demo")))
@@ -564,13 +557,16 @@ def portal_unknown_token(t: Target) -> None:
     portal_refused(open_url(t, stale.split("?")[0]))
 
 
-@prepare(P)
-def live_client(case: Case[Any], t: Target) -> None:
+def prepare(t: Target) -> Fill:
     """Generated requests also go out as the demo client, with JSON and a documented role."""
-    if "demo" not in t.credentials:
-        return
-    creds = t.creds("demo")
-    case.headers = case.headers or CaseInsensitiveDict()
-    case.headers.update({ID: creds[ID], SECRET: creds[SECRET], "Content-Type": "application/json"})
-    if isinstance(case.body, dict):
-        case.body = {**case.body, "role": "Admin"}
+
+    def fill(case: Case[Any]) -> None:
+        if "demo" not in t.credentials:
+            return
+        creds = t.creds("demo")
+        case.headers = case.headers or CaseInsensitiveDict()
+        case.headers.update({ID: creds[ID], SECRET: creds[SECRET], "Content-Type": "application/json"})
+        if isinstance(case.body, dict):
+            case.body = {**case.body, "role": "Admin"}
+
+    return fill

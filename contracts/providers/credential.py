@@ -12,7 +12,6 @@ import base64
 import json
 import math
 import re
-import time
 import uuid
 from collections.abc import Callable, MutableMapping
 from typing import Any
@@ -21,24 +20,17 @@ import jwt
 import requests
 from schemathesis import Case
 
-from ..expect import Deviation, Predicate, expect, require
-from ..fuzz import prepare
-from ..registry import contract
+from ..expect import Deviation, Predicate, expect, refused, require
+from ..fuzz import Fill
+from ..registry import Cases, Refusal, Send
 from ..target import Target
 
 P = "credential"
+CASES = Cases(P)
 TOKEN = "/openapi/auth/credential"
 ECHO = "/openapi/demo/echo"
 LIFETIME = 7200
 
-MISSING = "缺少必要请求参数！"
-UNKNOWN_CLIENT = "非法的ApiKey，请联系接口对接人！"
-WRONG_SECRET = "您的应用Secret Key错误！"
-APP_DISABLED = "您的应用已被禁用，请联系接口对接人！"
-PARTNER_DISABLED = "合作方已禁用，请联系接口对接人！"
-IP_REFUSED = "您的IP地址受限，请联系接口对接人！"
-NOT_GRANTED = "请求接口未授权，请联系接口对接人！"
-TOKEN_INVALID = "非法的AccessToken或已失效，请重新获取！"
 #: An address no loopback runner has: the documentation range TEST-NET-3.
 ELSEWHERE = "203.0.113.0/24"
 
@@ -66,6 +58,11 @@ def fetch(t: Target, query: dict[str, str]) -> requests.Response:
     return t.request("POST", TOKEN, params=query)
 
 
+def demo_fetch(**change: str | None) -> Send:
+    """A token request of the demo app, its parameters `change`d as `params` does."""
+    return lambda t: fetch(t, params(t.creds("demo"), **change))
+
+
 def call(
     t: Target, access: str | None, body: Any = None, request_id: str | None = "", path: str = ECHO
 ) -> requests.Response:
@@ -86,21 +83,21 @@ def success(response: requests.Response, data: Any) -> dict[str, Any]:
     return expect(response, P, code=200, message=None, data=data, timestamp=MILLIS, ok=True)
 
 
-def error(
-    response: requests.Response, code: int, message: str, status: int = 200, method: str | None = None
-) -> None:
+def error(code: int, message: str) -> dict[str, Any]:
     """An error: the same envelope with the code's message, data null and ok false [public]."""
-    expect(
-        response,
-        P,
-        status=status,
-        method=method,
-        code=code,
-        message=message,
-        data=None,
-        timestamp=MILLIS,
-        ok=False,
-    )
+    return {"code": code, "message": message, "data": None, "timestamp": MILLIS, "ok": False}
+
+
+#: The codes' envelopes, each message as the provider writes it.
+MISSING = error(10131, "缺少必要请求参数！")
+UNKNOWN_CLIENT = error(10101, "非法的ApiKey，请联系接口对接人！")
+WRONG_SECRET = error(10102, "您的应用Secret Key错误！")
+APP_DISABLED = error(10103, "您的应用已被禁用，请联系接口对接人！")
+PARTNER_DISABLED = error(10104, "合作方已禁用，请联系接口对接人！")
+IP_REFUSED = error(10106, "您的IP地址受限，请联系接口对接人！")
+NOT_GRANTED = error(10133, "请求接口未授权，请联系接口对接人！")
+TOKEN_INVALID = error(10134, "非法的AccessToken或已失效，请重新获取！")
+NOT_SUPPORTED = error(405, "请求方法不支持")
 
 
 def token(t: Target, creds: dict[str, Any]) -> str:
@@ -114,9 +111,9 @@ def works(t: Target, access: str, why: str) -> None:
     named(why, lambda: success(call(t, access, body), body))
 
 
-def refused(t: Target, access: str, why: str) -> None:
+def fails(t: Target, access: str, why: str) -> None:
     """The token is refused with 10134; else the deviation says `why` first."""
-    named(why, lambda: error(call(t, access), 10134, TOKEN_INVALID))
+    named(why, lambda: refused(call(t, access), P, TOKEN_INVALID))
 
 
 def named(why: str, check: Callable[[], object]) -> None:
@@ -144,8 +141,7 @@ def _unb64(raw: bytes) -> str:
 # -- the token endpoint ------------------------------------------------------------------
 
 
-@contract(
-    P,
+@CASES.story(
     "token.success.query",
     rule="获取令牌: POST /openapi/auth/credential, clientId, secret, userType=2 as Params "
     "(非Json格式入参，请使用Params参数传参); data: Access-Token字符串",
@@ -155,8 +151,7 @@ def token_in_query(t: Target) -> None:
     token(t, t.creds("demo"))
 
 
-@contract(
-    P,
+@CASES.story(
     "token.success.form-body",
     rule="非Json格式入参: the parameters in an application/x-www-form-urlencoded body are read too",
     source="decided",
@@ -166,110 +161,101 @@ def token_in_form_body(t: Target) -> None:
     success(t.request("POST", TOKEN, data=params(t.creds("demo"))), JWT)
 
 
-@contract(P, "token.10131.no-clientId", rule="10131 缺少必要请求参数！ (clientId left out)", source="public")
-def no_client_id(t: Target) -> None:
-    """A fetch without clientId answers 10131"""
-    error(fetch(t, params(t.creds("demo"), clientId=None)), 10131, MISSING)
-
-
-@contract(P, "token.10131.no-secret", rule="10131 缺少必要请求参数！ (secret left out)", source="public")
-def no_secret(t: Target) -> None:
-    """A fetch without secret answers 10131"""
-    error(fetch(t, params(t.creds("demo"), secret=None)), 10131, MISSING)
-
-
-@contract(P, "token.10131.empty-secret", rule="10131 缺少必要请求参数！ (secret empty)", source="public")
-def empty_secret(t: Target) -> None:
-    """A fetch with an empty secret answers 10131"""
-    error(fetch(t, params(t.creds("demo"), secret="")), 10131, MISSING)
-
-
-@contract(P, "token.10131.no-userType", rule="10131 缺少必要请求参数！ (userType left out)", source="public")
-def no_user_type(t: Target) -> None:
-    """A fetch without userType answers 10131"""
-    error(fetch(t, params(t.creds("demo"), userType=None)), 10131, MISSING)
-
-
-@contract(
-    P,
-    "token.10131.userType-not-2",
-    rule="userType: 用户类型，固定参数字符串：2; any other value → 10131 缺少必要请求参数！",
-    source="decided",
+CASES.refusals(
+    *(
+        Refusal(
+            f"token.10131.{case}",
+            f"A fetch {without} answers 10131",
+            f"10131 缺少必要请求参数！ ({name} {how})",
+            demo_fetch(**{name: value}),
+            MISSING,
+            source="public",
+        )
+        for case, without, name, how, value in [
+            ("no-clientId", "without clientId", "clientId", "left out", None),
+            ("no-secret", "without secret", "secret", "left out", None),
+            ("empty-secret", "with an empty secret", "secret", "empty", ""),
+            ("no-userType", "without userType", "userType", "left out", None),
+        ]
+    ),
+    Refusal(
+        "token.10131.userType-not-2",
+        'A userType other than "2" answers 10131',
+        "userType: 用户类型，固定参数字符串：2; any other value → 10131 缺少必要请求参数！",
+        demo_fetch(userType="1"),
+        MISSING,
+        source="decided",
+    ),
 )
-def user_type_not_2(t: Target) -> None:
-    """A userType other than "2" answers 10131"""
-    error(fetch(t, params(t.creds("demo"), userType="1")), 10131, MISSING)
 
 
-@contract(
-    P,
+@CASES.story(
     "token.10131.json-body",
     rule="（非Json格式入参，请使用Params参数传参）: a JSON body is not read → 10131 缺少必要请求参数！",
 )
 def json_body_not_read(t: Target) -> None:
     """The parameters in a JSON body are not read: 10131"""
     answer = t.request("POST", TOKEN, json=params(t.creds("demo")))
-    named("a JSON body was read (非Json格式入参)", lambda: error(answer, 10131, MISSING))
+    named("a JSON body was read (非Json格式入参)", lambda: refused(answer, P, MISSING))
 
 
-@contract(P, "token.10101.unknown-client", rule="10101 非法的ApiKey，请联系接口对接人！", source="public")
-def unknown_client(t: Target) -> None:
-    """An unknown clientId answers 10101"""
-    error(
-        fetch(t, {"clientId": "no-such-" + uuid.uuid4().hex[:8], "secret": "x", "userType": "2"}),
-        10101,
+CASES.refusals(
+    Refusal(
+        "token.10101.unknown-client",
+        "An unknown clientId answers 10101",
+        "10101 非法的ApiKey，请联系接口对接人！",
+        lambda t: fetch(t, {"clientId": "no-such-" + uuid.uuid4().hex[:8], "secret": "x", "userType": "2"}),
         UNKNOWN_CLIENT,
-    )
-
-
-@contract(P, "token.10102.wrong-secret", rule="10102 您的应用Secret Key错误！", source="public")
-def wrong_secret(t: Target) -> None:
-    """A wrong secret answers 10102"""
-    creds = t.creds("demo")
-    error(fetch(t, params(creds, secret=creds["secret"] + "x")), 10102, WRONG_SECRET)
-
-
-@contract(P, "token.10103.app-disabled", rule="10103 您的应用已被禁用，请联系接口对接人！", source="public")
-def app_disabled(t: Target) -> None:
-    """A disabled app's fetch answers 10103"""
-    error(fetch(t, params(t.creds("disabled"))), 10103, APP_DISABLED)
-
-
-@contract(P, "token.10104.partner-disabled", rule="10104 合作方已禁用，请联系接口对接人！", source="public")
-def partner_disabled(t: Target) -> None:
-    """A fetch for an app whose partner is disabled answers 10104"""
-    error(fetch(t, params(t.creds("partner_off"))), 10104, PARTNER_DISABLED)
-
-
-@contract(
-    P,
-    "token.10106.ip-limited",
-    rule="10106 您的IP地址受限，请联系接口对接人！ (the app's IP allow-list holds on token fetches too)",
-    source="decided",
+        source="public",
+    ),
+    Refusal(
+        "token.10102.wrong-secret",
+        "A wrong secret answers 10102",
+        "10102 您的应用Secret Key错误！",
+        lambda t: fetch(t, params(t.creds("demo"), secret=t.creds("demo")["secret"] + "x")),
+        WRONG_SECRET,
+        source="public",
+    ),
+    Refusal(
+        "token.10103.app-disabled",
+        "A disabled app's fetch answers 10103",
+        "10103 您的应用已被禁用，请联系接口对接人！",
+        lambda t: fetch(t, params(t.creds("disabled"))),
+        APP_DISABLED,
+        source="public",
+    ),
+    Refusal(
+        "token.10104.partner-disabled",
+        "A fetch for an app whose partner is disabled answers 10104",
+        "10104 合作方已禁用，请联系接口对接人！",
+        lambda t: fetch(t, params(t.creds("partner_off"))),
+        PARTNER_DISABLED,
+        source="public",
+    ),
+    Refusal(
+        "token.10106.ip-limited",
+        "A fetch from outside the app's IP allow-list answers 10106",
+        "10106 您的IP地址受限，请联系接口对接人！ (the app's IP allow-list holds on token fetches too)",
+        lambda t: fetch(t, params(t.creds("ip_limited"))),
+        IP_REFUSED,
+        source="decided",
+    ),
+    Refusal(
+        "token.405.get",
+        "A GET on the token endpoint is refused with 405",
+        "请求方式 POST: other methods → HTTP 405, the code equal to it, Allow: POST",
+        lambda t: t.request("GET", TOKEN, params=params(t.creds("demo"))),
+        NOT_SUPPORTED,
+        source="decided",
+        allow="POST",
+    ),
 )
-def ip_limited_fetch(t: Target) -> None:
-    """A fetch from outside the app's IP allow-list answers 10106"""
-    error(fetch(t, params(t.creds("ip_limited"))), 10106, IP_REFUSED)
-
-
-@contract(
-    P,
-    "token.405.get",
-    rule="请求方式 POST: other methods → HTTP 405, the code equal to it, Allow: POST",
-    source="decided",
-)
-def token_only_post(t: Target) -> None:
-    """A GET on the token endpoint is refused with 405"""
-    answer = t.request("GET", TOKEN, params=params(t.creds("demo")))
-    error(answer, 405, "请求方法不支持", status=405, method="POST")
-    require(answer.headers.get("Allow") == "POST", f"Allow is {answer.headers.get('Allow')!r}, not 'POST'")
 
 
 # -- the token's life --------------------------------------------------------------------
 
 
-@contract(
-    P,
+@CASES.story(
     "token.lifetime.2h",
     rule="Access-Token字符串，有效时间是默认2个小时 → then 10134 非法的AccessToken或已失效，请重新获取！",
     needs=("admin",),
@@ -281,11 +267,10 @@ def lifetime(t: Target) -> None:
     t.clock(advance=LIFETIME - 1)
     works(t, access, "the token stopped working before its 2 hours")
     t.clock(advance=1)
-    refused(t, access, "the token still works after its 2 hours")
+    fails(t, access, "the token still works after its 2 hours")
 
 
-@contract(
-    P,
+@CASES.story(
     "token.expired.fetch-again",
     rule="10134 非法的AccessToken或已失效，请重新获取！: after expiry a new token works",
     needs=("admin",),
@@ -295,12 +280,11 @@ def fetch_again_after_expiry(t: Target) -> None:
     t.clock(freeze=True)
     old = token(t, t.creds("demo"))
     t.clock(advance=LIFETIME + 60)
-    refused(t, old, "the expired token still works")
+    fails(t, old, "the expired token still works")
     works(t, token(t, t.creds("demo")), "the token fetched after expiry does not work")
 
 
-@contract(
-    P,
+@CASES.story(
     "token.not-overwritten",
     rule="a new token leaves the app's earlier ones valid until they expire",
     source="decided",
@@ -314,8 +298,7 @@ def not_overwritten(t: Target) -> None:
     works(t, first, "the first token stopped working when a new one was fetched")
 
 
-@contract(
-    P,
+@CASES.story(
     "envelope.timestamp.now",
     rule="timestamp 时间戳: milliseconds since the epoch, the server's time (to the target's clock "
     "when it has the mock admin API; else within a day of this machine's clock)",
@@ -323,13 +306,9 @@ def not_overwritten(t: Target) -> None:
 )
 def timestamp_is_now(t: Target) -> None:
     """The envelope's timestamp is the server's time in milliseconds"""
-
-    def now() -> float:
-        return float(t.admin_call("GET", "/clock")["timestamp"]) if t.admin else time.time()
-
-    before = now()
+    before = t.now()
     body = success(fetch(t, params(t.creds("demo"))), JWT)
-    after = now()
+    after = t.now()
     slack = 0 if t.admin else 86400
     low, high = math.floor((before - slack) * 1000), math.ceil((after + slack) * 1000)
     clock = "the mock's clock" if t.admin else "this machine's clock"
@@ -342,8 +321,7 @@ def timestamp_is_now(t: Target) -> None:
 # -- business calls ----------------------------------------------------------------------
 
 
-@contract(
-    P,
+@CASES.story(
     "business.echo",
     rule="使用令牌调用业务接口: HEADER Access-Token, Request-Id; data 由开放接口返回具体信息 "
     "(the demo API echoes its JSON body)",
@@ -355,20 +333,18 @@ def echo(t: Target) -> None:
     success(call(t, token(t, t.creds("demo")), body), body)
 
 
-@contract(
-    P,
+@CASES.story(
     "business.10131.no-access-token",
     rule="HEADER Access-Token 第一步获取的访问令牌; left out or empty → 10131 缺少必要请求参数！",
     source="public",
 )
 def no_access_token(t: Target) -> None:
     """A business call without Access-Token, or with an empty one, answers 10131"""
-    named("a call without Access-Token", lambda: error(call(t, None), 10131, MISSING))
-    named("a call with an empty Access-Token", lambda: error(call(t, ""), 10131, MISSING))
+    named("a call without Access-Token", lambda: refused(call(t, None), P, MISSING))
+    named("a call with an empty Access-Token", lambda: refused(call(t, ""), P, MISSING))
 
 
-@contract(
-    P,
+@CASES.story(
     "business.no-request-id.answered",
     rule="HEADER Request-Id 每次请求唯一标识: the provider's own Java demo calls business APIs with "
     "Access-Token alone, and is answered",
@@ -383,37 +359,36 @@ def no_request_id(t: Target) -> None:
     )
 
 
-@contract(
-    P,
-    "business.10131.body-not-json",
-    rule="the API's parameters cannot be read from a body that is not JSON → 10131 缺少必要请求参数！",
-    source="decided",
+CASES.refusals(
+    Refusal(
+        "business.10131.body-not-json",
+        "A business body that is not JSON answers 10131",
+        "the API's parameters cannot be read from a body that is not JSON → 10131 缺少必要请求参数！",
+        lambda t: t.request(
+            "POST",
+            ECHO,
+            headers={
+                "Access-Token": token(t, t.creds("demo")),
+                "Request-Id": uuid.uuid4().hex,
+                "Content-Type": "application/json",
+            },
+            data=b"{not json",
+        ),
+        MISSING,
+        source="decided",
+    ),
+    Refusal(
+        "business.10134.malformed",
+        "A business call with a string that is no token answers 10134",
+        "10134 非法的AccessToken或已失效 (not a token)",
+        lambda t: call(t, "not-a-token"),
+        TOKEN_INVALID,
+        source="public",
+    ),
 )
-def body_not_json(t: Target) -> None:
-    """A business body that is not JSON answers 10131"""
-    answer = t.request(
-        "POST",
-        ECHO,
-        headers={
-            "Access-Token": token(t, t.creds("demo")),
-            "Request-Id": uuid.uuid4().hex,
-            "Content-Type": "application/json",
-        },
-        data=b"{not json",
-    )
-    error(answer, 10131, MISSING)
 
 
-@contract(
-    P, "business.10134.malformed", rule="10134 非法的AccessToken或已失效 (not a token)", source="public"
-)
-def malformed_token(t: Target) -> None:
-    """A business call with a string that is no token answers 10134"""
-    error(call(t, "not-a-token"), 10134, TOKEN_INVALID)
-
-
-@contract(
-    P,
+@CASES.story(
     "business.10134.forged",
     rule="10134 非法的AccessToken或已失效 (a live token's expiry pushed out, its signature kept)",
     source="public",
@@ -426,15 +401,14 @@ def forged_token(t: Target) -> None:
     except ValueError:
         claims = None
     if isinstance(claims, dict):
-        claims["exp"] = int(time.time()) + 10 * 365 * 86400
+        claims["exp"] = int(t.now()) + 10 * 365 * 86400
         forged = _unb64(json.dumps(claims, separators=(",", ":")).encode())
     else:  # not JSON claims: change the payload's first character
         forged = ("A" if payload[0] != "A" else "B") + payload[1:]
-    refused(t, f"{head}.{forged}.{signature}", "a token with a forged payload works")
+    fails(t, f"{head}.{forged}.{signature}", "a token with a forged payload works")
 
 
-@contract(
-    P,
+@CASES.story(
     "business.10134.foreign-key",
     rule="10134 非法的AccessToken或已失效 (a live token's claims signed with another key)",
     source="public",
@@ -446,17 +420,22 @@ def foreign_key(t: Target) -> None:
     except jwt.InvalidTokenError as exc:
         raise Deviation(f"the Access-Token is not a JWT whose claims can be read: {exc}") from exc
     other = jwt.encode(claims, "not the platform's key, but long enough for HS256", algorithm="HS256")
-    refused(t, other, "a token signed with another key works")
+    fails(t, other, "a token signed with another key works")
 
 
-@contract(P, "business.10133.not-granted", rule="10133 请求接口未授权，请联系接口对接人！", source="public")
-def not_granted(t: Target) -> None:
-    """An API not granted to the app (资源申请) answers 10133"""
-    error(call(t, token(t, t.creds("not_granted"))), 10133, NOT_GRANTED)
+CASES.refusals(
+    Refusal(
+        "business.10133.not-granted",
+        "An API not granted to the app (资源申请) answers 10133",
+        "10133 请求接口未授权，请联系接口对接人！",
+        lambda t: call(t, token(t, t.creds("not_granted"))),
+        NOT_GRANTED,
+        source="public",
+    ),
+)
 
 
-@contract(
-    P,
+@CASES.story(
     "business.10106.ip-limited",
     rule="10106 您的IP地址受限，请联系接口对接人！ (a business call from outside the app's IP allow-list)",
     source="public",
@@ -467,11 +446,10 @@ def ip_limited_call(t: Target) -> None:
     creds = fresh_app(t)
     access = token(t, creds)
     t.admin_call("PATCH", f"/{P}/apps/{creds['clientId']}", json={"ip_allowlist": [ELSEWHERE]})
-    error(call(t, access), 10106, IP_REFUSED)
+    refused(call(t, access), P, IP_REFUSED)
 
 
-@contract(
-    P,
+@CASES.story(
     "business.10103.app-disabled",
     rule="10103 您的应用已被禁用: an app disabled after its token was issued is refused",
     source="decided",
@@ -482,11 +460,10 @@ def app_disabled_call(t: Target) -> None:
     creds = fresh_app(t)
     access = token(t, creds)
     t.admin_call("PATCH", f"/{P}/apps/{creds['clientId']}", json={"disabled": True})
-    error(call(t, access), 10103, APP_DISABLED)
+    refused(call(t, access), P, APP_DISABLED)
 
 
-@contract(
-    P,
+@CASES.story(
     "business.10104.partner-disabled",
     rule="10104 合作方已禁用: an app whose partner was disabled after its token was issued is refused",
     source="decided",
@@ -497,11 +474,10 @@ def partner_disabled_call(t: Target) -> None:
     creds = fresh_app(t)
     access = token(t, creds)
     t.admin_call("PATCH", f"/{P}/partners/{creds['partner']}", json={"disabled": True})
-    error(call(t, access), 10104, PARTNER_DISABLED)
+    refused(call(t, access), P, PARTNER_DISABLED)
 
 
-@contract(
-    P,
+@CASES.story(
     "business.request-id.repeated",
     rule="Request-Id 每次请求唯一标识: a repeated one is the client's fault, answered normally",
     source="decided",
@@ -514,30 +490,33 @@ def repeated_request_id(t: Target) -> None:
         success(call(t, access, {"n": n}, request_id=request_id), {"n": n})
 
 
-@contract(
-    P,
-    "business.405.get",
-    rule="business APIs are called as 资源申请 lists them (the demo API: POST); other methods → HTTP 405",
-    source="decided",
+CASES.refusals(
+    Refusal(
+        "business.405.get",
+        "A GET on the demo API is refused with 405",
+        "business APIs are called as 资源申请 lists them (the demo API: POST); other methods → HTTP 405",
+        lambda t: t.request("GET", ECHO, headers={"Access-Token": "x", "Request-Id": uuid.uuid4().hex}),
+        NOT_SUPPORTED,
+        source="decided",
+        allow="POST",
+    ),
 )
-def echo_only_post(t: Target) -> None:
-    """A GET on the demo API is refused with 405"""
-    answer = t.request("GET", ECHO, headers={"Access-Token": "x", "Request-Id": uuid.uuid4().hex})
-    error(answer, 405, "请求方法不支持", status=405, method="POST")
-    require(answer.headers.get("Allow") == "POST", f"Allow is {answer.headers.get('Allow')!r}, not 'POST'")
 
 
-@prepare(P)
-def live_credentials(case: Case[Any], t: Target) -> None:
+def prepare(t: Target) -> Fill:
     """Token requests also go out with the demo app's parameters, business calls with its live token."""
-    if "demo" not in t.credentials:
-        return
-    creds = t.creds("demo")
-    if case.operation.path == TOKEN and isinstance(case.query, dict) and "clientId" in case.query:
-        case.query.update(clientId=creds["clientId"], secret=creds["secret"])
-    if (
-        case.operation.path == ECHO
-        and isinstance(case.headers, MutableMapping)
-        and "Access-Token" in case.headers
-    ):
-        case.headers.update({"Access-Token": token(t, creds), "Request-Id": uuid.uuid4().hex})
+
+    def fill(case: Case[Any]) -> None:
+        if "demo" not in t.credentials:
+            return
+        creds = t.creds("demo")
+        if case.operation.path == TOKEN and isinstance(case.query, dict) and "clientId" in case.query:
+            case.query.update(clientId=creds["clientId"], secret=creds["secret"])
+        if (
+            case.operation.path == ECHO
+            and isinstance(case.headers, MutableMapping)
+            and "Access-Token" in case.headers
+        ):
+            case.headers.update({"Access-Token": token(t, creds), "Request-Id": uuid.uuid4().hex})
+
+    return fill
