@@ -187,4 +187,3 @@ CASES.refusals(
         allow="GET",
     ),
 )
-
