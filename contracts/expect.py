@@ -120,3 +120,22 @@ def require(condition: bool, deviation: str) -> None:
     """A lifecycle rule: when it does not hold, the deviation says what happened instead."""
     if not condition:
         raise Deviation(deviation)
+
+
+def refused(
+    response: requests.Response,
+    provider: str,
+    answer: Mapping[str, Any],
+    status: int = 200,
+    method: str | None = None,
+) -> None:
+    """A refusal: the provider's error envelope `answer`, exactly, at HTTP `status`."""
+    expect(response, provider, status=status, method=method, envelope=answer)
+
+
+def not_allowed(response: requests.Response, provider: str, answer: Mapping[str, Any], allow: str) -> None:
+    """A method the path does not take: HTTP 405 with the envelope `answer`, Allow naming the ones it does
+    (the first of them the documented operation whose answers apply)."""
+    refused(response, provider, answer, 405, allow.split(", ")[0])
+    got = response.headers.get("Allow")
+    require(got == allow, f"Allow is {got!r}, not {allow!r}")

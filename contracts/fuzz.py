@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 
 from .checks import ENVELOPE_CHECKS
 from .expect import failures, spec
-from .registry import contracts_for
+from .registry import contract_module
 from .results import Result
 from .target import Exchange, Target
 
@@ -37,24 +37,18 @@ CHECKS = [
     *ENVELOPE_CHECKS,
 ]
 
-#: Per provider: fills a generated case with live credentials, so success paths are fuzzed too.
-Prepare = Callable[[Case[Any], Target], None]
-_PREPARE: dict[str, Prepare] = {}
-
-
-def prepare(provider: str) -> Callable[[Prepare], Prepare]:
-    """Register how to give a generated case live credentials (each case is also sent as generated)."""
-
-    def register(func: Prepare) -> Prepare:
-        _PREPARE[provider] = func
-        return func
-
-    return register
+#: Fills a generated case with live credentials, so success paths are fuzzed too (each case is
+#: also sent as generated).
+Fill = Callable[[Case[Any]], None]
+#: A provider's fuzzing hook, its contract module's `prepare`: the `Fill` for one run on a target
+#: (what it keeps, a live token say, lasts the run).
+Prepare = Callable[[Target], Fill]
 
 
 def fuzz(target: Target, max_examples: int = 25) -> list[Result]:
     """One result per operation and generation mode."""
-    contracts_for(target.provider)  # the provider's module registers its @prepare hook
+    prepare: Prepare | None = getattr(contract_module(target.provider), "prepare", None)
+    fill = None if prepare is None else prepare(target)
     schema = spec(target.provider)
     results = []
     for found in schema.get_all_operations():
@@ -64,13 +58,14 @@ def fuzz(target: Target, max_examples: int = 25) -> list[Result]:
             )
         operation = found.ok()
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            results.append(_fuzz_operation(target, operation, mode, max_examples))
+            results.append(_fuzz_operation(target, operation, mode, max_examples, fill))
     return results
 
 
-def _fuzz_operation(target: Target, operation: Any, mode: GenerationMode, max_examples: int) -> Result:
+def _fuzz_operation(
+    target: Target, operation: Any, mode: GenerationMode, max_examples: int, fill: Fill | None
+) -> Result:
     last: list[Exchange] = []
-    prepare_case = _PREPARE.get(target.provider)
 
     def send(case: Case[Any]) -> None:
         response = case.call(base_url=target.base_url, session=target.session, timeout=30)
@@ -88,8 +83,8 @@ def _fuzz_operation(target: Target, operation: Any, mode: GenerationMode, max_ex
     )
     def explore(case: Case[Any]) -> None:
         send(case)
-        if prepare_case is not None:
-            prepare_case(case, target)
+        if fill is not None:
+            fill(case)
             send(case)
 
     started = time.monotonic()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -89,6 +90,11 @@ class Target:
 
     def clock(self, **change: Any) -> Any:
         return self.admin_call("POST", "/clock", json=change)
+
+    def now(self) -> float:
+        """The target's time in seconds: its clock where it has the mock admin API (which may be moved
+        or frozen), else this machine's, the best guess at a real server's."""
+        return float(self.admin_call("GET", "/clock")["timestamp"]) if self.admin else time.time()
 
     def reset_clock(self) -> None:
         if self.admin:

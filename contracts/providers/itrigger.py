@@ -7,12 +7,13 @@ from typing import Any
 import requests
 from schemathesis import Case
 
-from ..expect import Predicate, expect, require
-from ..fuzz import prepare
-from ..registry import contract
+from ..expect import Predicate, expect, refused, require
+from ..fuzz import Fill
+from ..registry import Cases, Refusal
 from ..target import Target
 
 P = "itrigger"
+CASES = Cases(P)
 TOKEN = "/itrigger-tenant/v1/basic/accessTokenOpen/token"
 GET_API = "/itrigger-tenant/v1/basic/openAPItest/test/get"
 POST_API = "/itrigger-tenant/v1/basic/openAPItest/test/post"
@@ -43,14 +44,15 @@ def call(t: Target, access: str | None, **params: str) -> requests.Response:
     return t.request("GET", GET_API, params=query)
 
 
-def error(
-    response: requests.Response, code: int, message: str, status: int = 200, method: str | None = None
-) -> None:
-    expect(response, P, status=status, method=method, code=code, message=message, data=None)
+def error(code: int, message: str) -> dict[str, Any]:
+    """The error envelope: the code, its message, data null."""
+    return {"code": code, "message": message, "data": None}
 
 
-def invalid(response: requests.Response) -> None:
-    error(response, 401, "accessToken无效或已过期")
+EMPTY = error(40001, "appId或appSecret为空")
+WRONG = error(40002, "appId或appSecret格式不正确")
+LIMITED = error(40004, "超过租户调用次数限制")
+INVALID = error(401, "accessToken无效或已过期")
 
 
 def fresh_app(t: Target, **tenant: Any) -> dict[str, str]:
@@ -63,63 +65,54 @@ def fresh_app(t: Target, **tenant: Any) -> dict[str, str]:
 # -- the token endpoint ------------------------------------------------------------------
 
 
-@contract(P, "token.success", rule='返回说明: {"code": 200, "message": "操作成功", "data": {"accessToken"}}')
+@CASES.story("token.success", rule='返回说明: {"code": 200, "message": "操作成功", "data": {"accessToken"}}')
 def token_success(t: Target) -> None:
     """A valid appId and appSecret get a token"""
     token(t, t.creds("demo"))
 
 
-@contract(P, "token.40001.no-appId", rule="返回码 40001: appId或appSecret为空")
-def missing_app_id(t: Target) -> None:
-    """A fetch without appId answers 40001"""
-    error(
-        t.request("GET", TOKEN, params={"appSecret": t.creds("demo")["appSecret"]}),
-        40001,
-        "appId或appSecret为空",
-    )
-
-
-@contract(P, "token.40001.empty-appSecret", rule="返回码 40001: appId或appSecret为空")
-def empty_secret(t: Target) -> None:
-    """A fetch with an empty appSecret answers 40001"""
-    error(
-        t.request("GET", TOKEN, params={"appId": t.creds("demo")["appId"], "appSecret": ""}),
-        40001,
-        "appId或appSecret为空",
-    )
-
-
-@contract(
-    P,
-    "token.40002.wrong-secret",
-    rule="返回码 40002: appId或appSecret格式不正确 (for a wrong secret)",
-    source="decided",
+CASES.refusals(
+    Refusal(
+        "token.40001.no-appId",
+        "A fetch without appId answers 40001",
+        "返回码 40001: appId或appSecret为空",
+        lambda t: t.request("GET", TOKEN, params={"appSecret": t.creds("demo")["appSecret"]}),
+        EMPTY,
+    ),
+    Refusal(
+        "token.40001.empty-appSecret",
+        "A fetch with an empty appSecret answers 40001",
+        "返回码 40001: appId或appSecret为空",
+        lambda t: t.request("GET", TOKEN, params={"appId": t.creds("demo")["appId"], "appSecret": ""}),
+        EMPTY,
+    ),
+    Refusal(
+        "token.40002.wrong-secret",
+        "A wrong appSecret answers 40002",
+        "返回码 40002: appId或appSecret格式不正确 (for a wrong secret)",
+        lambda t: fetch(t, {**t.creds("demo"), "appSecret": t.creds("demo")["appSecret"] + "x"}),
+        WRONG,
+        source="decided",
+    ),
+    Refusal(
+        "token.40002.unknown-app",
+        "An unknown appId answers 40002",
+        "返回码 40002: appId或appSecret格式不正确 (for an unknown appId)",
+        lambda t: fetch(t, {"appId": "qjy-no-such-app", "appSecret": "x"}),
+        WRONG,
+        source="decided",
+    ),
+    Refusal(
+        "token.40003.frozen",
+        "A frozen app's fetch answers 40003",
+        "返回码 40003: 应用appId已被冻结",
+        lambda t: fetch(t, t.creds("frozen")),
+        error(40003, "应用appId已被冻结"),
+    ),
 )
-def wrong_secret(t: Target) -> None:
-    """A wrong appSecret answers 40002"""
-    creds = t.creds("demo")
-    error(fetch(t, {**creds, "appSecret": creds["appSecret"] + "x"}), 40002, "appId或appSecret格式不正确")
 
 
-@contract(
-    P,
-    "token.40002.unknown-app",
-    rule="返回码 40002: appId或appSecret格式不正确 (for an unknown appId)",
-    source="decided",
-)
-def unknown_app(t: Target) -> None:
-    """An unknown appId answers 40002"""
-    error(fetch(t, {"appId": "qjy-no-such-app", "appSecret": "x"}), 40002, "appId或appSecret格式不正确")
-
-
-@contract(P, "token.40003.frozen", rule="返回码 40003: 应用appId已被冻结")
-def frozen_app(t: Target) -> None:
-    """A frozen app's fetch answers 40003"""
-    error(fetch(t, t.creds("frozen")), 40003, "应用appId已被冻结")
-
-
-@contract(
-    P,
+@CASES.story(
     "token.40004.daily-limit",
     rule="每个租户每天可以获取accessToken的次数会有一定限制 → 40004 超过租户调用次数限制",
     needs=("admin",),
@@ -129,11 +122,10 @@ def daily_limit(t: Target) -> None:
     creds = fresh_app(t, daily_limit=2)
     token(t, creds)
     token(t, creds)
-    error(fetch(t, creds), 40004, "超过租户调用次数限制")
+    refused(fetch(t, creds), P, LIMITED)
 
 
-@contract(
-    P,
+@CASES.story(
     "token.daily-limit.shanghai-day",
     rule="the daily limit counts per calendar day in Asia/Shanghai",
     source="decided",
@@ -144,7 +136,7 @@ def daily_limit_rolls_over(t: Target) -> None:
     creds = fresh_app(t, daily_limit=1)
     t.clock(set="2026-03-01T23:59:59+08:00", freeze=True)
     token(t, creds)
-    error(fetch(t, creds), 40004, "超过租户调用次数限制")
+    refused(fetch(t, creds), P, LIMITED)
     t.clock(advance=1)
     token(t, creds)
 
@@ -152,7 +144,7 @@ def daily_limit_rolls_over(t: Target) -> None:
 # -- the token lifecycle -----------------------------------------------------------------
 
 
-@contract(P, "token.lifetime.2h", rule="accessToken的有效期目前是2小时", needs=("admin",))
+@CASES.story("token.lifetime.2h", rule="accessToken的有效期目前是2小时", needs=("admin",))
 def lifetime(t: Target) -> None:
     """A token works for 2 hours and not a moment longer"""
     t.clock(freeze=True)
@@ -160,11 +152,10 @@ def lifetime(t: Target) -> None:
     t.clock(advance=7199)
     expect(call(t, access), P, code=200, message=OK)
     t.clock(advance=1)
-    invalid(call(t, access))
+    refused(call(t, access), P, INVALID)
 
 
-@contract(
-    P,
+@CASES.story(
     "token.overwrite",
     rule="不应该各自去刷新，否则容易造成冲突，导致accessToken覆盖: a new token replaces the old",
 )
@@ -175,7 +166,7 @@ def overwrite(t: Target) -> None:
     require(first != second, "a second fetch returned the same token, so nothing was overwritten")
     expect(call(t, second), P, code=200, message=OK)
     try:
-        invalid(call(t, first))
+        refused(call(t, first), P, INVALID)
     except AssertionError as exc:
         raise type(exc)(f"the overwritten token still works: {exc}") from exc
 
@@ -183,7 +174,7 @@ def overwrite(t: Target) -> None:
 # -- business calls ----------------------------------------------------------------------
 
 
-@contract(P, "business.get.query", rule="GET请求后面必须带accessToken, 其他参数全部跟到url后面")
+@CASES.story("business.get.query", rule="GET请求后面必须带accessToken, 其他参数全部跟到url后面")
 def get_reads_the_query(t: Target) -> None:
     """A GET business call reads every parameter from the query"""
     access = token(t, t.creds("demo"))
@@ -192,8 +183,7 @@ def get_reads_the_query(t: Target) -> None:
     )
 
 
-@contract(
-    P,
+@CASES.story(
     "business.post.body",
     rule="POST请求url后面只能带accessToken，其余参数都会被忽略; 其他参数全部放到body中",
 )
@@ -210,76 +200,70 @@ def post_reads_the_body(t: Target) -> None:
     expect(answer, P, code=200, message=OK, data={"name": "张三"})
 
 
-@contract(
-    P,
-    "business.post.token-in-query-only",
-    rule="accessToken接在url的尾部 (not in the POST body)",
-    source="decided",
+CASES.refusals(
+    Refusal(
+        "business.post.token-in-query-only",
+        "A POST whose accessToken is only in the body is refused with 401",
+        "accessToken接在url的尾部 (not in the POST body)",
+        lambda t: t.request("POST", POST_API, json={"accessToken": token(t, t.creds("demo"))}),
+        INVALID,
+        source="decided",
+    ),
+    Refusal(
+        "business.401.missing",
+        "A business call without accessToken answers 401",
+        "后续所有请求都需要携带accessToken → 401 accessToken无效或已过期",
+        lambda t: call(t, None),
+        INVALID,
+        source="decided",
+    ),
+    Refusal(
+        "business.401.unknown",
+        "A business call with an unknown accessToken answers 401",
+        "an unknown accessToken → 401 accessToken无效或已过期",
+        lambda t: call(t, "0" * 32),
+        INVALID,
+        source="decided",
+    ),
+    Refusal(
+        "business.403.not-granted",
+        "An API the app was not granted answers 403 无权限访问",
+        "API列表需要先在企加云平台进行申请，通过后才能访问，否则无权限访问 → 403",
+        lambda t: t.request("POST", POST_API, params={"accessToken": token(t, t.creds("get_only"))}, json={}),
+        error(403, "无权限访问"),
+        source="decided",
+    ),
+    Refusal(
+        "business.61451.not-json",
+        "A POST body that is not a JSON object answers 61451",
+        "other global codes: 61451 bad parameter",
+        lambda t: t.request(
+            "POST",
+            POST_API,
+            params={"accessToken": token(t, t.creds("demo"))},
+            data=b"{not json",
+            headers={"Content-Type": "application/json"},
+        ),
+        error(61451, "参数错误"),
+        source="public",
+    ),
+    Refusal(
+        "methods.405",
+        "Methods other than GET and POST are refused with 405",
+        "调用方式只有GET和POST方式 → HTTP 405 in the envelope",
+        lambda t: t.request("PUT", GET_API),
+        error(405, "请求方法不支持"),
+        source="decided",
+        allow="GET, POST",
+    ),
 )
-def post_token_only_from_query(t: Target) -> None:
-    """A POST whose accessToken is only in the body is refused with 401"""
-    access = token(t, t.creds("demo"))
-    invalid(t.request("POST", POST_API, json={"accessToken": access}))
 
 
-@contract(
-    P,
-    "business.401.missing",
-    rule="后续所有请求都需要携带accessToken → 401 accessToken无效或已过期",
-    source="decided",
-)
-def missing_token(t: Target) -> None:
-    """A business call without accessToken answers 401"""
-    invalid(call(t, None))
-
-
-@contract(
-    P, "business.401.unknown", rule="an unknown accessToken → 401 accessToken无效或已过期", source="decided"
-)
-def unknown_token(t: Target) -> None:
-    """A business call with an unknown accessToken answers 401"""
-    invalid(call(t, "0" * 32))
-
-
-@contract(
-    P,
-    "business.403.not-granted",
-    rule="API列表需要先在企加云平台进行申请，通过后才能访问，否则无权限访问 → 403",
-    source="decided",
-)
-def not_granted(t: Target) -> None:
-    """An API the app was not granted answers 403 无权限访问"""
-    access = token(t, t.creds("get_only"))
-    error(t.request("POST", POST_API, params={"accessToken": access}, json={}), 403, "无权限访问")
-
-
-@contract(P, "business.61451.not-json", rule="other global codes: 61451 bad parameter", source="public")
-def post_body_not_json(t: Target) -> None:
-    """A POST body that is not a JSON object answers 61451"""
-    access = token(t, t.creds("demo"))
-    answer = t.request(
-        "POST",
-        POST_API,
-        params={"accessToken": access},
-        data=b"{not json",
-        headers={"Content-Type": "application/json"},
-    )
-    error(answer, 61451, "参数错误")
-
-
-@contract(P, "methods.405", rule="调用方式只有GET和POST方式 → HTTP 405 in the envelope", source="decided")
-def only_get_and_post(t: Target) -> None:
-    """Methods other than GET and POST are refused with 405"""
-    answer = t.request("PUT", GET_API)
-    error(answer, 405, "请求方法不支持", status=405, method="GET")
-    require(
-        answer.headers.get("Allow") == "GET, POST",
-        f"Allow is {answer.headers.get('Allow')!r}, not 'GET, POST'",
-    )
-
-
-@prepare(P)
-def live_token(case: Case[Any], t: Target) -> None:
+def prepare(t: Target) -> Fill:
     """Business calls also go out with a live token of the demo app."""
-    if isinstance(case.query, dict) and "accessToken" in case.query and "demo" in t.credentials:
-        case.query["accessToken"] = token(t, t.creds("demo"))
+
+    def fill(case: Case[Any]) -> None:
+        if isinstance(case.query, dict) and "accessToken" in case.query and "demo" in t.credentials:
+            case.query["accessToken"] = token(t, t.creds("demo"))
+
+    return fill

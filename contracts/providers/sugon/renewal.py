@@ -1,0 +1,297 @@
+"""Sugon's token renewal and token state: what a token is worth once issued."""
+
+from __future__ import annotations
+
+from ...expect import refused, require
+from ...registry import Cases, Contract, Refusal
+from ...target import Target
+from .protocol import (
+    API_NOT_ALLOWED,
+    DAY,
+    FROZEN,
+    HOUR,
+    INVALID,
+    MISSING,
+    NO_PERMISSION,
+    NOT_SUPPORTED,
+    RENEW,
+    STATE,
+    P,
+    at,
+    because,
+    change_user,
+    checked_claims,
+    demo_token,
+    expire_ms,
+    forged,
+    fresh_region,
+    fresh_user,
+    frozen_now,
+    platform_token,
+    refused_once_expired,
+    refused_once_suspended,
+    region_token,
+    renew,
+    renewed,
+    signed_elsewhere,
+    state,
+    tokens,
+    valid,
+    with_token,
+)
+
+CASES = Cases(P)
+
+
+# == renewal ==================================================================================
+
+
+@CASES.story(
+    "renew.success",
+    rule='凭证续约: header token → {"msg": "success", "code": "0", "data": "<new jwt>"}, keys in that order',
+)
+def renew_success(t: Target) -> None:
+    """A renewal answers a new token, keys msg, code, data"""
+    creds = t.creds("demo")
+    new = renewed(renew(t, platform_token(t, creds)))
+    checked_claims(new, user=creds["user"], cluster_id="0", org_id=creds["orgId"])
+    valid(state(t, new))
+
+
+@CASES.story(
+    "renew.same-region-fresh-lifetime",
+    rule="区域用户认证,携带旧token续约: the new token is the same user's and region's, living 24 h from now",
+    source="decided",
+    needs=("admin",),
+)
+def renew_same_region(t: Target) -> None:
+    """The renewed token is for the same region and lives 24 h from the renewal"""
+    region = fresh_region(t)
+    creds = fresh_user(t, regions=[region])
+    now = frozen_now(t)
+    old = region_token(tokens(t, creds), region)
+    at(t, (now + 2 * HOUR) * 1000)
+    new = renewed(renew(t, old))
+    claims = checked_claims(new, user=creds["user"], cluster_id=region, org_id=creds["orgId"])
+    want = str((now + 2 * HOUR + DAY) * 1000)
+    require(
+        claims["expireTime"] == want,
+        f"the renewed expireTime is {claims['expireTime']!r}, documented {want!r}",
+    )
+
+
+@CASES.story(
+    "renew.old-token-lives-on",
+    rule="after renewal the old token stays valid until its own expiry",
+    source="decided",
+)
+def renew_old_token(t: Target) -> None:
+    """The renewed token's predecessor keeps working"""
+    old = demo_token(t)
+    renewed(renew(t, old))
+    with because("the old token stopped working after the renewal"):
+        valid(state(t, old))
+
+
+@CASES.story(
+    "renew.window.23h59m",
+    rule="token过期特定时间(24小时)后,不可以再续约: 23 h 59 min after expiry the renewal still succeeds",
+    needs=("admin",),
+)
+def renew_inside_window(t: Target) -> None:
+    """A token expired 23 h 59 min ago can still be renewed"""
+    frozen_now(t)
+    token = demo_token(t)
+    at(t, expire_ms(token) + (DAY - 60) * 1000)
+    with because("a renewal 23 h 59 min after expiry was refused"):
+        renewed(renew(t, token))
+
+
+@CASES.story(
+    "renew.window.24h1m",
+    rule="token过期特定时间(24小时)后,不可以再续约 → 10008 权限不足 (decided code)",
+    needs=("admin",),
+)
+def renew_after_window(t: Target) -> None:
+    """A token expired 24 h 1 min ago can no longer be renewed: 10008"""
+    frozen_now(t)
+    token = demo_token(t)
+    at(t, expire_ms(token) + (DAY + 60) * 1000)
+    with because("a renewal 24 h 1 min after expiry was not refused"):
+        refused(renew(t, token), P, NO_PERMISSION)
+
+
+CASES.refusals(
+    Refusal(
+        "renew.10003.no-token",
+        "A renewal without token answers 10003",
+        "请求参数 header token 必填 → 10003 参数不全",
+        lambda t: renew(t, None),
+        MISSING,
+    ),
+    Refusal(
+        "renew.10004.forged",
+        "A renewal of a forged token answers 10004",
+        "10004 参数无效: a token whose claims were changed",
+        lambda t: renew(t, forged(demo_token(t))),
+        INVALID,
+        source="decided",
+    ),
+    Refusal(
+        "renew.10004.truncated",
+        "A renewal of a truncated token answers 10004",
+        "10004 参数无效: a truncated token",
+        lambda t: renew(t, demo_token(t)[:-12]),
+        INVALID,
+        source="decided",
+    ),
+)
+
+
+@CASES.story(
+    "renew.10007.frozen", rule="10007: the token's user is now frozen", source="public", needs=("admin",)
+)
+def renew_frozen(t: Target) -> None:
+    """A renewal for a user frozen since answers 10007"""
+    creds = fresh_user(t)
+    token = platform_token(t, creds)
+    change_user(t, creds["user"], frozen=True)
+    refused(renew(t, token), P, FROZEN)
+
+
+CASES.extend(
+    Contract(
+        "renew.10008.suspended",
+        "A renewal of a region token after the account was suspended there answers 10008",
+        "10008 权限不足: a token of a region where the account is now suspended",
+        "decided",
+        ("admin",),
+        refused_once_suspended(renew),
+    ),
+)
+
+
+@CASES.story(
+    "renew.10009.region",
+    rule="10009 没有权限访问接口: a token of a region that may not renew",
+    source="decided",
+    needs=("admin",),
+)
+def renew_not_allowed(t: Target) -> None:
+    """A renewal of a token whose region may not renew answers 10009"""
+    region = fresh_region(t, apis=["center"])
+    token = region_token(tokens(t, fresh_user(t, regions=[region])), region)
+    refused(renew(t, token), P, API_NOT_ALLOWED)
+
+
+CASES.refusals(
+    Refusal(
+        "renew.405",
+        "A GET on the renewal path is refused with 405",
+        "请求方式: POST; other methods → HTTP 405 with Allow: POST",
+        lambda t: with_token(t, "GET", RENEW, demo_token(t)),
+        NOT_SUPPORTED,
+        source="decided",
+        allow="POST",
+    ),
+)
+
+
+# == state ====================================================================================
+
+
+@CASES.story(
+    "state.success",
+    rule='GET tokens/state with header token → {"code": "0", "msg": "success", "data": "token is valid"}; '
+    "the platform's or a region's token (decided)",
+    source="public",
+)
+def state_success(t: Target) -> None:
+    """Every token of the list is valid on tokens/state"""
+    for item in tokens(t, t.creds("demo")):
+        if item["token"] is not None:
+            valid(state(t, item["token"]))
+
+
+CASES.refusals(
+    Refusal(
+        "state.10003.no-token",
+        "tokens/state without token answers 10003",
+        "10003 参数不全: the token header is missing",
+        lambda t: state(t, None),
+        MISSING,
+        source="decided",
+    ),
+    Refusal(
+        "state.10004.forged",
+        "tokens/state with a forged token answers 10004",
+        "10004 参数无效: a forged token",
+        lambda t: state(t, forged(demo_token(t))),
+        INVALID,
+        source="decided",
+    ),
+    Refusal(
+        "state.10004.other-key",
+        "tokens/state with a token signed by another key answers 10004",
+        "10004 参数无效: a token signed with another key",
+        lambda t: state(t, signed_elsewhere(demo_token(t))),
+        INVALID,
+        source="decided",
+    ),
+    Refusal(
+        "state.10004.malformed",
+        "tokens/state with a token that is not a JWT answers 10004",
+        "10004 参数无效: a token that is not a JWT",
+        lambda t: state(t, "not-a-token"),
+        INVALID,
+        source="decided",
+    ),
+)
+CASES.extend(
+    Contract(
+        "state.10008.expired",
+        "tokens/state with an expired token answers 10008",
+        "an expired token → 10008 权限不足 (clients renew on 10008)",
+        "decided",
+        ("admin",),
+        refused_once_expired(state),
+    ),
+)
+
+
+@CASES.story(
+    "state.10007.frozen",
+    rule="10007: a frozen user's tokens are refused on state, center and user too",
+    source="decided",
+    needs=("admin",),
+)
+def state_frozen(t: Target) -> None:
+    """tokens/state with a token of a user frozen since answers 10007"""
+    creds = fresh_user(t)
+    token = platform_token(t, creds)
+    change_user(t, creds["user"], frozen=True)
+    with because("a frozen user's token was not refused"):
+        refused(state(t, token), P, FROZEN)
+
+
+CASES.extend(
+    Contract(
+        "state.10008.suspended",
+        "tokens/state with a region token after the account was suspended there answers 10008",
+        "10008 权限不足: a token of a region where the account is now suspended",
+        "decided",
+        ("admin",),
+        refused_once_suspended(state),
+    ),
+)
+CASES.refusals(
+    Refusal(
+        "state.405",
+        "A POST on tokens/state is refused with 405",
+        "GET only; other methods → HTTP 405 with Allow: GET",
+        lambda t: with_token(t, "POST", STATE, demo_token(t)),
+        NOT_SUPPORTED,
+        source="decided",
+        allow="GET",
+    ),
+)
