@@ -217,6 +217,44 @@ class LiveContext:
         return b"x" * (int(self.app.config["MAX_CONTENT_LENGTH"]) + 1)
 
 
+@dataclass
+class TokenContext(LiveContext):
+    """A provider whose token a demo credential's fields fetch, sent as query parameters."""
+
+    token_path: ClassVar[str]
+    #: The demo credential's fields the fetch sends, and fixed parameters besides.
+    fields: ClassVar[tuple[str, ...]]
+    extra: ClassVar[dict[str, str]] = {}
+    #: The envelope code of a fetch that succeeded.
+    ok: ClassVar[int] = 200
+    #: Where that answer holds the token: the keys to it.
+    token_at: ClassVar[tuple[str, ...]]
+
+    def credentials(self, role: str = "demo") -> dict[str, str]:
+        found = self.demo(role)
+        return {**{name: found[name] for name in self.fields}, **self.extra}
+
+    def fetch(self, **params: str) -> requests.Response:
+        return self.call(self.token_path, params=params)
+
+    def token(self, role: str = "demo", credentials: dict[str, str] | None = None) -> str:
+        answer = self.fetch(**(credentials or self.credentials(role))).json()
+        assert answer["code"] == self.ok, answer
+        token = answer
+        for key in self.token_at:
+            token = token[key]
+        assert isinstance(token, str), answer
+        return token
+
+    def limited(self, role: str = "limited") -> requests.Response:
+        """Fetch with the credential of `role`, which has a small limit, until refused."""
+        for _ in range(100):
+            answer = self.fetch(**self.credentials(role))
+            if answer.json()["code"] != self.ok:
+                return answer
+        raise AssertionError(f"the {role} credential was never refused")
+
+
 L = TypeVar("L", bound=LiveContext)
 
 
@@ -334,7 +372,6 @@ class AnswerTable(Generic[L]):
     """A provider whose answer branches each pin one code and one message: how its spec, its
     errors.MESSAGES and its live mock are held together."""
 
-    slug: str
     context: type[L]
     cases: Sequence[LiveCase[L]]
     messages: Mapping[int | str, str]
@@ -355,3 +392,7 @@ class AnswerTable(Generic[L]):
     frozen: bool = False
     #: What a case's `expected` is compared with, read off the answer's payload: its code by default.
     outcome: Callable[[Node], Any] = field(default=lambda payload: payload["code"])
+
+    @property
+    def slug(self) -> str:
+        return self.context.slug

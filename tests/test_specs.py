@@ -27,6 +27,7 @@ from tests.itrigger import test_spec as itrigger
 from tests.specs import (
     AnswerTable,
     LiveCase,
+    LiveContext,
     Node,
     SpecTable,
     answer_branches,
@@ -205,17 +206,23 @@ def check_answer(table: AnswerTable[Any], case: LiveCase[Any], answer: requests.
     return *case.operation, answer.status_code, *identity(table, payload["code"], payload[table.message])
 
 
-@pytest.mark.parametrize(("table", "case"), CASES, ids=[f"{table.slug} {case.name}" for table, case in CASES])
-def test_mock_answer_is_declared(
+@pytest.fixture
+def context(
     table: AnswerTable[Any],
-    case: LiveCase[Any],
     base_url: str,
     http: requests.Session,
     mocks: Mocks,
     app: Flask,
     monkeypatch: pytest.MonkeyPatch,
+) -> LiveContext:
+    """The live context of the table's provider."""
+    return table.context(base_url, http, mocks, app, monkeypatch)
+
+
+@pytest.mark.parametrize(("table", "case"), CASES, ids=[f"{table.slug} {case.name}" for table, case in CASES])
+def test_mock_answer_is_declared(
+    table: AnswerTable[Any], case: LiveCase[Any], context: LiveContext, mocks: Mocks
 ) -> None:
-    context = table.context(base_url, http, mocks, app, monkeypatch)
     if table.frozen:
         mocks.clock.freeze()
     answer = case.send(context)
@@ -225,15 +232,9 @@ def test_mock_answer_is_declared(
 
 @each_answering
 def test_spec_declares_exactly_what_the_mock_sends(
-    table: AnswerTable[Any],
-    base_url: str,
-    http: requests.Session,
-    mocks: Mocks,
-    app: Flask,
-    monkeypatch: pytest.MonkeyPatch,
+    table: AnswerTable[Any], context: LiveContext, mocks: Mocks, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """All cases together reach every answer the spec declares, and no other."""
-    context = table.context(base_url, http, mocks, app, monkeypatch)
     seen: set[Answer] = set()
     for case in one_by_one(table.cases, context, mocks, monkeypatch):
         if table.frozen:

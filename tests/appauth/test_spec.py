@@ -20,9 +20,9 @@ from provider_mocks.providers.appauth.models import HELLO_PATH, TOKEN_PATH
 from tests.specs import (
     AnswerTable,
     LiveCase,
-    LiveContext,
     Node,
     SpecTable,
+    TokenContext,
     live_context,
     load_spec,
     operations,
@@ -129,34 +129,15 @@ TOKEN, HELLO = (TOKEN_PATH, "GET"), (HELLO_PATH, "GET")
 
 
 @dataclass
-class Context(LiveContext):
+class Context(TokenContext):
     slug = "appauth"
-
-    def credentials(self, role: str = "demo") -> dict[str, str]:
-        found = self.demo(role)
-        return {"appId": found["appId"], "appSecret": found["appSecret"]}
-
-    def fetch(self, **params: str) -> requests.Response:
-        return self.call(TOKEN_PATH, params=params)
-
-    def token(self, role: str = "demo") -> str:
-        answer = self.fetch(**self.credentials(role)).json()
-        assert answer["code"] == errors.OK, answer
-        token: str = answer["result"]["accessToken"]
-        return token
+    token_path = TOKEN_PATH
+    fields = ("appId", "appSecret")
+    token_at = ("result", "accessToken")
 
 
 Case = LiveCase[Context]
 context = live_context(Context)
-
-
-def _limited(c: Context) -> requests.Response:
-    """The demo app with a small limit: fetch until refused."""
-    for _ in range(100):
-        answer = c.fetch(**c.credentials("limited"))
-        if answer.json()["code"] != errors.OK:
-            return answer
-    raise AssertionError("the limited app was never refused")
 
 
 def _expired(c: Context) -> requests.Response:
@@ -185,7 +166,7 @@ CASES = [
          lambda c: c.fetch(appId=c.credentials()["appId"], appSecret="wrong")),
     Case("token unknown app", TOKEN, errors.CREDENTIALS_WRONG,
          lambda c: c.fetch(appId="app-unknown", appSecret="x")),
-    Case("token too often", TOKEN, errors.RATE_LIMITED, _limited),
+    Case("token too often", TOKEN, errors.RATE_LIMITED, lambda c: c.limited()),
     Case("token crash", TOKEN, errors.SYSTEM_ERROR, _crash(TOKEN_PATH, "fetch_token")),
     Case("token POST", TOKEN, 405, lambda c: c.call(TOKEN_PATH, "POST", params=c.credentials())),
     Case("token big body", TOKEN, 413,
@@ -205,10 +186,9 @@ CASES = [
 
 
 ANSWERS = AnswerTable(
-    slug="appauth",
-    context=Context,
-    cases=CASES,
-    messages=errors.MESSAGES,
+    Context,
+    CASES,
+    errors.MESSAGES,
     undeclared={400, 404, 414},
     text_key=lambda path, code, message: message_key(code, message),
     by_message=True,

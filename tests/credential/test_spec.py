@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import requests
@@ -17,9 +17,9 @@ from provider_mocks.providers.credential.models import DEMO_ECHO, TOKEN_PATH
 from tests.specs import (
     AnswerTable,
     LiveCase,
-    LiveContext,
     Node,
     SpecTable,
+    TokenContext,
     declared_codes,
     live_context,
     load_spec,
@@ -123,22 +123,13 @@ TOKEN, ECHO = (TOKEN_PATH, "POST"), (DEMO_ECHO, "POST")
 
 
 @dataclass
-class Context(LiveContext):
+class Context(TokenContext):
     slug = "credential"
     method = "POST"
-
-    def credentials(self, role: str = "demo") -> dict[str, str]:
-        found = self.demo(role)
-        return {"clientId": found["clientId"], "secret": found["secret"], "userType": "2"}
-
-    def fetch(self, **params: str) -> requests.Response:
-        return self.call(TOKEN_PATH, params=params)
-
-    def token(self, role: str = "demo") -> str:
-        answer = self.fetch(**self.credentials(role)).json()
-        assert answer["code"] == errors.OK, answer
-        token: str = answer["data"]
-        return token
+    token_path = TOKEN_PATH
+    fields = ("clientId", "secret")
+    extra: ClassVar[dict[str, str]] = {"userType": "2"}
+    token_at = ("data",)
 
     def headers(self) -> dict[str, str]:
         """Both business headers, with a live token of the demo app."""
@@ -232,10 +223,9 @@ CASES = [
 
 
 ANSWERS = AnswerTable(
-    slug="credential",
-    context=Context,
-    cases=CASES,
-    messages=errors.MESSAGES,
+    Context,
+    CASES,
+    errors.MESSAGES,
     undeclared={400, 404, 414},
     text_key=lambda path, code, message: None if code == errors.OK else code,  # success: a null message
 )

@@ -12,7 +12,7 @@ import requests
 
 from provider_mocks.providers.itrigger import errors
 from provider_mocks.providers.itrigger.models import DEMO_GET, DEMO_POST, TOKEN_PATH
-from tests.specs import AnswerTable, LiveCase, LiveContext, Node, SpecTable, live_context, resolve
+from tests.specs import AnswerTable, LiveCase, Node, SpecTable, TokenContext, live_context, resolve
 
 SPEC = SpecTable(
     slug="itrigger",
@@ -26,21 +26,11 @@ TOKEN, GET, POST = (TOKEN_PATH, "GET"), (DEMO_GET, "GET"), (DEMO_POST, "POST")
 
 
 @dataclass
-class Context(LiveContext):
+class Context(TokenContext):
     slug = "itrigger"
-
-    def credentials(self, role: str = "demo") -> dict[str, str]:
-        found = self.demo(role)
-        return {"appId": found["appId"], "appSecret": found["appSecret"]}
-
-    def fetch(self, **params: str) -> requests.Response:
-        return self.call(TOKEN_PATH, params=params)
-
-    def token(self, role: str = "demo", credentials: dict[str, str] | None = None) -> str:
-        answer = self.fetch(**(credentials or self.credentials(role))).json()
-        assert answer["code"] == errors.OK, answer
-        token: str = answer["data"]["accessToken"]
-        return token
+    token_path = TOKEN_PATH
+    fields = ("appId", "appSecret")
+    token_at = ("data", "accessToken")
 
     def token_without_grants(self) -> str:
         """A token of a new app granted no API (through the admin API)."""
@@ -52,15 +42,6 @@ class Context(LiveContext):
 
 Case = LiveCase[Context]
 context = live_context(Context)
-
-
-def _limited(c: Context) -> requests.Response:
-    """The demo app whose tenant has a small daily limit: fetch until refused."""
-    for _ in range(100):
-        answer = c.fetch(**c.credentials("limited"))
-        if answer.json()["code"] != errors.OK:
-            return answer
-    raise AssertionError("the limited tenant was never refused")
 
 
 def _overwritten(c: Context) -> requests.Response:
@@ -95,7 +76,7 @@ CASES = [
     Case("token unknown app", TOKEN, errors.BAD_CREDENTIALS,
          lambda c: c.fetch(appId="qjy-unknown", appSecret="x")),
     Case("token frozen app", TOKEN, errors.APP_FROZEN, lambda c: c.fetch(**c.credentials("frozen"))),
-    Case("token over the daily limit", TOKEN, errors.TENANT_LIMIT, _limited),
+    Case("token over the daily limit", TOKEN, errors.TENANT_LIMIT, lambda c: c.limited()),
     Case("token crash", TOKEN, errors.SYSTEM_ERROR, _token_crash),
     Case("token PUT", TOKEN, 405, lambda c: c.call(TOKEN_PATH, "PUT")),
     Case("token big body", TOKEN, 413,
@@ -133,14 +114,7 @@ def envelope_order(spec: Node, operation: tuple[str, str], schema: Node, payload
     return list(resolve(spec, {"$ref": "#/components/schemas/Envelope"})["properties"])
 
 
-ANSWERS = AnswerTable(
-    slug="itrigger",
-    context=Context,
-    cases=CASES,
-    messages=errors.MESSAGES,
-    undeclared={400, 404, 414},
-    key_order=envelope_order,
-)
+ANSWERS = AnswerTable(Context, CASES, errors.MESSAGES, undeclared={400, 404, 414}, key_order=envelope_order)
 
 
 def test_echo_answers_hold_what_was_sent(context: Context) -> None:

@@ -48,23 +48,17 @@ from tests.specs import (
 
 from .helpers import ACTIVE, DAY, RENEW_ONLY, key_headers
 
-#: (path, METHOD, HTTP status, envelope code)
-Answer = tuple[str, str, int, str]
-
+#: The spec's operations by a short name: (path, method).
+TOKENS, KEY, RENEW = (TOKENS_PATH, "POST"), (AKSK_PATH, "POST"), (RENEW_PATH, "POST")
+STATE, CENTER, USER = (STATE_PATH, "GET"), (CENTER_PATH, "GET"), (USER_PATH, "GET")
 
 SPEC = SpecTable(
     slug="sugon",
     openapi="3.0.3",
     envelope_keys=["code", "msg", "data"],
-    operations={(path, method): f"sugon.{OPERATIONS[path]}" for path, method in (  # the operation's name
-        (TOKENS_PATH, "POST"),
-        (AKSK_PATH, "POST"),
-        (RENEW_PATH, "POST"),
-        (STATE_PATH, "GET"),
-        (CENTER_PATH, "GET"),
-        (USER_PATH, "GET"),
-    )},
-)  # fmt: skip
+    # each served by the endpoint named as its operation
+    operations={op: f"sugon.{OPERATIONS[op[0]]}" for op in (TOKENS, KEY, RENEW, STATE, CENTER, USER)},
+)
 
 
 @pytest.fixture(scope="module")
@@ -186,27 +180,18 @@ def test_decided_operations_and_codes_are_assumed(spec: Node) -> None:
     """Only the renewal is documented; the other operations come from public material."""
     sources = {(path, method): op["x-source"] for path, method, op in operations(spec)}
     assert sources == {
-        (TOKENS_PATH, "POST"): "public",
-        (AKSK_PATH, "POST"): "public",
-        (RENEW_PATH, "POST"): "doc",
-        (STATE_PATH, "GET"): "public",
-        (CENTER_PATH, "GET"): "public",
-        (USER_PATH, "GET"): "public",
+        TOKENS: "public",
+        KEY: "public",
+        RENEW: "doc",
+        STATE: "public",
+        CENTER: "public",
+        USER: "public",
     }
     for name in ("UserFrozen", "SignatureRefused", "CenterOk", "UserOk"):
         assert resolve(spec, {"$ref": f"#/components/schemas/{name}"})["x-assumed"] is True, name
 
 
 # -- the spec against the running mock ------------------------------------------
-
-TOKENS, KEY, RENEW, STATE, CENTER, USER = (
-    (TOKENS_PATH, "POST"),
-    (AKSK_PATH, "POST"),
-    (RENEW_PATH, "POST"),
-    (STATE_PATH, "GET"),
-    (CENTER_PATH, "GET"),
-    (USER_PATH, "GET"),
-)
 
 
 @dataclass
@@ -337,10 +322,9 @@ CASES = [
 
 
 ANSWERS = AnswerTable(
-    slug="sugon",
-    context=Context,
-    cases=CASES,
-    messages=errors.MESSAGES,
+    Context,
+    CASES,
+    errors.MESSAGES,
     undeclared={"400", "404"},
     text_key=text_key_on,
     code_type=str,
