@@ -375,10 +375,10 @@ class AnswerTable(Generic[L]):
     context: type[L]
     cases: Sequence[LiveCase[L]]
     messages: Mapping[int | str, str]
-    #: The keys of errors.MESSAGES no operation declares (HTTP-level, answered off the operations).
-    undeclared: set[int | str]
     #: The errors.MESSAGES key of an answer (path, code, message); None: an answer with a null message.
     text_key: Callable[[str, Any, Any], int | str | None] = code_key
+    #: The keys of errors.MESSAGES no operation declares: HTTP-level, answered off the operations.
+    undeclared: frozenset[int | str] = frozenset({400, 404, 414})
     code_type: type = int
     #: The envelope's message property.
     message: str = "message"

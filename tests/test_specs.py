@@ -216,7 +216,8 @@ def context(
     monkeypatch: pytest.MonkeyPatch,
 ) -> LiveContext:
     """The live context of the table's provider."""
-    return table.context(base_url, http, mocks, app, monkeypatch)
+    found: LiveContext = table.context(base_url, http, mocks, app, monkeypatch)
+    return found
 
 
 @pytest.mark.parametrize(("table", "case"), CASES, ids=[f"{table.slug} {case.name}" for table, case in CASES])

@@ -325,7 +325,7 @@ ANSWERS = AnswerTable(
     Context,
     CASES,
     errors.MESSAGES,
-    undeclared={"400", "404"},
+    undeclared=frozenset({"400", "404"}),
     text_key=text_key_on,
     code_type=str,
     message="msg",
