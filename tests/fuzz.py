@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.core.transport import Response
 
 from provider_mocks.contracts.fuzz import CHECKS
 from provider_mocks.core.plugins import load
@@ -32,7 +32,6 @@ def property_run(slug: str, max_examples: int) -> Callable[[F], F]:
     return decorate
 
 
-def conform(case: schemathesis.Case[Any], base_url: str) -> requests.Response:
+def conform(case: schemathesis.Case[Any], base_url: str) -> Response:
     """The answer to `case`, checked against the spec and the envelope rules."""
-    answer: requests.Response = case.call_and_validate(base_url=base_url, checks=CHECKS)
-    return answer
+    return case.call_and_validate(base_url=base_url, checks=CHECKS)

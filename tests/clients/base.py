@@ -70,3 +70,13 @@ class FetchPerCall(CachedToken):
     def token(self, stale: str | None = None) -> str:
         self._token = None
         return super().token(stale)
+
+
+class IgnoresExpiry(CachedToken):
+    """Fetches once and keeps the token forever, whatever the provider answers."""
+
+    def token(self, stale: str | None = None) -> str:
+        with self._lock:
+            if self._token is None:
+                self._token = self.read(self.fetch())
+            return self._token

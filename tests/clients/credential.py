@@ -75,14 +75,8 @@ class FetchPerCall(base.FetchPerCall, TokenManager):
     """Fetches a new token for every call."""
 
 
-class IgnoresExpiry(TokenManager):
+class IgnoresExpiry(base.IgnoresExpiry, TokenManager):
     """Fetches once and keeps the token forever, whatever the platform answers."""
-
-    def token(self, stale: str | None = None) -> str:
-        with self._lock:
-            if self._token is None:
-                self._token = self.read(self.fetch())
-            return self._token
 
     def call(self, api: str = ECHO, **params: Any) -> Any:
         return self.http.post(self.base_url + api, headers=self.headers(self.token()), json=params).json()

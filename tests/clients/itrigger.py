@@ -47,14 +47,8 @@ class FetchPerCall(base.FetchPerCall, TokenManager):
     """Fetches a new token for every call: burns the tenant's daily limit."""
 
 
-class IgnoresExpiry(TokenManager):
+class IgnoresExpiry(base.IgnoresExpiry, TokenManager):
     """Fetches once and keeps the token forever, whatever the gateway says."""
-
-    def token(self, stale: str | None = None) -> str:
-        with self._lock:
-            if self._token is None:
-                self._token = self.read(self.fetch())
-            return self._token
 
     def call(self, method: str, api: str, **params: Any) -> Any:
         return self.http.get(self.base_url + api, params={"accessToken": self.token(), **params}).json()
