@@ -1,18 +1,19 @@
 """Reading a provider's spec (specs/<slug>.yaml) and holding it against the running mock.
 
-The machinery every tests/<provider>/test_spec.py shares: following `$ref`s, walking the
-operations and the oneOf branches that pin one code and one message, validating against a
-schema of the spec, the `x-source`/`x-assumed` marks, a live answer against what the spec
-declares for it, and the spec as the admin API serves it.
+The machinery the spec checks share: following `$ref`s, walking the operations and the oneOf
+branches that pin one code and one message, validating against a schema of the spec, the
+`x-source`/`x-assumed` marks, a live answer against what the spec declares for it, the spec as
+the admin API serves it, and the tables in which each provider states its values for the
+checks every provider's spec gets (tests/test_specs.py).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import pytest
 import requests
@@ -30,6 +31,8 @@ ASSUMED_SOURCES = {"decided", "public"}
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 Node = dict[str, Any]
+#: An operation of a spec: (path, METHOD).
+Operation = tuple[str, str]
 C = TypeVar("C")
 
 
@@ -197,16 +200,86 @@ class LiveContext:
     def call(self, path: str, method: str | None = None, **kwargs: Any) -> requests.Response:
         return self.http.request(method or self.method, self.base_url + path, **kwargs)
 
-    def crash(self, method: str) -> None:
-        """The model's `method` raises an unexpected error from now on (until the test ends)."""
+    def demo(self, role: str = "demo") -> dict[str, str]:
+        """A demo credential as the model lists it."""
+        found: dict[str, str] = self.mocks.model(self.slug).demo_credentials()[role]
+        return found
+
+    def crash(self, method: str, error: type[Exception] = RuntimeError) -> None:
+        """The model's `method` raises `error`, unexpected, from now on (until the test ends)."""
 
         def boom(*args: object, **kwargs: object) -> None:
-            raise RuntimeError("a crash the test provoked")
+            raise error("a crash the test provoked")
 
         self.monkeypatch.setattr(self.mocks.model(self.slug), method, boom)
 
     def too_large(self) -> bytes:
         return b"x" * (int(self.app.config["MAX_CONTENT_LENGTH"]) + 1)
+
+
+@dataclass
+class TokenContext(LiveContext):
+    """A provider whose token a demo credential's fields fetch, sent as query parameters."""
+
+    token_path: ClassVar[str]
+    #: The demo credential's fields the fetch sends, and fixed parameters besides.
+    fields: ClassVar[tuple[str, ...]]
+    extra: ClassVar[dict[str, str]] = {}
+    #: The envelope code of a fetch that succeeded.
+    ok: ClassVar[int] = 200
+    #: Where that answer holds the token: the keys to it.
+    token_at: ClassVar[tuple[str, ...]]
+
+    def credentials(self, role: str = "demo") -> dict[str, str]:
+        found = self.demo(role)
+        return {**{name: found[name] for name in self.fields}, **self.extra}
+
+    def fetch(self, **params: str) -> requests.Response:
+        return self.call(self.token_path, params=params)
+
+    def token(self, role: str = "demo", credentials: dict[str, str] | None = None) -> str:
+        answer = self.fetch(**(credentials or self.credentials(role))).json()
+        assert answer["code"] == self.ok, answer
+        token = answer
+        for key in self.token_at:
+            token = token[key]
+        assert isinstance(token, str), answer
+        return token
+
+    def limited(self, role: str = "limited") -> requests.Response:
+        """Fetch with the credential of `role`, which has a small limit, until refused."""
+        for _ in range(100):
+            answer = self.fetch(**self.credentials(role))
+            if answer.json()["code"] != self.ok:
+                return answer
+        raise AssertionError(f"the {role} credential was never refused")
+
+
+L = TypeVar("L", bound=LiveContext)
+
+
+def live_context(kind: type[L]) -> Any:
+    """A `context` fixture of `kind`, for a provider's own live checks."""
+
+    @pytest.fixture
+    def context(
+        base_url: str, http: requests.Session, mocks: Mocks, app: Flask, monkeypatch: pytest.MonkeyPatch
+    ) -> L:
+        return kind(base_url, http, mocks, app, monkeypatch)
+
+    return context
+
+
+@dataclass(frozen=True)
+class LiveCase(Generic[L]):
+    """A request that provokes one answer of the live mock."""
+
+    name: str
+    #: The spec operation the request is aimed at; the request may use another method.
+    operation: Operation
+    #: What the answer must be: its envelope code, or what `AnswerTable.outcome` reads off it.
+    expected: Any
+    send: Callable[[L], requests.Response]
 
 
 def check_declared(
@@ -261,3 +334,65 @@ def check_served(http: requests.Session, base_url: str, slug: str) -> None:
     assert as_json.status_code == 200
     assert as_json.headers["Content-Type"].startswith("application/json")
     assert as_json.json() == yaml.safe_load(text)
+
+
+# -- each provider's values for the checks every spec gets -----------------------
+
+
+@dataclass(frozen=True)
+class SpecTable:
+    """What every provider's spec is held to, with the provider's values."""
+
+    slug: str
+    openapi: str
+    #: The spec's x-envelope-keys: the answer's keys in their order.
+    envelope_keys: list[str]
+    #: Each operation and the endpoint of the mock that serves it (None: any of the provider's).
+    operations: dict[Operation, str | None]
+    #: The spec's list of servers: `servers`, or `x-servers` beside a documented document that has none.
+    servers: str = "servers"
+    #: How many statements of the spec at least say where they come from.
+    marked: int = 1
+
+
+def envelope_order(spec: Node, operation: Operation, schema: Node, payload: Any) -> list[str]:
+    """The spec's x-envelope-keys: the key order of every answer, where no schema has its own."""
+    order: list[str] = spec["x-envelope-keys"]
+    return order
+
+
+def code_key(path: str, code: Any, message: Any) -> int | str | None:
+    """An answer's errors.MESSAGES key where each code has one text: its code."""
+    key: int | str = code
+    return key
+
+
+@dataclass(frozen=True)
+class AnswerTable(Generic[L]):
+    """A provider whose answer branches each pin one code and one message: how its spec, its
+    errors.MESSAGES and its live mock are held together."""
+
+    context: type[L]
+    cases: Sequence[LiveCase[L]]
+    messages: Mapping[int | str, str]
+    #: The errors.MESSAGES key of an answer (path, code, message); None: an answer with a null message.
+    text_key: Callable[[str, Any, Any], int | str | None] = code_key
+    #: The keys of errors.MESSAGES no operation declares: HTTP-level, answered off the operations.
+    undeclared: frozenset[int | str] = frozenset({400, 404, 414})
+    code_type: type = int
+    #: The envelope's message property.
+    message: str = "message"
+    #: An answer is known by its code and its message (a code with several texts), not by its code.
+    by_message: bool = False
+    #: What every answer branch and example carries: an `x-source`, or `x-assumed` where all are decided.
+    mark: str = "x-source"
+    #: The key order an answer (payload) of `schema` on an operation must have.
+    key_order: Callable[[Node, Operation, Node, Any], list[str]] = envelope_order
+    #: The clock is frozen before each case.
+    frozen: bool = False
+    #: What a case's `expected` is compared with, read off the answer's payload: its code by default.
+    outcome: Callable[[Node], Any] = field(default=lambda payload: payload["code"])
+
+    @property
+    def slug(self) -> str:
+        return self.context.slug

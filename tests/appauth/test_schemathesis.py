@@ -11,24 +11,19 @@ from typing import Any
 
 import requests
 import schemathesis
-from hypothesis import HealthCheck, settings
 
 from provider_mocks import Mocks
-from provider_mocks.contracts.fuzz import CHECKS
-from provider_mocks.core.plugins import load
+from tests.fuzz import conform, property_run
 
 from .helpers import demo, token
 
-schema = schemathesis.openapi.from_path(load("appauth").spec_path)
 
-
-@schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@property_run("appauth", max_examples=30)
 def test_answers_conform_to_the_spec(
     case: schemathesis.Case[Any], base_url: str, http: requests.Session, mocks: Mocks
 ) -> None:
     mocks.reset()  # each example starts with a fresh rate window
-    case.call_and_validate(base_url=base_url, checks=CHECKS)
+    conform(case, base_url)
     if not isinstance(case.query, dict):
         return
     # By operation, not by the generated keys: a negative case may carry any parameter.
@@ -39,6 +34,6 @@ def test_answers_conform_to_the_spec(
         case.query["accessToken"] = token(http, base_url)
     else:
         return
-    response = case.call_and_validate(base_url=base_url, checks=CHECKS)
+    response = conform(case, base_url)
     if response.status_code == 200:  # the documented method: good credentials or a live token
         assert response.json()["code"] == 200, response.text

@@ -1,9 +1,7 @@
-"""specs/appauth.yaml against the OpenAPI standard, errors.py and the running mock.
+"""specs/appauth.yaml: its values for the checks every spec gets (tests/test_specs.py), the
+cases that provoke each answer of the live mock, and what only appauth's spec is checked for.
 
-The codes and messages live in `provider_mocks.providers.appauth.errors.MESSAGES`; the spec
-repeats them as enums and examples. Code 401 has several messages, so an answer is
-identified by its code AND its message. These tests hold the two together, and check
-that every answer the mock can give on a declared operation is declared, and nothing more.
+Code 401 has several messages, so an answer is identified by its code AND its message.
 """
 
 from __future__ import annotations
@@ -14,56 +12,35 @@ from dataclasses import dataclass
 
 import pytest
 import requests
-from flask import Flask
-from openapi_spec_validator import validate
 
-from provider_mocks import Mocks
 from provider_mocks.cli import DEFAULT_PORT
 from provider_mocks.core.plugins import load
 from provider_mocks.providers.appauth import errors
 from provider_mocks.providers.appauth.models import HELLO_PATH, TOKEN_PATH
 from tests.specs import (
-    LiveContext,
+    AnswerTable,
+    LiveCase,
     Node,
-    answer_branches,
-    branch_pins,
-    branches,
-    check_answer_marks,
-    check_assumed_marks,
-    check_declared,
-    check_served,
+    SpecTable,
+    TokenContext,
+    live_context,
     load_spec,
-    marked,
-    media,
-    one_by_one,
     operations,
     resolve,
     schema_errors,
 )
 
-#: (path, METHOD, HTTP status, envelope code, message)
-Answer = tuple[str, str, int, int, str]
+SPEC = SpecTable(
+    slug="appauth",
+    openapi="3.0.3",
+    envelope_keys=["code", "message", "result", "success"],
+    operations={(TOKEN_PATH, "GET"): None, (HELLO_PATH, "GET"): None},
+)
 
 
 @pytest.fixture(scope="module")
 def spec() -> Node:
     return load_spec("appauth")
-
-
-def branch_answer(spec: Node, branch: Node) -> tuple[int, str]:
-    """The one code and the one message a oneOf branch pins."""
-    code, message = branch_pins(spec, branch)
-    return code, message
-
-
-def declared(spec: Node) -> dict[Answer, None]:
-    """Every (path, method, status, code, message) the spec declares, in order."""
-    found: dict[Answer, None] = {}
-    for path, method, status, branch in answer_branches(spec):
-        key = (path, method, status, *branch_answer(spec, branch))
-        assert key not in found, f"{key} is declared twice"
-        found[key] = None
-    return found
 
 
 def message_key(code: int, message: str) -> int | str:
@@ -76,25 +53,9 @@ def message_key(code: int, message: str) -> int | str:
 # -- the spec on its own --------------------------------------------------------
 
 
-def test_spec_is_valid_openapi_3_0_3(spec: Node) -> None:
-    validate(spec)
-    assert spec["openapi"] == "3.0.3"
-    assert spec["x-provider"] == load("appauth").slug
-    assert spec["x-envelope-keys"] == ["code", "message", "result", "success"]
-
-
 def test_servers_list_the_mock(spec: Node) -> None:
     assert load("appauth").hosts == ()  # the platform's host is not public
     assert [server["url"] for server in spec["servers"]] == [f"http://127.0.0.1:{DEFAULT_PORT}"]
-
-
-def test_every_operation_is_routed_by_the_mock(spec: Node, app: Flask) -> None:
-    routes = app.url_map.bind("localhost")
-    expected = {(TOKEN_PATH, "GET"), (HELLO_PATH, "GET")}
-    assert {(path, method) for path, method, _ in operations(spec)} == expected
-    for path, method, _ in operations(spec):
-        endpoint, _ = routes.match(path, method=method)
-        assert endpoint.startswith("appauth."), (path, method, endpoint)
 
 
 def test_parameters_are_the_documented_tables(spec: Node) -> None:
@@ -122,49 +83,6 @@ def test_envelope_fields_are_the_documented_types(spec: Node) -> None:
     assert token_result["properties"]["expiresIn"]["format"] == "int64"
     hello_result = resolve(spec, {"$ref": "#/components/schemas/HelloOk"})["allOf"][1]["properties"]["result"]
     assert hello_result["type"] == "string"
-
-
-def test_declared_answers_are_those_of_errors_py(spec: Node) -> None:
-    answers = declared(spec)
-    assert answers, "the spec declares no answer"
-    for path, method, status, code, message in answers:
-        message_key(code, message)
-        if status != 200:  # HTTP-level failures carry the status as their code
-            assert code == status, f"{method} {path}: HTTP {status} declares code {code}"
-
-
-def test_every_message_of_errors_py_is_declared(spec: Node) -> None:
-    """Both ways: only the HTTP-level codes answered off the operations (400, 404, 414) are left out."""
-    used = {message_key(code, message) for *_, code, message in declared(spec)}
-    assert set(errors.MESSAGES) - used == {400, 404, 414}
-
-
-def test_each_answer_schema_has_one_branch_per_code_and_message(spec: Node) -> None:
-    for path, method, operation in operations(spec):
-        for status, response in operation["responses"].items():
-            _, body = media(spec, response)
-            found = [branch_answer(spec, b) for b in branches(spec, body["schema"])]
-            assert len(found) == len(set(found)), f"{method} {path} {status}: {found} overlap"
-
-
-def test_examples_cover_every_answer_and_match_exactly_one_branch(spec: Node) -> None:
-    for path, method, operation in operations(spec):
-        for status, response in operation["responses"].items():
-            where = f"{method} {path} {status}"
-            _, body = media(spec, response)
-            schema_branches = branches(spec, body["schema"])
-            sources = {branch_answer(spec, b): b.get("x-source") for b in schema_branches}
-            examples = [resolve(spec, e) for e in body.get("examples", {}).values()]
-            example_answers = [(e["value"]["code"], e["value"]["message"]) for e in examples]
-            assert sorted(example_answers) == sorted(sources), f"{where}: one example per declared answer"
-            for example in examples:
-                value = example["value"]
-                assert list(value) == spec["x-envelope-keys"], f"{where}: key order of {value}"
-                assert schema_errors(spec, body["schema"], value) == [], f"{where}: example {value}"
-                matching = [b for b in schema_branches if not schema_errors(spec, b, value)]
-                assert len(matching) == 1, f"{where}: {value} matches {len(matching)} branches"
-                key = (value["code"], value["message"])
-                assert example.get("x-source") == sources[key], f"{where}: x-source of {value}"
 
 
 def test_branches_reject_each_others_answers(spec: Node) -> None:
@@ -204,17 +122,6 @@ def test_branches_reject_each_others_answers(spec: Node) -> None:
     )
 
 
-def test_decided_statements_are_marked_assumed(spec: Node) -> None:
-    found = marked(spec)
-    assert found, "nothing in the spec says where it comes from"
-    check_assumed_marks(found)
-
-
-def test_every_decided_answer_is_marked_assumed(spec: Node) -> None:
-    """The documentation gives no code or message: every answer branch and example is decided."""
-    check_answer_marks(spec, "x-assumed", lambda branch: branch_answer(spec, branch))
-
-
 # -- the spec against the running mock ------------------------------------------
 
 #: The spec's operations by a short name: (path, method).
@@ -222,40 +129,15 @@ TOKEN, HELLO = (TOKEN_PATH, "GET"), (HELLO_PATH, "GET")
 
 
 @dataclass
-class Context(LiveContext):
+class Context(TokenContext):
     slug = "appauth"
-
-    def credentials(self, role: str = "demo") -> dict[str, str]:
-        found = self.mocks.model("appauth").demo_credentials()[role]
-        return {"appId": found["appId"], "appSecret": found["appSecret"]}
-
-    def fetch(self, **params: str) -> requests.Response:
-        return self.call(TOKEN_PATH, params=params)
-
-    def token(self, role: str = "demo") -> str:
-        answer = self.fetch(**self.credentials(role)).json()
-        assert answer["code"] == errors.OK, answer
-        token: str = answer["result"]["accessToken"]
-        return token
+    token_path = TOKEN_PATH
+    fields = ("appId", "appSecret")
+    token_at = ("result", "accessToken")
 
 
-@dataclass(frozen=True)
-class Case:
-    name: str
-    #: The spec operation the request is aimed at, (path, method); the request may use another method.
-    operation: tuple[str, str]
-    #: The MESSAGES key of the answer the case provokes.
-    key: int | str
-    send: Callable[[Context], requests.Response]
-
-
-def _limited(c: Context) -> requests.Response:
-    """The demo app with a small limit: fetch until refused."""
-    for _ in range(100):
-        answer = c.fetch(**c.credentials("limited"))
-        if answer.json()["code"] != errors.OK:
-            return answer
-    raise AssertionError("the limited app was never refused")
+Case = LiveCase[Context]
+context = live_context(Context)
 
 
 def _expired(c: Context) -> requests.Response:
@@ -284,7 +166,7 @@ CASES = [
          lambda c: c.fetch(appId=c.credentials()["appId"], appSecret="wrong")),
     Case("token unknown app", TOKEN, errors.CREDENTIALS_WRONG,
          lambda c: c.fetch(appId="app-unknown", appSecret="x")),
-    Case("token too often", TOKEN, errors.RATE_LIMITED, _limited),
+    Case("token too often", TOKEN, errors.RATE_LIMITED, lambda c: c.limited()),
     Case("token crash", TOKEN, errors.SYSTEM_ERROR, _crash(TOKEN_PATH, "fetch_token")),
     Case("token POST", TOKEN, 405, lambda c: c.call(TOKEN_PATH, "POST", params=c.credentials())),
     Case("token big body", TOKEN, 413,
@@ -303,48 +185,18 @@ CASES = [
 ]  # fmt: skip
 
 
-@pytest.fixture
-def context(
-    base_url: str, http: requests.Session, mocks: Mocks, app: Flask, monkeypatch: pytest.MonkeyPatch
-) -> Context:
-    return Context(base_url, http, mocks, app, monkeypatch)
-
-
-def check_answer(spec: Node, case: Case, answer: requests.Response) -> Answer:
-    """`answer` is one the spec declares for the case's operation; returns its key."""
-    payload = check_declared(
-        spec, case.operation, case.name, answer, lambda schema, payload: spec["x-envelope-keys"]
-    )
-    return *case.operation, answer.status_code, payload["code"], payload["message"]
-
-
-@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_mock_answer_is_declared(spec: Node, context: Context, case: Case) -> None:
-    context.mocks.clock.freeze()
-    answer = case.send(context)
-    payload = answer.json()
-    assert message_key(payload["code"], payload["message"]) == case.key, f"{case.name}: {answer.text}"
-    check_answer(spec, case, answer)
-
-
-def test_spec_declares_exactly_what_the_mock_sends(
-    spec: Node, context: Context, mocks: Mocks, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """All cases together reach every answer the spec declares, and no other."""
-    seen: set[Answer] = set()
-    for case in one_by_one(CASES, context, mocks, monkeypatch):
-        mocks.clock.freeze()
-        seen.add(check_answer(spec, case, case.send(context)))
-    assert seen == set(declared(spec))
+ANSWERS = AnswerTable(
+    Context,
+    CASES,
+    errors.MESSAGES,
+    text_key=lambda path, code, message: message_key(code, message),
+    by_message=True,
+    mark="x-assumed",  # the documentation gives no code or message: every answer is decided
+    frozen=True,
+    outcome=lambda payload: message_key(payload["code"], payload["message"]),
+)
 
 
 def test_expire_time_is_rfc3339_in_shanghai_time(context: Context) -> None:
     result = context.fetch(**context.credentials()).json()["result"]
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00", result["expireTime"])
-
-
-# -- the spec as the admin API serves it ----------------------------------------
-
-
-def test_admin_serves_the_spec_file(base_url: str, http: requests.Session) -> None:
-    check_served(http, base_url, "appauth")

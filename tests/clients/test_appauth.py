@@ -24,6 +24,7 @@ from .appauth import (
     SecretInHeader,
     TokenManager,
 )
+from .audit import rules
 
 #: appauth has no public host: a test names the one its client is configured with.
 HOST = "auth.example.com"
@@ -42,10 +43,6 @@ def change_app(mock: ProviderMock, **change: Any) -> None:
         f"{mock.base_url}/__admin/appauth/apps/{mock.credentials['appId']}", json=change, timeout=10
     )
     assert answer.status_code == 200, answer.text
-
-
-def rules(mock: ProviderMock) -> set[str]:
-    return {v.rule for v in mock.violations()}
 
 
 def test_well_behaved_manager_passes_the_audit(appauth_mock: ProviderMock) -> None:

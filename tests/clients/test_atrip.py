@@ -22,10 +22,6 @@ def client(
     return kind(base or mock.base_url, creds[ID], creds[SECRET], now=mock.clock.time, **options)
 
 
-def rules(mock: ProviderMock) -> set[str]:
-    return {v.rule for v in mock.violations()}
-
-
 def shows(page_html: str, *values: str) -> bool:
     return all(value in page_html for value in values)
 

@@ -11,6 +11,7 @@ from flask import Flask
 from provider_mocks.testing import Interceptor
 from provider_mocks.testing.pytest_plugin import ProviderMock
 
+from .audit import rules
 from .credential import (
     FetchPerCall,
     IgnoresExpiry,
@@ -29,10 +30,6 @@ def manager(
 ) -> TokenManager:
     creds = mock.credentials
     return kind(base or mock.base_url, creds["clientId"], creds["secret"], now=mock.clock.time)
-
-
-def rules(mock: ProviderMock) -> set[str]:
-    return {v.rule for v in mock.violations()}
 
 
 def test_well_behaved_manager_passes_the_audit(credential_mock: ProviderMock) -> None:

@@ -11,6 +11,7 @@ import requests
 from provider_mocks.testing import Interceptor
 from provider_mocks.testing.pytest_plugin import ProviderMock
 
+from .audit import rules
 from .itrigger import (
     GET_API,
     POST_API,
@@ -29,10 +30,6 @@ def manager(
 ) -> TokenManager:
     creds = mock.credentials
     return kind(base or mock.base_url, creds["appId"], creds["appSecret"], now=mock.clock.time)
-
-
-def rules(mock: ProviderMock) -> set[str]:
-    return {v.rule for v in mock.violations()}
 
 
 def test_well_behaved_manager_passes_the_audit(itrigger_mock: ProviderMock) -> None:

@@ -11,6 +11,7 @@ import requests
 from provider_mocks.testing import Interceptor
 from provider_mocks.testing.pytest_plugin import ProviderMock
 
+from .audit import rules
 from .sugon import (
     CENTER,
     STATE,
@@ -35,10 +36,6 @@ def manager(
 ) -> TokenManager:
     creds = mock.credentials
     return kind(base or mock.base_url, creds["user"], creds["password"], creds["orgId"], now=mock.clock.time)
-
-
-def rules(mock: ProviderMock) -> set[str]:
-    return {v.rule for v in mock.violations()}
 
 
 def admin(mock: ProviderMock, method: str, path: str, **body: Any) -> None:

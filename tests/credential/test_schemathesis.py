@@ -11,30 +11,25 @@ from typing import Any
 
 import requests
 import schemathesis
-from hypothesis import HealthCheck, settings
 
-from provider_mocks.contracts.fuzz import CHECKS
-from provider_mocks.core.plugins import load
+from tests.fuzz import conform, property_run
 
 from .helpers import TOKEN, demo, params, token
 
-schema = schemathesis.openapi.from_path(load("credential").spec_path)
 
-
-@schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@property_run("credential", max_examples=30)
 def test_answers_conform_to_the_spec(
     case: schemathesis.Case[Any], base_url: str, http: requests.Session
 ) -> None:
-    case.call_and_validate(base_url=base_url, checks=CHECKS)
+    conform(case, base_url)
     if case.path == TOKEN:
         case.query = params(demo(http, base_url))
-        response = case.call_and_validate(base_url=base_url, checks=CHECKS)
+        response = conform(case, base_url)
         if response.status_code == 200:  # a documented method: the demo credentials are accepted
             assert response.json()["code"] == 200, response.text
     else:
         case.headers["Access-Token"] = token(http, base_url)
         case.headers["Request-Id"] = "r-1"
-        response = case.call_and_validate(base_url=base_url, checks=CHECKS)
+        response = conform(case, base_url)
         if response.status_code == 200:
             assert response.json()["code"] in (200, 10131), response.text

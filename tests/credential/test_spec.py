@@ -1,57 +1,39 @@
-"""specs/credential.yaml against the OpenAPI standard, errors.py and the running mock.
-
-The codes and messages live in `provider_mocks.providers.credential.errors.MESSAGES`; the spec
-repeats them as enums and examples. These tests hold the two together, and check that
-every answer the mock can give on a declared operation is declared, and nothing more.
+"""specs/credential.yaml: its values for the checks every spec gets (tests/test_specs.py), the
+cases that provoke each answer of the live mock, and what only the credential platform's spec is
+checked for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, ClassVar
 
 import pytest
 import requests
-from flask import Flask
-from openapi_spec_validator import validate
 
-from provider_mocks import Mocks
-from provider_mocks.cli import DEFAULT_PORT
-from provider_mocks.core.plugins import load
 from provider_mocks.providers.credential import errors
 from provider_mocks.providers.credential.models import DEMO_ECHO, TOKEN_PATH
 from tests.specs import (
-    LiveContext,
+    AnswerTable,
+    LiveCase,
     Node,
-    branch_pins,
-    branches,
-    check_answer_marks,
-    check_assumed_marks,
-    check_declared,
-    check_served,
+    SpecTable,
+    TokenContext,
     declared_codes,
+    live_context,
     load_spec,
-    marked,
-    media,
-    one_by_one,
-    operations,
-    resolve,
     schema_errors,
 )
 
-ENVELOPE_KEYS = [
-    "code",
-    "message",
-    "_trackId",
-    "data",
-    "extr",
-    "timestamp",
-    "_status",
-    "ok",
-]  #: (path, METHOD, HTTP status, envelope code)
-Answer = tuple[str, str, int, int]
+ENVELOPE_KEYS = ["code", "message", "_trackId", "data", "extr", "timestamp", "_status", "ok"]
+
+SPEC = SpecTable(
+    slug="credential",
+    openapi="3.0.3",
+    envelope_keys=ENVELOPE_KEYS,
+    operations={(TOKEN_PATH, "POST"): None, (DEMO_ECHO, "POST"): None},
+)
 
 
 @pytest.fixture(scope="module")
@@ -59,62 +41,18 @@ def spec() -> Node:
     return load_spec("credential")
 
 
-def branch_code(spec: Node, branch: Node) -> tuple[int, str | None]:
-    """The one code and the one message (null on success) a oneOf branch pins."""
-    code, message = branch_pins(spec, branch)
-    return code, message
-
-
-def declared(spec: Node) -> dict[Answer, str | None]:
-    """Every (path, method, status, code) the spec declares, with its message."""
-    return declared_codes(spec)
-
-
 # -- the spec on its own --------------------------------------------------------
 
 
-def test_spec_is_valid_openapi_3_0_3(spec: Node) -> None:
-    validate(spec)
-    assert spec["openapi"] == "3.0.3"
-    assert spec["x-provider"] == load("credential").slug
-
-
-def test_servers_include_the_mock(spec: Node) -> None:
-    servers = {urlsplit(server["url"]).netloc for server in spec["servers"]}
-    assert f"127.0.0.1:{DEFAULT_PORT}" in servers
-
-
-def test_every_operation_is_routed_by_the_mock(spec: Node, app: Flask) -> None:
-    routes = app.url_map.bind("localhost")
-    expected = {(TOKEN_PATH, "POST"), (DEMO_ECHO, "POST")}
-    assert {(path, method) for path, method, _ in operations(spec)} == expected
-    for path, method, _ in operations(spec):
-        endpoint, _ = routes.match(path, method=method)
-        assert endpoint.startswith("credential."), (path, method, endpoint)
-
-
-def test_declared_codes_and_messages_are_those_of_errors_py(spec: Node) -> None:
-    answers = declared(spec)
-    assert answers, "the spec declares no answer"
-    for (path, method, status, code), message in answers.items():
-        if code == errors.OK:
-            assert message is None, f"{method} {path}: success has a null message"
-            continue
-        assert code in errors.MESSAGES, f"{method} {path}: code {code} is not in errors.MESSAGES"
-        assert message == errors.MESSAGES[code], f"{method} {path}: message of {code}"
-        if status != 200:  # HTTP-level failures carry the status as their code
-            assert code == status, f"{method} {path}: HTTP {status} declares code {code}"
-
-
 def test_every_platform_code_is_declared_on_some_operation(spec: Node) -> None:
-    codes = {code for *_, code in declared(spec)}
+    codes = {code for *_, code in declared_codes(spec)}
     platform = {code for code in errors.MESSAGES if isinstance(code, int) and code >= 10000}
     assert platform == {10101, 10102, 10103, 10104, 10106, 10131, 10133, 10134}
     assert platform <= codes
 
 
 def test_codes_the_mock_cannot_send_are_described_not_declared(spec: Node) -> None:
-    codes = {code for *_, code in declared(spec)}
+    codes = {code for *_, code in declared_codes(spec)}
     for code, message in (
         (10132, "签名验证失败，请按照文档重新生成签名！"),
         (10135, "解密合作方应用请求数据失败，请联系管理员！"),
@@ -123,45 +61,6 @@ def test_codes_the_mock_cannot_send_are_described_not_declared(spec: Node) -> No
         assert code not in errors.MESSAGES
         assert f"{code}" in spec["info"]["description"]
         assert message in spec["info"]["description"]
-
-
-def test_each_answer_schema_has_one_branch_per_code(spec: Node) -> None:
-    for path, method, operation in operations(spec):
-        for status, response in operation["responses"].items():
-            _, body = media(spec, response)
-            codes = [branch_code(spec, b)[0] for b in branches(spec, body["schema"])]
-            assert len(codes) == len(set(codes)), f"{method} {path} {status}: codes {codes} overlap"
-
-
-def test_examples_cover_every_code_and_match_exactly_one_branch(spec: Node) -> None:
-    for path, method, operation in operations(spec):
-        for status, response in operation["responses"].items():
-            where = f"{method} {path} {status}"
-            _, body = media(spec, response)
-            schema_branches = branches(spec, body["schema"])
-            sources = {branch_code(spec, b)[0]: b.get("x-source") for b in schema_branches}
-            examples = [resolve(spec, e) for e in body.get("examples", {}).values()]
-            example_codes = [e["value"]["code"] for e in examples]
-            assert sorted(example_codes) == sorted(sources), f"{where}: one example per declared code"
-            for example in examples:
-                value = example["value"]
-                assert list(value) == ENVELOPE_KEYS, f"{where}: key order of {value}"
-                assert schema_errors(spec, body["schema"], value) == [], f"{where}: example {value}"
-                matching = [b for b in schema_branches if not schema_errors(spec, b, value)]
-                assert len(matching) == 1, f"{where}: {value} matches {len(matching)} branches"
-                expected = None if value["code"] == errors.OK else errors.MESSAGES[value["code"]]
-                assert value["message"] == expected, f"{where}: {value}"
-                assert example.get("x-source") == sources[value["code"]], f"{where}: x-source of {value}"
-
-
-def test_decided_and_public_statements_are_marked_assumed(spec: Node) -> None:
-    found = marked(spec)
-    assert found, "nothing in the spec says where it comes from"
-    check_assumed_marks(found)
-
-
-def test_every_operation_code_and_example_says_its_source(spec: Node) -> None:
-    check_answer_marks(spec, "x-source", lambda branch: f"code {branch_code(spec, branch)[0]}")
 
 
 def test_the_decided_demo_api_is_marked_assumed(spec: Node) -> None:
@@ -173,7 +72,6 @@ def test_the_decided_demo_api_is_marked_assumed(spec: Node) -> None:
 
 
 def test_envelope_keys_are_the_captured_order(spec: Node) -> None:
-    assert spec["x-envelope-keys"] == ENVELOPE_KEYS
     assert spec["x-envelope-key-aliases"] == {"trackId": "_trackId"}
     envelope = spec["components"]["schemas"]["Envelope"]
     assert [k for k in envelope["properties"] if k != "trackId"] == ENVELOPE_KEYS
@@ -225,22 +123,13 @@ TOKEN, ECHO = (TOKEN_PATH, "POST"), (DEMO_ECHO, "POST")
 
 
 @dataclass
-class Context(LiveContext):
+class Context(TokenContext):
     slug = "credential"
     method = "POST"
-
-    def credentials(self, role: str = "demo") -> dict[str, str]:
-        found = self.mocks.model("credential").demo_credentials()[role]
-        return {"clientId": found["clientId"], "secret": found["secret"], "userType": "2"}
-
-    def fetch(self, **params: str) -> requests.Response:
-        return self.call(TOKEN_PATH, params=params)
-
-    def token(self, role: str = "demo") -> str:
-        answer = self.fetch(**self.credentials(role)).json()
-        assert answer["code"] == errors.OK, answer
-        token: str = answer["data"]
-        return token
+    token_path = TOKEN_PATH
+    fields = ("clientId", "secret")
+    extra: ClassVar[dict[str, str]] = {"userType": "2"}
+    token_at = ("data",)
 
     def headers(self) -> dict[str, str]:
         """Both business headers, with a live token of the demo app."""
@@ -255,14 +144,8 @@ class Context(LiveContext):
         assert answer.status_code == 200, answer.text
 
 
-@dataclass(frozen=True)
-class Case:
-    name: str
-    #: The spec operation the request is aimed at, (path, method); the request may use another method.
-    operation: tuple[str, str]
-    #: The envelope code the case provokes.
-    code: int
-    send: Callable[[Context], requests.Response]
+Case = LiveCase[Context]
+context = live_context(Context)
 
 
 def _token_crash(c: Context) -> requests.Response:
@@ -339,49 +222,13 @@ CASES = [
 ]  # fmt: skip
 
 
-@pytest.fixture
-def context(
-    base_url: str, http: requests.Session, mocks: Mocks, app: Flask, monkeypatch: pytest.MonkeyPatch
-) -> Context:
-    return Context(base_url, http, mocks, app, monkeypatch)
+def text_key(path: str, code: int, message: str | None) -> int | None:
+    """An answer's errors.MESSAGES key: its code; success has a null message, and no entry."""
+    return None if code == errors.OK else code
 
 
-def check_answer(spec: Node, case: Case, answer: requests.Response) -> Answer:
-    """`answer` is one the spec declares for the case's operation; returns its key."""
-    payload = check_declared(
-        spec, case.operation, case.name, answer, lambda schema, payload: spec["x-envelope-keys"]
-    )
-    return *case.operation, answer.status_code, payload["code"]
-
-
-@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_mock_answer_is_declared(spec: Node, context: Context, case: Case) -> None:
-    answer = case.send(context)
-    assert answer.json()["code"] == case.code, f"{case.name}: {answer.text}"
-    check_answer(spec, case, answer)
+ANSWERS = AnswerTable(Context, CASES, errors.MESSAGES, text_key=text_key)
 
 
 def test_echo_answers_hold_what_was_sent(context: Context) -> None:
     assert context.echo(context.token(), BODY).json()["data"] == BODY
-
-
-def test_spec_declares_exactly_what_the_mock_sends(
-    spec: Node, context: Context, mocks: Mocks, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """All cases together reach every answer the spec declares, and no other."""
-    seen: set[Answer] = set()
-    for case in one_by_one(CASES, context, mocks, monkeypatch):
-        seen.add(check_answer(spec, case, case.send(context)))
-    assert seen == set(declared(spec))
-    # Only HTTP-level codes may be left out (400, 404, 414: answered off these operations);
-    # every platform code of errors.MESSAGES is reachable and declared.
-    sent = {code for *_, code in seen}
-    unused = {code for code in errors.MESSAGES if code not in sent}
-    assert {code for code in unused if not (isinstance(code, int) and 400 <= code < 500)} == set()
-
-
-# -- the spec as the admin API serves it ----------------------------------------
-
-
-def test_admin_serves_the_spec_file(base_url: str, http: requests.Session) -> None:
-    check_served(http, base_url, "credential")

@@ -16,15 +16,11 @@ from typing import Any
 
 import requests
 import schemathesis
-from hypothesis import HealthCheck, settings
 
 from provider_mocks import Mocks
-from provider_mocks.contracts.fuzz import CHECKS
-from provider_mocks.core.plugins import load
+from tests.fuzz import conform, property_run
 
 from .helpers import AKSK, RENEW, TOKENS, demo, key_headers, token
-
-schema = schemathesis.openapi.from_path(load("sugon").spec_path)
 
 
 def live_headers(http: requests.Session, base_url: str, mocks: Mocks, path: str) -> dict[str, str]:
@@ -37,16 +33,15 @@ def live_headers(http: requests.Session, base_url: str, mocks: Mocks, path: str)
     return {"token": token(http, base_url)}
 
 
-@schema.parametrize()
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@property_run("sugon", max_examples=15)
 def test_answers_conform_to_the_spec(
     case: schemathesis.Case[Any], base_url: str, http: requests.Session, mocks: Mocks
 ) -> None:
-    case.call_and_validate(base_url=base_url, checks=CHECKS)
+    conform(case, base_url)
     # A fresh case: a generated one may be a "header missing" case, whose header stays out.
     path = case.operation.path
     live = case.operation.Case(headers=live_headers(http, base_url, mocks, path))
-    response = live.call_and_validate(base_url=base_url, checks=CHECKS)
+    response = conform(live, base_url)
     body = json.loads(response.content)
     assert body["code"] == "0", body
     assert list(body) == (["msg", "code", "data"] if path in (RENEW, AKSK) else ["code", "msg", "data"])

@@ -1,8 +1,5 @@
-"""specs/sugon.yaml against the OpenAPI standard, errors.py and the running mock.
-
-The codes and messages live in `provider_mocks.providers.sugon.errors.MESSAGES`; the spec repeats
-them as enums and examples. These tests hold the two together, and check that every
-answer the mock can give on a declared operation is declared, and nothing more.
+"""specs/sugon.yaml: its values for the checks every spec gets (tests/test_specs.py), the cases
+that provoke each answer of the live mock, and what only Sugon's spec is checked for.
 
 Key order: the top-level `x-envelope-keys` holds for every answer except those of an
 operation with its own (the AK/SK token endpoint) and those matching a schema with its own
@@ -17,16 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 import requests
-from flask import Flask
-from openapi_spec_validator import validate
 
-from provider_mocks import Mocks
-from provider_mocks.cli import DEFAULT_PORT
-from provider_mocks.core.plugins import load
 from provider_mocks.core.provider import text_key
 from provider_mocks.providers.sugon import errors
 from provider_mocks.providers.sugon.paths import (
@@ -39,19 +30,17 @@ from provider_mocks.providers.sugon.paths import (
     USER_PATH,
 )
 from tests.specs import (
+    AnswerTable,
+    LiveCase,
     LiveContext,
     Node,
+    Operation,
+    SpecTable,
     branch_pins,
     branches,
-    check_answer_marks,
-    check_assumed_marks,
-    check_declared,
-    check_served,
     declared_codes,
     load_spec,
-    marked,
     media,
-    one_by_one,
     operations,
     resolve,
     schema_errors,
@@ -59,8 +48,17 @@ from tests.specs import (
 
 from .helpers import ACTIVE, DAY, RENEW_ONLY, key_headers
 
-#: (path, METHOD, HTTP status, envelope code)
-Answer = tuple[str, str, int, str]
+#: The spec's operations by a short name: (path, method).
+TOKENS, KEY, RENEW = (TOKENS_PATH, "POST"), (AKSK_PATH, "POST"), (RENEW_PATH, "POST")
+STATE, CENTER, USER = (STATE_PATH, "GET"), (CENTER_PATH, "GET"), (USER_PATH, "GET")
+
+SPEC = SpecTable(
+    slug="sugon",
+    openapi="3.0.3",
+    envelope_keys=["code", "msg", "data"],
+    # each served by the endpoint named as its operation
+    operations={op: f"sugon.{OPERATIONS[op[0]]}" for op in (TOKENS, KEY, RENEW, STATE, CENTER, USER)},
+)
 
 
 @pytest.fixture(scope="module")
@@ -68,115 +66,42 @@ def spec() -> Node:
     return load_spec("sugon")
 
 
-def branch_code(spec: Node, branch: Node) -> tuple[str, str]:
-    """The one code and the one message a oneOf branch pins."""
-    code, message = branch_pins(spec, branch, "msg")
-    return code, message
+def branch_code(spec: Node, branch: Node) -> str:
+    """The one code a oneOf branch pins."""
+    code: str = branch_pins(spec, branch, "msg")[0]
+    return code
 
 
-def declared(spec: Node) -> dict[Answer, str]:
-    """Every (path, method, status, code) the spec declares, with its message."""
-    return declared_codes(spec, "msg")
-
-
-def key_order(spec: Node, path: str, method: str, schema: Node, payload: Any) -> list[str]:
+def key_order(spec: Node, operation: Operation, schema: Node, payload: Any) -> list[str]:
     """The key order `payload` must have: its matching branch's own, else its operation's, else the spec's."""
     matching = [b for b in branches(spec, schema) if not schema_errors(spec, b, payload)]
     assert len(matching) == 1, f"{payload} matches {len(matching)} branches"
-    operation = spec["paths"][path][method.lower()]
-    order = matching[0].get("x-envelope-keys", operation.get("x-envelope-keys", spec["x-envelope-keys"]))
+    path, method = operation
+    found = spec["paths"][path][method.lower()]
+    order = matching[0].get("x-envelope-keys", found.get("x-envelope-keys", spec["x-envelope-keys"]))
     assert isinstance(order, list)
     return order
 
 
-def text(code: str, path: str) -> str:
-    """The code's text on the operation of `path`, as errors.py gives it."""
-    return errors.MESSAGES.get(text_key(code, OPERATIONS[path]), errors.MESSAGES[code])
+def text_key_on(path: str, code: str, message: str) -> str:
+    """The errors.MESSAGES key of the code's text on the operation of `path`: its own, else the code's."""
+    key = text_key(code, OPERATIONS[path])
+    return key if key in errors.MESSAGES else code
 
 
 # -- the spec on its own --------------------------------------------------------
 
 
-def test_spec_is_valid_openapi_3_0_3(spec: Node) -> None:
-    validate(spec)
-    assert spec["openapi"] == "3.0.3"
-    assert spec["x-provider"] == load("sugon").slug
-    assert spec["x-envelope-keys"] == ["code", "msg", "data"]
-
-
-def test_servers_are_the_real_hosts_and_the_mock(spec: Node) -> None:
-    provider = load("sugon")
-    servers = {urlsplit(server["url"]).netloc for server in spec["servers"]}
-    assert set(provider.hosts) <= servers
-    assert f"127.0.0.1:{DEFAULT_PORT}" in servers
-
-
-def test_every_operation_is_routed_by_the_mock(spec: Node, app: Flask) -> None:
-    routes = app.url_map.bind("localhost")
-    expected = {
-        (TOKENS_PATH, "POST"),
-        (AKSK_PATH, "POST"),
-        (RENEW_PATH, "POST"),
-        (STATE_PATH, "GET"),
-        (CENTER_PATH, "GET"),
-        (USER_PATH, "GET"),
-    }
-    assert {(path, method) for path, method, _ in operations(spec)} == expected
-    for path, method, _ in operations(spec):
-        endpoint, _ = routes.match(path, method=method)
-        assert endpoint == f"sugon.{OPERATIONS[path]}", (path, method, endpoint)  # the operation's name
-
-
-def test_declared_codes_and_messages_are_those_of_errors_py(spec: Node) -> None:
-    answers = declared(spec)
-    assert answers, "the spec declares no answer"
-    for (path, method, status, code), message in answers.items():
-        assert isinstance(code, str), f"{method} {path}: code {code!r} is not a string"
-        assert code in errors.MESSAGES, f"{method} {path}: code {code} is not in errors.MESSAGES"
-        assert message == text(code, path), f"{method} {path}: message of {code}"
-        if status != 200:  # HTTP-level failures carry the status as their code
-            assert code == str(status), f"{method} {path}: HTTP {status} declares code {code}"
-
-
 def test_every_platform_code_is_declared(spec: Node) -> None:
-    codes = {code for *_, code in declared(spec)}
+    codes = {code for *_, code in declared_codes(spec, "msg")}
     http_level = {"400", "404", "405", "413"}
     assert {errors.code_of(key) for key in errors.MESSAGES} - http_level <= codes
     assert {"0", "10001", "10003", "10004", "10007", "10008", "10009"} <= codes
 
 
-def test_each_answer_schema_has_one_branch_per_code(spec: Node) -> None:
-    for path, method, operation in operations(spec):
-        for status, response in operation["responses"].items():
-            _, body = media(spec, response)
-            codes = [branch_code(spec, b)[0] for b in branches(spec, body["schema"])]
-            assert len(codes) == len(set(codes)), f"{method} {path} {status}: codes {codes} overlap"
-
-
-def test_examples_cover_every_code_and_match_exactly_one_branch(spec: Node) -> None:
-    for path, method, operation in operations(spec):
-        for status, response in operation["responses"].items():
-            where = f"{method} {path} {status}"
-            _, body = media(spec, response)
-            schema_branches = branches(spec, body["schema"])
-            sources = {branch_code(spec, b)[0]: b.get("x-source") for b in schema_branches}
-            examples = [resolve(spec, e) for e in body.get("examples", {}).values()]
-            example_codes = [e["value"]["code"] for e in examples]
-            assert sorted(example_codes) == sorted(sources), f"{where}: one example per declared code"
-            for example in examples:
-                value = example["value"]
-                assert schema_errors(spec, body["schema"], value) == [], f"{where}: example {value}"
-                matching = [b for b in schema_branches if not schema_errors(spec, b, value)]
-                assert len(matching) == 1, f"{where}: {value} matches {len(matching)} branches"
-                assert value["msg"] == text(value["code"], path), f"{where}: {value}"
-                assert example.get("x-source") == sources[value["code"]], f"{where}: x-source of {value}"
-                order = key_order(spec, path, method, body["schema"], value)
-                assert list(value) == order, f"{where}: key order of {value}"
-
-
 def test_only_the_renewal_success_and_the_aksk_answers_have_their_own_key_order(spec: Node) -> None:
     own = {
-        (path, method, branch_code(spec, b)[0]): b["x-envelope-keys"]
+        (path, method, branch_code(spec, b)): b["x-envelope-keys"]
         for path, method, operation in operations(spec)
         for response in operation["responses"].values()
         for b in branches(spec, media(spec, response)[1]["schema"])
@@ -192,7 +117,7 @@ def test_only_the_renewal_success_and_the_aksk_answers_have_their_own_key_order(
 
 
 def test_the_aksk_endpoint_has_its_own_10009_text(spec: Node) -> None:
-    answers = declared(spec)
+    answers = declared_codes(spec, "msg")
     assert answers[(AKSK_PATH, "POST", 200, "10009")] == "校验失败"
     assert answers[(CENTER_PATH, "GET", 200, "10009")] == "没有权限访问接口"
     assert answers[(USER_PATH, "GET", 200, "10009")] == "没有权限访问接口"
@@ -210,7 +135,7 @@ def test_the_doc_example_renewal_answer_validates(spec: Node) -> None:
     }
     schema = {"$ref": "#/components/schemas/RenewAnswer"}
     assert schema_errors(spec, schema, example) == []
-    assert key_order(spec, RENEW_PATH, "POST", schema, example) == list(example)
+    assert key_order(spec, (RENEW_PATH, "POST"), schema, example) == list(example)
 
 
 def test_the_public_center_example_validates(spec: Node) -> None:
@@ -251,26 +176,16 @@ def test_the_public_center_example_validates(spec: Node) -> None:
     assert schema_errors(spec, {"$ref": "#/components/schemas/CenterAnswer"}, example) == []
 
 
-def test_decided_and_public_statements_are_marked_assumed(spec: Node) -> None:
-    found = marked(spec)
-    assert found, "nothing in the spec says where it comes from"
-    check_assumed_marks(found)
-
-
-def test_every_operation_code_and_example_says_its_source(spec: Node) -> None:
-    check_answer_marks(spec, "x-source", lambda branch: f"code {branch_code(spec, branch)[0]}")
-
-
 def test_decided_operations_and_codes_are_assumed(spec: Node) -> None:
     """Only the renewal is documented; the other operations come from public material."""
     sources = {(path, method): op["x-source"] for path, method, op in operations(spec)}
     assert sources == {
-        (TOKENS_PATH, "POST"): "public",
-        (AKSK_PATH, "POST"): "public",
-        (RENEW_PATH, "POST"): "doc",
-        (STATE_PATH, "GET"): "public",
-        (CENTER_PATH, "GET"): "public",
-        (USER_PATH, "GET"): "public",
+        TOKENS: "public",
+        KEY: "public",
+        RENEW: "doc",
+        STATE: "public",
+        CENTER: "public",
+        USER: "public",
     }
     for name in ("UserFrozen", "SignatureRefused", "CenterOk", "UserOk"):
         assert resolve(spec, {"$ref": f"#/components/schemas/{name}"})["x-assumed"] is True, name
@@ -278,22 +193,13 @@ def test_decided_operations_and_codes_are_assumed(spec: Node) -> None:
 
 # -- the spec against the running mock ------------------------------------------
 
-TOKENS, KEY, RENEW, STATE, CENTER, USER = (
-    (TOKENS_PATH, "POST"),
-    (AKSK_PATH, "POST"),
-    (RENEW_PATH, "POST"),
-    (STATE_PATH, "GET"),
-    (CENTER_PATH, "GET"),
-    (USER_PATH, "GET"),
-)
-
 
 @dataclass
 class Context(LiveContext):
     slug = "sugon"
 
     def credentials(self, role: str = "demo") -> dict[str, str]:
-        found = self.mocks.model("sugon").demo_credentials()[role]
+        found = self.demo(role)
         return {k: v for k, v in found.items() if k != "note"}
 
     def login(self, role: str = "demo", **override: str) -> requests.Response:
@@ -332,14 +238,7 @@ class Context(LiveContext):
         return self.with_token(operation, jwt)
 
 
-@dataclass(frozen=True)
-class Case:
-    name: str
-    #: The spec operation the request is aimed at, (path, method); the request may use another method.
-    operation: tuple[str, str]
-    #: The envelope code the case provokes.
-    code: str
-    send: Callable[[Context], requests.Response]
+Case = LiveCase[Context]
 
 
 def _login_crash(c: Context) -> requests.Response:
@@ -422,51 +321,14 @@ CASES = [
 ]  # fmt: skip
 
 
-@pytest.fixture
-def context(
-    base_url: str, http: requests.Session, mocks: Mocks, app: Flask, monkeypatch: pytest.MonkeyPatch
-) -> Context:
-    mocks.clock.freeze()
-    return Context(base_url, http, mocks, app, monkeypatch)
-
-
-def check_answer(spec: Node, case: Case, answer: requests.Response) -> Answer:
-    """`answer` is one the spec declares for the case's operation; returns its key."""
-    payload = check_declared(
-        spec,
-        case.operation,
-        case.name,
-        answer,
-        lambda schema, payload: key_order(spec, *case.operation, schema, payload),
-    )
-    return *case.operation, answer.status_code, payload["code"]
-
-
-@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_mock_answer_is_declared(spec: Node, context: Context, case: Case) -> None:
-    answer = case.send(context)
-    assert answer.json()["code"] == case.code, f"{case.name}: {answer.text}"
-    check_answer(spec, case, answer)
-
-
-def test_spec_declares_exactly_what_the_mock_sends(
-    spec: Node, context: Context, mocks: Mocks, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """All cases together reach every answer the spec declares, and no other."""
-    seen: set[Answer] = set()
-    for case in one_by_one(CASES, context, mocks, monkeypatch):
-        mocks.clock.freeze()
-        seen.add(check_answer(spec, case, case.send(context)))
-    assert seen == set(declared(spec))
-    # Only HTTP-level codes may be left out (400, 404: answered off these operations);
-    # every platform code of errors.MESSAGES is reachable and declared.
-    sent = {text_key(code, OPERATIONS[path]) for path, _, _, code in seen} | {code for *_, code in seen}
-    unused = {str(key) for key in errors.MESSAGES if key not in sent}
-    assert unused == {"400", "404"}
-
-
-# -- the spec as the admin API serves it ----------------------------------------
-
-
-def test_admin_serves_the_spec_file(base_url: str, http: requests.Session) -> None:
-    check_served(http, base_url, "sugon")
+ANSWERS = AnswerTable(
+    Context,
+    CASES,
+    errors.MESSAGES,
+    undeclared=frozenset({"400", "404"}),
+    text_key=text_key_on,
+    code_type=str,
+    message="msg",
+    key_order=key_order,
+    frozen=True,
+)
