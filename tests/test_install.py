@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import expect, sync_playwright
 
 from provider_mocks import __version__, create_app, get_mocks
+from tests.browser import FLAGS, chromium  # noqa: F401 - the fixture
 from tests.scale.helpers import ITRIGGER_TOKEN, serving
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +34,9 @@ MAPPING = {
     "specs": "provider_mocks/specs",
 }
 SHIPPED = {".py", ".yaml", ".html", ".json", ".typed"}
+#: The README's example of a provider of one's own, a distribution apart.
+EXAMPLE = ROOT / "examples" / "provider-example"
+TOKENBOX = "/tokenbox/token"
 
 PROJECT = {
     "pyproject.toml": """
@@ -221,3 +226,52 @@ def test_the_command_serves_verifies_and_audits(venv: Path, project: Path) -> No
         )
         assert verify.returncode == 0, verify.stdout + verify.stderr
         assert "FAIL" not in verify.stdout, verify.stdout
+
+
+@pytest.fixture(scope="module")
+def plugin_venv(venv: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The user's environment with the example provider installed beside the package, from a copy
+    of its folder: a distribution of its own that changes no file of this project."""
+    source = tmp_path_factory.mktemp("tokenbox") / "provider-example"
+    shutil.copytree(EXAMPLE, source, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build"))
+    installed = _run(venv / "python", "-m", "pip", "install", "--quiet", "--no-deps", source, cwd=source)
+    assert installed.returncode == 0, installed.stderr
+    return venv
+
+
+def test_a_provider_of_ones_own_is_served_verified_audited_and_shown(
+    plugin_venv: Path,
+    project: Path,
+    chromium: str,  # noqa: F811 - the fixture
+) -> None:
+    """The example provider, found through its entry point, under serve, verify, audit and the dashboard."""
+    demo = {"clientId": "tb-demo", "clientSecret": "tb-demo-secret"}
+    with serving(command=[plugin_venv / "provider-mocks"], cwd=project) as url:
+        first = requests.get(url + TOKENBOX, params=demo, timeout=10).json()
+        assert (first["code"], first["message"], first["data"]["expires_in"]) == (0, "ok", 7200), first
+        again = requests.get(url + TOKENBOX, params=demo, timeout=10).json()
+        assert again["data"]["access_token"] == first["data"]["access_token"]
+        refused = requests.get(url + TOKENBOX, params={**demo, "clientSecret": "x"}, timeout=10).json()
+        assert refused == {"code": 40001, "message": "invalid client", "data": None}
+        unknown = requests.get(url + "/tokenbox/nowhere", timeout=10)
+        assert (unknown.status_code, unknown.json()["code"]) == (404, 404)
+
+        verify = _run(plugin_venv / "provider-mocks", "verify", "tokenbox", "--base-url", url, cwd=project)
+        assert verify.returncode == 0, verify.stdout + verify.stderr
+        assert verify.stdout.endswith("\n7 passed, 0 failed, 0 not applicable\n"), verify.stdout
+
+        requests.get(url + TOKENBOX, params={"clientId": "tb-demo"}, timeout=10)  # clientSecret is required
+        audit = _run(plugin_venv / "provider-mocks", "audit", "--base-url", url, cwd=project)
+        assert audit.returncode == 1, audit.stdout + audit.stderr
+        assert "[error] request-spec (tokenbox)" in audit.stdout, audit.stdout
+        assert "clientSecret" in audit.stdout, audit.stdout
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=list(FLAGS))
+            page = browser.new_page()
+            page.goto(f"{url}/__admin/")
+            expect(page.locator("#providers")).to_contain_text("tokenbox: TokenBox (an example provider)")
+            live = requests.get(url + TOKENBOX, params=demo, timeout=10).json()["data"]["access_token"]
+            listed = page.locator("#tokens tr", has_text=live)
+            expect(listed).to_contain_text("tokenbox")
+            browser.close()

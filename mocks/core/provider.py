@@ -198,6 +198,8 @@ class Provider:
     contracts: str | None = None
     #: Its own audit rules (its package's `rules.RULES`), besides those every provider shares.
     rules: Registry[Rule] | None = None
+    #: Its OpenAPI document; None: `<slug>.yaml` among this project's specs.
+    spec: Path | None = None
 
     @property
     def base_path(self) -> str:
@@ -208,6 +210,8 @@ class Provider:
 
     @property
     def spec_path(self) -> Path:
+        if self.spec is not None:
+            return self.spec
         for folder in SPEC_DIRS:
             if (path := folder / f"{self.slug}.yaml").is_file():
                 return path
