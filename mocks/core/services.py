@@ -36,6 +36,10 @@ class Mocks:
 
     def init_app(self, app: Flask) -> None:
         app.extensions[EXTENSION] = self
+        if (
+            self.store.shared
+        ):  # read the shared clock once per request (and re-seed a store that lost its state)
+            app.before_request(self.sync)
 
     @property
     def shared(self) -> bool:
