@@ -7,7 +7,7 @@ import uuid
 
 import jwt
 
-from ...expect import Deviation, refused
+from ...expect import Deviation, because, refused
 from ...registry import Cases, Refusal
 from ...target import Target
 from .protocol import (
@@ -26,7 +26,6 @@ from .protocol import (
     call,
     fails,
     fresh_app,
-    named,
     success,
     token,
 )
@@ -56,8 +55,10 @@ def echo(t: Target) -> None:
 )
 def no_access_token(t: Target) -> None:
     """A business call without Access-Token, or with an empty one, answers 10131"""
-    named("a call without Access-Token", lambda: refused(call(t, None), P, MISSING))
-    named("a call with an empty Access-Token", lambda: refused(call(t, ""), P, MISSING))
+    with because("a call without Access-Token"):
+        refused(call(t, None), P, MISSING)
+    with because("a call with an empty Access-Token"):
+        refused(call(t, ""), P, MISSING)
 
 
 @CASES.story(
@@ -69,10 +70,8 @@ def no_access_token(t: Target) -> None:
 def no_request_id(t: Target) -> None:
     """A business call without Request-Id, as the provider's own demo sends it, is answered"""
     body = {"n": 1}
-    named(
-        "a call without Request-Id was refused (the provider's own demo sends none)",
-        lambda: success(call(t, token(t, t.creds("demo")), body, request_id=None), body),
-    )
+    with because("a call without Request-Id was refused (the provider's own demo sends none)"):
+        success(call(t, token(t, t.creds("demo")), body, request_id=None), body)
 
 
 CASES.refusals(

@@ -8,14 +8,13 @@ import hmac
 import json
 import re
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
-from ...expect import Deviation, Predicate, expect, refused, require
+from ...expect import Deviation, Predicate, because, expect, refused, require
 from ...registry import CaseFunction
 from ...target import Target
 
@@ -225,15 +224,6 @@ API_NOT_ALLOWED = error("10009", "没有权限访问接口")
 #: 10009 with the AK/SK endpoint's own text [public: its table].
 SIGNATURE_REFUSED = error("10009", "校验失败")
 NOT_SUPPORTED = error("405", "请求方法不支持")
-
-
-@contextmanager
-def because(what: str) -> Iterator[None]:
-    """A lifecycle rule: a deviation inside says which rule it broke."""
-    try:
-        yield
-    except Deviation as exc:
-        raise Deviation(f"{what}: {exc}") from exc
 
 
 # -- tokens --------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...expect import refused, require
+from ...expect import because, refused, require
 from ...registry import Cases, Contract, Refusal
 from ...target import Target
 from .protocol import (
@@ -18,7 +18,6 @@ from .protocol import (
     STATE,
     P,
     at,
-    because,
     change_user,
     checked_claims,
     demo_token,
