@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -120,6 +121,15 @@ def require(condition: bool, deviation: str) -> None:
     """A lifecycle rule: when it does not hold, the deviation says what happened instead."""
     if not condition:
         raise Deviation(deviation)
+
+
+@contextmanager
+def because(what: str) -> Iterator[None]:
+    """A deviation found inside starts with `what`: the rule it breaks, or which request it was."""
+    try:
+        yield
+    except Deviation as exc:
+        raise Deviation(f"{what}: {exc}") from exc
 
 
 def refused(

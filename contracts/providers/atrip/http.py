@@ -7,7 +7,7 @@ import json
 import re
 
 from ...checks import content_type_problem, escaping_problem, key_order_problem
-from ...expect import Deviation, not_allowed, require
+from ...expect import Deviation, because, not_allowed, require
 from ...registry import Cases, Refusal
 from ...target import Exchange, Target
 from .protocol import (
@@ -15,7 +15,6 @@ from .protocol import (
     KEYS,
     TOKEN,
     P,
-    described,
     error,
     headers,
     ok,
@@ -40,7 +39,8 @@ def wrong_method(t: Target) -> None:
     """Another method than POST answers HTTP 405 with the envelope"""
     for method in ("GET", "PUT", "DELETE"):
         answer = t.request(method, TOKEN, headers=headers(t.creds("demo")))
-        described(method, not_allowed, answer, P, error(2, "Request method not supported"), "POST")
+        with because(method):
+            not_allowed(answer, P, error(2, "Request method not supported"), "POST")
 
 
 CASES.refusals(
@@ -182,9 +182,11 @@ def portal_lifetime(t: Target) -> None:
     t.clock(freeze=True)
     url = ok(post(t, t.creds("demo")))
     t.clock(advance=1799)
-    described("29:59 after the token request", portal_page, open_url(t, url), BODY["orderNo"])
+    with because("29:59 after the token request"):
+        portal_page(open_url(t, url), BODY["orderNo"])
     t.clock(advance=1)
-    described("30:00 after the token request", portal_refused, open_url(t, url))
+    with because("30:00 after the token request"):
+        portal_refused(open_url(t, url))
 
 
 @CASES.story("portal.401.unknown", rule="an unknown portal token gets HTTP 401", source="decided")

@@ -9,7 +9,7 @@ from typing import Any
 import requests
 
 from ...checks import escaping_problem
-from ...expect import Deviation, Predicate, expect, require
+from ...expect import Predicate, expect, require
 from ...target import Exchange, Target
 
 P = "atrip"
@@ -115,11 +115,3 @@ def answered_status(response: requests.Response) -> Any:
     except ValueError:
         return None
     return body.get("status") if isinstance(body, dict) else None
-
-
-def described(context: str, check: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run a check; a deviation it finds is reported after `context`."""
-    try:
-        return check(*args, **kwargs)
-    except Deviation as exc:
-        raise Deviation(f"{context}: {exc}") from exc

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ...expect import refused
+from ...expect import because, refused
 from ...registry import Cases, Contract, Refusal
 from ...target import NotApplicable, Target
 from .protocol import (
@@ -21,7 +21,6 @@ from .protocol import (
     UNAUTHORIZED,
     P,
     answered_status,
-    described,
     error,
     ok,
     post,
@@ -49,7 +48,8 @@ def token_success(t: Target) -> None:
 def every_role(t: Target) -> None:
     """Each documented role is accepted"""
     for role in ROLES:
-        described(f"role {role!r}", ok, post(t, t.creds("demo"), {**BODY, "role": role}))
+        with because(f"role {role!r}"):
+            ok(post(t, t.creds("demo"), {**BODY, "role": role}))
 
 
 @CASES.story(
@@ -62,7 +62,8 @@ def legacy_roles(t: Target) -> None:
     for role in LEGACY_ROLES:
         answer = post(t, t.creds("demo"), {**BODY, "role": role})
         refusal = " was refused" if answered_status(answer) in (2, 3) else ""
-        described(f"the legacy role {role!r}{refusal}", ok, answer)
+        with because(f"the legacy role {role!r}{refusal}"):
+            ok(answer)
 
 
 @CASES.story("token.legacy-cid", rule="the older public docs' body has an extra cid string", source="public")
@@ -91,7 +92,8 @@ def accept_not_enforced(t: Target) -> None:
 def accept_json_answered(t: Target) -> None:
     """A request with Accept: application/json is answered like one with */*"""
     answer = post(t, t.creds("demo"), Accept="application/json")
-    described("Accept: application/json was refused (settings.strict_accept)", ok, answer)
+    with because("Accept: application/json was refused (settings.strict_accept)"):
+        ok(answer)
 
 
 # -- status 3: unauthorized access -------------------------------------------------------
@@ -165,7 +167,8 @@ def own_orders(t: Target) -> None:
     """A client with its own orders gets a url for each of them"""
     creds = t.creds("orders")
     for order in str(creds["orders"]).split(","):
-        described(f"own order {order!r}", ok, post(t, creds, {**BODY, "orderNo": order}))
+        with because(f"own order {order!r}"):
+            ok(post(t, creds, {**BODY, "orderNo": order}))
 
 
 # -- status 2: the headers and the body --------------------------------------------------
@@ -196,7 +199,8 @@ def bodies_refused(id: str, title: str, rule: str, msg: str, bodies: dict[str, A
 
     def run(t: Target) -> None:
         for label, body in bodies.items():
-            described(label, refused, post(t, t.creds("demo"), body), P, error(2, msg))
+            with because(label):
+                refused(post(t, t.creds("demo"), body), P, error(2, msg))
 
     return Contract(id, title, rule, "decided", (), run)
 

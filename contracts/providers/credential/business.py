@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 import jwt
 
-from ...expect import Deviation, refused
-from ...registry import Cases, Refusal
+from ...expect import Deviation, because, refused
+from ...registry import CaseFunction, Cases, Contract, Refusal
 from ...target import Target
 from .protocol import (
     APP_DISABLED,
@@ -26,7 +27,6 @@ from .protocol import (
     call,
     fails,
     fresh_app,
-    named,
     success,
     token,
 )
@@ -56,8 +56,10 @@ def echo(t: Target) -> None:
 )
 def no_access_token(t: Target) -> None:
     """A business call without Access-Token, or with an empty one, answers 10131"""
-    named("a call without Access-Token", lambda: refused(call(t, None), P, MISSING))
-    named("a call with an empty Access-Token", lambda: refused(call(t, ""), P, MISSING))
+    with because("a call without Access-Token"):
+        refused(call(t, None), P, MISSING)
+    with because("a call with an empty Access-Token"):
+        refused(call(t, ""), P, MISSING)
 
 
 @CASES.story(
@@ -69,10 +71,8 @@ def no_access_token(t: Target) -> None:
 def no_request_id(t: Target) -> None:
     """A business call without Request-Id, as the provider's own demo sends it, is answered"""
     body = {"n": 1}
-    named(
-        "a call without Request-Id was refused (the provider's own demo sends none)",
-        lambda: success(call(t, token(t, t.creds("demo")), body, request_id=None), body),
-    )
+    with because("a call without Request-Id was refused (the provider's own demo sends none)"):
+        success(call(t, token(t, t.creds("demo")), body, request_id=None), body)
 
 
 CASES.refusals(
@@ -151,46 +151,54 @@ CASES.refusals(
 )
 
 
-@CASES.story(
-    "business.10106.ip-limited",
-    rule="10106 您的IP地址受限，请联系接口对接人！ (a business call from outside the app's IP allow-list)",
-    source="public",
-    needs=("admin",),
+def refused_once_changed(path: str, change: Any, answer: dict[str, Any]) -> CaseFunction:
+    """The story: a new app's live token is refused with `answer` once the admin API has changed `path`
+    (formatted with the app's credentials) by `change`."""
+
+    def run(t: Target) -> None:
+        creds = fresh_app(t)
+        access = token(t, creds)
+        t.admin_call("PATCH", f"/{P}" + path.format(**creds), json=change)
+        refused(call(t, access), P, answer)
+
+    return run
+
+
+CASES.extend(
+    *(
+        Contract(id, title, rule, source, ("admin",), refused_once_changed(path, change, answer))
+        for id, title, rule, source, path, change, answer in [
+            (
+                "business.10106.ip-limited",
+                "A business call from outside the app's IP allow-list answers 10106",
+                "10106 您的IP地址受限，请联系接口对接人！ "
+                "(a business call from outside the app's IP allow-list)",
+                "public",
+                "/apps/{clientId}",
+                {"ip_allowlist": [ELSEWHERE]},
+                IP_REFUSED,
+            ),
+            (
+                "business.10103.app-disabled",
+                "A business call of an app disabled since its token was issued answers 10103",
+                "10103 您的应用已被禁用: an app disabled after its token was issued is refused",
+                "decided",
+                "/apps/{clientId}",
+                {"disabled": True},
+                APP_DISABLED,
+            ),
+            (
+                "business.10104.partner-disabled",
+                "A business call of an app whose partner was disabled since answers 10104",
+                "10104 合作方已禁用: an app whose partner was disabled after its token was issued is refused",
+                "decided",
+                "/partners/{partner}",
+                {"disabled": True},
+                PARTNER_DISABLED,
+            ),
+        ]
+    ),
 )
-def ip_limited_call(t: Target) -> None:
-    """A business call from outside the app's IP allow-list answers 10106"""
-    creds = fresh_app(t)
-    access = token(t, creds)
-    t.admin_call("PATCH", f"/{P}/apps/{creds['clientId']}", json={"ip_allowlist": [ELSEWHERE]})
-    refused(call(t, access), P, IP_REFUSED)
-
-
-@CASES.story(
-    "business.10103.app-disabled",
-    rule="10103 您的应用已被禁用: an app disabled after its token was issued is refused",
-    source="decided",
-    needs=("admin",),
-)
-def app_disabled_call(t: Target) -> None:
-    """A business call of an app disabled since its token was issued answers 10103"""
-    creds = fresh_app(t)
-    access = token(t, creds)
-    t.admin_call("PATCH", f"/{P}/apps/{creds['clientId']}", json={"disabled": True})
-    refused(call(t, access), P, APP_DISABLED)
-
-
-@CASES.story(
-    "business.10104.partner-disabled",
-    rule="10104 合作方已禁用: an app whose partner was disabled after its token was issued is refused",
-    source="decided",
-    needs=("admin",),
-)
-def partner_disabled_call(t: Target) -> None:
-    """A business call of an app whose partner was disabled since answers 10104"""
-    creds = fresh_app(t)
-    access = token(t, creds)
-    t.admin_call("PATCH", f"/{P}/partners/{creds['partner']}", json={"disabled": True})
-    refused(call(t, access), P, PARTNER_DISABLED)
 
 
 @CASES.story(

@@ -5,12 +5,11 @@ from __future__ import annotations
 import base64
 import re
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import requests
 
-from ...expect import Deviation, Predicate, expect, refused
+from ...expect import Predicate, because, expect, refused
 from ...registry import Send
 from ...target import Target
 
@@ -96,20 +95,14 @@ def token(t: Target, creds: dict[str, Any]) -> str:
 def works(t: Target, access: str, why: str) -> None:
     """The token is accepted by the demo API; else the deviation says `why` first."""
     body = {"n": 1, "名称": "测试"}
-    named(why, lambda: success(call(t, access, body), body))
+    with because(why):
+        success(call(t, access, body), body)
 
 
 def fails(t: Target, access: str, why: str) -> None:
     """The token is refused with 10134; else the deviation says `why` first."""
-    named(why, lambda: refused(call(t, access), P, TOKEN_INVALID))
-
-
-def named(why: str, check: Callable[[], object]) -> None:
-    """Run a check; a deviation it finds starts with what it means for the rule."""
-    try:
-        check()
-    except Deviation as exc:
-        raise Deviation(f"{why}: {exc}") from exc
+    with because(why):
+        refused(call(t, access), P, TOKEN_INVALID)
 
 
 def fresh_app(t: Target, **app: Any) -> dict[str, Any]:

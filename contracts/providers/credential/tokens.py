@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import uuid
 
-from ...expect import refused, require
+from ...expect import because, refused, require
 from ...registry import Cases, Refusal
 from ...target import Target
 from .protocol import (
@@ -23,7 +23,6 @@ from .protocol import (
     demo_fetch,
     fails,
     fetch,
-    named,
     params,
     success,
     token,
@@ -91,7 +90,8 @@ CASES.refusals(
 def json_body_not_read(t: Target) -> None:
     """The parameters in a JSON body are not read: 10131"""
     answer = t.request("POST", TOKEN, json=params(t.creds("demo")))
-    named("a JSON body was read (非Json格式入参)", lambda: refused(answer, P, MISSING))
+    with because("a JSON body was read (非Json格式入参)"):
+        refused(answer, P, MISSING)
 
 
 CASES.refusals(

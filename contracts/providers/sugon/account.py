@@ -7,37 +7,29 @@ from typing import Any
 
 import requests
 
+from ....providers.sugon.center import CENTER_LISTS, USER_FIELDS
 from ...expect import Predicate, expect, refused, require
-from ...registry import Cases, Contract, Refusal
+from ...registry import Cases, Contract
 from ...target import NotApplicable, Target
 from .protocol import (
     API_NOT_ALLOWED,
-    CENTER,
     CENTER_KEYS,
-    CENTER_LISTS,
     CENTER_PATHS,
-    INVALID,
-    MISSING,
-    NOT_SUPPORTED,
     OK,
-    USER,
-    USER_FIELDS,
     P,
     center,
     change_user,
     demo_token,
-    forged,
     fresh_region,
     fresh_user,
+    limited_token,
     platform_token,
-    refused_once_expired,
+    refused_in_region,
     region_token,
-    signed_elsewhere,
     state,
     tokens,
     user,
     valid,
-    with_token,
 )
 
 CASES = Cases(P)
@@ -75,7 +67,7 @@ def center_data(response: requests.Response) -> dict[str, Any]:
             require(isinstance(entries, list) and entries != [], f"{name} is {entries!r}, documented a list")
             for entry in entries:
                 got = list(entry) if isinstance(entry, dict) else entry
-                require(got == keys, f"a {name} entry's keys are {got}, documented {keys}")
+                require(got == list(keys), f"a {name} entry's keys are {got}, documented {list(keys)}")
                 odd = {k: v for k, v in entry.items() if not isinstance(v, str)}
                 require(not odd, f'{name} values {odd} are not strings, documented strings (enable "true")')
     body = expect(response, P, code="0", msg=OK)
@@ -149,42 +141,8 @@ def center_points_back(t: Target) -> None:
     require(got == want, f"the center's URLs are {got}, expected {want}")
 
 
-CASES.refusals(
-    Refusal(
-        "center.10003.no-token",
-        "center without token answers 10003",
-        "10003 参数不全: the token header is missing",
-        lambda t: center(t, None),
-        MISSING,
-        source="decided",
-    ),
-    Refusal(
-        "center.10004.truncated",
-        "center with a truncated token answers 10004",
-        "10004 参数无效: a truncated token",
-        lambda t: center(t, demo_token(t)[:-12]),
-        INVALID,
-        source="decided",
-    ),
-    Refusal(
-        "center.10004.other-key",
-        "center with a token signed by another key answers 10004",
-        "10004 参数无效: a token signed with another key",
-        lambda t: center(t, signed_elsewhere(demo_token(t))),
-        INVALID,
-        source="decided",
-    ),
-)
-CASES.extend(
-    Contract(
-        "center.10008.expired",
-        "center with an expired token answers 10008",
-        "an expired token → 10008 权限不足",
-        "decided",
-        ("admin",),
-        refused_once_expired(center, late_ms=1000),
-    ),
-)
+CASES.refusals(center.without_token(), center.bad_token("truncated"), center.bad_token("other-key"))
+CASES.extend(center.expired("an expired token → 10008 权限不足", late_ms=1000))
 
 
 @CASES.story(
@@ -195,23 +153,12 @@ CASES.extend(
 )
 def center_not_allowed(t: Target) -> None:
     """center with a token whose region may not call it answers 10009"""
-    region = fresh_region(t, apis=["renew"])
-    listed = tokens(t, fresh_user(t, regions=[region]))
-    refused(center(t, region_token(listed, region)), P, API_NOT_ALLOWED)
-    valid(state(t, region_token(listed, region)))  # tokens/state accepts every valid token
+    token = limited_token(t, ["renew"])
+    refused(center(t, token), P, API_NOT_ALLOWED)
+    valid(state(t, token))  # tokens/state accepts every valid token
 
 
-CASES.refusals(
-    Refusal(
-        "center.405",
-        "A POST on center is refused with 405",
-        "GET only; other methods → HTTP 405 with Allow: GET",
-        lambda t: with_token(t, "POST", CENTER, demo_token(t)),
-        NOT_SUPPORTED,
-        source="decided",
-        allow="GET",
-    ),
-)
+CASES.refusals(center.other_method("POST", "GET only; other methods → HTTP 405 with Allow: GET"))
 
 
 # == user ======================================================================================
@@ -220,13 +167,13 @@ CASES.refusals(
 def _is_account(data: Any) -> bool:
     return (
         isinstance(data, dict)
-        and list(data) == USER_FIELDS
+        and tuple(data) == USER_FIELDS
         and all(isinstance(value, str) for value in data.values())
         and data["userName"] != ""
     )
 
 
-ACCOUNT: Predicate = (_is_account, f"an object of the strings {USER_FIELDS}, in that order")
+ACCOUNT: Predicate = (_is_account, f"an object of the strings {list(USER_FIELDS)}, in that order")
 
 
 def account(response: requests.Response) -> dict[str, str]:
@@ -291,56 +238,16 @@ def user_values(t: Target) -> None:
     require(got == want, f"the account is {got}, the user's values are {want}")
 
 
-CASES.refusals(
-    Refusal(
-        "user.10003.no-token",
-        "user without token answers 10003",
-        "10003 参数不全: the token header is missing",
-        lambda t: user(t, None),
-        MISSING,
-        source="decided",
-    ),
-    Refusal(
-        "user.10004.forged",
-        "user with a forged token answers 10004",
-        "10004 参数无效: a forged token",
-        lambda t: user(t, forged(demo_token(t))),
-        INVALID,
-        source="decided",
-    ),
-)
+CASES.refusals(user.without_token(), user.bad_token("forged"))
 CASES.extend(
+    user.expired("an expired token → 10008 权限不足"),
     Contract(
-        "user.10008.expired",
-        "user with an expired token answers 10008",
-        "an expired token → 10008 权限不足",
+        "user.10009.region",
+        "user with a token whose region may not call it answers 10009 没有权限访问接口",
+        "10009 没有权限访问接口: a token of a region that may not call user",
         "decided",
         ("admin",),
-        refused_once_expired(user),
+        refused_in_region(user, ["renew", "center"]),
     ),
 )
-
-
-@CASES.story(
-    "user.10009.region",
-    rule="10009 没有权限访问接口: a token of a region that may not call user",
-    source="decided",
-    needs=("admin",),
-)
-def user_not_allowed(t: Target) -> None:
-    """user with a token whose region may not call it answers 10009 没有权限访问接口"""
-    region = fresh_region(t, apis=["renew", "center"])
-    refused(user(t, region_token(tokens(t, fresh_user(t, regions=[region])), region)), P, API_NOT_ALLOWED)
-
-
-CASES.refusals(
-    Refusal(
-        "user.405",
-        "A POST on user is refused with 405",
-        "请求方式: GET; other methods → HTTP 405 with Allow: GET",
-        lambda t: with_token(t, "POST", USER, demo_token(t)),
-        NOT_SUPPORTED,
-        source="public",
-        allow="GET",
-    ),
-)
+CASES.refusals(user.other_method("POST", "请求方式: GET; other methods → HTTP 405 with Allow: GET", "public"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from ...expect import refused, require
+from ...expect import because, refused, require
 from ...registry import Cases, Refusal, Send
 from ...target import Target
 from .protocol import (
@@ -19,7 +19,6 @@ from .protocol import (
     TOKENS,
     P,
     at,
-    because,
     checked_claims,
     decode,
     demo_token,

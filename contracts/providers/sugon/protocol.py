@@ -8,15 +8,18 @@ import hmac
 import json
 import re
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
-from ...expect import Deviation, Predicate, expect, refused, require
-from ...registry import CaseFunction
+# The documented key orders and the AK/SK signature, written once, where the mock serves them.
+from ....providers.sugon.center import CENTER_LISTS
+from ....providers.sugon.signing import CLAIMS, signature
+from ...expect import Deviation, Predicate, because, expect, refused, require
+from ...registry import CaseFunction, Contract, Refusal
 from ...target import Target
 
 P = "sugon"
@@ -29,29 +32,9 @@ USER = "/ac/openapi/v2/user"
 
 OK = "success"
 STATE_VALID = "token is valid"
-#: The example token's claims, in its order [doc].
-CLAIMS = [
-    "computeUser",
-    "accountStatus",
-    "creator",
-    "role",
-    "expireTime",
-    "clusterId",
-    "invoker",
-    "user",
-    "userId",
-]
 JWT_HEADER = {"alg": "HS256", "typ": "JWT"}
 HOUR = 3600
 DAY = 24 * HOUR
-#: The center's URL lists in the example's order, each entry's keys in its order [public].
-CENTER_LISTS = {
-    "ingressUrls": ["enable", "isManagerNode", "version", "url"],
-    "efileUrls": ["nodeName", "enable", "fastTransEnable", "udpPort", "version", "url"],
-    "eshellUrls": ["enable", "version", "url"],
-    "hpcUrls": ["enable", "isManagerNode", "version", "url"],
-    "aiUrls": ["enable", "version", "url"],
-}
 #: The center's `data` keys, in the example's order [public].
 CENTER_KEYS = ["id", "name", "description", "clusterUserInfo", *CENTER_LISTS]
 #: The path the mock adds to its base URL for each list [decided: what most public clients expect].
@@ -62,22 +45,6 @@ CENTER_PATHS = {
     "hpcUrls": "",
     "aiUrls": "/ai",
 }
-#: The `/user` answer's fields, in their order [public; the last three's order decided].
-USER_FIELDS = [
-    "country",
-    "language",
-    "timeZone",
-    "address",
-    "fullName",
-    "userName",
-    "computerCenter",
-    "accountName",
-    "accountStatus",
-    "accountBalance",
-    "email",
-    "mobilephoneNum",
-    "institution",
-]
 
 _JWT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
@@ -123,21 +90,10 @@ def login(t: Target, headers: dict[str, str]) -> requests.Response:
     return t.request("POST", TOKENS, headers=headers)
 
 
-def sign(access_key: str, timestamp: str, user: str, secret_key: str) -> str:
-    """Lowercase hex HMAC-SHA256, keyed by the secret key, of the compact sorted JSON [public]."""
-    message = json.dumps(
-        {"accessKey": access_key, "timestamp": timestamp, "user": user},
-        ensure_ascii=False,
-        separators=(",", ":"),
-        sort_keys=True,
-    )
-    return hmac.new(secret_key.encode(), message.encode(), hashlib.sha256).hexdigest()
-
-
 def key_headers(creds: dict[str, Any], timestamp: float) -> dict[str, str]:
     """Signed AK/SK headers for `creds` at `timestamp` (the target's time, give or take the window)."""
     stamp = str(int(timestamp))
-    signed = sign(creds["accessKey"], stamp, creds["user"], creds["secretKey"])
+    signed = signature(creds["accessKey"], stamp, creds["user"], creds["secretKey"])
     return {"user": creds["user"], "accessKey": creds["accessKey"], "timestamp": stamp, "signature": signed}
 
 
@@ -145,20 +101,68 @@ def with_token(t: Target, method: str, path: str, token: str | None) -> requests
     return t.request(method, path, headers={} if token is None else {"token": token})
 
 
-def renew(t: Target, token: str | None) -> requests.Response:
-    return with_token(t, "POST", RENEW, token)
+@dataclass(frozen=True)
+class Endpoint:
+    """An endpoint that takes a token (called with one, or None for none), and the cases every such
+    endpoint has, told of it: their ids start with `id`, their titles with `name`."""
+
+    id: str
+    name: str
+    method: str
+    path: str
+
+    def __call__(self, t: Target, token: str | None) -> requests.Response:
+        return with_token(t, self.method, self.path, token)
+
+    def without_token(self) -> Refusal:
+        return Refusal(
+            f"{self.id}.10003.no-token",
+            f"{self.name} without token answers 10003",
+            "10003 参数不全: the token header is missing",
+            lambda t: self(t, None),
+            MISSING,
+            source="decided",
+        )
+
+    def bad_token(self, kind: str) -> Refusal:
+        """A token of `BAD_TOKENS` the platform did not issue: 10004."""
+        title, rule, make = BAD_TOKENS[kind]
+        return Refusal(
+            f"{self.id}.10004.{kind}",
+            f"{self.name} with {title} answers 10004",
+            f"10004 参数无效: {rule}",
+            lambda t: self(t, make(t)),
+            INVALID,
+            source="decided",
+        )
+
+    def expired(self, rule: str, late_ms: int = 0) -> Contract:
+        return Contract(
+            f"{self.id}.10008.expired",
+            f"{self.name} with an expired token answers 10008",
+            rule,
+            "decided",
+            ("admin",),
+            refused_once_expired(self, late_ms),
+        )
+
+    def other_method(self, other: str, rule: str, source: str = "decided") -> Refusal:
+        """`other`, a method the endpoint does not take: 405."""
+        return Refusal(
+            f"{self.id}.405",
+            f"A {other} on {self.name} is refused with 405",
+            rule,
+            lambda t: with_token(t, other, self.path, demo_token(t)),
+            NOT_SUPPORTED,
+            source=source,
+            allow=self.method,
+        )
 
 
-def state(t: Target, token: str | None) -> requests.Response:
-    return with_token(t, "GET", STATE, token)
-
-
-def center(t: Target, token: str | None) -> requests.Response:
-    return with_token(t, "GET", CENTER, token)
-
-
-def user(t: Target, token: str | None) -> requests.Response:
-    return with_token(t, "GET", USER, token)
+renew = Endpoint("renew", "the renewal path", "POST", RENEW)
+state = Endpoint("state", "tokens/state", "GET", STATE)
+center = Endpoint("center", "center", "GET", CENTER)
+user = Endpoint("user", "user", "GET", USER)
 
 
 # -- answers -------------------------------------------------------------------------------
@@ -227,15 +231,6 @@ SIGNATURE_REFUSED = error("10009", "校验失败")
 NOT_SUPPORTED = error("405", "请求方法不支持")
 
 
-@contextmanager
-def because(what: str) -> Iterator[None]:
-    """A lifecycle rule: a deviation inside says which rule it broke."""
-    try:
-        yield
-    except Deviation as exc:
-        raise Deviation(f"{what}: {exc}") from exc
-
-
 # -- tokens --------------------------------------------------------------------------------
 
 
@@ -265,8 +260,8 @@ def checked_claims(token: str, *, user: str, cluster_id: str, org_id: str | None
     absent = [c for c in CLAIMS if c not in claims]
     extra = [c for c in claims if c not in CLAIMS]
     require(
-        list(claims) == CLAIMS,
-        f"the token's claims are {list(claims)}, documented exactly {CLAIMS} "
+        tuple(claims) == CLAIMS,
+        f"the token's claims are {list(claims)}, documented exactly {list(CLAIMS)} "
         f"(missing {absent}, extra {extra})",
     )
     odd = {k: v for k, v in claims.items() if not isinstance(v, str) or v == ""}
@@ -309,6 +304,19 @@ def signed_elsewhere(token: str) -> str:
     return f"{head}.{body}.{_b64encode(mac)}"
 
 
+#: Tokens the platform did not issue, by case id: as a title and a rule name each, and how it is made.
+BAD_TOKENS: dict[str, tuple[str, str, Callable[[Target], str]]] = {
+    "forged": ("a forged token", "a forged token", lambda t: forged(demo_token(t))),
+    "truncated": ("a truncated token", "a truncated token", lambda t: demo_token(t)[:-12]),
+    "other-key": (
+        "a token signed by another key",
+        "a token signed with another key",
+        lambda t: signed_elsewhere(demo_token(t)),
+    ),
+    "malformed": ("a token that is not a JWT", "a token that is not a JWT", lambda t: "not-a-token"),
+}
+
+
 # -- the mock admin API (cases that need it declare needs=("admin",)) -------------------------
 
 
@@ -341,6 +349,12 @@ def fresh_user(t: Target, **fields: Any) -> dict[str, str]:
     return {"user": made["user"], "password": made["password"], "orgId": made["org_id"]}
 
 
+def limited_token(t: Target, apis: list[str]) -> str:
+    """A new user's token of a new region whose tokens may call only `apis`."""
+    region = fresh_region(t, apis)
+    return region_token(tokens(t, fresh_user(t, regions=[region])), region)
+
+
 def change_user(t: Target, user: str, **change: Any) -> None:
     t.admin_call("PATCH", f"/{P}/users/{user}", json=change)
 
@@ -351,15 +365,33 @@ def change_user(t: Target, user: str, **change: Any) -> None:
 TokenCall = Callable[[Target, str | None], requests.Response]
 
 
-def refused_once_expired(call: TokenCall, late_ms: int = 0) -> CaseFunction:
-    """The story: the demo token, `late_ms` past its expireTime, is refused by `call` with 10008."""
+def once_expired(late_ms: int, why: str, check: Callable[[Target, str], object]) -> CaseFunction:
+    """The story: the demo token, `late_ms` past its expireTime, passes `check`; else `why` it did not."""
 
     def run(t: Target) -> None:
         frozen_now(t)
         token = demo_token(t)
         at(t, expire_ms(token) + late_ms)
-        with because("an expired token was not refused"):
-            refused(call(t, token), P, NO_PERMISSION)
+        with because(why):
+            check(t, token)
+
+    return run
+
+
+def refused_once_expired(call: TokenCall, late_ms: int = 0) -> CaseFunction:
+    """The story: the demo token, `late_ms` past its expireTime, is refused by `call` with 10008."""
+    return once_expired(
+        late_ms,
+        "an expired token was not refused",
+        lambda t, token: refused(call(t, token), P, NO_PERMISSION),
+    )
+
+
+def refused_in_region(call: TokenCall, apis: list[str]) -> CaseFunction:
+    """The story: a token of a region whose tokens may call only `apis` is refused by `call` with 10009."""
+
+    def run(t: Target) -> None:
+        refused(call(t, limited_token(t, apis)), P, API_NOT_ALLOWED)
 
     return run
 

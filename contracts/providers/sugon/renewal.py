@@ -2,42 +2,35 @@
 
 from __future__ import annotations
 
-from ...expect import refused, require
-from ...registry import Cases, Contract, Refusal
+from ...expect import because, refused, require
+from ...registry import CaseFunction, Cases, Contract, Refusal
 from ...target import Target
 from .protocol import (
-    API_NOT_ALLOWED,
     DAY,
     FROZEN,
     HOUR,
     INVALID,
     MISSING,
     NO_PERMISSION,
-    NOT_SUPPORTED,
-    RENEW,
-    STATE,
     P,
     at,
-    because,
     change_user,
     checked_claims,
     demo_token,
-    expire_ms,
     forged,
     fresh_region,
     fresh_user,
     frozen_now,
+    once_expired,
     platform_token,
-    refused_once_expired,
+    refused_in_region,
     refused_once_suspended,
     region_token,
     renew,
     renewed,
-    signed_elsewhere,
     state,
     tokens,
     valid,
-    with_token,
 )
 
 CASES = Cases(P)
@@ -93,32 +86,42 @@ def renew_old_token(t: Target) -> None:
         valid(state(t, old))
 
 
-@CASES.story(
-    "renew.window.23h59m",
-    rule="token过期特定时间(24小时)后,不可以再续约: 23 h 59 min after expiry the renewal still succeeds",
-    needs=("admin",),
-)
-def renew_inside_window(t: Target) -> None:
-    """A token expired 23 h 59 min ago can still be renewed"""
-    frozen_now(t)
-    token = demo_token(t)
-    at(t, expire_ms(token) + (DAY - 60) * 1000)
-    with because("a renewal 23 h 59 min after expiry was refused"):
-        renewed(renew(t, token))
+def renewed_late(late_s: int) -> CaseFunction:
+    """The story: the demo token is renewed `late_s` after its expiry, which succeeds within 24 h and
+    answers 10008 from then on."""
+    late = f"{late_s // HOUR} h {late_s % HOUR // 60} min after expiry"
+    if late_s < DAY:
+        return once_expired(
+            late_s * 1000, f"a renewal {late} was refused", lambda t, token: renewed(renew(t, token))
+        )
+    return once_expired(
+        late_s * 1000,
+        f"a renewal {late} was not refused",
+        lambda t, token: refused(renew(t, token), P, NO_PERMISSION),
+    )
 
 
-@CASES.story(
-    "renew.window.24h1m",
-    rule="token过期特定时间(24小时)后,不可以再续约 → 10008 权限不足 (decided code)",
-    needs=("admin",),
+#: The renewal window's rule [doc].
+WINDOW = "token过期特定时间(24小时)后,不可以再续约"
+CASES.extend(
+    *(
+        Contract(f"renew.window.{id}", title, WINDOW + rule, "doc", ("admin",), renewed_late(late_s))
+        for id, late_s, title, rule in [
+            (
+                "23h59m",
+                DAY - 60,
+                "A token expired 23 h 59 min ago can still be renewed",
+                ": 23 h 59 min after expiry the renewal still succeeds",
+            ),
+            (
+                "24h1m",
+                DAY + 60,
+                "A token expired 24 h 1 min ago can no longer be renewed: 10008",
+                " → 10008 权限不足 (decided code)",
+            ),
+        ]
+    ),
 )
-def renew_after_window(t: Target) -> None:
-    """A token expired 24 h 1 min ago can no longer be renewed: 10008"""
-    frozen_now(t)
-    token = demo_token(t)
-    at(t, expire_ms(token) + (DAY + 60) * 1000)
-    with because("a renewal 24 h 1 min after expiry was not refused"):
-        refused(renew(t, token), P, NO_PERMISSION)
 
 
 CASES.refusals(
@@ -168,33 +171,16 @@ CASES.extend(
         ("admin",),
         refused_once_suspended(renew),
     ),
-)
-
-
-@CASES.story(
-    "renew.10009.region",
-    rule="10009 没有权限访问接口: a token of a region that may not renew",
-    source="decided",
-    needs=("admin",),
-)
-def renew_not_allowed(t: Target) -> None:
-    """A renewal of a token whose region may not renew answers 10009"""
-    region = fresh_region(t, apis=["center"])
-    token = region_token(tokens(t, fresh_user(t, regions=[region])), region)
-    refused(renew(t, token), P, API_NOT_ALLOWED)
-
-
-CASES.refusals(
-    Refusal(
-        "renew.405",
-        "A GET on the renewal path is refused with 405",
-        "请求方式: POST; other methods → HTTP 405 with Allow: POST",
-        lambda t: with_token(t, "GET", RENEW, demo_token(t)),
-        NOT_SUPPORTED,
-        source="decided",
-        allow="POST",
+    Contract(
+        "renew.10009.region",
+        "A renewal of a token whose region may not renew answers 10009",
+        "10009 没有权限访问接口: a token of a region that may not renew",
+        "decided",
+        ("admin",),
+        refused_in_region(renew, ["center"]),
     ),
 )
+CASES.refusals(renew.other_method("GET", "请求方式: POST; other methods → HTTP 405 with Allow: POST"))
 
 
 # == state ====================================================================================
@@ -213,50 +199,8 @@ def state_success(t: Target) -> None:
             valid(state(t, item["token"]))
 
 
-CASES.refusals(
-    Refusal(
-        "state.10003.no-token",
-        "tokens/state without token answers 10003",
-        "10003 参数不全: the token header is missing",
-        lambda t: state(t, None),
-        MISSING,
-        source="decided",
-    ),
-    Refusal(
-        "state.10004.forged",
-        "tokens/state with a forged token answers 10004",
-        "10004 参数无效: a forged token",
-        lambda t: state(t, forged(demo_token(t))),
-        INVALID,
-        source="decided",
-    ),
-    Refusal(
-        "state.10004.other-key",
-        "tokens/state with a token signed by another key answers 10004",
-        "10004 参数无效: a token signed with another key",
-        lambda t: state(t, signed_elsewhere(demo_token(t))),
-        INVALID,
-        source="decided",
-    ),
-    Refusal(
-        "state.10004.malformed",
-        "tokens/state with a token that is not a JWT answers 10004",
-        "10004 参数无效: a token that is not a JWT",
-        lambda t: state(t, "not-a-token"),
-        INVALID,
-        source="decided",
-    ),
-)
-CASES.extend(
-    Contract(
-        "state.10008.expired",
-        "tokens/state with an expired token answers 10008",
-        "an expired token → 10008 权限不足 (clients renew on 10008)",
-        "decided",
-        ("admin",),
-        refused_once_expired(state),
-    ),
-)
+CASES.refusals(state.without_token(), *map(state.bad_token, ["forged", "other-key", "malformed"]))
+CASES.extend(state.expired("an expired token → 10008 权限不足 (clients renew on 10008)"))
 
 
 @CASES.story(
@@ -284,14 +228,4 @@ CASES.extend(
         refused_once_suspended(state),
     ),
 )
-CASES.refusals(
-    Refusal(
-        "state.405",
-        "A POST on tokens/state is refused with 405",
-        "GET only; other methods → HTTP 405 with Allow: GET",
-        lambda t: with_token(t, "POST", STATE, demo_token(t)),
-        NOT_SUPPORTED,
-        source="decided",
-        allow="GET",
-    ),
-)
+CASES.refusals(state.other_method("POST", "GET only; other methods → HTTP 405 with Allow: GET"))
