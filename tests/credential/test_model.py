@@ -9,8 +9,7 @@ from typing import Any
 import jwt
 import pytest
 
-from provider_mocks import create_app, get_mocks
-from provider_mocks.core.clock import Clock
+from provider_mocks import create_app
 from provider_mocks.core.config import ConfigError
 from provider_mocks.core.errors import AdminError, ProviderError
 from provider_mocks.providers.credential import errors
@@ -24,6 +23,7 @@ from provider_mocks.providers.credential.models import (
     demo_set,
     ip_allowed,
 )
+from tests.support import FrozenWorld
 
 from .helpers import NOON, NOON_MS
 
@@ -31,18 +31,11 @@ LOOPBACK = "127.0.0.1"
 NOON_S = NOON_MS // 1000
 
 
-class World:
+class World(FrozenWorld[CredentialModel]):
     """A model on its own app, with the app's clock frozen at `at`."""
 
     def __init__(self, settings: dict[str, Any] | None = None, at: datetime = NOON, **config: Any) -> None:
-        app = create_app({"credential": {"settings": settings or {}, **config}}, providers=["credential"])
-        mocks = get_mocks(app)
-        model = mocks.model("credential")
-        assert isinstance(model, CredentialModel)
-        self.model: CredentialModel = model
-        self.clock: Clock = mocks.clock
-        self.clock.freeze()
-        self.clock.set(at)
+        super().__init__(CredentialModel, {"settings": settings or {}, **config}, at)
 
     def partner(self, partner_id: str, disabled: bool = False) -> None:
         self.model.create_partner(Partner(id=partner_id, disabled=disabled))
