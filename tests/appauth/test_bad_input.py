@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from tests.rawhttp import assert_clean, raw_request
+from tests.support import explode
 
 from .helpers import HELLO, JSON_UTF8, TOKEN, demo, error, fetch, hello, token
 
@@ -239,11 +240,7 @@ def test_a_crash_is_the_platforms_system_error(
 ) -> None:
     from provider_mocks.providers.appauth.models import AppAuthModel
 
-    def boom(*_: object) -> str:
-        raise RuntimeError("store exploded")
-
-    monkeypatch.setattr(AppAuthModel, "fetch_token", boom)
-    monkeypatch.setattr(AppAuthModel, "hello", boom)
+    explode(monkeypatch, AppAuthModel, "fetch_token", "hello")
     for path in (TOKEN, HELLO):
         answer = http.get(f"{base_url}{path}", params={"appId": "a", "appSecret": "b", "accessToken": "c"})
         assert answer.status_code == 200

@@ -6,6 +6,7 @@ import pytest
 import requests
 
 from tests.rawhttp import assert_clean, raw_request
+from tests.support import explode
 
 from .helpers import ECHO, JSON_UTF8, NOON_MS, TOKEN, demo, error, freeze_at_noon, params, token
 
@@ -290,10 +291,7 @@ def test_a_crash_is_the_decided_system_error(
 ) -> None:
     from provider_mocks.providers.credential.models import CredentialModel
 
-    def boom(*_: object) -> str:
-        raise RuntimeError("store exploded")
-
-    monkeypatch.setattr(CredentialModel, method, boom)
+    explode(monkeypatch, CredentialModel, method)
     answer = http.post(
         f"{base_url}{path}", params={"clientId": "a"}, headers={"Access-Token": "t", "Request-Id": "r"}
     )

@@ -6,10 +6,9 @@ import pytest
 import requests
 
 from tests.rawhttp import assert_clean, raw_request
+from tests.support import JSON_UTF8, explode
 
 from .helpers import GET_API, POST_API, TOKEN, demo, error, token
-
-JSON_UTF8 = "application/json;charset=UTF-8"
 
 
 @pytest.mark.parametrize(
@@ -144,10 +143,7 @@ def test_a_crash_is_the_gateways_system_error(
 ) -> None:
     from provider_mocks.providers.itrigger.models import ITriggerModel
 
-    def boom(*_: object) -> str:
-        raise RuntimeError("store exploded")
-
-    monkeypatch.setattr(ITriggerModel, "issue_token", boom)
+    explode(monkeypatch, ITriggerModel, "issue_token")
     answer = http.get(f"{base_url}{TOKEN}", params={"appId": "a", "appSecret": "b"})
     assert answer.status_code == 200
     assert answer.json() == error(500, "系统错误")

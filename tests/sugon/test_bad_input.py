@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
 
 import pytest
 import requests
 
 from tests.rawhttp import assert_clean, raw_request
+from tests.support import explode
 
 from .helpers import (
     ACTIVE,
@@ -276,10 +276,7 @@ def test_a_crash_is_the_platforms_10001_in_http_200(
 ) -> None:
     from provider_mocks.providers.sugon.models import SugonModel
 
-    def boom(*_: Any) -> None:
-        raise RuntimeError("store exploded")
-
-    monkeypatch.setattr(SugonModel, operation, boom)
+    explode(monkeypatch, SugonModel, operation)
     answer = http.request(method, f"{base_url}{path}", headers={"token": "x"})
     assert answer.status_code == 200
     assert answer.headers["Content-Type"] == JSON_UTF8
