@@ -3,6 +3,7 @@ on a frozen clock, a model that crashes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -12,6 +13,7 @@ from flask import Flask
 
 from provider_mocks import create_app, get_mocks
 from provider_mocks.core.clock import Clock
+from provider_mocks.core.errors import ProviderError
 from provider_mocks.core.provider import ProviderModel
 
 JSON_UTF8 = "application/json;charset=UTF-8"
@@ -61,6 +63,12 @@ class FrozenWorld(Generic[M]):
         self.clock: Clock = mocks.clock
         self.clock.freeze()
         self.clock.set(at)
+
+    def refusal(self, operation: Callable[..., object], *args: Any) -> int | str:
+        """The error code of a model call that must fail."""
+        with pytest.raises(ProviderError) as caught:
+            operation(*args)
+        return caught.value.code
 
 
 def explode(monkeypatch: pytest.MonkeyPatch, kind: type[ProviderModel[Any]], *operations: str) -> None:

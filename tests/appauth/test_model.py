@@ -36,9 +36,7 @@ class World(FrozenWorld[AppAuthModel]):
 
     def code(self, app_id: str, secret: str | None = None) -> int | str:
         """The error key of a fetch that must fail."""
-        with pytest.raises(ProviderError) as caught:
-            self.model.fetch_token(app_id, f"{app_id}-secret" if secret is None else secret)
-        return caught.value.code
+        return self.refusal(self.model.fetch_token, app_id, f"{app_id}-secret" if secret is None else secret)
 
     def codes(self, app_id: str, n: int) -> list[int | str]:
         """The outcome of `n` fetches: 200 or the error key."""
@@ -52,9 +50,7 @@ class World(FrozenWorld[AppAuthModel]):
         return found
 
     def denied(self, token: str | None) -> int | str:
-        with pytest.raises(ProviderError) as caught:
-            self.model.hello(token)
-        return caught.value.code
+        return self.refusal(self.model.hello, token)
 
     def used(self, app_id: str) -> int:
         count: int = next(a for a in self.model.apps() if a["app_id"] == app_id)["fetches_in_window"]
