@@ -42,6 +42,14 @@ def clock(http: requests.Session, base_url: str, **change: Any) -> dict[str, Any
     return state
 
 
+def send(http: requests.Session, method: str, url: str, status: int, **kwargs: Any) -> Any:
+    """The JSON of an admin API answer, which must have `status` and the providers' content type."""
+    answer = http.request(method, url, **kwargs)
+    assert answer.status_code == status, answer.text
+    assert answer.headers["Content-Type"] == JSON_UTF8
+    return answer.json()
+
+
 def envelope(answer: requests.Response) -> dict[str, Any]:
     """The JSON envelope of an answer that must be an HTTP 200 in the providers' content type."""
     assert answer.status_code == 200

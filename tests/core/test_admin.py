@@ -13,6 +13,7 @@ import requests
 from provider_mocks import Mocks
 from provider_mocks.providers.itrigger.errors import MESSAGES
 from provider_mocks.providers.itrigger.models import DEMO_APIS, DEMO_GET, DEMO_POST, TOKEN_PATH
+from tests.support import send
 
 ADMIN = "/__admin"
 
@@ -20,13 +21,6 @@ ADMIN = "/__admin"
 def get_json(http: requests.Session, url: str, status: int = 200, **kwargs: Any) -> Any:
     answer = http.get(url, **kwargs)
     assert answer.status_code == status, answer.text
-    return answer.json()
-
-
-def send(http: requests.Session, method: str, url: str, status: int, **kwargs: Any) -> Any:
-    answer = http.request(method, url, **kwargs)
-    assert answer.status_code == status, answer.text
-    assert answer.headers["Content-Type"].startswith("application/json")
     return answer.json()
 
 
