@@ -14,9 +14,9 @@ from ..deviants import (
     content_type,
     escaped_unicode,
     jwt_claims,
+    keys_first,
     on_paths,
     renamed_key,
-    reordered_keys,
     replaced_text,
     server_error_when,
     sorted_keys,
@@ -78,7 +78,7 @@ DEVIANTS = [
     Deviant(
         "renewal keys code-first",
         "envelope keys are ['code', 'msg', 'data'], documented order is ['msg', 'code', 'data']",
-        rewrite=on_paths(reordered_keys("code", "msg", "data"), RENEW),
+        rewrite=on_paths(keys_first("code", "msg", "data"), RENEW),
     ),
     Deviant(
         "msg renamed message",
@@ -142,7 +142,7 @@ DEVIANTS = [
     Deviant(
         "AK/SK keys code-first",
         "envelope keys are ['code', 'msg', 'data'], documented order is ['msg', 'code', 'data']",
-        rewrite=on_paths(reordered_keys("code", "msg", "data"), AKSK),
+        rewrite=on_paths(keys_first("code", "msg", "data"), AKSK),
     ),
     Deviant(
         "AK/SK 10009 with the center's text",
