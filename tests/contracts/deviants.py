@@ -42,6 +42,11 @@ class Deviant:
     request: RequestRewrite | None = None
 
 
+def configured(name: str, named: str, **settings: Any) -> Deviant:
+    """A deviant that is the mock with other settings: its own rules differ, no answer is rewritten."""
+    return Deviant(name, named, config={"settings": settings})
+
+
 def body_rewrite(change: Callable[[Any], bytes]) -> Rewrite:
     """Rewrite every JSON answer's body with `change(parsed)`."""
 
