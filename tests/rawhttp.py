@@ -70,3 +70,23 @@ def assert_clean(status: int, body: bytes) -> None:
     """A refusal, not a crash: no 5xx and no traceback."""
     assert status < 500
     assert b"Traceback" not in body
+
+
+def odd_credentials(id_name: bytes, secret_name: bytes, rest: bytes = b"") -> list[bytes]:
+    """Query strings carrying a credential pair in each odd encoding a token request must refuse
+    cleanly: broken percent-encoding, percent-encoded bytes that are not UTF-8, raw non-UTF-8
+    bytes in the request line, Chinese and a NUL."""
+    pairs = [
+        (b"%ZZ", b"%"),
+        (b"%FF%FE", b"%C3%28"),
+        (b"\xff\xfe", b"\xe4\xb8"),
+        (b"%E4%B8%AD%E6%96%87", b"%00"),
+    ]
+    return [id_name + b"=" + given + b"&" + secret_name + b"=" + secret + rest for given, secret in pairs]
+
+
+def clean_answer(base_url: str, request_line: bytes) -> bytes:
+    """The body of the answer to a bare request line, which must be a refusal, not a crash."""
+    status, _, body = raw_request(base_url, request_line)
+    assert_clean(status, body)
+    return body

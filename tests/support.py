@@ -1,10 +1,24 @@
-"""HTTP helpers every provider's tests share: the admin API's view of a provider, the clock."""
+"""Helpers every provider's tests share: the admin API's view of a provider, the clock, a model
+on a frozen clock, a model that crashes."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Generic, TypeVar
 
+import pytest
 import requests
+from flask import Flask
+
+from provider_mocks import create_app, get_mocks
+from provider_mocks.core.clock import Clock
+from provider_mocks.core.errors import ProviderError
+from provider_mocks.core.provider import ProviderModel
+
+JSON_UTF8 = "application/json;charset=UTF-8"
+
+M = TypeVar("M", bound=ProviderModel[Any])
 
 
 def provider(slug: str, http: requests.Session, base_url: str) -> dict[str, Any]:
@@ -26,3 +40,50 @@ def clock(http: requests.Session, base_url: str, **change: Any) -> dict[str, Any
     assert answer.status_code == 200, answer.text
     state: dict[str, Any] = answer.json()
     return state
+
+
+def send(http: requests.Session, method: str, url: str, status: int, **kwargs: Any) -> Any:
+    """The JSON of an admin API answer, which must have `status` and the providers' content type."""
+    answer = http.request(method, url, **kwargs)
+    assert answer.status_code == status, answer.text
+    assert answer.headers["Content-Type"] == JSON_UTF8
+    return answer.json()
+
+
+def envelope(answer: requests.Response) -> dict[str, Any]:
+    """The JSON envelope of an answer that must be an HTTP 200 in the providers' content type."""
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == JSON_UTF8
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+class FrozenWorld(Generic[M]):
+    """A provider's model on an app of its own, with the app's clock frozen at `at`: what the
+    model tests call directly, without HTTP."""
+
+    def __init__(self, kind: type[M], config: dict[str, Any], at: datetime, store: str | None = None) -> None:
+        self.flask: Flask = create_app({kind.slug: config}, providers=[kind.slug], store=store)
+        mocks = get_mocks(self.flask)
+        model = mocks.model(kind.slug)
+        assert isinstance(model, kind)
+        self.model: M = model
+        self.clock: Clock = mocks.clock
+        self.clock.freeze()
+        self.clock.set(at)
+
+    def refusal(self, operation: Callable[..., object], *args: Any) -> int | str:
+        """The error code of a model call that must fail."""
+        with pytest.raises(ProviderError) as caught:
+            operation(*args)
+        return caught.value.code
+
+
+def explode(monkeypatch: pytest.MonkeyPatch, kind: type[ProviderModel[Any]], *operations: str) -> None:
+    """Make the model's `operations` crash as a broken store would, to see the answer a crash gets."""
+
+    def boom(*_: object) -> None:
+        raise RuntimeError("store exploded")
+
+    for operation in operations:
+        monkeypatch.setattr(kind, operation, boom)

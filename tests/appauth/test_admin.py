@@ -9,16 +9,9 @@ from typing import Any
 import pytest
 import requests
 
-from tests.support import clock
+from tests.support import clock, send
 
 from .helpers import ADMIN, demo, error, fetch, hello, new_app
-
-
-def send(http: requests.Session, method: str, url: str, status: int, **kwargs: Any) -> Any:
-    answer = http.request(method, url, **kwargs)
-    assert answer.status_code == status, answer.text
-    assert answer.headers["Content-Type"] == "application/json;charset=UTF-8"
-    return answer.json()
 
 
 def test_providers_lists_appauth(http: requests.Session, base_url: str) -> None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.rawhttp import assert_clean, raw_request
+from tests.rawhttp import assert_clean, clean_answer, odd_credentials, raw_request
+from tests.support import explode
 
 from .helpers import HELLO, JSON_UTF8, TOKEN, demo, error, fetch, hello, token
 
@@ -68,15 +69,7 @@ def test_another_apps_token_still_names_its_own_app(http: requests.Session, base
 # -- odd encodings and parameters -------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
-        b"appId=%ZZ&appSecret=%",  # broken percent-encoding
-        b"appId=%FF%FE&appSecret=%C3%28",  # percent-encoded bytes that are not UTF-8
-        b"appId=\xff\xfe&appSecret=\xe4\xb8",  # raw non-UTF-8 bytes in the request line
-        b"appId=%E4%B8%AD%E6%96%87&appSecret=%00",  # Chinese and a NUL
-    ],
-)
+@pytest.mark.parametrize("query", odd_credentials(b"appId", b"appSecret"))
 def test_odd_encodings_of_credentials_get_401(base_url: str, query: bytes) -> None:
     status, head, body = raw_request(base_url, b"GET " + TOKEN.encode() + b"?" + query + b" HTTP/1.1")
     assert status == 200
@@ -221,8 +214,7 @@ def test_a_refused_body_does_not_count_toward_the_limit(http: requests.Session, 
     ],
 )
 def test_odd_methods_and_missing_parameters_never_crash(base_url: str, line: bytes) -> None:
-    status, _, body = raw_request(base_url, line)
-    assert_clean(status, body)
+    body = clean_answer(base_url, line)
     assert body.startswith(b'{"code":')
     assert body.endswith(b',"result":null,"success":false}')
 
@@ -239,11 +231,7 @@ def test_a_crash_is_the_platforms_system_error(
 ) -> None:
     from provider_mocks.providers.appauth.models import AppAuthModel
 
-    def boom(*_: object) -> str:
-        raise RuntimeError("store exploded")
-
-    monkeypatch.setattr(AppAuthModel, "fetch_token", boom)
-    monkeypatch.setattr(AppAuthModel, "hello", boom)
+    explode(monkeypatch, AppAuthModel, "fetch_token", "hello")
     for path in (TOKEN, HELLO):
         answer = http.get(f"{base_url}{path}", params={"appId": "a", "appSecret": "b", "accessToken": "c"})
         assert answer.status_code == 200

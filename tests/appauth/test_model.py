@@ -11,30 +11,22 @@ from typing import Any
 
 import pytest
 
-from provider_mocks import create_app, get_mocks
-from provider_mocks.core.clock import Clock
 from provider_mocks.core.config import ConfigError
 from provider_mocks.core.errors import ProviderError
 from provider_mocks.providers.appauth import errors
 from provider_mocks.providers.appauth.models import App, AppAuthModel, AppChange, demo_set
+from tests.support import FrozenWorld
 
 SHANGHAI = timezone(timedelta(hours=8))
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI)
 EXPIRE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00")
 
 
-class World:
+class World(FrozenWorld[AppAuthModel]):
     """A model on its own app, with the app's clock frozen at `at`."""
 
     def __init__(self, config: dict[str, Any] | None = None, at: datetime = NOON) -> None:
-        app = create_app({"appauth": config or {}}, providers=["appauth"])
-        mocks = get_mocks(app)
-        model = mocks.model("appauth")
-        assert isinstance(model, AppAuthModel)
-        self.model: AppAuthModel = model
-        self.clock: Clock = mocks.clock
-        self.clock.freeze()
-        self.clock.set(at)
+        super().__init__(AppAuthModel, config or {}, at)
 
     def app(self, app_id: str, **extra: Any) -> None:
         self.model.create_app(App(app_id=app_id, app_secret=f"{app_id}-secret", **extra))
@@ -44,9 +36,7 @@ class World:
 
     def code(self, app_id: str, secret: str | None = None) -> int | str:
         """The error key of a fetch that must fail."""
-        with pytest.raises(ProviderError) as caught:
-            self.model.fetch_token(app_id, f"{app_id}-secret" if secret is None else secret)
-        return caught.value.code
+        return self.refusal(self.model.fetch_token, app_id, f"{app_id}-secret" if secret is None else secret)
 
     def codes(self, app_id: str, n: int) -> list[int | str]:
         """The outcome of `n` fetches: 200 or the error key."""
@@ -60,9 +50,7 @@ class World:
         return found
 
     def denied(self, token: str | None) -> int | str:
-        with pytest.raises(ProviderError) as caught:
-            self.model.hello(token)
-        return caught.value.code
+        return self.refusal(self.model.hello, token)
 
     def used(self, app_id: str) -> int:
         count: int = next(a for a in self.model.apps() if a["app_id"] == app_id)["fetches_in_window"]

@@ -13,7 +13,7 @@ from tests import support
 TOKEN = "/getAtripToken.do"
 PORTAL = "/atrip-portal/login"
 ID, SECRET = "x-atlas-client-id", "x-atlas-client-secret"
-JSON_UTF8 = "application/json;charset=UTF-8"
+JSON_UTF8 = support.JSON_UTF8
 HTML_UTF8 = "text/html; charset=utf-8"
 
 #: A documented body (the current role spelling).

@@ -7,18 +7,11 @@ from typing import Any
 import pytest
 import requests
 
-from tests.support import clock
+from tests.support import clock, send
 
 from .helpers import BODY, ID, SECRET, demo, fetch, post
 
 ADMIN = "/__admin/atrip"
-
-
-def send(http: requests.Session, method: str, url: str, status: int, **kwargs: Any) -> Any:
-    answer = http.request(method, url, **kwargs)
-    assert answer.status_code == status, answer.text
-    assert answer.headers["Content-Type"].startswith("application/json")
-    return answer.json()
 
 
 def test_providers_lists_atrip(http: requests.Session, base_url: str) -> None:

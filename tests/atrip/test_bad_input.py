@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from tests.rawhttp import raw_request
+from tests.support import explode
 
 from .helpers import BODY, ID, JSON_UTF8, SECRET, TOKEN, demo, error, headers, portal_url, post
 
@@ -170,10 +171,7 @@ def test_a_crash_is_status_2_system_error_in_an_http_200(
 ) -> None:
     from provider_mocks.providers.atrip.models import AtripModel
 
-    def boom(*_: object) -> None:
-        raise RuntimeError("store exploded")
-
-    monkeypatch.setattr(AtripModel, "open_session", boom)
+    explode(monkeypatch, AtripModel, "open_session")
     answer = post(http, base_url, demo(http, base_url))
     assert_envelope(answer, error(2, "System error"))
 

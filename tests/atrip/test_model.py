@@ -9,30 +9,23 @@ from typing import Any
 
 import pytest
 
-from provider_mocks import create_app, get_mocks
-from provider_mocks.core.clock import Clock
+from provider_mocks import create_app
 from provider_mocks.core.config import ConfigError
 from provider_mocks.core.errors import ProviderError
 from provider_mocks.providers.atrip import errors
 from provider_mocks.providers.atrip.models import AtripModel, Client, ClientChange, demo_set
+from tests.support import FrozenWorld
 
 from .helpers import BODY, ID, SECRET
 
 NOON = datetime(2026, 3, 10, 4, 0, tzinfo=UTC)
 
 
-class World:
+class World(FrozenWorld[AtripModel]):
     """A model on its own app, with the app's clock frozen at NOON."""
 
     def __init__(self, **config: Any) -> None:
-        self.app = create_app({"atrip": config}, providers=["atrip"])
-        mocks = get_mocks(self.app)
-        model = mocks.model("atrip")
-        assert isinstance(model, AtripModel)
-        self.model: AtripModel = model
-        self.clock: Clock = mocks.clock
-        self.clock.freeze()
-        self.clock.set(NOON)
+        super().__init__(AtripModel, config, NOON)
 
     def headers(self, role: str = "demo", **extra: str) -> dict[str, str]:
         client, _ = demo_set()[role]
@@ -204,11 +197,11 @@ def test_portal_base_url_replaces_the_callers_host() -> None:
 
 
 def test_gzip_can_be_switched_off() -> None:
-    client = World(settings={"gzip": False}).app.test_client()
+    client = World(settings={"gzip": False}).flask.test_client()
     answer = client.post("/getAtripToken.do", json=BODY, headers={"Accept-Encoding": "gzip"})
     assert "Content-Encoding" not in answer.headers
     assert answer.data == b'{"url":"","status":3,"msg":"Unauthorized access"}'
-    on = World().app.test_client().post("/getAtripToken.do", json=BODY, headers={"Accept-Encoding": "gzip"})
+    on = World().flask.test_client().post("/getAtripToken.do", json=BODY, headers={"Accept-Encoding": "gzip"})
     assert gzip.decompress(on.data) == answer.data
 
 

@@ -42,6 +42,11 @@ class Deviant:
     request: RequestRewrite | None = None
 
 
+def configured(name: str, named: str, **settings: Any) -> Deviant:
+    """A deviant that is the mock with other settings: its own rules differ, no answer is rewritten."""
+    return Deviant(name, named, config={"settings": settings})
+
+
 def body_rewrite(change: Callable[[Any], bytes]) -> Rewrite:
     """Rewrite every JSON answer's body with `change(parsed)`."""
 
@@ -62,7 +67,7 @@ def sorted_keys() -> Rewrite:
 
 
 def keys_first(*keys: str) -> Rewrite:
-    """Move `keys` to the front of the envelope, in that order (for envelopes already sorted)."""
+    """Every JSON object answer with `keys` first, in that order (others after)."""
     return body_rewrite(
         lambda p: json.dumps(
             {**{k: p[k] for k in keys if k in p}, **p} if isinstance(p, dict) else p,
@@ -197,17 +202,6 @@ class RequestRewriting:
             self.rewrite(environ)
         result: Iterable[bytes] = self.app(environ, start_response)
         return result
-
-
-def reordered_keys(*order: str) -> Rewrite:
-    """Every JSON object answer with `order`'s keys first, in that order (others after)."""
-    return body_rewrite(
-        lambda p: json.dumps(
-            {**{k: p[k] for k in order if k in p}, **p} if isinstance(p, dict) else p,
-            ensure_ascii=False,
-            separators=(",", ":"),
-        ).encode()
-    )
 
 
 _JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")

@@ -13,6 +13,7 @@ import requests
 from provider_mocks import Mocks
 from provider_mocks.providers.itrigger.errors import MESSAGES
 from provider_mocks.providers.itrigger.models import DEMO_APIS, DEMO_GET, DEMO_POST, TOKEN_PATH
+from tests.support import send
 
 ADMIN = "/__admin"
 
@@ -23,11 +24,9 @@ def get_json(http: requests.Session, url: str, status: int = 200, **kwargs: Any)
     return answer.json()
 
 
-def send(http: requests.Session, method: str, url: str, status: int, **kwargs: Any) -> Any:
-    answer = http.request(method, url, **kwargs)
-    assert answer.status_code == status, answer.text
-    assert answer.headers["Content-Type"].startswith("application/json")
-    return answer.json()
+def clock(http: requests.Session, base_url: str, **change: Any) -> Any:
+    """A change of the clock through the admin API, which must succeed; the clock's state after."""
+    return send(http, "POST", f"{base_url}{ADMIN}/clock", 200, json=change)
 
 
 def itrigger(http: requests.Session, base_url: str) -> dict[str, Any]:
@@ -112,68 +111,56 @@ def test_clock_get_follows_real_time(http: requests.Session, base_url: str) -> N
 
 
 def test_clock_advance(http: requests.Session, base_url: str) -> None:
-    state = send(http, "POST", f"{base_url}{ADMIN}/clock", 200, json={"advance": 86_400})
+    state = clock(http, base_url, advance=86_400)
     assert abs(state["offset"] - 86_400) < 1
     assert abs(state["timestamp"] - (time.time() + 86_400)) < 5
-    state = send(http, "POST", f"{base_url}{ADMIN}/clock", 200, json={"advance": -3600.5})
+    state = clock(http, base_url, advance=-3600.5)
     assert abs(state["offset"] - 82_799.5) < 1
 
 
 def test_clock_freeze_then_set_and_advance(http: requests.Session, base_url: str) -> None:
-    state = send(http, "POST", f"{base_url}{ADMIN}/clock", 200, json={"freeze": True})
+    state = clock(http, base_url, freeze=True)
     assert state["frozen"] is True
-    state = send(http, "POST", f"{base_url}{ADMIN}/clock", 200, json={"set": "2026-01-01T08:00:00+08:00"})
+    state = clock(http, base_url, set="2026-01-01T08:00:00+08:00")
     assert state["frozen"] is True
     assert state["now"] == "2026-01-01T00:00:00Z"
     assert state["timestamp"] == 1_767_225_600.0
     assert get_json(http, f"{base_url}{ADMIN}/clock")["timestamp"] == 1_767_225_600.0
-    state = send(http, "POST", f"{base_url}{ADMIN}/clock", 200, json={"advance": 90})
+    state = clock(http, base_url, advance=90)
     assert state["now"] == "2026-01-01T00:01:30Z"
-    state = send(http, "POST", f"{base_url}{ADMIN}/clock", 200, json={"set": "2026-06-01T00:00:00Z"})
+    state = clock(http, base_url, set="2026-06-01T00:00:00Z")
     assert state["now"] == "2026-06-01T00:00:00Z"
     assert state["frozen"] is True
 
 
 def test_clock_set_on_a_running_clock(http: requests.Session, base_url: str) -> None:
-    state = send(http, "POST", f"{base_url}{ADMIN}/clock", 200, json={"set": "2030-01-01T00:00:00+00:00"})
+    state = clock(http, base_url, set="2030-01-01T00:00:00+00:00")
     assert state["frozen"] is False
     assert 0 <= state["timestamp"] - 1_893_456_000.0 < 5
 
 
 def test_clock_set_and_freeze_in_one_request_is_exact(http: requests.Session, base_url: str) -> None:
     """`{"set": T, "freeze": true}` freezes at T itself, not T plus the time the request took."""
-    state = send(
-        http,
-        "POST",
-        f"{base_url}{ADMIN}/clock",
-        200,
-        json={"set": "2026-01-01T08:00:00+08:00", "freeze": True},
-    )
+    state = clock(http, base_url, set="2026-01-01T08:00:00+08:00", freeze=True)
     assert state["frozen"] is True
     assert state["timestamp"] == 1_767_225_600.0
     assert state["now"] == "2026-01-01T00:00:00Z"
 
 
 def test_clock_set_advance_and_freeze_in_one_request_is_exact(http: requests.Session, base_url: str) -> None:
-    state = send(
-        http,
-        "POST",
-        f"{base_url}{ADMIN}/clock",
-        200,
-        json={"set": "2026-01-01T00:00:00Z", "advance": 60, "freeze": True},
-    )
+    state = clock(http, base_url, set="2026-01-01T00:00:00Z", advance=60, freeze=True)
     assert state["timestamp"] == 1_767_225_660.0
 
 
 def test_clock_unfreeze_runs_on_from_the_frozen_instant(http: requests.Session, base_url: str) -> None:
-    send(http, "POST", f"{base_url}{ADMIN}/clock", 200, json={"set": "2030-01-01T00:00:00Z", "freeze": True})
-    state = send(http, "POST", f"{base_url}{ADMIN}/clock", 200, json={"freeze": False})
+    clock(http, base_url, set="2030-01-01T00:00:00Z", freeze=True)
+    state = clock(http, base_url, freeze=False)
     assert state["frozen"] is False
     assert 0 <= state["timestamp"] - 1_893_456_000.0 < 5
 
 
 def test_clock_empty_post_changes_nothing(http: requests.Session, base_url: str) -> None:
-    send(http, "POST", f"{base_url}{ADMIN}/clock", 200, json={"advance": 100, "freeze": True})
+    clock(http, base_url, advance=100, freeze=True)
     before = get_json(http, f"{base_url}{ADMIN}/clock")
     bodies: list[dict[str, Any]] = [{"json": {}}, {}]
     for kwargs in bodies:
@@ -239,7 +226,7 @@ def test_reset_brings_clock_journal_and_state_back(
     send(
         http, "POST", f"{base_url}{ADMIN}/itrigger/apps", 201, json={"app_id": "temp-app", "app_secret": "s"}
     )
-    send(http, "POST", f"{base_url}{ADMIN}/clock", 200, json={"advance": 86_400 * 3, "freeze": True})
+    clock(http, base_url, advance=86_400 * 3, freeze=True)
     assert fetch(http, base_url, "temp-app", "s")["code"] == 200
     assert journal(http, base_url)
 
@@ -275,8 +262,8 @@ def test_reset_restores_daily_counts_and_changed_demo_apps(
 def test_journal_entry_of_a_token_fetch(
     http: requests.Session, base_url: str, demo: dict[str, dict[str, str]]
 ) -> None:
-    send(http, "POST", f"{base_url}{ADMIN}/clock", 200, json={"freeze": True})
-    send(http, "POST", f"{base_url}{ADMIN}/clock", 200, json={"set": "2026-03-01T12:00:00+08:00"})
+    clock(http, base_url, freeze=True)
+    clock(http, base_url, set="2026-03-01T12:00:00+08:00")
     creds = demo["demo"]
     answer = http.get(
         f"{base_url}{TOKEN_PATH}",
@@ -444,10 +431,10 @@ def test_granting_apis(http: requests.Session, base_url: str) -> None:
 
 
 def test_tokens_listing(http: requests.Session, base_url: str, demo: dict[str, dict[str, str]]) -> None:
-    send(http, "POST", f"{base_url}{ADMIN}/clock", 200, json={"freeze": True})
+    clock(http, base_url, freeze=True)
     creds = demo["demo"]
     token = fetch(http, base_url, creds["appId"], creds["appSecret"])["data"]["accessToken"]
-    send(http, "POST", f"{base_url}{ADMIN}/clock", 200, json={"advance": 200})
+    clock(http, base_url, advance=200)
     tokens = get_json(http, f"{base_url}{ADMIN}/itrigger/tokens")["tokens"]
     assert len(tokens) == 1
     assert tokens[0]["accessToken"] == token

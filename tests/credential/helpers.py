@@ -13,7 +13,7 @@ from tests import support
 TOKEN = "/openapi/auth/credential"
 ECHO = "/openapi/demo/echo"
 ADMIN = "/__admin/credential"
-JSON_UTF8 = "application/json;charset=UTF-8"
+JSON_UTF8 = support.JSON_UTF8
 
 SHANGHAI = timezone(timedelta(hours=8))
 #: The instant the HTTP tests freeze the clock at, and its `timestamp` in milliseconds.
@@ -31,11 +31,7 @@ def params(creds: dict[str, str], **extra: str) -> dict[str, str]:
 
 def fetch(http: requests.Session, base_url: str, creds: dict[str, str]) -> dict[str, Any]:
     """A token request with the parameters in the query string, its envelope."""
-    answer = http.post(f"{base_url}{TOKEN}", params=params(creds))
-    assert answer.status_code == 200
-    assert answer.headers["Content-Type"] == JSON_UTF8
-    body: dict[str, Any] = answer.json()
-    return body
+    return support.envelope(http.post(f"{base_url}{TOKEN}", params=params(creds)))
 
 
 def token(http: requests.Session, base_url: str, role: str = "demo") -> str:

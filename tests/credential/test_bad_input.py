@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.rawhttp import assert_clean, raw_request
+from tests.rawhttp import assert_clean, clean_answer, odd_credentials, raw_request
+from tests.support import explode
 
 from .helpers import ECHO, JSON_UTF8, NOON_MS, TOKEN, demo, error, freeze_at_noon, params, token
 
@@ -23,15 +24,7 @@ def frozen(http: requests.Session, base_url: str) -> None:
 # -- the token endpoint ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
-        b"clientId=%ZZ&secret=%&userType=2",  # broken percent-encoding
-        b"clientId=%FF%FE&secret=%C3%28&userType=2",  # percent-encoded bytes that are not UTF-8
-        b"clientId=\xff\xfe&secret=\xe4\xb8&userType=2",  # raw non-UTF-8 bytes in the request line
-        b"clientId=%E4%B8%AD%E6%96%87&secret=%00&userType=2",  # Chinese and a NUL
-    ],
-)
+@pytest.mark.parametrize("query", odd_credentials(b"clientId", b"secret", b"&userType=2"))
 def test_odd_encodings_in_the_query_get_10101(base_url: str, query: bytes) -> None:
     status, head, body = raw_request(base_url, b"POST " + TOKEN.encode() + b"?" + query + b" HTTP/1.1")
     assert status == 200
@@ -278,8 +271,7 @@ def test_odd_or_missing_request_ids_are_answered(
     ],
 )
 def test_odd_requests_never_crash(base_url: str, line: bytes) -> None:
-    status, _, body = raw_request(base_url, line)
-    assert_clean(status, body)
+    body = clean_answer(base_url, line)
     assert body.startswith(b'{"code":')
     assert body.endswith(b',"_status":null,"ok":false}')
 
@@ -290,10 +282,7 @@ def test_a_crash_is_the_decided_system_error(
 ) -> None:
     from provider_mocks.providers.credential.models import CredentialModel
 
-    def boom(*_: object) -> str:
-        raise RuntimeError("store exploded")
-
-    monkeypatch.setattr(CredentialModel, method, boom)
+    explode(monkeypatch, CredentialModel, method)
     answer = http.post(
         f"{base_url}{path}", params={"clientId": "a"}, headers={"Access-Token": "t", "Request-Id": "r"}
     )

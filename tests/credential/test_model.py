@@ -9,8 +9,7 @@ from typing import Any
 import jwt
 import pytest
 
-from provider_mocks import create_app, get_mocks
-from provider_mocks.core.clock import Clock
+from provider_mocks import create_app
 from provider_mocks.core.config import ConfigError
 from provider_mocks.core.errors import AdminError, ProviderError
 from provider_mocks.providers.credential import errors
@@ -24,6 +23,7 @@ from provider_mocks.providers.credential.models import (
     demo_set,
     ip_allowed,
 )
+from tests.support import FrozenWorld
 
 from .helpers import NOON, NOON_MS
 
@@ -31,18 +31,11 @@ LOOPBACK = "127.0.0.1"
 NOON_S = NOON_MS // 1000
 
 
-class World:
+class World(FrozenWorld[CredentialModel]):
     """A model on its own app, with the app's clock frozen at `at`."""
 
     def __init__(self, settings: dict[str, Any] | None = None, at: datetime = NOON, **config: Any) -> None:
-        app = create_app({"credential": {"settings": settings or {}, **config}}, providers=["credential"])
-        mocks = get_mocks(app)
-        model = mocks.model("credential")
-        assert isinstance(model, CredentialModel)
-        self.model: CredentialModel = model
-        self.clock: Clock = mocks.clock
-        self.clock.freeze()
-        self.clock.set(at)
+        super().__init__(CredentialModel, {"settings": settings or {}, **config}, at)
 
     def partner(self, partner_id: str, disabled: bool = False) -> None:
         self.model.create_partner(Partner(id=partner_id, disabled=disabled))
@@ -59,11 +52,8 @@ class World:
         self, client_id: str, secret: str | None = None, user_type: str = "2", remote: str = LOOPBACK
     ) -> int | str:
         """The error code of a fetch that must fail."""
-        with pytest.raises(ProviderError) as caught:
-            self.model.issue_token(
-                client_id, f"{client_id}-secret" if secret is None else secret, user_type, remote
-            )
-        return caught.value.code
+        secret = f"{client_id}-secret" if secret is None else secret
+        return self.refusal(self.model.issue_token, client_id, secret, user_type, remote)
 
     def call(self, token: str, api: str = DEMO_ECHO, remote: str = LOOPBACK) -> App:
         return self.model.authorize(token, "req-1", api, remote)
@@ -71,9 +61,7 @@ class World:
     def denied(
         self, token: str | None, api: str = DEMO_ECHO, remote: str = LOOPBACK, request_id: str = "r"
     ) -> int | str:
-        with pytest.raises(ProviderError) as caught:
-            self.model.authorize(token, request_id, api, remote)
-        return caught.value.code
+        return self.refusal(self.model.authorize, token, request_id, api, remote)
 
 
 def demo(role: str) -> tuple[str, str]:
@@ -221,9 +209,7 @@ def test_ip_check_on_token_can_be_turned_off() -> None:
 
 def test_the_demo_set_shows_every_case(world: World) -> None:
     def code(role: str) -> int | str:
-        with pytest.raises(ProviderError) as caught:
-            world.model.issue_token(*demo(role), "2", LOOPBACK)
-        return caught.value.code
+        return world.refusal(world.model.issue_token, *demo(role), "2", LOOPBACK)
 
     assert code("disabled") == 10103
     assert code("partner_off") == 10104

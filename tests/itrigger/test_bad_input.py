@@ -5,22 +5,13 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.rawhttp import assert_clean, raw_request
+from tests.rawhttp import assert_clean, clean_answer, odd_credentials, raw_request
+from tests.support import JSON_UTF8, explode
 
 from .helpers import GET_API, POST_API, TOKEN, demo, error, token
 
-JSON_UTF8 = "application/json;charset=UTF-8"
 
-
-@pytest.mark.parametrize(
-    "query",
-    [
-        b"appId=%ZZ&appSecret=%",  # broken percent-encoding
-        b"appId=%FF%FE&appSecret=%C3%28",  # percent-encoded bytes that are not UTF-8
-        b"appId=\xff\xfe&appSecret=\xe4\xb8",  # raw non-UTF-8 bytes in the request line
-        b"appId=%E4%B8%AD%E6%96%87&appSecret=%00",  # Chinese and a NUL
-    ],
-)
+@pytest.mark.parametrize("query", odd_credentials(b"appId", b"appSecret"))
 def test_odd_encodings_get_40002(base_url: str, query: bytes) -> None:
     status, _, body = raw_request(base_url, b"GET " + TOKEN.encode() + b"?" + query + b" HTTP/1.1")
     assert status == 200
@@ -128,8 +119,7 @@ def test_utf16_json_body_is_read(http: requests.Session, base_url: str) -> None:
     "line", [b"BREW " + TOKEN.encode() + b" HTTP/1.1", b"GET " + GET_API.encode() + b" HTTP/1.1"]
 )
 def test_odd_methods_and_missing_token_never_crash(base_url: str, line: bytes) -> None:
-    status, _, body = raw_request(base_url, line)
-    assert_clean(status, body)
+    body = clean_answer(base_url, line)
     assert body.startswith(b'{"code":')
 
 
@@ -144,10 +134,7 @@ def test_a_crash_is_the_gateways_system_error(
 ) -> None:
     from provider_mocks.providers.itrigger.models import ITriggerModel
 
-    def boom(*_: object) -> str:
-        raise RuntimeError("store exploded")
-
-    monkeypatch.setattr(ITriggerModel, "issue_token", boom)
+    explode(monkeypatch, ITriggerModel, "issue_token")
     answer = http.get(f"{base_url}{TOKEN}", params={"appId": "a", "appSecret": "b"})
     assert answer.status_code == 200
     assert answer.json() == error(500, "系统错误")

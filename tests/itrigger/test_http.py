@@ -11,11 +11,9 @@ import re
 import pytest
 import requests
 
-from tests.support import clock
+from tests.support import JSON_UTF8, clock
 
 from .helpers import GET_API, POST_API, TOKEN, demo, error, fetch, token
-
-JSON_UTF8 = "application/json;charset=UTF-8"
 
 
 def test_token_answer_is_the_documented_bytes(http: requests.Session, base_url: str) -> None:

@@ -7,8 +7,6 @@ from typing import Any
 
 import pytest
 
-from provider_mocks import create_app, get_mocks
-from provider_mocks.core.clock import Clock
 from provider_mocks.core.errors import ProviderError
 from provider_mocks.providers.itrigger import errors
 from provider_mocks.providers.itrigger.models import (
@@ -21,23 +19,17 @@ from provider_mocks.providers.itrigger.models import (
     TenantChange,
     demo_set,
 )
+from tests.support import FrozenWorld
 
 SHANGHAI = timezone(timedelta(hours=8))
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI)
 
 
-class World:
+class World(FrozenWorld[ITriggerModel]):
     """A model on its own app, with the app's clock frozen at `at`."""
 
     def __init__(self, settings: dict[str, Any] | None = None, at: datetime = NOON) -> None:
-        app = create_app({"itrigger": {"settings": settings or {}}}, providers=["itrigger"])
-        mocks = get_mocks(app)
-        model = mocks.model("itrigger")
-        assert isinstance(model, ITriggerModel)
-        self.model: ITriggerModel = model
-        self.clock: Clock = mocks.clock
-        self.clock.freeze()
-        self.clock.set(at)
+        super().__init__(ITriggerModel, {"settings": settings or {}}, at)
 
     def tenant(self, tenant_id: str, daily_limit: int | None = None) -> None:
         self.model.create_tenant(Tenant(id=tenant_id, daily_limit=daily_limit))
@@ -50,14 +42,10 @@ class World:
 
     def code(self, app_id: str, secret: str | None = None) -> int | str:
         """The error code of a fetch that must fail."""
-        with pytest.raises(ProviderError) as caught:
-            self.model.issue_token(app_id, f"{app_id}-secret" if secret is None else secret)
-        return caught.value.code
+        return self.refusal(self.model.issue_token, app_id, f"{app_id}-secret" if secret is None else secret)
 
     def denied(self, token: str | None, api: str = DEMO_GET) -> int | str:
-        with pytest.raises(ProviderError) as caught:
-            self.model.authorize(token, api)
-        return caught.value.code
+        return self.refusal(self.model.authorize, token, api)
 
 
 def demo(role: str) -> tuple[str, str]:

@@ -22,7 +22,7 @@ CENTER = "/ac/openapi/v2/center"
 USER = "/ac/openapi/v2/user"
 ADMIN = "/__admin/sugon"
 
-JSON_UTF8 = "application/json;charset=UTF-8"
+JSON_UTF8 = support.JSON_UTF8
 #: The example token's claims, in its order [doc].
 CLAIMS = [
     "computeUser",
@@ -54,13 +54,8 @@ def secret(http: requests.Session, base_url: str) -> str:
 
 
 def login(http: requests.Session, base_url: str, creds: dict[str, str]) -> dict[str, Any]:
-    answer = http.post(
-        f"{base_url}{TOKENS}",
-        headers={"user": creds["user"], "password": creds["password"], "orgId": creds["orgId"]},
-    )
-    assert answer.status_code == 200
-    body: dict[str, Any] = answer.json()
-    return body
+    headers = {"user": creds["user"], "password": creds["password"], "orgId": creds["orgId"]}
+    return support.envelope(http.post(f"{base_url}{TOKENS}", headers=headers))
 
 
 def tokens(http: requests.Session, base_url: str, role: str = "demo") -> dict[str, str | None]:

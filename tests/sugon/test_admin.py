@@ -7,14 +7,9 @@ from typing import Any
 import pytest
 import requests
 
+from tests.support import send
+
 from .helpers import ACTIVE, ADMIN, RENEW_ONLY, SUSPENDED, claims, demo, key_headers, login, provider, tokens
-
-
-def send(http: requests.Session, method: str, url: str, status: int, **kwargs: Any) -> Any:
-    answer = http.request(method, url, **kwargs)
-    assert answer.status_code == status, answer.text
-    assert answer.headers["Content-Type"].startswith("application/json")
-    return answer.json()
 
 
 def test_provider_listing(http: requests.Session, base_url: str) -> None:

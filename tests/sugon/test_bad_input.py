@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
 
 import pytest
 import requests
 
-from tests.rawhttp import assert_clean, raw_request
+from tests.rawhttp import assert_clean, clean_answer, raw_request
+from tests.support import explode
 
 from .helpers import (
     ACTIVE,
@@ -250,8 +250,7 @@ def test_unknown_path_under_the_platform_prefixes_is_the_envelope(
     "line", [b"BREW " + TOKENS.encode() + b" HTTP/1.1", b"GET " + CENTER.encode() + b"?%ZZ HTTP/1.1"]
 )
 def test_odd_requests_never_crash(base_url: str, line: bytes) -> None:
-    status, _, body = raw_request(base_url, line)
-    assert_clean(status, body)
+    body = clean_answer(base_url, line)
     assert body.startswith(b'{"code":"')
 
 
@@ -276,10 +275,7 @@ def test_a_crash_is_the_platforms_10001_in_http_200(
 ) -> None:
     from provider_mocks.providers.sugon.models import SugonModel
 
-    def boom(*_: Any) -> None:
-        raise RuntimeError("store exploded")
-
-    monkeypatch.setattr(SugonModel, operation, boom)
+    explode(monkeypatch, SugonModel, operation)
     answer = http.request(method, f"{base_url}{path}", headers={"token": "x"})
     assert answer.status_code == 200
     assert answer.headers["Content-Type"] == JSON_UTF8

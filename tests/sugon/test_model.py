@@ -10,7 +10,6 @@ import jwt as pyjwt
 import pytest
 
 from provider_mocks import create_app, get_mocks
-from provider_mocks.core.clock import Clock
 from provider_mocks.core.config import ConfigError
 from provider_mocks.core.errors import AdminError, ProviderError
 from provider_mocks.providers.sugon import errors
@@ -31,6 +30,7 @@ from provider_mocks.providers.sugon.records import (
 )
 from provider_mocks.providers.sugon.signing import signature
 from tests.redis_server import RedisServer
+from tests.support import FrozenWorld
 
 from .helpers import (
     ACTIVE,
@@ -51,21 +51,13 @@ NOON = datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI)
 NOON_MS = int(NOON.timestamp() * 1000)
 
 
-class World:
+class World(FrozenWorld[SugonModel]):
     """A model on its own app, with the app's clock frozen at `at`."""
 
     def __init__(
         self, config: dict[str, Any] | None = None, at: datetime = NOON, store: str | None = None
     ) -> None:
-        app = create_app({"sugon": config or {}}, providers=["sugon"], store=store)
-        self.app = app
-        mocks = get_mocks(app)
-        model = mocks.model("sugon")
-        assert isinstance(model, SugonModel)
-        self.model: SugonModel = model
-        self.clock: Clock = mocks.clock
-        self.clock.freeze()
-        self.clock.set(at)
+        super().__init__(SugonModel, config or {}, at, store)
 
     def login(self, role: str = "demo") -> dict[str, str | None]:
         user, _ = demo_set().users[role]
@@ -518,7 +510,7 @@ def test_each_store_makes_its_own_random_signing_key() -> None:
 def test_a_reset_keeps_the_signing_key(world: World) -> None:
     """A reset brings back the same demo users: the tokens already handed out stay genuine."""
     jwt = world.token()
-    get_mocks(world.app).reset()
+    get_mocks(world.flask).reset()
     world.clock.freeze()
     world.clock.set(NOON)  # the reset set the clock back to the real time
     assert world.model.state(jwt) == "token is valid"
@@ -569,7 +561,7 @@ def test_messages_can_be_replaced() -> None:
 )
 def test_texts_depend_on_the_operation(messages: dict[str, str], path: str, code: str, text: str) -> None:
     world = World({"messages": messages})
-    with world.app.test_request_context(path):
+    with world.flask.test_request_context(path):
         assert errors.error_body(world.model, ProviderError(code))["msg"] == text
 
 
@@ -577,7 +569,7 @@ def test_answers_keep_their_documented_key_orders(world: World) -> None:
     assert list(errors.ok(world.model, [])) == ["code", "msg", "data"]
     assert list(errors.renewed(world.model, "t")) == ["msg", "code", "data"]
     assert list(errors.error_body(world.model, ProviderError("10004"))) == ["code", "msg", "data"]
-    with world.app.test_request_context(AKSK_PATH, method="POST"):
+    with world.flask.test_request_context(AKSK_PATH, method="POST"):
         assert list(errors.ok(world.model, [])) == ["msg", "code", "data"]
         assert list(errors.error_body(world.model, ProviderError("10004"))) == ["msg", "code", "data"]
 

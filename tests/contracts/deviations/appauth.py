@@ -14,6 +14,7 @@ from typing import Any
 from ..deviants import (
     Deviant,
     changed_value,
+    configured,
     content_type,
     escaped_unicode,
     keys_first,
@@ -75,19 +76,11 @@ DEVIANTS = [
         "HTTP status 500",
         rewrite=server_error_when("appId或appSecret不能为空"),
     ),
-    Deviant(
-        "token lives 1 hour",
-        "expiresIn is 3600, documented 7200",
-        config={"settings": {"token_lifetime": 3600}},
+    configured("token lives 1 hour", "expiresIn is 3600, documented 7200", token_lifetime=3600),
+    configured(
+        "fetch limit never enforced", "fetch 21 within a minute was not refused", rate_limit=1_000_000
     ),
-    Deviant(
-        "fetch limit never enforced",
-        "fetch 21 within a minute was not refused",
-        config={"settings": {"rate_limit": 1_000_000}},
-    ),
-    Deviant(
-        "limit window never closes",
-        "the limit did not reset 60 s after the first fetch",
-        config={"settings": {"rate_window": 3600}},
+    configured(
+        "limit window never closes", "the limit did not reset 60 s after the first fetch", rate_window=3600
     ),
 ]

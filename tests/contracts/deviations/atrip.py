@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..deviants import (
     Deviant,
     changed_value,
+    configured,
     content_type,
     replaced_text,
     server_error_when,
@@ -47,24 +48,20 @@ DEVIANTS = [
         "the portal page: non-ASCII text is \\u-escaped",
         rewrite=replaced_text("李伟", "\\u674e\\u4f1f"),
     ),
-    Deviant(
-        "legacy roles refused",
-        "the legacy role 'TICKETING' was refused",
-        config={"settings": {"legacy_roles": False}},
-    ),
-    Deviant(
+    configured("legacy roles refused", "the legacy role 'TICKETING' was refused", legacy_roles=False),
+    configured(
         "Accept other than */* refused",
         "Accept: application/json was refused (settings.strict_accept)",
-        config={"settings": {"strict_accept": True}},
+        strict_accept=True,
     ),
-    Deviant(
+    configured(
         "portal token lives 10 minutes",
         "29:59 after the token request: the portal url answered HTTP 401",
-        config={"settings": {"portal_token_lifetime": 600}},
+        portal_token_lifetime=600,
     ),
-    Deviant(
+    configured(
         "portal token lives 1 hour",
         "30:00 after the token request: a stale or unknown portal token answered HTTP 200",
-        config={"settings": {"portal_token_lifetime": 3600}},
+        portal_token_lifetime=3600,
     ),
 ]

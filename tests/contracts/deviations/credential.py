@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..deviants import (
     Deviant,
     changed_value,
+    configured,
     content_type,
     escaped_unicode,
     json_body_as_form,
@@ -46,25 +47,17 @@ DEVIANTS = [
         "a JSON body was read (非Json格式入参)",
         request=json_body_as_form("/openapi/auth/credential"),
     ),
-    Deviant(
-        "token lives 1 hour",
-        "the token stopped working before its 2 hours",
-        config={"settings": {"token_lifetime": 3600}},
-    ),
-    Deviant(
-        "token lives 3 hours",
-        "the token still works after its 2 hours",
-        config={"settings": {"token_lifetime": 10800}},
-    ),
-    Deviant(
+    configured("token lives 1 hour", "the token stopped working before its 2 hours", token_lifetime=3600),
+    configured("token lives 3 hours", "the token still works after its 2 hours", token_lifetime=10800),
+    configured(
         "a new token overwrites the old",
         "the first token stopped working when a new one was fetched",
-        config={"settings": {"overwrite_previous": True}},
+        overwrite_previous=True,
     ),
-    Deviant(
+    configured(
         "Request-Id required",
         "a call without Request-Id was refused (the provider's own demo sends none)",
-        config={"settings": {"require_request_id": True}},
+        require_request_id=True,
     ),
     Deviant("\\u-escaped Chinese", "\\u-escaped", rewrite=escaped_unicode()),
     Deviant("sorted keys", "envelope keys are ['_status', '_trackId', 'code'", rewrite=sorted_keys()),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..deviants import (
     Deviant,
     changed_value,
+    configured,
     content_type,
     escaped_unicode,
     renamed_key,
@@ -33,12 +34,6 @@ DEVIANTS = [
         rewrite=content_type("application/json"),
     ),
     Deviant("500 on malformed input", "HTTP status 500", rewrite=server_error_when(61451)),
-    Deviant(
-        "token not overwritten",
-        "the overwritten token still works",
-        config={"settings": {"overwrite_grace": 7200}},
-    ),
-    Deviant(
-        "token lives 1 hour", "code is 401, documented 200", config={"settings": {"token_lifetime": 3600}}
-    ),
+    configured("token not overwritten", "the overwritten token still works", overwrite_grace=7200),
+    configured("token lives 1 hour", "code is 401, documented 200", token_lifetime=3600),
 ]

@@ -11,12 +11,13 @@ from ..deviants import (
     Rewrite,
     body_rewrite,
     changed_value,
+    configured,
     content_type,
     escaped_unicode,
     jwt_claims,
+    keys_first,
     on_paths,
     renamed_key,
-    reordered_keys,
     replaced_text,
     server_error_when,
     sorted_keys,
@@ -78,7 +79,7 @@ DEVIANTS = [
     Deviant(
         "renewal keys code-first",
         "envelope keys are ['code', 'msg', 'data'], documented order is ['msg', 'code', 'data']",
-        rewrite=on_paths(reordered_keys("code", "msg", "data"), RENEW),
+        rewrite=on_paths(keys_first("code", "msg", "data"), RENEW),
     ),
     Deviant(
         "msg renamed message",
@@ -114,25 +115,17 @@ DEVIANTS = [
         "is listed with token 'eyJ",
         rewrite=replaced_text('"token":null', f'"token":"{EXAMPLE_TOKEN}"'),
     ),
-    Deviant(
+    configured(
         "renewal allowed 25 h after expiry",
         "a renewal 24 h 1 min after expiry was not refused",
-        config={"settings": {"renew_window": 25 * 3600}},
+        renew_window=25 * 3600,
     ),
-    Deviant(
-        "token lives 1 hour",
-        "documented 24 h after issue",
-        config={"settings": {"token_lifetime": 3600}},
-    ),
-    Deviant(
-        "timestamps 10 min off accepted",
-        "a timestamp 6 min old was accepted",
-        config={"settings": {"timestamp_window": 600}},
-    ),
-    Deviant(
+    configured("token lives 1 hour", "documented 24 h after issue", token_lifetime=3600),
+    configured("timestamps 10 min off accepted", "a timestamp 6 min old was accepted", timestamp_window=600),
+    configured(
         "frozen user's tokens still work",
         "a frozen user's token was not refused",
-        config={"settings": {"frozen_tokens_refused": False}},
+        frozen_tokens_refused=False,
     ),
     Deviant(
         "platform token first",
@@ -142,17 +135,15 @@ DEVIANTS = [
     Deviant(
         "AK/SK keys code-first",
         "envelope keys are ['code', 'msg', 'data'], documented order is ['msg', 'code', 'data']",
-        rewrite=on_paths(reordered_keys("code", "msg", "data"), AKSK),
+        rewrite=on_paths(keys_first("code", "msg", "data"), AKSK),
     ),
     Deviant(
         "AK/SK 10009 with the center's text",
         'msg is "没有权限访问接口", documented "校验失败"',
         config={"messages": {"10009.aksk": "没有权限访问接口"}},
     ),
-    Deviant(
-        "bad signature answers 10004",
-        'code is "10004", documented "10009"',
-        config={"settings": {"bad_signature_code": "10004"}},
+    configured(
+        "bad signature answers 10004", 'code is "10004", documented "10009"', bad_signature_code="10004"
     ),
     Deviant(
         "10007 without 被",
@@ -164,21 +155,13 @@ DEVIANTS = [
         "(missing ['clusterUserInfo'])",
         rewrite=on_paths(changed_data(without_cluster_user), CENTER),
     ),
-    Deviant(
-        "center id as a string",
-        "id is '11250', documented a number",
-        config={"settings": {"center_id_type": "string"}},
-    ),
+    configured("center id as a string", "id is '11250', documented a number", center_id_type="string"),
     Deviant(
         "center enable as a boolean",
         "are not strings, documented strings",
         rewrite=replaced_text('"enable":"true"', '"enable":true'),
     ),
-    Deviant(
-        "hpc URL ending in /hpc",
-        "the center's URLs are",
-        config={"settings": {"center_paths": {"hpcUrls": "/hpc"}}},
-    ),
+    configured("hpc URL ending in /hpc", "the center's URLs are", center_paths={"hpcUrls": "/hpc"}),
     Deviant("no /user", "HTTP status 404, documented 200", rewrite=on_paths(not_found, USER)),
     Deviant(
         "/user fields sorted",
