@@ -56,6 +56,7 @@ class Kind(Generic[M, New, Change]):
 
     def register(self, bp: Blueprint, model: Callable[[], M]) -> None:
         """Add this kind's routes to `bp`; `model` finds the provider's model."""
+        # As locals, so the views below close over the operations as narrowed here.
         plural, listing, create, get, update = self.plural, self.listing, self.create, self.get, self.update
         path = self.path or f"/{plural}"
 
