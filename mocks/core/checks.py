@@ -14,8 +14,8 @@ Checks read the facts the provider's model noted (see `audit.note`):
 
 A Check sees each entry once, oldest first, and keeps what it needs of the past in
 `Recent` mappings, which forget what the journal drops. The rules every provider shares
-are in `core.rules`; a provider's own are in its package's `rules` module, named by its
-`Provider(rules=...)`.
+are in `core.rules`; a provider's own are in its package's `rules` module, which
+`Provider.of_package` finds (a `Provider` built by hand names them: `rules=...`).
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -23,6 +25,8 @@ if TYPE_CHECKING:  # the rules' kit and the route table build on this module
     from .routes import Routes
 
 _PACKAGE = Path(__file__).resolve().parent.parent
+#: The import package this project installs as (`provider_mocks`).
+_ROOT = __name__.partition(".")[0]
 #: Installed wheels carry the specs inside the package; a checkout has them at the top.
 SPEC_DIRS = (_PACKAGE / "specs", _PACKAGE.parent / "specs")
 
@@ -180,7 +184,8 @@ class ProviderModel(ABC, Generic[C]):
 
 @dataclass(frozen=True)
 class Provider:
-    """A provider package's parts, as the app factory mounts them."""
+    """A provider package's parts, as the app factory mounts them: built from the package by
+    `of_package`, or by hand."""
 
     slug: str
     title: str
@@ -200,6 +205,45 @@ class Provider:
     rules: Registry[Rule] | None = None
     #: Its OpenAPI document; None: `<slug>.yaml` among this project's specs.
     spec: Path | None = None
+
+    @classmethod
+    def of_package(
+        cls,
+        package: str,
+        *,
+        slug: str,
+        title: str,
+        prefixes: tuple[str, ...],
+        hosts: tuple[str, ...] = (),
+        credential_fields: tuple[str, ...] = (),
+        contracts: str | None = None,
+    ) -> Provider:
+        """The provider the package `package` is, its parts found by the roles of its modules:
+        `routes.bp` (the route table, which names the model), `admin.bp`, and `rules.RULES`
+        if it has a `rules` module. A provider of this project has its contract cases in
+        `provider_mocks.contracts.providers.<slug>` unless `contracts` names another module.
+
+        A package calls it from its `__init__` with `__name__`: its modules import then, the
+        package already being set up.
+        """
+        routes: Routes[Any] = importlib.import_module(f"{package}.routes").bp
+        if routes.slug != slug:
+            raise ValueError(f"provider {slug!r}: its route table {package}.routes is {routes.slug!r}'s")
+        if contracts is None and package == f"{_ROOT}.providers.{slug}":
+            contracts = f"{_ROOT}.contracts.providers.{slug}"
+        has_rules = importlib.util.find_spec(f"{package}.rules") is not None
+        return cls(
+            slug=slug,
+            title=title,
+            model=routes.model_type,
+            routes=routes,
+            admin=importlib.import_module(f"{package}.admin").bp,
+            prefixes=prefixes,
+            hosts=hosts,
+            credential_fields=credential_fields,
+            contracts=contracts,
+            rules=importlib.import_module(f"{package}.rules").RULES if has_rules else None,
+        )
 
     @property
     def base_path(self) -> str:

@@ -35,6 +35,8 @@ class Routes(Blueprint, Generic[M]):
     def __init__(self, slug: str, model: type[M], error_body: ErrorBody[M]) -> None:
         super().__init__(slug, model.__module__)
         self.slug = slug
+        #: The provider's model class, which the app factory builds for each app.
+        self.model_type = model
         self._error_body = error_body
 
     def model(self) -> M:

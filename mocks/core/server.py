@@ -28,13 +28,13 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
-from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from flask import Flask
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from .config import ServerSettings
+from .lifecycle import Started
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -224,7 +224,7 @@ class RequestHandler(WSGIRequestHandler):
             super().log_error(format, *args)
 
 
-class LiveServer:
+class LiveServer(Started):
     """A threaded WSGI server on `host:port` (port 0: any free one).
 
     It binds the socket itself, so a port in use is an OSError for the caller
@@ -249,7 +249,7 @@ class LiveServer:
     def serve_forever(self) -> None:
         self._server.serve_forever()
 
-    def start(self) -> LiveServer:
+    def start(self) -> Self:
         """Serve from a daemon thread and return at once."""
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -260,11 +260,3 @@ class LiveServer:
         self._server.server_close()
         if self._thread is not None:
             self._thread.join()
-
-    def __enter__(self) -> LiveServer:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()

@@ -12,8 +12,7 @@ import io
 import re
 import sys
 from collections.abc import Callable, Iterable
-from types import TracebackType
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, Self, TypeVar
 from urllib.parse import unquote_to_bytes, urlsplit
 
 import httpx
@@ -24,13 +23,14 @@ from flask import Flask
 
 from ..app import create_app
 from ..core.faults import IN_PROCESS_KEY, ConnectionDropped
+from ..core.lifecycle import Started
 from ..core.services import Mocks, get_mocks
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
-class Interceptor:
+class Interceptor(Started):
     """While active, calls to the providers' hosts (and `hosts`) are answered by `app`."""
 
     def __init__(self, app: Flask | None = None, hosts: Iterable[str] = ()) -> None:
@@ -109,7 +109,7 @@ class Interceptor:
             raise httpx.ConnectError(str(exc), request=request) from exc
         return httpx.Response(status, headers=headers, content=body)
 
-    def start(self) -> Interceptor:
+    def start(self) -> Self:
         pattern = re.compile(rf"https?://({'|'.join(map(re.escape, self.hosts))})(:\d+)?(/.*)?$")
         self._responses = responses.RequestsMock(assert_all_requests_are_fired=False)
         for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"):
@@ -129,14 +129,6 @@ class Interceptor:
             self._responses.reset()
         if self._respx is not None:
             self._respx.stop()
-
-    def __enter__(self) -> Interceptor:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     def __call__(self, func: Callable[P, R]) -> Callable[P, R]:
         """As a decorator: intercept for the duration of each call."""

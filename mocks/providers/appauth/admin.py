@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from ...core.crud import Kind, admin_routes
+from . import routes
+from .models import AppAuthModel
 
-from ...core.crud import credential_routes
-from ...core.jsonio import json_response
-from .models import App, AppAuthModel, AppChange
-from .routes import bp as routes
-
-bp = Blueprint("appauth_admin", __name__)
-
-credential_routes(
-    bp,
-    "apps",
-    routes.model,
-    AppAuthModel.apps,
-    (App, AppAuthModel.create_app),
-    get=AppAuthModel.app_usage,
-    update=(AppChange, AppAuthModel.update_app),
+bp = admin_routes(
+    __name__,
+    routes.bp,
+    Kind("apps", AppAuthModel.apps, AppAuthModel.create_app, AppAuthModel.app_usage, AppAuthModel.update_app),
+    Kind("tokens", AppAuthModel.tokens),
 )
-
-
-@bp.get("/tokens")
-def tokens() -> Response:
-    return json_response({"tokens": routes.model().tokens()})

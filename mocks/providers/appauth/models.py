@@ -281,35 +281,45 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
             raise ProviderError(errors.RATE_LIMITED)
 
         lifetime = settings.token_lifetime if app.token_lifetime is None else app.token_lifetime
-        current = self.key("current", app_id)
-        while True:
-            held = self.store.get(current)
+        # The expiry is a whole second, so expireTime shows it exactly.
+        expires_at = math.floor(now) + lifetime
+        issued: list[dict[str, Any]] = []  # the token this fetch wrote, once it needed one
+
+        def keep_or_issue(held: dict[str, Any] | None) -> dict[str, Any]:
+            """The live token stays (returned as it is, nothing is written); an expired one is replaced."""
             if held is not None and now < held["expires_at"]:
-                live = held
-                note(
-                    replaced=live["accessToken"],
-                    replaced_left=live["expires_at"] - now,
-                    replaced_lifetime=live["expires_at"] - live["issued_at"],
-                )
-                break
-            # The expiry is a whole second, so expireTime shows it exactly.
-            expires_at = math.floor(now) + lifetime
-            token = secrets.token_hex(16)
-            record = {"app_id": app_id, "issued_at": now, "expires_at": expires_at}
-            # The token works before anyone can read it from `current`.
-            self.store.set(self.key("token", token), record, expires_at=expires_at + RETAIN)
-            live = {"accessToken": token, "issued_at": now, "expires_at": expires_at}
-            if self.store.compare_and_set(current, held, live, expires_at=expires_at + RETAIN):
-                if held is not None:
-                    self._retire(held["accessToken"])
-                break
-            self.store.delete(self.key("token", token))  # another fetch issued one first: use it
+                return held
+            if not issued:  # a retry offers the token it already wrote
+                issued.append(self._issue(app_id, now, expires_at))
+            return issued[0]
+
+        held, live = self.store.update(
+            self.key("current", app_id), keep_or_issue, expires_at=expires_at + RETAIN
+        )
+        if issued and live != issued[0]:  # another fetch issued one first: use it
+            self.store.delete(self.key("token", issued[0]["accessToken"]))
+        if live == held:
+            note(
+                replaced=live["accessToken"],
+                replaced_left=live["expires_at"] - now,
+                replaced_lifetime=live["expires_at"] - live["issued_at"],
+            )
+        elif held is not None:
+            self._retire(held["accessToken"])
         note(token=live["accessToken"])
         return {
             "accessToken": live["accessToken"],
             "expireTime": expire_time(live["expires_at"]),
             "expiresIn": expires_in(live["expires_at"], now),
         }
+
+    def _issue(self, app_id: str, now: float, expires_at: float) -> dict[str, Any]:
+        """A new token for `app_id`, as `current` holds it; its record is written first, so the
+        token works before anyone can read it from `current`."""
+        token = secrets.token_hex(16)
+        record = {"app_id": app_id, "issued_at": now, "expires_at": expires_at}
+        self.store.set(self.key("token", token), record, expires_at=expires_at + RETAIN)
+        return {"accessToken": token, "issued_at": now, "expires_at": expires_at}
 
     def _retire(self, token: str) -> None:
         """An expired token's record goes into the trace, which keeps the last `token_trace`."""

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 from ...core.provider import Provider
-from . import admin, routes, rules
-from .models import PORTAL_PREFIX, TOKEN_PATH, AtripModel
+from .models import PORTAL_PREFIX, TOKEN_PATH
 
-provider = Provider(
+provider = Provider.of_package(
+    __name__,
     slug="atrip",
     title="ATRIP Token (Atlas flight ticketing)",
-    model=AtripModel,
-    routes=routes.bp,
-    admin=admin.bp,
     prefixes=(TOKEN_PATH, PORTAL_PREFIX),
     hosts=("sandbox.atriptech.com", "sandbox.atlaslovestravel.com"),
     credential_fields=("x-atlas-client-id",),
-    contracts="provider_mocks.contracts.providers.atrip",
-    rules=rules.RULES,
 )

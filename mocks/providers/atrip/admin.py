@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from ...core.crud import Kind, admin_routes
+from . import routes
+from .models import AtripModel
 
-from ...core.crud import credential_routes
-from ...core.jsonio import json_response
-from .models import AtripModel, Client, ClientChange
-from .routes import bp as routes
-
-bp = Blueprint("atrip_admin", __name__)
-
-credential_routes(
-    bp,
-    "clients",
-    routes.model,
-    AtripModel.clients,
-    (Client, AtripModel.create_client),
-    get=AtripModel.client,
-    update=(ClientChange, AtripModel.update_client),
+bp = admin_routes(
+    __name__,
+    routes.bp,
+    Kind(
+        "clients", AtripModel.clients, AtripModel.create_client, AtripModel.client, AtripModel.update_client
+    ),
+    Kind("sessions", AtripModel.sessions),
 )
-
-
-@bp.get("/sessions")
-def sessions() -> Response:
-    return json_response({"sessions": routes.model().sessions()})

@@ -2,35 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from ...core.crud import Kind, admin_routes
+from . import routes
+from .models import CredentialModel
 
-from ...core.crud import credential_routes
-from ...core.jsonio import json_response
-from .models import App, AppChange, CredentialModel, Partner, PartnerChange
-from .routes import bp as routes
-
-bp = Blueprint("credential_admin", __name__)
-
-credential_routes(
-    bp,
-    "partners",
-    routes.model,
-    CredentialModel.partners,
-    (Partner, CredentialModel.create_partner),
-    get=CredentialModel.partner,
-    update=(PartnerChange, CredentialModel.update_partner),
+bp = admin_routes(
+    __name__,
+    routes.bp,
+    Kind(
+        "partners",
+        CredentialModel.partners,
+        CredentialModel.create_partner,
+        CredentialModel.partner,
+        CredentialModel.update_partner,
+    ),
+    Kind(
+        "apps",
+        CredentialModel.apps,
+        CredentialModel.create_app,
+        CredentialModel.app,
+        CredentialModel.update_app,
+    ),
+    Kind("tokens", CredentialModel.tokens),
 )
-credential_routes(
-    bp,
-    "apps",
-    routes.model,
-    CredentialModel.apps,
-    (App, CredentialModel.create_app),
-    get=CredentialModel.app,
-    update=(AppChange, CredentialModel.update_app),
-)
-
-
-@bp.get("/tokens")
-def tokens() -> Response:
-    return json_response({"tokens": routes.model().tokens()})

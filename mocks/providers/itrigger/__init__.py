@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from ...core.provider import Provider
-from . import admin, routes
-from .models import ITriggerModel
 
-provider = Provider(
+provider = Provider.of_package(
+    __name__,
     slug="itrigger",
     title="企加云 iTrigger open API gateway",
-    model=ITriggerModel,
-    routes=routes.bp,
-    admin=admin.bp,
     prefixes=("/itrigger-tenant", "/itrigger-bff"),
     hosts=("gateway-dev.itrigger.cn",),
     credential_fields=("appId",),
-    contracts="provider_mocks.contracts.providers.itrigger",
 )

@@ -273,11 +273,10 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
                 note(backoff=True)
                 raise ProviderError(errors.TENANT_LIMIT)
             self.store.set(self.key("token", token), record, expires_at=expires_at + RETAIN)
-            current = self.key("current", app_id)
-            while True:  # kept as long as the token's record: the next fetch finds even an expired one
-                previous = self.store.get(current)
-                if self.store.compare_and_set(current, previous, token, expires_at=expires_at + RETAIN):
-                    break
+            # Kept as long as the token's record: the next fetch finds even an expired one.
+            previous, _ = self.store.update(
+                self.key("current", app_id), lambda _: token, expires_at=expires_at + RETAIN
+            )
             if previous is not None:
                 self._replace(previous, now)
         note(token=token)
