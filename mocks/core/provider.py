@@ -217,11 +217,13 @@ class Provider:
         hosts: tuple[str, ...] = (),
         credential_fields: tuple[str, ...] = (),
         contracts: str | None = None,
+        spec: Path | None = None,
     ) -> Provider:
         """The provider the package `package` is, its parts found by the roles of its modules:
         `routes.bp` (the route table, which names the model), `admin.bp`, and `rules.RULES`
         if it has a `rules` module. A provider of this project has its contract cases in
-        `provider_mocks.contracts.providers.<slug>` unless `contracts` names another module.
+        `provider_mocks.contracts.providers.<slug>` unless `contracts` names another module;
+        its OpenAPI document is among this project's specs unless `spec` names one.
 
         A package calls it from its `__init__` with `__name__`: its modules import then, the
         package already being set up.
@@ -243,6 +245,7 @@ class Provider:
             credential_fields=credential_fields,
             contracts=contracts,
             rules=importlib.import_module(f"{package}.rules").RULES if has_rules else None,
+            spec=spec,
         )
 
     @property

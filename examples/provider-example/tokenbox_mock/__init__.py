@@ -1,4 +1,8 @@
-"""TokenBox: one token endpoint, one error code, one lifecycle rule, as a provider-mocks plugin."""
+"""TokenBox: one token endpoint, one error code, one lifecycle rule, as a provider-mocks plugin.
+
+Its parts are found by the roles of its modules (`routes.bp`, which names the model, and
+`admin.bp`); what is its own is said here.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,10 @@ from pathlib import Path
 
 from provider_mocks.core.provider import Provider
 
-from . import admin, routes
-from .models import TokenBoxModel
-
-provider = Provider(
+provider = Provider.of_package(
+    __name__,
     slug="tokenbox",
     title="TokenBox (an example provider)",
-    model=TokenBoxModel,
-    routes=routes.bp,
-    admin=admin.bp,
     prefixes=("/tokenbox",),
     hosts=("api.tokenbox.example",),
     credential_fields=("clientId",),
