@@ -63,8 +63,7 @@ def created_twice(http: requests.Session, url: str, *generated: str) -> dict[str
 
 def envelope(answer: requests.Response) -> dict[str, Any]:
     """The JSON envelope of an answer that must be an HTTP 200 in the providers' content type."""
-    assert answer.status_code == 200
-    assert answer.headers["Content-Type"] == JSON_UTF8
+    sent_envelope(answer)
     body: dict[str, Any] = answer.json()
     return body
 
@@ -82,6 +81,26 @@ def token_by_app(http: requests.Session, url: str, creds: dict[str, str], result
     assert body["code"] == 200, body
     value: str = body[result]["accessToken"]
     return value
+
+
+def sent_envelope(answer: requests.Response) -> bytes:
+    """The bytes of an answer that must be an HTTP 200 in the providers' content type: for tests
+    that pin the envelope exactly as sent."""
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == JSON_UTF8
+    return answer.content
+
+
+def missing_app_credentials() -> list[dict[str, str]]:
+    """Token queries lacking appId or appSecret, or with them empty: appauth and iTrigger refuse
+    them all as missing, before looking anything up."""
+    return [
+        {},
+        {"appId": "x"},
+        {"appSecret": "x"},
+        {"appId": "", "appSecret": ""},
+        {"appId": "x", "appSecret": ""},
+    ]
 
 
 class FrozenWorld(Generic[M]):
