@@ -72,6 +72,15 @@ def assert_clean(status: int, body: bytes) -> None:
     assert b"Traceback" not in body
 
 
+def assert_uri_too_long(base_url: str, method: bytes, path: str, parameter: bytes, size: int) -> None:
+    """A request line over the server's limit, `size` bytes in one query parameter, gets a clean 414."""
+    status, _, body = raw_request(
+        base_url, method + b" " + path.encode() + b"?" + parameter + b"=" + b"a" * size + b" HTTP/1.1"
+    )
+    assert status == 414
+    assert_clean(status, body)
+
+
 def odd_credentials(id_name: bytes, secret_name: bytes, rest: bytes = b"") -> list[bytes]:
     """Query strings carrying a credential pair in each odd encoding a token request must refuse
     cleanly: broken percent-encoding, percent-encoded bytes that are not UTF-8, raw non-UTF-8

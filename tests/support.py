@@ -50,12 +50,57 @@ def send(http: requests.Session, method: str, url: str, status: int, **kwargs: A
     return answer.json()
 
 
+def created_twice(http: requests.Session, url: str, *generated: str) -> dict[str, Any]:
+    """Create through the admin API with an empty body and with none: both must work, and every
+    `generated` field (the credentials the admin API makes up) must differ between them. The first."""
+    first = send(http, "POST", url, 201, json={})
+    second = send(http, "POST", url, 201)
+    for field in generated:
+        assert first[field] != second[field], field
+    created: dict[str, Any] = first
+    return created
+
+
 def envelope(answer: requests.Response) -> dict[str, Any]:
     """The JSON envelope of an answer that must be an HTTP 200 in the providers' content type."""
-    assert answer.status_code == 200
-    assert answer.headers["Content-Type"] == JSON_UTF8
+    sent_envelope(answer)
     body: dict[str, Any] = answer.json()
     return body
+
+
+def fetch_by_app(http: requests.Session, url: str, creds: dict[str, str]) -> dict[str, Any]:
+    """The envelope of a token GET that sends appId and appSecret as query parameters, as appauth and
+    iTrigger both ask."""
+    params = {"appId": creds["appId"], "appSecret": creds["appSecret"]}
+    return envelope(http.get(url, params=params))
+
+
+def token_by_app(http: requests.Session, url: str, creds: dict[str, str], result: str) -> str:
+    """The access token of a successful `fetch_by_app`, found under the envelope's `result` key."""
+    body = fetch_by_app(http, url, creds)
+    assert body["code"] == 200, body
+    value: str = body[result]["accessToken"]
+    return value
+
+
+def sent_envelope(answer: requests.Response) -> bytes:
+    """The bytes of an answer that must be an HTTP 200 in the providers' content type: for tests
+    that pin the envelope exactly as sent."""
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == JSON_UTF8
+    return answer.content
+
+
+def missing_app_credentials() -> list[dict[str, str]]:
+    """Token queries lacking appId or appSecret, or with them empty: appauth and iTrigger refuse
+    them all as missing, before looking anything up."""
+    return [
+        {},
+        {"appId": "x"},
+        {"appSecret": "x"},
+        {"appId": "", "appSecret": ""},
+        {"appId": "x", "appSecret": ""},
+    ]
 
 
 class FrozenWorld(Generic[M]):

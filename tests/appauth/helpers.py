@@ -19,15 +19,11 @@ demo = partial(support.demo, "appauth")
 
 
 def fetch(http: requests.Session, base_url: str, creds: dict[str, str]) -> dict[str, Any]:
-    params = {"appId": creds["appId"], "appSecret": creds["appSecret"]}
-    return support.envelope(http.get(f"{base_url}{TOKEN}", params=params))
+    return support.fetch_by_app(http, f"{base_url}{TOKEN}", creds)
 
 
 def token(http: requests.Session, base_url: str, role: str = "demo") -> str:
-    body = fetch(http, base_url, demo(http, base_url, role))
-    assert body["code"] == 200, body
-    value: str = body["result"]["accessToken"]
-    return value
+    return support.token_by_app(http, f"{base_url}{TOKEN}", demo(http, base_url, role), "result")
 
 
 def hello(http: requests.Session, base_url: str, access: str | None) -> requests.Response:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.support import clock, send
+from tests.support import clock, created_twice, send
 
 from .helpers import ADMIN, demo, error, fetch, hello, new_app
 
@@ -79,10 +79,7 @@ def test_create_an_app(http: requests.Session, base_url: str) -> None:
 
 
 def test_create_with_defaults_generates_credentials(http: requests.Session, base_url: str) -> None:
-    one = send(http, "POST", f"{base_url}{ADMIN}/apps", 201, json={})
-    two = send(http, "POST", f"{base_url}{ADMIN}/apps", 201)
-    assert one["app_id"] != two["app_id"]
-    assert one["app_secret"] != two["app_secret"]
+    one = created_twice(http, f"{base_url}{ADMIN}/apps", "app_id", "app_secret")
     assert one["rate_limit"] is None
     assert one["token_lifetime"] is None
     assert fetch(http, base_url, {"appId": one["app_id"], "appSecret": one["app_secret"]})["code"] == 200

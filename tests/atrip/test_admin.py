@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.support import clock, send
+from tests.support import clock, created_twice, send
 
 from .helpers import BODY, ID, SECRET, demo, fetch, post
 
@@ -67,10 +67,7 @@ def test_create_get_and_change_a_client(http: requests.Session, base_url: str) -
 
 
 def test_create_generates_id_and_secret(http: requests.Session, base_url: str) -> None:
-    first = send(http, "POST", f"{base_url}{ADMIN}/clients", 201, json={})
-    second = send(http, "POST", f"{base_url}{ADMIN}/clients", 201)
-    assert first["client_id"] != second["client_id"]
-    assert first["client_secret"] != second["client_secret"]
+    first = created_twice(http, f"{base_url}{ADMIN}/clients", "client_id", "client_secret")
     assert first["orders"] is None
     creds = {ID: first["client_id"], SECRET: first["client_secret"]}
     assert post(http, base_url, creds).json()["status"] == 0

@@ -18,15 +18,11 @@ demo = partial(support.demo, "itrigger")
 
 
 def fetch(http: requests.Session, base_url: str, creds: dict[str, str]) -> dict[str, Any]:
-    params = {"appId": creds["appId"], "appSecret": creds["appSecret"]}
-    return support.envelope(http.get(f"{base_url}{TOKEN}", params=params))
+    return support.fetch_by_app(http, f"{base_url}{TOKEN}", creds)
 
 
 def token(http: requests.Session, base_url: str, role: str = "demo") -> str:
-    body = fetch(http, base_url, demo(http, base_url, role))
-    assert body["code"] == 200, body
-    value: str = body["data"]["accessToken"]
-    return value
+    return support.token_by_app(http, f"{base_url}{TOKEN}", demo(http, base_url, role), "data")
 
 
 def error(code: int, message: str) -> dict[str, Any]:
