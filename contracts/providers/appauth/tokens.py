@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...expect import because, refused, require
-from ...registry import Cases, Refusal
+from ...registry import Cases, Refusal, Send
 from ...target import Target
 from .protocol import (
     CREDENTIALS_MISSING,
@@ -49,22 +49,22 @@ def token_with_documented_headers(t: Target) -> None:
     token(t, t.creds("demo"), headers=headers)
 
 
+def only(kept: str) -> Send:
+    """A fetch of the demo app that sends only its `kept` credential."""
+    return lambda t: t.request("GET", TOKEN, params={kept: t.creds("demo")[kept]})
+
+
 CASES.refusals(
-    Refusal(
-        "token.401.missing-appId",
-        "A fetch without appId answers 401 appId或appSecret不能为空",
-        "appId 是否必须: 是 → 401 appId或appSecret不能为空",
-        lambda t: t.request("GET", TOKEN, params={"appSecret": t.creds("demo")["appSecret"]}),
-        CREDENTIALS_MISSING,
-        source="decided",
-    ),
-    Refusal(
-        "token.401.missing-appSecret",
-        "A fetch without appSecret answers 401 appId或appSecret不能为空",
-        "appSecret 是否必须: 是 → 401 appId或appSecret不能为空",
-        lambda t: t.request("GET", TOKEN, params={"appId": t.creds("demo")["appId"]}),
-        CREDENTIALS_MISSING,
-        source="decided",
+    *(
+        Refusal(
+            f"token.401.missing-{missing}",
+            f"A fetch without {missing} answers 401 appId或appSecret不能为空",
+            f"{missing} 是否必须: 是 → 401 appId或appSecret不能为空",
+            only(kept),
+            CREDENTIALS_MISSING,
+            source="decided",
+        )
+        for missing, kept in [("appId", "appSecret"), ("appSecret", "appId")]
     ),
     Refusal(
         "token.401.empty-appSecret",

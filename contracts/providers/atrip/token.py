@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ...expect import because, refused
-from ...registry import Cases, Contract, Refusal
+from ...registry import Cases, Contract, Refusal, Send
 from ...target import NotApplicable, Target
 from .protocol import (
     BAD_ORDER_NO,
@@ -99,38 +99,37 @@ def accept_json_answered(t: Target) -> None:
 # -- status 3: unauthorized access -------------------------------------------------------
 
 
+def unauthorized(case: str, title: str, why: str, send: Send) -> Refusal:
+    """A request whose credentials do not pass: status 3, unauthorized access, for `why`."""
+    return Refusal(
+        f"token.3.{case}", title, f"3: unauthorized access ({why})", send, UNAUTHORIZED, source="decided"
+    )
+
+
 CASES.refusals(
-    Refusal(
-        "token.3.no-credentials",
+    unauthorized(
+        "no-credentials",
         "A request without client id and secret answers status 3",
-        "3: unauthorized access (x-atlas-client-id / x-atlas-client-secret missing)",
+        "x-atlas-client-id / x-atlas-client-secret missing",
         lambda t: post(t, None),
-        UNAUTHORIZED,
-        source="decided",
     ),
-    Refusal(
-        "token.3.unknown-client",
+    unauthorized(
+        "unknown-client",
         "An unknown client id answers status 3",
-        "3: unauthorized access (an unknown client id)",
+        "an unknown client id",
         lambda t: post(t, {ID: "0000000000000000", SECRET: "0" * 32}),
-        UNAUTHORIZED,
-        source="decided",
     ),
-    Refusal(
-        "token.3.wrong-secret",
+    unauthorized(
+        "wrong-secret",
         "A wrong client secret answers status 3",
-        "3: unauthorized access (a wrong client secret)",
+        "a wrong client secret",
         lambda t: post(t, {**t.creds("demo"), SECRET: t.creds("demo")[SECRET] + "x"}),
-        UNAUTHORIZED,
-        source="decided",
     ),
-    Refusal(
-        "token.3.empty-secret",
+    unauthorized(
+        "empty-secret",
         "An empty client secret answers status 3",
-        "3: unauthorized access (an empty client secret)",
+        "an empty client secret",
         lambda t: post(t, {**t.creds("demo"), SECRET: ""}),
-        UNAUTHORIZED,
-        source="decided",
     ),
     Refusal(
         "token.3.before-body",

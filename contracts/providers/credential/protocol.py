@@ -45,9 +45,9 @@ def fetch(t: Target, query: dict[str, str]) -> requests.Response:
     return t.request("POST", TOKEN, params=query)
 
 
-def demo_fetch(**change: str | None) -> Send:
-    """A token request of the demo app, its parameters `change`d as `params` does."""
-    return lambda t: fetch(t, params(t.creds("demo"), **change))
+def app_fetch(app: str, **change: str | None) -> Send:
+    """A token request of the target's `app`, its parameters `change`d as `params` does."""
+    return lambda t: fetch(t, params(t.creds(app), **change))
 
 
 def call(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 import uuid
+from typing import Any
 
 from ...expect import because, refused, require
-from ...registry import Cases, Refusal
+from ...registry import Cases, Refusal, Send
 from ...target import Target
 from .protocol import (
     APP_DISABLED,
@@ -20,7 +21,7 @@ from .protocol import (
     UNKNOWN_CLIENT,
     WRONG_SECRET,
     P,
-    demo_fetch,
+    app_fetch,
     fails,
     fetch,
     params,
@@ -55,15 +56,23 @@ def token_in_form_body(t: Target) -> None:
     success(t.request("POST", TOKEN, data=params(t.creds("demo"))), JWT)
 
 
+def fetch_refused(
+    case: str, title: str, send: Send, answer: dict[str, Any], why: str = "", source: str = "public"
+) -> Refusal:
+    """A refused fetch, its rule the answer's code and message as the list of codes gives them,
+    with `why` the case adds."""
+    rule = f"{answer['code']} {answer['message']}" + (f" ({why})" if why else "")
+    return Refusal(f"token.{answer['code']}.{case}", title, rule, send, answer, source=source)
+
+
 CASES.refusals(
     *(
-        Refusal(
-            f"token.10131.{case}",
+        fetch_refused(
+            case,
             f"A fetch {without} answers 10131",
-            f"10131 缺少必要请求参数！ ({name} {how})",
-            demo_fetch(**{name: value}),
+            app_fetch("demo", **{name: value}),
             MISSING,
-            source="public",
+            f"{name} {how}",
         )
         for case, without, name, how, value in [
             ("no-clientId", "without clientId", "clientId", "left out", None),
@@ -76,7 +85,7 @@ CASES.refusals(
         "token.10131.userType-not-2",
         'A userType other than "2" answers 10131',
         "userType: 用户类型，固定参数字符串：2; any other value → 10131 缺少必要请求参数！",
-        demo_fetch(userType="1"),
+        app_fetch("demo", userType="1"),
         MISSING,
         source="decided",
     ),
@@ -95,44 +104,33 @@ def json_body_not_read(t: Target) -> None:
 
 
 CASES.refusals(
-    Refusal(
-        "token.10101.unknown-client",
+    fetch_refused(
+        "unknown-client",
         "An unknown clientId answers 10101",
-        "10101 非法的ApiKey，请联系接口对接人！",
         lambda t: fetch(t, {"clientId": "no-such-" + uuid.uuid4().hex[:8], "secret": "x", "userType": "2"}),
         UNKNOWN_CLIENT,
-        source="public",
     ),
-    Refusal(
-        "token.10102.wrong-secret",
+    fetch_refused(
+        "wrong-secret",
         "A wrong secret answers 10102",
-        "10102 您的应用Secret Key错误！",
         lambda t: fetch(t, params(t.creds("demo"), secret=t.creds("demo")["secret"] + "x")),
         WRONG_SECRET,
-        source="public",
     ),
-    Refusal(
-        "token.10103.app-disabled",
-        "A disabled app's fetch answers 10103",
-        "10103 您的应用已被禁用，请联系接口对接人！",
-        lambda t: fetch(t, params(t.creds("disabled"))),
-        APP_DISABLED,
-        source="public",
+    fetch_refused(
+        "app-disabled", "A disabled app's fetch answers 10103", app_fetch("disabled"), APP_DISABLED
     ),
-    Refusal(
-        "token.10104.partner-disabled",
+    fetch_refused(
+        "partner-disabled",
         "A fetch for an app whose partner is disabled answers 10104",
-        "10104 合作方已禁用，请联系接口对接人！",
-        lambda t: fetch(t, params(t.creds("partner_off"))),
+        app_fetch("partner_off"),
         PARTNER_DISABLED,
-        source="public",
     ),
-    Refusal(
-        "token.10106.ip-limited",
+    fetch_refused(
+        "ip-limited",
         "A fetch from outside the app's IP allow-list answers 10106",
-        "10106 您的IP地址受限，请联系接口对接人！ (the app's IP allow-list holds on token fetches too)",
-        lambda t: fetch(t, params(t.creds("ip_limited"))),
+        app_fetch("ip_limited"),
         IP_REFUSED,
+        "the app's IP allow-list holds on token fetches too",
         source="decided",
     ),
     Refusal(
