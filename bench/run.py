@@ -8,7 +8,12 @@ Measured in one run, on this machine, at 32 connections (wrk, 2 threads):
   granian worker, state in memory), `serve --workers 2` (SQLite store) and, when
   a redis-server is at hand, `serve --workers 2 --store redis://`; and the same
   load against WireMock (npm package `wiremock`, on the machine's Java) serving
-  a static stub of each endpoint, as a ratio;
+  a static stub of each endpoint, twice: with its request journal off (its
+  fastest configuration) and capped at 5,000 entries (like ours). Every server
+  runs at once and is warmed up (WireMock's JIT for 7 s an endpoint); then
+  BENCH_ROUNDS rounds (3) load each endpoint under each server in turn, so that
+  the machine's drift hits all alike, and the table gives the median, each
+  round's figure and the ratio to each WireMock;
 - the time from start to the first answer;
 - in-process interception calls per second (`requests` and httpx), and the
   same interception answering at once, which is what the client libraries
@@ -136,7 +141,7 @@ def fetch(url: str, method: str = "GET", headers: dict[str, str] | None = None, 
         return json.loads(answer.read())
 
 
-@dataclass
+@dataclass(eq=False)  # a server is itself, whatever its fields: a key of its endpoints
 class Server:
     name: str
     command: list[str]
@@ -205,7 +210,15 @@ def ours(name: str, config: Path, *extra: str) -> Server:
     return Server(name, [*command, *extra], port)
 
 
-def wiremock(folder: Path, bodies: dict[str, str]) -> Server:
+#: WireMock's two configurations: the journal off (its fastest, what a user picks for load) and
+#: capped like ours (the same feature: every request kept for inspection, up to 5,000).
+WIREMOCKS: dict[str, list[str]] = {
+    "WireMock, journal off": ["--no-request-journal"],
+    "WireMock, journal capped at 5,000": ["--max-request-journal-entries", "5000"],
+}
+
+
+def wiremock(name: str, folder: Path, bodies: dict[str, str]) -> Server:
     """WireMock with one static stub per endpoint, answering the bytes the mock answers."""
     mappings = folder / "mappings"
     mappings.mkdir(parents=True, exist_ok=True)
@@ -220,14 +233,8 @@ def wiremock(folder: Path, bodies: dict[str, str]) -> Server:
         }
         (mappings / f"stub{i}.json").write_text(json.dumps(stub, ensure_ascii=False), encoding="utf-8")
     port = free_port()
-    command = [
-        str(WIREMOCK),
-        "--port", str(port),
-        "--root-dir", str(folder),
-        "--max-request-journal-entries", "5000",
-        "--disable-banner",
-    ]  # fmt: skip
-    return Server("WireMock static stub", command, port)
+    command = [str(WIREMOCK), "--port", str(port), "--root-dir", str(folder), "--disable-banner"]
+    return Server(name, [*command, *WIREMOCKS[name]], port)
 
 
 # -- load --------------------------------------------------------------------------------------
@@ -297,13 +304,47 @@ def check(base: str, endpoint: Endpoint) -> str:
     return json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
 
 
-def load_all(server: Server, found: list[Endpoint], warmup: int) -> list[Load]:
-    results = []
-    for endpoint in found:
-        url = f"{server.base}{endpoint.path}" + (f"?{endpoint.query}" if endpoint.query else "")
-        wrk(url, endpoint.headers, duration=warmup)
-        results.append(wrk(url, endpoint.headers))
-        check(server.base, endpoint)
+#: Rounds of the throughput table: every server loads every endpoint once a round, rounds
+#: interleaved so that the machine's drift hits every server alike; the table gives the median.
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+
+
+@dataclass
+class Measured:
+    """One server on one endpoint over ROUNDS rounds."""
+
+    loads: list[Load] = field(default_factory=list)
+
+    @property
+    def median(self) -> Load:
+        return Load(
+            statistics.median(load.rps for load in self.loads),
+            statistics.median(load.p50_ms for load in self.loads),
+            statistics.median(load.p99_ms for load in self.loads),
+            sum(load.errors for load in self.loads),
+        )
+
+    @property
+    def spread(self) -> str:
+        return " / ".join(f"{load.rps:,.0f}" for load in self.loads)
+
+
+def url_of(server: Server, endpoint: Endpoint) -> str:
+    return f"{server.base}{endpoint.path}" + (f"?{endpoint.query}" if endpoint.query else "")
+
+
+def interleaved(servers: dict[Server, list[Endpoint]]) -> dict[str, list[Measured]]:
+    """ROUNDS rounds; in each, every endpoint under every server in turn (each answer checked after).
+
+    `servers` gives each server its endpoints: the tokens in them are each server's own."""
+    results = {server.name: [Measured() for _ in found] for server, found in servers.items()}
+    for round_ in range(ROUNDS):
+        print(f"round {round_ + 1} of {ROUNDS} ...", flush=True)
+        for i in range(len(next(iter(servers.values())))):
+            for server, found in servers.items():
+                endpoint = found[i]
+                results[server.name][i].loads.append(wrk(url_of(server, endpoint), endpoint.headers))
+                check(server.base, endpoint)
     return results
 
 
@@ -519,7 +560,7 @@ def polled_while_loaded(server: Server) -> list[tuple[str, Load, float]]:
     rounds: dict[str, list[tuple[Load, float]]] = {name: [] for name in POLLERS}
     for _ in range(POLL_ROUNDS):
         for name, paths in POLLERS.items():
-            stop, took = threading.Event(), []
+            stop, took = threading.Event(), list[float]()
 
             def poll(
                 paths: list[str] = paths, stop: threading.Event = stop, took: list[float] = took
@@ -753,40 +794,37 @@ def main() -> int:
                     f"redis://127.0.0.1:{redis_port}/0",
                 )
             )
-        results: dict[str, list[Load]] = {}
         bodies: dict[str, str] = {}
         found: list[Endpoint] = []
+        running: dict[Server, list[Endpoint]] = {}
         try:
-            for server in candidates:
-                print(f"measuring {server.name} ...", flush=True)
+            for server in candidates:  # one after another, so that each start is timed alone
+                print(f"starting {server.name} ...", flush=True)
                 server.start()
+                found = running[server] = endpoints(server.base)
                 starts.append((server.name, server.started_in))
-                try:
-                    found = endpoints(server.base)
-                    for endpoint in found:
-                        bodies.setdefault(endpoint.path, check(server.base, endpoint))
-                    results[server.name] = load_all(server, found, warmup=3)
-                    begun = time.perf_counter()
-                    fetch(f"{server.base}/__admin/violations", timeout=600)
-                    audits.append((server.name, time.perf_counter() - begun))
-                finally:
-                    server.stop()
+                for endpoint in found:
+                    bodies.setdefault(endpoint.path, check(server.base, endpoint))
+                    wrk(url_of(server, endpoint), endpoint.headers, duration=3)  # warm-up
+            for name in WIREMOCKS:
+                print(f"starting {name} and warming up its JIT ...", flush=True)
+                stub = wiremock(name, folder / "wiremock", bodies)
+                stub.start()
+                running[stub] = found  # a static stub answers any token
+                starts.append((stub.name, stub.started_in))
+                for endpoint in found:
+                    wrk(url_of(stub, endpoint), endpoint.headers, duration=7)  # the JIT compiles the hot path
+            results = interleaved(running)
+            for server in candidates:
+                begun = time.perf_counter()
+                fetch(f"{server.base}/__admin/violations", timeout=600)
+                audits.append((server.name, time.perf_counter() - begun))
         finally:
+            for server in running:
+                server.stop()
             if redis_process is not None:
                 redis_process.kill()
                 redis_process.wait()
-
-        print("measuring WireMock (static stubs, JIT warmed up first) ...", flush=True)
-        stub = wiremock(folder / "wiremock", bodies)
-        stub.start()
-        starts.append((stub.name, stub.started_in))
-        try:
-            stub_endpoints = [Endpoint(e.title, e.path, e.query, e.headers) for e in found]
-            url = f"{stub.base}{TOKEN_PATH}"
-            wrk(url, duration=15)  # the JIT compiles the hot path
-            results[stub.name] = load_all(stub, stub_endpoints, warmup=5)
-        finally:
-            stub.stop()
 
         print("measuring in-process interception ...", flush=True)
         rates = interception(config)
@@ -810,23 +848,26 @@ def main() -> int:
             print(f"memory: {CHURN_REQUESTS:,} token fetches against one serve --workers 1 ...", flush=True)
             churn = token_churn(config)
 
-    stub_loads = results["WireMock static stub"]
+    fastest, capped = (results[name] for name in WIREMOCKS)
     print()
     print(
         f"## Throughput and latency ({CONNECTIONS} connections, wrk -t2, {DURATION} s per run, "
-        f"{os.cpu_count()} cores)"
+        f"{os.cpu_count()} cores; median of {ROUNDS} interleaved rounds)"
     )
     print()
-    print("| endpoint | server | req/s | p50 ms | p99 ms | req/s vs WireMock |")
-    print("|---|---|---:|---:|---:|---:|")
+    print(
+        "| endpoint | server | req/s | req/s each round | p50 ms | p99 ms "
+        "| vs WireMock journal off | vs WireMock journal capped |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     for i, endpoint in enumerate(found):
-        for name, loads in results.items():
-            load = loads[i]
-            ratio = load.rps / stub_loads[i].rps if stub_loads[i].rps else 0.0
+        for name, measured in results.items():
+            load = measured[i].median
             errors = f" ({load.errors} errors)" if load.errors else ""
             print(
-                f"| {endpoint.title} | {name}{errors} | {load.rps:,.0f} | {load.p50_ms:.1f} "
-                f"| {load.p99_ms:.1f} | {ratio:.2f}× |"
+                f"| {endpoint.title} | {name}{errors} | {load.rps:,.0f} | {measured[i].spread} "
+                f"| {load.p50_ms:.1f} | {load.p99_ms:.1f} | {load.rps / fastest[i].median.rps:.2f}× "
+                f"| {load.rps / capped[i].median.rps:.2f}× |"
             )
     print()
     print("| measure | value |")
