@@ -20,12 +20,11 @@ from .protocol import (
     center,
     change_user,
     demo_token,
-    fresh_region,
-    fresh_user,
     limited_token,
     platform_token,
     refused_in_region,
     region_token,
+    regional_user,
     state,
     tokens,
     user,
@@ -112,8 +111,7 @@ def center_platform(t: Target) -> None:
 )
 def center_cluster_user(t: Target) -> None:
     """clusterUserInfo names the cluster user and its home folder"""
-    region = fresh_region(t)
-    creds = fresh_user(t, compute_user="slurm01", regions=[region])
+    region, creds = regional_user(t, compute_user="slurm01")
     token = region_token(tokens(t, creds), region)
     info = center_data(center(t, token))["clusterUserInfo"]
     want = {"userName": "slurm01", "homePath": "/public/home/slurm01"}
@@ -224,8 +222,7 @@ def user_every_token(t: Target) -> None:
 )
 def user_values(t: Target) -> None:
     """The account tells the user's own values"""
-    region = fresh_region(t)
-    creds = fresh_user(t, regions=[region], account_status="Suspended", profile={"accountBalance": "12.50"})
+    _, creds = regional_user(t, account_status="Suspended", profile={"accountBalance": "12.50"})
     data = account(user(t, platform_token(t, creds)))
     got = {k: data[k] for k in ("userName", "fullName", "accountName", "accountStatus", "accountBalance")}
     want = {
