@@ -8,14 +8,13 @@ from typing import Any
 import requests
 
 from ....providers.sugon.center import CENTER_LISTS, USER_FIELDS
-from ...expect import Predicate, expect, refused, require
+from ...expect import Predicate, refused, require
 from ...registry import Cases, Contract
 from ...target import NotApplicable, Target
 from .protocol import (
     API_NOT_ALLOWED,
     CENTER_KEYS,
     CENTER_PATHS,
-    OK,
     P,
     center,
     change_user,
@@ -26,6 +25,7 @@ from .protocol import (
     region_token,
     regional_user,
     state,
+    success,
     tokens,
     user,
     valid,
@@ -69,8 +69,7 @@ def center_data(response: requests.Response) -> dict[str, Any]:
                 require(got == list(keys), f"a {name} entry's keys are {got}, documented {list(keys)}")
                 odd = {k: v for k, v in entry.items() if not isinstance(v, str)}
                 require(not odd, f'{name} values {odd} are not strings, documented strings (enable "true")')
-    body = expect(response, P, code="0", msg=OK)
-    result: dict[str, Any] = body["data"]
+    result: dict[str, Any] = success(response)
     return result
 
 
@@ -175,8 +174,7 @@ ACCOUNT: Predicate = (_is_account, f"an object of the strings {list(USER_FIELDS)
 
 
 def account(response: requests.Response) -> dict[str, str]:
-    body = expect(response, P, code="0", msg=OK, data=ACCOUNT)
-    data: dict[str, str] = body["data"]
+    data: dict[str, str] = success(response, data=ACCOUNT)
     return data
 
 

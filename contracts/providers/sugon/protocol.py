@@ -168,10 +168,15 @@ user = Endpoint("user", "user", "GET", USER)
 # -- answers -------------------------------------------------------------------------------
 
 
+def success(response: requests.Response, **data: Any) -> Any:
+    """A success, `{"code": "0", "msg": "success", "data": …}`, checked whole (its `data` too, where
+    given, as `expect` takes a field); its data."""
+    return expect(response, P, code="0", msg=OK, **data)["data"]
+
+
 def token_list(response: requests.Response) -> list[dict[str, Any]]:
     """A successful acquisition's list: the regions, the platform's own token last [public]."""
-    body = expect(response, P, code="0", msg=OK, data=TOKEN_LIST)
-    listed: list[dict[str, Any]] = body["data"]
+    listed: list[dict[str, Any]] = success(response, data=TOKEN_LIST)
     last = listed[-1]
     require(
         (last["clusterId"], last["clusterName"]) == ("0", "ac") and _is_jwt(last["token"]),
@@ -212,7 +217,7 @@ def renewed(response: requests.Response) -> str:
 
 
 def valid(response: requests.Response) -> None:
-    expect(response, P, code="0", msg=OK, data=STATE_VALID)
+    success(response, data=STATE_VALID)
 
 
 def error(code: str, msg: str) -> dict[str, Any]:
