@@ -43,6 +43,18 @@ Fill = Callable[[Case[Any]], None]
 #: A provider's fuzzing hook, its contract module's `prepare`: the `Fill` for one run on a target
 #: (what it keeps, a live token say, lasts the run).
 Prepare = Callable[[Target], Fill]
+#: A `Fill` told the demo credential's fields as well.
+DemoFill = Callable[[Case[Any], dict[str, Any]], None]
+
+
+def as_demo(t: Target, fill: DemoFill) -> Fill:
+    """`fill` with the target's demo credential; a target given none leaves the cases as generated."""
+
+    def run(case: Case[Any]) -> None:
+        if "demo" in t.credentials:
+            fill(case, t.creds("demo"))
+
+    return run
 
 
 def fuzz(target: Target, max_examples: int = 25) -> list[Result]:

@@ -8,7 +8,7 @@ import requests
 from schemathesis import Case
 
 from ..expect import Predicate, because, expect, refused, require
-from ..fuzz import Fill
+from ..fuzz import Fill, as_demo
 from ..registry import Cases, Refusal
 from ..target import Target
 
@@ -260,8 +260,8 @@ CASES.refusals(
 def prepare(t: Target) -> Fill:
     """Business calls also go out with a live token of the demo app."""
 
-    def fill(case: Case[Any]) -> None:
-        if isinstance(case.query, dict) and "accessToken" in case.query and "demo" in t.credentials:
-            case.query["accessToken"] = token(t, t.creds("demo"))
+    def fill(case: Case[Any], creds: dict[str, Any]) -> None:
+        if isinstance(case.query, dict) and "accessToken" in case.query:
+            case.query["accessToken"] = token(t, creds)
 
-    return fill
+    return as_demo(t, fill)

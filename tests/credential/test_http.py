@@ -1,7 +1,8 @@
 """The credential platform over real HTTP: every documented code and lifecycle rule, on the virtual clock.
 
-Expected answers are written out from the documentation, byte for byte, not read back
-from the mock's own message table. The clock is frozen at NOON, so `timestamp` is exact.
+Expected answers are written out from the documentation, byte for byte (the codes' messages
+from the contract's table of them), not read back from the mock's own message table. The
+clock is frozen at NOON, so `timestamp` is exact.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 import requests
 
 from provider_mocks import create_app
+from provider_mocks.contracts.providers.credential import protocol as documented
 from provider_mocks.core.server import LiveServer
 from tests.support import clock
 
@@ -36,14 +38,20 @@ from .helpers import (
 )
 
 NOON_S = NOON_MS // 1000
-MISSING = error(10131, "缺少必要请求参数！")
-UNKNOWN = error(10101, "非法的ApiKey，请联系接口对接人！")
-WRONG_SECRET = error(10102, "您的应用Secret Key错误！")
-APP_DISABLED = error(10103, "您的应用已被禁用，请联系接口对接人！")
-PARTNER_DISABLED = error(10104, "合作方已禁用，请联系接口对接人！")
-IP_REFUSED = error(10106, "您的IP地址受限，请联系接口对接人！")
-NOT_GRANTED = error(10133, "请求接口未授权，请联系接口对接人！")
-TOKEN_INVALID = error(10134, "非法的AccessToken或已失效，请重新获取！")
+#: The codes' answers, byte for byte, from the contract's table of the documented codes and messages.
+MISSING, UNKNOWN, WRONG_SECRET, APP_DISABLED, PARTNER_DISABLED, IP_REFUSED, NOT_GRANTED, TOKEN_INVALID = (
+    error(answer["code"], answer["message"])
+    for answer in (
+        documented.MISSING,
+        documented.UNKNOWN_CLIENT,
+        documented.WRONG_SECRET,
+        documented.APP_DISABLED,
+        documented.PARTNER_DISABLED,
+        documented.IP_REFUSED,
+        documented.NOT_GRANTED,
+        documented.TOKEN_INVALID,
+    )
+)
 #: The mock's default HS256 key [decided], as docs/configuration.md documents it.
 DEFAULT_KEY = "provider-mocks credential HS256 signing key"
 

@@ -12,14 +12,15 @@ from typing import Any
 import pytest
 import requests
 
+# The documented paths, written once, in the contract; the tests import them from here.
+from provider_mocks.contracts.providers.sugon.protocol import AKSK as AKSK
+from provider_mocks.contracts.providers.sugon.protocol import CENTER as CENTER
+from provider_mocks.contracts.providers.sugon.protocol import RENEW as RENEW
+from provider_mocks.contracts.providers.sugon.protocol import STATE as STATE
+from provider_mocks.contracts.providers.sugon.protocol import TOKENS as TOKENS
+from provider_mocks.contracts.providers.sugon.protocol import USER as USER
 from tests import support
 
-TOKENS = "/ac/openapi/v2/tokens"
-AKSK = "/api/user/v3/tokens"
-RENEW = "/ac/openapi/v2/tokens/next"
-STATE = "/ac/openapi/v2/tokens/state"
-CENTER = "/ac/openapi/v2/center"
-USER = "/ac/openapi/v2/user"
 ADMIN = "/__admin/sugon"
 
 JSON_UTF8 = support.JSON_UTF8

@@ -1,7 +1,7 @@
 """Sugon / SCNet AC over real HTTP: every documented code and lifecycle rule, on the virtual clock.
 
-Expected answers are written out from the documentation, byte for byte, not read back
-from the mock's own message table.
+Expected answers are written out from the documentation, byte for byte (the codes' messages
+from the contract's table of them), not read back from the mock's own message table.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import jwt as pyjwt
 import pytest
 import requests
 
+from provider_mocks.contracts.providers.sugon import protocol as documented
 from tests.scale.helpers import serving
 from tests.support import clock
 
@@ -49,16 +50,22 @@ from .helpers import (
 )
 
 JWT = rb"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"
-MISSING = error("10003", "参数不全")
-INVALID = error("10004", "参数无效")
-FROZEN = error("10007", "用户已被冻结")
-NO_PERMISSION = error("10008", "权限不足")
-NOT_ALLOWED = error("10009", "没有权限访问接口")
+#: The codes' answers, byte for byte, from the contract's table of the documented codes and messages.
+MISSING, INVALID, FROZEN, NO_PERMISSION, NOT_ALLOWED = (
+    error(answer["code"], answer["msg"])
+    for answer in (
+        documented.MISSING,
+        documented.INVALID,
+        documented.FROZEN,
+        documented.NO_PERMISSION,
+        documented.API_NOT_ALLOWED,
+    )
+)
 #: The AK/SK endpoint's answers: keys msg, code, data; its 10009 is 校验失败 [public].
-KEY_MISSING = key_error("10003", "参数不全")
-KEY_INVALID = key_error("10004", "参数无效")
-KEY_FROZEN = key_error("10007", "用户已被冻结")
-KEY_REFUSED = key_error("10009", "校验失败")
+KEY_MISSING, KEY_INVALID, KEY_FROZEN, KEY_REFUSED = (
+    key_error(answer["code"], answer["msg"])
+    for answer in (documented.MISSING, documented.INVALID, documented.FROZEN, documented.SIGNATURE_REFUSED)
+)
 VALID = b'{"code":"0","msg":"success","data":"token is valid"}'
 NOON = "2026-03-10T12:00:00+08:00"
 NOON_MS = int(datetime.fromisoformat(NOON).timestamp() * 1000)

@@ -12,7 +12,7 @@ from typing import Any
 
 from schemathesis import Case
 
-from ...fuzz import Fill
+from ...fuzz import Fill, as_demo
 from ...target import Target
 from . import tokens, usage
 from .protocol import token
@@ -34,13 +34,13 @@ def prepare(t: Target) -> Fill:
             access, until = result["accessToken"], now + result["expiresIn"] - 1
         return access
 
-    def fill(case: Case[Any]) -> None:
-        if "demo" not in t.credentials or not isinstance(case.query, dict):
+    def fill(case: Case[Any], creds: dict[str, Any]) -> None:
+        if not isinstance(case.query, dict):
             return
         live = demo_token()  # before the fetches below can use up the demo app's limit
         if "accessToken" in case.query:
             case.query["accessToken"] = live
         if "appId" in case.query and "appSecret" in case.query:
-            case.query.update(appId=t.creds("demo")["appId"], appSecret=t.creds("demo")["appSecret"])
+            case.query.update(appId=creds["appId"], appSecret=creds["appSecret"])
 
-    return fill
+    return as_demo(t, fill)

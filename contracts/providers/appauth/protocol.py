@@ -94,3 +94,14 @@ def fresh_app(t: Target, **fields: Any) -> dict[str, str]:
     """A new app made through the admin API, so no other client shares its token or counter."""
     app = t.admin_call("POST", f"/{P}/apps", json=fields)
     return {"appId": app["app_id"], "appSecret": app["app_secret"]}
+
+
+def frozen_app(t: Target, at: str | None = None, **fields: Any) -> dict[str, str]:
+    """A new app (as `fresh_app`), then the target's clock frozen (`at` an instant, if given), so
+    its token's expiry and its fetch window are exact."""
+    creds = fresh_app(t, **fields)
+    if at is None:
+        t.clock(freeze=True)
+    else:
+        t.clock(set=at, freeze=True)
+    return creds

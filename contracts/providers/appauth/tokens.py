@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from ...expect import because, refused, require
 from ...registry import Cases, Refusal, Send
 from ...target import Target
@@ -15,7 +18,7 @@ from .protocol import (
     P,
     error,
     fetch,
-    fresh_app,
+    frozen_app,
     hello,
     token,
     token_answer,
@@ -54,41 +57,51 @@ def only(kept: str) -> Send:
     return lambda t: t.request("GET", TOKEN, params={kept: t.creds("demo")[kept]})
 
 
+def fetch_refused(case: str, subject: str, why: str, send: Send, answer: dict[str, Any]) -> Refusal:
+    """A fetch refused with `answer` [decided]: the title says `subject` answers the code and message,
+    the rule that `why` leads to them."""
+    said = f"{answer['code']} {answer['message']}"
+    return Refusal(
+        f"token.{answer['code']}.{case}",
+        f"{subject} answers {said}",
+        f"{why} → {said}",
+        send,
+        answer,
+        "decided",
+    )
+
+
 CASES.refusals(
     *(
-        Refusal(
-            f"token.401.missing-{missing}",
-            f"A fetch without {missing} answers 401 appId或appSecret不能为空",
-            f"{missing} 是否必须: 是 → 401 appId或appSecret不能为空",
+        fetch_refused(
+            f"missing-{missing}",
+            f"A fetch without {missing}",
+            f"{missing} 是否必须: 是",
             only(kept),
             CREDENTIALS_MISSING,
-            source="decided",
         )
         for missing, kept in [("appId", "appSecret"), ("appSecret", "appId")]
     ),
-    Refusal(
-        "token.401.empty-appSecret",
-        "A fetch with an empty appSecret answers 401 appId或appSecret不能为空",
-        "an empty appSecret counts as missing → 401 appId或appSecret不能为空",
+    fetch_refused(
+        "empty-appSecret",
+        "A fetch with an empty appSecret",
+        "an empty appSecret counts as missing",
         lambda t: fetch(t, {**t.creds("demo"), "appSecret": ""}),
         CREDENTIALS_MISSING,
-        source="decided",
     ),
-    Refusal(
-        "token.401.wrong-secret",
-        "A wrong appSecret answers 401 appId或appSecret错误",
-        "a wrong appSecret → 401 appId或appSecret错误",
+    fetch_refused(
+        "wrong-secret",
+        "A wrong appSecret",
+        "a wrong appSecret",
         lambda t: fetch(t, {**t.creds("demo"), "appSecret": t.creds("demo")["appSecret"] + "x"}),
         CREDENTIALS_WRONG,
-        source="decided",
     ),
-    Refusal(
-        "token.401.unknown-app",
-        "An unknown appId answers 401 appId或appSecret错误",
-        "an unknown appId → 401 appId或appSecret错误",
+    fetch_refused(
+        "unknown-app",
+        "An unknown appId",
+        "an unknown appId",
         lambda t: fetch(t, {"appId": "app-no-such-app", "appSecret": "x"}),
         CREDENTIALS_WRONG,
-        source="decided",
     ),
 )
 
@@ -157,6 +170,17 @@ def same_within_validity(t: Target) -> None:
     )
 
 
+def fetched_twice(
+    t: Target, wait: Callable[[dict[str, Any]], float], at: str | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The story's two fetches: a new app's token on a frozen clock (`at` an instant, if given), then
+    again `wait(first result)` seconds later; both results."""
+    creds = frozen_app(t, at)
+    first = token(t, creds)
+    t.clock(advance=wait(first))
+    return first, token(t, creds)
+
+
 @CASES.story(
     "token.countdown",
     rule="有效期内重复获取返回相同结果; accessToken 的有效期通过返回的 expiresIn 来传达 (seconds left)",
@@ -164,11 +188,7 @@ def same_within_validity(t: Target) -> None:
 )
 def countdown(t: Target) -> None:
     """Within its validity the same token comes back, expiresIn counting down second by second"""
-    creds = fresh_app(t)
-    t.clock(freeze=True)
-    first = token(t, creds)
-    t.clock(advance=1000)
-    second = token(t, creds)
+    first, second = fetched_twice(t, lambda first: 1000)
     require(
         second["accessToken"] == first["accessToken"],
         "a second fetch within the token's validity returned a different accessToken",
@@ -187,11 +207,7 @@ def countdown(t: Target) -> None:
 @CASES.story("token.new-after-expiry", rule="过期后获取会返回新的 accessToken", needs=("admin",))
 def new_after_expiry(t: Target) -> None:
     """Once the token's expiresIn has run out, a fetch returns a new accessToken"""
-    creds = fresh_app(t)
-    t.clock(freeze=True)
-    first = token(t, creds)
-    t.clock(advance=first["expiresIn"])
-    second = token(t, creds)
+    first, second = fetched_twice(t, lambda first: first["expiresIn"])
     require(
         second["accessToken"] != first["accessToken"],
         f"a fetch {first['expiresIn']} s later, after expiry, returned the expired accessToken again",
@@ -203,6 +219,10 @@ def new_after_expiry(t: Target) -> None:
     valid(t, second["accessToken"])
 
 
+#: The instant the lifetime stories fetch at.
+NOON = "2026-03-10T12:00:00+08:00"
+
+
 @CASES.story(
     "token.lifetime.7200",
     rule="accessToken 的有效期通过返回的 expiresIn 来传达: 7200 s; expireTime RFC 3339 in +08:00",
@@ -211,9 +231,7 @@ def new_after_expiry(t: Target) -> None:
 )
 def lifetime(t: Target) -> None:
     """A new token lives 7200 s: expiresIn 7200, expireTime two hours on, and not a moment longer"""
-    creds = fresh_app(t)
-    t.clock(set="2026-03-10T12:00:00+08:00", freeze=True)
-    result = token(t, creds)
+    result = token(t, frozen_app(t, NOON))
     require(result["expiresIn"] == LIFETIME, f"expiresIn is {result['expiresIn']}, documented {LIFETIME}")
     require(
         result["expireTime"] == "2026-03-10T14:00:00+08:00",
@@ -236,11 +254,7 @@ def lifetime(t: Target) -> None:
 )
 def expires_in_rounded_up(t: Target) -> None:
     """Half a second before expiry a fetch still returns the token, expiresIn 1"""
-    creds = fresh_app(t)
-    t.clock(set="2026-03-10T12:00:00+08:00", freeze=True)
-    first = token(t, creds)
-    t.clock(advance=first["expiresIn"] - 0.5)
-    last = token(t, creds)
+    first, last = fetched_twice(t, lambda first: first["expiresIn"] - 0.5, NOON)
     require(
         (last["accessToken"], last["expiresIn"]) == (first["accessToken"], 1),
         f"half a second before expiry the fetch returned expiresIn {last['expiresIn']}"

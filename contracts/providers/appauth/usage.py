@@ -18,6 +18,7 @@ from .protocol import (
     P,
     fetch,
     fresh_app,
+    frozen_app,
     hello,
     token,
     valid,
@@ -36,8 +37,7 @@ CASES = Cases(P)
 )
 def rate_limit(t: Target) -> None:
     """An app over its own fetch limit answers 429 请求过于频繁"""
-    creds = fresh_app(t, rate_limit=3)
-    t.clock(freeze=True)
+    creds = frozen_app(t, rate_limit=3)
     for _ in range(3):
         token(t, creds)
     refused(fetch(t, creds), P, LIMITED)
@@ -51,8 +51,7 @@ def rate_limit(t: Target) -> None:
 )
 def default_rate_limit(t: Target) -> None:
     """An app without a limit of its own may fetch 20 times a minute; the 21st answers 429"""
-    creds = fresh_app(t)
-    t.clock(freeze=True)
+    creds = frozen_app(t)
     for _ in range(RATE_LIMIT):
         token(t, creds)
     with because(f"fetch {RATE_LIMIT + 1} within a minute was not refused"):
@@ -67,8 +66,7 @@ def default_rate_limit(t: Target) -> None:
 )
 def rate_window(t: Target) -> None:
     """A refused app may fetch again once its 60-second window has passed"""
-    creds = fresh_app(t, rate_limit=2)
-    t.clock(freeze=True)
+    creds = frozen_app(t, rate_limit=2)
     token(t, creds)
     t.clock(advance=30)
     token(t, creds)
@@ -88,8 +86,7 @@ def rate_window(t: Target) -> None:
 )
 def bad_credentials_not_counted(t: Target) -> None:
     """Fetches with a wrong appSecret do not use up the app's limit"""
-    creds = fresh_app(t, rate_limit=2)
-    t.clock(freeze=True)
+    creds = frozen_app(t, rate_limit=2)
     for _ in range(3):
         refused(fetch(t, {**creds, "appSecret": creds["appSecret"] + "x"}), P, CREDENTIALS_WRONG)
     token(t, creds)
@@ -160,8 +157,7 @@ CASES.refusals(
 )
 def hello_expired(t: Target) -> None:
     """The validity test with an expired accessToken answers 401"""
-    creds = fresh_app(t)
-    t.clock(freeze=True)
+    creds = frozen_app(t)
     result = token(t, creds)
     valid(t, result["accessToken"])
     t.clock(advance=result["expiresIn"])

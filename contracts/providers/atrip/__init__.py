@@ -7,7 +7,7 @@ from typing import Any
 from requests.structures import CaseInsensitiveDict
 from schemathesis import Case
 
-from ...fuzz import Fill
+from ...fuzz import Fill, as_demo
 from ...target import Target
 from . import http, token
 from .protocol import ID, SECRET
@@ -18,13 +18,10 @@ CASES = token.CASES.merged(http.CASES)
 def prepare(t: Target) -> Fill:
     """Generated requests also go out as the demo client, with JSON and a documented role."""
 
-    def fill(case: Case[Any]) -> None:
-        if "demo" not in t.credentials:
-            return
-        creds = t.creds("demo")
+    def fill(case: Case[Any], creds: dict[str, Any]) -> None:
         case.headers = case.headers or CaseInsensitiveDict()
         case.headers.update({ID: creds[ID], SECRET: creds[SECRET], "Content-Type": "application/json"})
         if isinstance(case.body, dict):
             case.body = {**case.body, "role": "Admin"}
 
-    return fill
+    return as_demo(t, fill)

@@ -133,6 +133,11 @@ def plain_answer(t: Target) -> None:
 # -- the portal --------------------------------------------------------------------------
 
 
+def portal_url(t: Target, **change: str) -> str:
+    """The portal url a request of the demo client gets for the documented body, `change`d."""
+    return ok(post(t, t.creds("demo"), {**BODY, **change}))
+
+
 @CASES.story(
     "portal.page",
     rule="url: A url with token to access to Atlas customer service portal (order, operator, role)",
@@ -140,8 +145,7 @@ def plain_answer(t: Target) -> None:
 )
 def portal_shows_the_session(t: Target) -> None:
     """The url opens the portal page with the order, the operator and the role"""
-    body = {"orderNo": "BG7980393808", "userName": "李伟", "role": "Finance"}
-    url = ok(post(t, t.creds("demo"), body))
+    url = portal_url(t, orderNo="BG7980393808", userName="李伟", role="Finance")
     portal_page(open_url(t, url), "BG7980393808", "李伟", "Finance")
 
 
@@ -152,7 +156,7 @@ def portal_shows_the_session(t: Target) -> None:
 )
 def portal_legacy_role(t: Target) -> None:
     """A legacy role is shown under its current name"""
-    url = ok(post(t, t.creds("demo"), {**BODY, "role": "TECH"}))
+    url = portal_url(t, role="TECH")
     portal_page(open_url(t, url), BODY["orderNo"], "Developer")
 
 
@@ -163,8 +167,8 @@ def portal_legacy_role(t: Target) -> None:
 )
 def portal_sessions_are_independent(t: Target) -> None:
     """A new token request does not end the earlier portal urls"""
-    first = ok(post(t, t.creds("demo"), {**BODY, "userName": "王芳"}))
-    second = ok(post(t, t.creds("demo"), {**BODY, "userName": "张伟"}))
+    first = portal_url(t, userName="王芳")
+    second = portal_url(t, userName="张伟")
     require(first != second, "two token requests returned the same url")
     portal_page(open_url(t, second), "张伟")
     portal_page(open_url(t, first), "王芳")
@@ -180,7 +184,7 @@ def portal_sessions_are_independent(t: Target) -> None:
 def portal_lifetime(t: Target) -> None:
     """The portal url works for 30 minutes and not a moment longer"""
     t.clock(freeze=True)
-    url = ok(post(t, t.creds("demo")))
+    url = portal_url(t)
     t.clock(advance=1799)
     with because("29:59 after the token request"):
         portal_page(open_url(t, url), BODY["orderNo"])
@@ -192,7 +196,7 @@ def portal_lifetime(t: Target) -> None:
 @CASES.story("portal.401.unknown", rule="an unknown portal token gets HTTP 401", source="decided")
 def portal_unknown_token(t: Target) -> None:
     """An unknown portal token gets HTTP 401"""
-    url = ok(post(t, t.creds("demo")))
+    url = portal_url(t)
     stale = re.sub(r"token=[^&]+", "token=" + "0" * 32, url)
     require(stale != url, f"the url {url!r} has no token parameter")
     portal_refused(open_url(t, stale))

@@ -142,6 +142,12 @@ CASES.refusals(
 )
 
 
+def orders_client(t: Target) -> tuple[dict[str, Any], list[str]]:
+    """The 'orders' client, configured with its own orders, and those orders."""
+    creds = t.creds("orders")
+    return creds, str(creds["orders"]).split(",")
+
+
 @CASES.story(
     "token.3.foreign-order",
     rule="a client configured with its own orders asking for another orderNo → 3",
@@ -149,8 +155,7 @@ CASES.refusals(
 )
 def foreign_order(t: Target) -> None:
     """A client with its own orders gets status 3 for another order"""
-    creds = t.creds("orders")
-    own = str(creds["orders"]).split(",")
+    creds, own = orders_client(t)
     if "TK0000000000" in own:
         raise NotApplicable("the 'orders' client owns TK0000000000, the order this case asks for as foreign")
     answer = post(t, creds, {**BODY, "orderNo": "TK0000000000"})
@@ -164,8 +169,8 @@ def foreign_order(t: Target) -> None:
 )
 def own_orders(t: Target) -> None:
     """A client with its own orders gets a url for each of them"""
-    creds = t.creds("orders")
-    for order in str(creds["orders"]).split(","):
+    creds, own = orders_client(t)
+    for order in own:
         with because(f"own order {order!r}"):
             ok(post(t, creds, {**BODY, "orderNo": order}))
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from schemathesis import Case
 
-from ...fuzz import Fill
+from ...fuzz import Fill, as_demo
 from ...target import Target
 from . import business, tokens
 from .protocol import ECHO, TOKEN, token
@@ -25,10 +25,7 @@ CASES = tokens.CASES.merged(business.CASES)
 def prepare(t: Target) -> Fill:
     """Token requests also go out with the demo app's parameters, business calls with its live token."""
 
-    def fill(case: Case[Any]) -> None:
-        if "demo" not in t.credentials:
-            return
-        creds = t.creds("demo")
+    def fill(case: Case[Any], creds: dict[str, Any]) -> None:
         if case.operation.path == TOKEN and isinstance(case.query, dict) and "clientId" in case.query:
             case.query.update(clientId=creds["clientId"], secret=creds["secret"])
         if (
@@ -38,4 +35,4 @@ def prepare(t: Target) -> Fill:
         ):
             case.headers.update({"Access-Token": token(t, creds), "Request-Id": uuid.uuid4().hex})
 
-    return fill
+    return as_demo(t, fill)

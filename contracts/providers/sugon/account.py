@@ -8,25 +8,24 @@ from typing import Any
 import requests
 
 from ....providers.sugon.center import CENTER_LISTS, USER_FIELDS
-from ...expect import Predicate, expect, refused, require
+from ...expect import Predicate, refused, require
 from ...registry import Cases, Contract
 from ...target import NotApplicable, Target
 from .protocol import (
     API_NOT_ALLOWED,
     CENTER_KEYS,
     CENTER_PATHS,
-    OK,
     P,
     center,
     change_user,
     demo_token,
-    fresh_region,
-    fresh_user,
     limited_token,
     platform_token,
     refused_in_region,
     region_token,
+    regional_user,
     state,
+    success,
     tokens,
     user,
     valid,
@@ -70,8 +69,7 @@ def center_data(response: requests.Response) -> dict[str, Any]:
                 require(got == list(keys), f"a {name} entry's keys are {got}, documented {list(keys)}")
                 odd = {k: v for k, v in entry.items() if not isinstance(v, str)}
                 require(not odd, f'{name} values {odd} are not strings, documented strings (enable "true")')
-    body = expect(response, P, code="0", msg=OK)
-    result: dict[str, Any] = body["data"]
+    result: dict[str, Any] = success(response)
     return result
 
 
@@ -112,8 +110,7 @@ def center_platform(t: Target) -> None:
 )
 def center_cluster_user(t: Target) -> None:
     """clusterUserInfo names the cluster user and its home folder"""
-    region = fresh_region(t)
-    creds = fresh_user(t, compute_user="slurm01", regions=[region])
+    region, creds = regional_user(t, compute_user="slurm01")
     token = region_token(tokens(t, creds), region)
     info = center_data(center(t, token))["clusterUserInfo"]
     want = {"userName": "slurm01", "homePath": "/public/home/slurm01"}
@@ -177,8 +174,7 @@ ACCOUNT: Predicate = (_is_account, f"an object of the strings {list(USER_FIELDS)
 
 
 def account(response: requests.Response) -> dict[str, str]:
-    body = expect(response, P, code="0", msg=OK, data=ACCOUNT)
-    data: dict[str, str] = body["data"]
+    data: dict[str, str] = success(response, data=ACCOUNT)
     return data
 
 
@@ -224,8 +220,7 @@ def user_every_token(t: Target) -> None:
 )
 def user_values(t: Target) -> None:
     """The account tells the user's own values"""
-    region = fresh_region(t)
-    creds = fresh_user(t, regions=[region], account_status="Suspended", profile={"accountBalance": "12.50"})
+    _, creds = regional_user(t, account_status="Suspended", profile={"accountBalance": "12.50"})
     data = account(user(t, platform_token(t, creds)))
     got = {k: data[k] for k in ("userName", "fullName", "accountName", "accountStatus", "accountBalance")}
     want = {

@@ -30,6 +30,7 @@ from .protocol import (
     login,
     password_headers,
     region_token,
+    regional_user,
     state,
     token_list,
     tokens,
@@ -147,9 +148,8 @@ def tokens_claims(t: Target) -> None:
 )
 def tokens_claim_values(t: Target) -> None:
     """The claims name the user's compute user, status, role and id"""
-    region = fresh_region(t)
-    creds = fresh_user(
-        t, compute_user="slurmtest", account_status="Owe", role="2", user_id="11655048541", regions=[region]
+    _, creds = regional_user(
+        t, compute_user="slurmtest", account_status="Owe", role="2", user_id="11655048541"
     )
     for item in tokens(t, creds):
         claims = checked_claims(

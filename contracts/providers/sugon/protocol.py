@@ -168,10 +168,15 @@ user = Endpoint("user", "user", "GET", USER)
 # -- answers -------------------------------------------------------------------------------
 
 
+def success(response: requests.Response, **data: Any) -> Any:
+    """A success, `{"code": "0", "msg": "success", "data": …}`, checked whole (its `data` too, where
+    given, as `expect` takes a field); its data."""
+    return expect(response, P, code="0", msg=OK, **data)["data"]
+
+
 def token_list(response: requests.Response) -> list[dict[str, Any]]:
     """A successful acquisition's list: the regions, the platform's own token last [public]."""
-    body = expect(response, P, code="0", msg=OK, data=TOKEN_LIST)
-    listed: list[dict[str, Any]] = body["data"]
+    listed: list[dict[str, Any]] = success(response, data=TOKEN_LIST)
     last = listed[-1]
     require(
         (last["clusterId"], last["clusterName"]) == ("0", "ac") and _is_jwt(last["token"]),
@@ -212,7 +217,7 @@ def renewed(response: requests.Response) -> str:
 
 
 def valid(response: requests.Response) -> None:
-    expect(response, P, code="0", msg=OK, data=STATE_VALID)
+    success(response, data=STATE_VALID)
 
 
 def error(code: str, msg: str) -> dict[str, Any]:
@@ -349,10 +354,25 @@ def fresh_user(t: Target, **fields: Any) -> dict[str, str]:
     return {"user": made["user"], "password": made["password"], "orgId": made["org_id"]}
 
 
+def regional_user(t: Target, apis: list[str] | None = None, **fields: Any) -> tuple[str, dict[str, str]]:
+    """A new region (its tokens may call `apis`, default all) and a new user of it alone: the region's
+    clusterId and the user's credentials."""
+    region = fresh_region(t, apis)
+    return region, fresh_user(t, regions=[region], **fields)
+
+
 def limited_token(t: Target, apis: list[str]) -> str:
     """A new user's token of a new region whose tokens may call only `apis`."""
-    region = fresh_region(t, apis)
-    return region_token(tokens(t, fresh_user(t, regions=[region])), region)
+    region, creds = regional_user(t, apis)
+    return region_token(tokens(t, creds), region)
+
+
+def frozen_user_token(t: Target) -> str:
+    """A new user's platform token, the user frozen since it was issued."""
+    creds = fresh_user(t)
+    token = platform_token(t, creds)
+    change_user(t, creds["user"], frozen=True)
+    return token
 
 
 def change_user(t: Target, user: str, **change: Any) -> None:
@@ -400,8 +420,7 @@ def refused_once_suspended(call: TokenCall) -> CaseFunction:
     """The story: a region token is refused by `call` with 10008 once the account is suspended there."""
 
     def run(t: Target) -> None:
-        region = fresh_region(t)
-        creds = fresh_user(t, regions=[region])
+        region, creds = regional_user(t)
         token = region_token(tokens(t, creds), region)
         change_user(t, creds["user"], suspended=[region])
         refused(call(t, token), P, NO_PERMISSION)

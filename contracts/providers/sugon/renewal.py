@@ -14,18 +14,17 @@ from .protocol import (
     NO_PERMISSION,
     P,
     at,
-    change_user,
     checked_claims,
     demo_token,
     forged,
-    fresh_region,
-    fresh_user,
     frozen_now,
+    frozen_user_token,
     once_expired,
     platform_token,
     refused_in_region,
     refused_once_suspended,
     region_token,
+    regional_user,
     renew,
     renewed,
     state,
@@ -59,8 +58,7 @@ def renew_success(t: Target) -> None:
 )
 def renew_same_region(t: Target) -> None:
     """The renewed token is for the same region and lives 24 h from the renewal"""
-    region = fresh_region(t)
-    creds = fresh_user(t, regions=[region])
+    region, creds = regional_user(t)
     now = frozen_now(t)
     old = region_token(tokens(t, creds), region)
     at(t, (now + 2 * HOUR) * 1000)
@@ -156,10 +154,7 @@ CASES.refusals(
 )
 def renew_frozen(t: Target) -> None:
     """A renewal for a user frozen since answers 10007"""
-    creds = fresh_user(t)
-    token = platform_token(t, creds)
-    change_user(t, creds["user"], frozen=True)
-    refused(renew(t, token), P, FROZEN)
+    refused(renew(t, frozen_user_token(t)), P, FROZEN)
 
 
 CASES.extend(
@@ -211,11 +206,8 @@ CASES.extend(state.expired("an expired token → 10008 权限不足 (clients ren
 )
 def state_frozen(t: Target) -> None:
     """tokens/state with a token of a user frozen since answers 10007"""
-    creds = fresh_user(t)
-    token = platform_token(t, creds)
-    change_user(t, creds["user"], frozen=True)
     with because("a frozen user's token was not refused"):
-        refused(state(t, token), P, FROZEN)
+        refused(state(t, frozen_user_token(t)), P, FROZEN)
 
 
 CASES.extend(
