@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast
 
@@ -121,6 +123,22 @@ class ProviderModel(ABC, Generic[C]):
         for key, record in ring:
             yield key, cast("dict[str, Any]", record)
 
+    def current_tokens(self, token: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """`live_tokens` where each credential's one live token is kept at `current:<credential>`,
+        the token in its `token` field, and none is replaced before it expires (so none is traced)."""
+        now = self.clock.time()
+        listed = (
+            {
+                "token": live[token],
+                "credential": key.rpartition(":")[2],
+                "seconds_left": live["expires_at"] - now,
+                "valid": True,
+            }
+            for key, live in self.store.scan(self.key("current", ""))
+            if now < live["expires_at"]
+        )
+        return list(islice(listed, limit))
+
     def message(self, code: int | str, operation: str | None = None) -> str:
         """The code's text: its own text on `operation` where it has one there, else the code's."""
         if operation is not None and (own := self.messages.get(text_key(code, operation))) is not None:
@@ -211,7 +229,6 @@ class Provider:
         cls,
         package: str,
         *,
-        slug: str,
         title: str,
         prefixes: tuple[str, ...],
         hosts: tuple[str, ...] = (),
@@ -220,19 +237,25 @@ class Provider:
         spec: Path | None = None,
     ) -> Provider:
         """The provider the package `package` is, its parts found by the roles of its modules:
-        `routes.bp` (the route table, which names the model), `admin.bp`, and `rules.RULES`
-        if it has a `rules` module. A provider of this project has its contract cases in
-        `provider_mocks.contracts.providers.<slug>` unless `contracts` names another module;
-        its OpenAPI document is among this project's specs unless `spec` names one.
+        `routes.bp` (the route table, which names the slug and the model), `admin.bp`, and
+        `rules.RULES` if it has a `rules` module. Its contract cases are in
+        `provider_mocks.contracts.providers.<slug>` for a provider of this project, else in its
+        package's `contract` module if it has one, unless `contracts` names another module; its
+        OpenAPI document is `<slug>.yaml` beside its modules if there is one, else among this
+        project's specs, unless `spec` names one.
 
         A package calls it from its `__init__` with `__name__`: its modules import then, the
         package already being set up.
         """
         routes: Routes[Any] = importlib.import_module(f"{package}.routes").bp
-        if routes.slug != slug:
-            raise ValueError(f"provider {slug!r}: its route table {package}.routes is {routes.slug!r}'s")
+        slug = routes.slug
         if contracts is None and package == f"{_ROOT}.providers.{slug}":
             contracts = f"{_ROOT}.contracts.providers.{slug}"
+        elif contracts is None and importlib.util.find_spec(f"{package}.contract") is not None:
+            contracts = f"{package}.contract"
+        if spec is None:
+            beside = Path(str(sys.modules[package].__file__)).with_name(f"{slug}.yaml")
+            spec = beside if beside.is_file() else None
         has_rules = importlib.util.find_spec(f"{package}.rules") is not None
         return cls(
             slug=slug,

@@ -14,7 +14,6 @@ import hmac
 import math
 import secrets
 from collections.abc import Iterator
-from itertools import islice
 from typing import Any
 
 from pydantic import Field
@@ -89,14 +88,5 @@ class TokenBoxModel(ProviderModel[TokenBoxConfig]):
         return {"access_token": live["token"], "expires_in": math.ceil(live["expires_at"] - now)}
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
-        now = self.clock.time()
-        listed = (
-            {
-                "token": live["token"],
-                "credential": key.rpartition(":")[2],
-                "seconds_left": live["expires_at"] - now,
-                "valid": True,
-            }
-            for key, live in self.store.scan(self.key("current", ""))
-        )
-        return list(islice(listed, limit))
+        """Each client's live token, as the kit lists tokens kept at `current:<clientId>`."""
+        return self.current_tokens("token", limit)

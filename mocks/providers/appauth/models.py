@@ -24,7 +24,6 @@ import secrets
 import string
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from itertools import islice
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -230,18 +229,7 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Each app's live token: a token is replaced only once expired, so the trace holds none."""
-        now = self.clock.time()
-        listed = (
-            {
-                "token": live["accessToken"],
-                "credential": key.rpartition(":")[2],
-                "seconds_left": live["expires_at"] - now,
-                "valid": True,
-            }
-            for key, live in self.store.scan(self.key("current", ""))
-            if now < live["expires_at"]
-        )
-        return list(islice(listed, limit))
+        return self.current_tokens("accessToken", limit)
 
     # -- the documented rules ----------------------------------------------
 
