@@ -10,6 +10,7 @@ before the dot; the `[appauth.messages]` config table uses the same keys.
 from __future__ import annotations
 
 from ...core.envelope import GATEWAY_HTTP_MESSAGES, Envelope
+from ...core.envelope import code_of as code_of  # "401.missing" -> 401, for the table's readers
 
 OK = 200
 CREDENTIALS_MISSING = "401.missing"
