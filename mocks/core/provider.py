@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast, get_args, get_origin
 
 from flask import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
@@ -93,9 +93,16 @@ class ProviderModel(ABC, Generic[C]):
     """A provider's rules. All state is in the store under `<slug>:`, all time from the clock."""
 
     slug: ClassVar[str]
+    #: The config class the model is generic in (`ProviderModel[AtripConfig]`), set from it.
     config_type: ClassVar[type[ProviderConfig]]
     #: code -> documented (or decided) message: the one place each text lives.
     MESSAGES: ClassVar[Mapping[int | str, str]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            if get_origin(base) is ProviderModel and isinstance(config := get_args(base)[0], type):
+                cls.config_type = config
 
     def __init__(self, config: C, store: Store, clock: Clock) -> None:
         self.config = config
@@ -187,6 +194,11 @@ class ProviderModel(ABC, Generic[C]):
 
         Each credential's current tokens come first, then the newest of the trace; `limit`
         bounds what is read as well as what is listed, so a poll costs the same after any churn."""
+
+    def seeded(self, demos: Iterable[tuple[S, str]], configured: Iterable[S]) -> list[S]:
+        """What `seed` writes of one kind: the demo `(credential, note)`s' credentials, unless
+        `demo = false`, then the configured ones (which replace a demo one of the same id)."""
+        return [credential for credential, _ in demos if self.config.demo] + list(configured)
 
     def demo_credentials(self) -> dict[str, Any]:
         """The credentials printed at startup and shown by the admin API: the demo ones as

@@ -119,19 +119,31 @@ def provider_mocks_intercept(provider_mocks: Mocks, provider_mocks_app: Flask) -
         yield interceptor
 
 
-def ready_made(slug: str, name: str) -> object:
-    """The fixture `<slug>_mock`: `provider_mock(slug)`, the provider called `name` (as pytest's
-    fixture object, whose type pytest keeps private)."""
-
-    def handle(provider_mock: Callable[[str], ProviderMock]) -> ProviderMock:
-        return provider_mock(slug)
-
-    handle.__doc__ = f"The {name} mock, with credentials of this test's own."
-    return pytest.fixture(handle, name=f"{slug}_mock")
+@pytest.fixture
+def atrip_mock(provider_mock: Callable[[str], ProviderMock]) -> ProviderMock:
+    """The ATRIP mock, with credentials of this test's own."""
+    return provider_mock("atrip")
 
 
-atrip_mock = ready_made("atrip", "ATRIP")
-itrigger_mock = ready_made("itrigger", "企加云 iTrigger")
-appauth_mock = ready_made("appauth", "`/auth/getAccessToken` platform")
-sugon_mock = ready_made("sugon", "Sugon / SCNet AC")
-credential_mock = ready_made("credential", "`/openapi/auth/credential` platform")
+@pytest.fixture
+def itrigger_mock(provider_mock: Callable[[str], ProviderMock]) -> ProviderMock:
+    """The 企加云 iTrigger mock, with credentials of this test's own."""
+    return provider_mock("itrigger")
+
+
+@pytest.fixture
+def appauth_mock(provider_mock: Callable[[str], ProviderMock]) -> ProviderMock:
+    """The `/auth/getAccessToken` platform mock, with credentials of this test's own."""
+    return provider_mock("appauth")
+
+
+@pytest.fixture
+def sugon_mock(provider_mock: Callable[[str], ProviderMock]) -> ProviderMock:
+    """The Sugon / SCNet AC mock, with credentials of this test's own."""
+    return provider_mock("sugon")
+
+
+@pytest.fixture
+def credential_mock(provider_mock: Callable[[str], ProviderMock]) -> ProviderMock:
+    """The `/openapi/auth/credential` platform mock, with credentials of this test's own."""
+    return provider_mock("credential")

@@ -51,15 +51,13 @@ DEMO = {"demo": (Client(client_id="tb-demo", client_secret="tb-demo-secret"), "a
 
 class TokenBoxModel(ProviderModel[TokenBoxConfig]):
     slug = "tokenbox"
-    config_type = TokenBoxConfig
     MESSAGES = errors.MESSAGES
 
     def _clients(self) -> Repository[Client]:
         return self.typed_records("client", Client)
 
     def seed(self) -> None:
-        demos = [client for client, _ in DEMO.values()] if self.config.demo else []
-        for client in demos + self.config.clients:
+        for client in self.seeded(DEMO.values(), self.config.clients):
             self._clients().put(client.client_id, client)
 
     def demo_entries(self) -> Iterator[tuple[str, Client, str]]:
