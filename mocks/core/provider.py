@@ -67,6 +67,8 @@ class Shown(Protocol):
 
 
 S = TypeVar("S", bound=Shown)
+#: A stored credential of any kind (an app, a tenant, ...).
+T = TypeVar("T")
 
 
 def as_configured(
@@ -195,7 +197,7 @@ class ProviderModel(ABC, Generic[C]):
         Each credential's current tokens come first, then the newest of the trace; `limit`
         bounds what is read as well as what is listed, so a poll costs the same after any churn."""
 
-    def seeded(self, demos: Iterable[tuple[S, str]], configured: Iterable[S]) -> list[S]:
+    def seeded(self, demos: Iterable[tuple[T, str]], configured: Iterable[T]) -> list[T]:
         """What `seed` writes of one kind: the demo `(credential, note)`s' credentials, unless
         `demo = false`, then the configured ones (which replace a demo one of the same id)."""
         return [credential for credential, _ in demos if self.config.demo] + list(configured)
