@@ -14,12 +14,14 @@ from __future__ import annotations
 import importlib
 import json
 import zlib
+from collections.abc import Callable
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 RECORDING = Path(__file__).with_name("demo_values.json")
+T = TypeVar("T")
 
 #: While `record` runs: slug -> its locale and the calls made, with their results.
 _recording: ContextVar[dict[str, dict[str, Any]] | None] = ContextVar("demo_recording", default=None)
@@ -90,6 +92,33 @@ def seeded_faker(slug: str, locale: str = "zh_CN") -> Any:
         replay._real = real_faker(slug, locale)
         return replay
     return ReplayFaker(slug, locale)
+
+
+class Drawn(Generic[T]):
+    """A provider's demo set: what `draw` makes with the provider's seeded Faker, drawn once,
+    so it is the same on every start and in every worker; `cache_clear` draws it again."""
+
+    def __init__(self, slug: str, draw: Callable[[Any], T], locale: str) -> None:
+        self._slug, self._draw, self._locale = slug, draw, locale
+        self._drawn: tuple[T] | None = None
+        self.__doc__ = draw.__doc__
+
+    def __call__(self) -> T:
+        if self._drawn is None:
+            self._drawn = (self._draw(seeded_faker(self._slug, self._locale)),)
+        return self._drawn[0]
+
+    def cache_clear(self) -> None:
+        self._drawn = None
+
+
+def drawn(slug: str, locale: str = "zh_CN") -> Callable[[Callable[[Any], T]], Drawn[T]]:
+    """Make `draw(fake)` the demo set of the provider `slug` (see `Drawn`)."""
+
+    def make(draw: Callable[[Any], T]) -> Drawn[T]:
+        return Drawn(slug, draw, locale)
+
+    return make
 
 
 def record() -> dict[str, Any]:

@@ -14,7 +14,7 @@ import json
 import threading
 from collections import deque
 from collections.abc import Sequence
-from typing import Any, overload
+from typing import Any, Generic, TypeVar, overload
 
 #: Bodies longer than this are cut in the journal (the answer is not).
 BODY_LIMIT = 16 * 1024
@@ -120,3 +120,15 @@ class Journal:
         with self._lock:
             self._entries.clear()
             self._bytes = 0
+
+
+S = TypeVar("S")
+
+
+class KeptJournal(Journal, Generic[S]):
+    """The journal kept in a shared store beside its state, so that every process reads and
+    writes the same one: a store's `journal_type`, made with the store."""
+
+    def __init__(self, store: S, size: int, max_bytes: int = JOURNAL_BYTES) -> None:
+        super().__init__(size, max_bytes)
+        self._store = store

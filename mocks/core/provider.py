@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast, get_args, get_origin
 
 from flask import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
@@ -65,6 +67,8 @@ class Shown(Protocol):
 
 
 S = TypeVar("S", bound=Shown)
+#: A stored credential of any kind (an app, a tenant, ...).
+T = TypeVar("T")
 
 
 def as_configured(
@@ -91,9 +95,16 @@ class ProviderModel(ABC, Generic[C]):
     """A provider's rules. All state is in the store under `<slug>:`, all time from the clock."""
 
     slug: ClassVar[str]
+    #: The config class the model is generic in (`ProviderModel[AtripConfig]`), set from it.
     config_type: ClassVar[type[ProviderConfig]]
     #: code -> documented (or decided) message: the one place each text lives.
     MESSAGES: ClassVar[Mapping[int | str, str]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            if get_origin(base) is ProviderModel and isinstance(config := get_args(base)[0], type):
+                cls.config_type = config
 
     def __init__(self, config: C, store: Store, clock: Clock) -> None:
         self.config = config
@@ -120,6 +131,22 @@ class ProviderModel(ABC, Generic[C]):
         ring = self.store.newest_in_ring(self.key("trace"), size=self.store.token_trace, limit=limit)
         for key, record in ring:
             yield key, cast("dict[str, Any]", record)
+
+    def current_tokens(self, token: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """`live_tokens` where each credential's one live token is kept at `current:<credential>`,
+        the token in its `token` field, and none is replaced before it expires (so none is traced)."""
+        now = self.clock.time()
+        listed = (
+            {
+                "token": live[token],
+                "credential": key.rpartition(":")[2],
+                "seconds_left": live["expires_at"] - now,
+                "valid": True,
+            }
+            for key, live in self.store.scan(self.key("current", ""))
+            if now < live["expires_at"]
+        )
+        return list(islice(listed, limit))
 
     def message(self, code: int | str, operation: str | None = None) -> str:
         """The code's text: its own text on `operation` where it has one there, else the code's."""
@@ -170,6 +197,11 @@ class ProviderModel(ABC, Generic[C]):
         Each credential's current tokens come first, then the newest of the trace; `limit`
         bounds what is read as well as what is listed, so a poll costs the same after any churn."""
 
+    def seeded(self, demos: Iterable[tuple[T, str]], configured: Iterable[T]) -> list[T]:
+        """What `seed` writes of one kind: the demo `(credential, note)`s' credentials, unless
+        `demo = false`, then the configured ones (which replace a demo one of the same id)."""
+        return [credential for credential, _ in demos if self.config.demo] + list(configured)
+
     def demo_credentials(self) -> dict[str, Any]:
         """The credentials printed at startup and shown by the admin API: the demo ones as
         configured (a configured credential may have replaced one), each with its note."""
@@ -211,7 +243,6 @@ class Provider:
         cls,
         package: str,
         *,
-        slug: str,
         title: str,
         prefixes: tuple[str, ...],
         hosts: tuple[str, ...] = (),
@@ -220,19 +251,25 @@ class Provider:
         spec: Path | None = None,
     ) -> Provider:
         """The provider the package `package` is, its parts found by the roles of its modules:
-        `routes.bp` (the route table, which names the model), `admin.bp`, and `rules.RULES`
-        if it has a `rules` module. A provider of this project has its contract cases in
-        `provider_mocks.contracts.providers.<slug>` unless `contracts` names another module;
-        its OpenAPI document is among this project's specs unless `spec` names one.
+        `routes.bp` (the route table, which names the slug and the model), `admin.bp`, and
+        `rules.RULES` if it has a `rules` module. Its contract cases are in
+        `provider_mocks.contracts.providers.<slug>` for a provider of this project, else in its
+        package's `contract` module if it has one, unless `contracts` names another module; its
+        OpenAPI document is `<slug>.yaml` beside its modules if there is one, else among this
+        project's specs, unless `spec` names one.
 
         A package calls it from its `__init__` with `__name__`: its modules import then, the
         package already being set up.
         """
         routes: Routes[Any] = importlib.import_module(f"{package}.routes").bp
-        if routes.slug != slug:
-            raise ValueError(f"provider {slug!r}: its route table {package}.routes is {routes.slug!r}'s")
+        slug = routes.slug
         if contracts is None and package == f"{_ROOT}.providers.{slug}":
             contracts = f"{_ROOT}.contracts.providers.{slug}"
+        elif contracts is None and importlib.util.find_spec(f"{package}.contract") is not None:
+            contracts = f"{package}.contract"
+        if spec is None:
+            beside = Path(str(sys.modules[package].__file__)).with_name(f"{slug}.yaml")
+            spec = beside if beside.is_file() else None
         has_rules = importlib.util.find_spec(f"{package}.rules") is not None
         return cls(
             slug=slug,

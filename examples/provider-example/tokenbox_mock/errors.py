@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from provider_mocks.core.errors import ProviderError
-from provider_mocks.core.provider import ProviderModel
+from provider_mocks.core.envelope import Envelope
 
 OK = 0
 INVALID_CLIENT = 40001
@@ -22,13 +19,7 @@ MESSAGES: dict[int | str, str] = {
 }
 
 
-def envelope(code: int, message: str, data: Any = None) -> dict[str, Any]:
-    return {"code": code, "message": message, "data": data}
-
-
-def ok(model: ProviderModel[Any], data: Any) -> dict[str, Any]:
-    return envelope(OK, model.message(OK), data)
-
-
-def error_body(model: ProviderModel[Any], error: ProviderError) -> dict[str, Any]:
-    return envelope(int(error.code), model.error_message(error))
+#: Every answer: `{code, message, data}`, the kit's usual envelope.
+ENVELOPE = Envelope(OK)
+ok = ENVELOPE.ok
+error_body = ENVELOPE.error_body

@@ -14,7 +14,6 @@ import hmac
 import math
 import secrets
 from collections.abc import Iterator
-from itertools import islice
 from typing import Any
 
 from pydantic import Field
@@ -52,15 +51,13 @@ DEMO = {"demo": (Client(client_id="tb-demo", client_secret="tb-demo-secret"), "a
 
 class TokenBoxModel(ProviderModel[TokenBoxConfig]):
     slug = "tokenbox"
-    config_type = TokenBoxConfig
     MESSAGES = errors.MESSAGES
 
     def _clients(self) -> Repository[Client]:
         return self.typed_records("client", Client)
 
     def seed(self) -> None:
-        demos = [client for client, _ in DEMO.values()] if self.config.demo else []
-        for client in demos + self.config.clients:
+        for client in self.seeded(DEMO.values(), self.config.clients):
             self._clients().put(client.client_id, client)
 
     def demo_entries(self) -> Iterator[tuple[str, Client, str]]:
@@ -89,14 +86,5 @@ class TokenBoxModel(ProviderModel[TokenBoxConfig]):
         return {"access_token": live["token"], "expires_in": math.ceil(live["expires_at"] - now)}
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
-        now = self.clock.time()
-        listed = (
-            {
-                "token": live["token"],
-                "credential": key.rpartition(":")[2],
-                "seconds_left": live["expires_at"] - now,
-                "valid": True,
-            }
-            for key, live in self.store.scan(self.key("current", ""))
-        )
-        return list(islice(listed, limit))
+        """Each client's live token, as the kit lists tokens kept at `current:<clientId>`."""
+        return self.current_tokens("token", limit)

@@ -18,7 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..journal import JOURNAL_BYTES, Journal
+from ..journal import JOURNAL_BYTES, Journal, KeptJournal
 
 if TYPE_CHECKING:
     from ..clock import Clock
@@ -48,6 +48,8 @@ class Store(ABC):
     token_trace: int = 10_000
     #: The URL schemes `open_store` opens with this store: `<scheme>://...`.
     schemes: ClassVar[tuple[str, ...]] = ()
+    #: The journal a shared store keeps beside its state; None: one in memory.
+    journal_type: ClassVar[type[KeptJournal[Any]] | None] = None
 
     @classmethod
     def from_url(cls, url: str, clock: Clock) -> Store:
@@ -59,7 +61,9 @@ class Store(ABC):
 
     def journal(self, size: int, max_bytes: int = JOURNAL_BYTES) -> Journal:
         """The request journal kept beside this store's state (in memory for a store that is not shared)."""
-        return Journal(size, max_bytes)
+        if self.journal_type is None:
+            return Journal(size, max_bytes)
+        return self.journal_type(self, size, max_bytes)
 
     def ping(self) -> None:
         """Raise StoreUnavailable if the store cannot be reached (a store in memory always can)."""

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
-from ..journal import JOURNAL_BYTES, Entry, Journal, encode
+from ..journal import Entry, KeptJournal, encode
 from .base import Store, StoreUnavailable, Value
 
 if TYPE_CHECKING:
@@ -188,11 +188,35 @@ def _split(raw: str) -> tuple[float | None, str]:
     return (float(exp) if exp else None), body
 
 
+class RedisJournal(KeptJournal["RedisStore"]):
+    """The journal as a Redis list capped by count and bytes; ids from a counter a clear leaves alone."""
+
+    def record(self, entry: Entry) -> Entry:
+        args: list[str | int] = [encode(entry), self.size, self.max_bytes]
+        store = self._store
+        keys = [JOURNAL, JOURNAL_IDS, JOURNAL_BYTES_KEY]
+        new_id = int(store._call(lambda: store._record(keys=keys, args=args)))
+        return {"id": new_id, **entry}
+
+    def _rows(self, provider: str | None, limit: int | None) -> list[tuple[int, str]]:
+        store = self._store
+        rows = cast("list[str]", store._call(lambda: store.redis.lrange(JOURNAL, -self.size, -1)))
+        found = [(int(row_id), raw) for row_id, _, raw in (row.partition("|") for row in rows)]
+        if provider is not None:
+            found = [row for row in found if json.loads(row[1]).get("provider") == provider]
+        return found[-limit:] if limit else found
+
+    def clear(self) -> None:
+        store = self._store
+        store._call(lambda: store.redis.delete(JOURNAL, JOURNAL_BYTES_KEY))
+
+
 class RedisStore(Store):
     """The Store interface over one Redis database."""
 
     shared: ClassVar[bool] = True
     schemes = ("redis", "rediss", "unix")
+    journal_type = RedisJournal
 
     @classmethod
     def from_url(cls, url: str, clock: Clock) -> Store:
@@ -360,33 +384,3 @@ class RedisStore(Store):
 
     def close(self) -> None:
         self.redis.close()
-
-    def journal(self, size: int, max_bytes: int = JOURNAL_BYTES) -> Journal:
-        return RedisJournal(self, size, max_bytes)
-
-
-class RedisJournal(Journal):
-    """The journal as a Redis list capped by count and bytes; ids from a counter a clear leaves alone."""
-
-    def __init__(self, store: RedisStore, size: int, max_bytes: int) -> None:
-        super().__init__(size, max_bytes)
-        self._store = store
-
-    def record(self, entry: Entry) -> Entry:
-        args: list[str | int] = [encode(entry), self.size, self.max_bytes]
-        store = self._store
-        keys = [JOURNAL, JOURNAL_IDS, JOURNAL_BYTES_KEY]
-        new_id = int(store._call(lambda: store._record(keys=keys, args=args)))
-        return {"id": new_id, **entry}
-
-    def _rows(self, provider: str | None, limit: int | None) -> list[tuple[int, str]]:
-        store = self._store
-        rows = cast("list[str]", store._call(lambda: store.redis.lrange(JOURNAL, -self.size, -1)))
-        found = [(int(row_id), raw) for row_id, _, raw in (row.partition("|") for row in rows)]
-        if provider is not None:
-            found = [row for row in found if json.loads(row[1]).get("provider") == provider]
-        return found[-limit:] if limit else found
-
-    def clear(self) -> None:
-        store = self._store
-        store._call(lambda: store.redis.delete(JOURNAL, JOURNAL_BYTES_KEY))

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from ..journal import JOURNAL_BYTES, Entry, Journal, encode
+from ..journal import Entry, KeptJournal, encode
 from .base import Store, StoreUnavailable, Value
 
 if TYPE_CHECKING:
@@ -162,11 +162,49 @@ def _guarded(work: Callable[[], T]) -> T:
             raise StoreUnavailable(f"the SQLite store failed: {exc}") from exc
 
 
+class SqliteJournal(KeptJournal["SqliteStore"]):
+    """The journal in the store's second file: AUTOINCREMENT ids never repeat, even after a clear."""
+
+    #: Entries past the bounds are dropped every this many records (reads never show them).
+    TRIM_EVERY = 64
+
+    def record(self, entry: Entry) -> Entry:
+        raw = encode(entry)
+        db = self._store._journal_connections.get()
+        row = (entry.get("provider"), raw, len(raw.encode()))
+        new_id = int(
+            _guarded(
+                lambda: (
+                    db.execute("INSERT INTO journal (provider, entry, bytes) VALUES (?, ?, ?)", row).lastrowid
+                )
+            )
+            or 0
+        )
+        if new_id % self.TRIM_EVERY == 0:
+            bounds = {"size": self.size, "max_bytes": self.max_bytes, "newest": new_id}
+            _guarded(lambda: db.execute(JOURNAL_TRIM, bounds))
+        return {"id": new_id, **entry}
+
+    def _rows(self, provider: str | None, limit: int | None) -> list[tuple[int, str]]:
+        args = {
+            "size": self.size,
+            "max_bytes": self.max_bytes,
+            "provider": provider,
+            "count": min(limit or self.size, self.size),
+        }
+        rows = _guarded(lambda: self._store._journal_connections.get().execute(JOURNAL_READ, args).fetchall())
+        return rows[::-1]
+
+    def clear(self) -> None:
+        _guarded(lambda: self._store._journal_connections.get().execute("DELETE FROM journal"))
+
+
 class SqliteStore(Store):
     """The Store interface over one SQLite file that every worker process opens."""
 
     shared: ClassVar[bool] = True
     schemes = ("sqlite",)
+    journal_type = SqliteJournal
     SWEEP_EVERY = 1024
 
     @classmethod
@@ -333,47 +371,3 @@ class SqliteStore(Store):
     def close(self) -> None:
         self._connections.close()
         self._journal_connections.close()
-
-    def journal(self, size: int, max_bytes: int = JOURNAL_BYTES) -> Journal:
-        return SqliteJournal(self, size, max_bytes)
-
-
-class SqliteJournal(Journal):
-    """The journal in the store's second file: AUTOINCREMENT ids never repeat, even after a clear."""
-
-    def __init__(self, store: SqliteStore, size: int, max_bytes: int) -> None:
-        super().__init__(size, max_bytes)
-        self._connections = store._journal_connections
-
-    #: Entries past the bounds are dropped every this many records (reads never show them).
-    TRIM_EVERY = 64
-
-    def record(self, entry: Entry) -> Entry:
-        raw = encode(entry)
-        db = self._connections.get()
-        row = (entry.get("provider"), raw, len(raw.encode()))
-        new_id = int(
-            _guarded(
-                lambda: (
-                    db.execute("INSERT INTO journal (provider, entry, bytes) VALUES (?, ?, ?)", row).lastrowid
-                )
-            )
-            or 0
-        )
-        if new_id % self.TRIM_EVERY == 0:
-            bounds = {"size": self.size, "max_bytes": self.max_bytes, "newest": new_id}
-            _guarded(lambda: db.execute(JOURNAL_TRIM, bounds))
-        return {"id": new_id, **entry}
-
-    def _rows(self, provider: str | None, limit: int | None) -> list[tuple[int, str]]:
-        args = {
-            "size": self.size,
-            "max_bytes": self.max_bytes,
-            "provider": provider,
-            "count": min(limit or self.size, self.size),
-        }
-        rows = _guarded(lambda: self._connections.get().execute(JOURNAL_READ, args).fetchall())
-        return rows[::-1]
-
-    def clear(self) -> None:
-        _guarded(lambda: self._connections.get().execute("DELETE FROM journal"))

@@ -6,7 +6,6 @@ from ...core.provider import Provider
 
 provider = Provider.of_package(
     __name__,
-    slug="appauth",
     title="接口凭证 /auth/getAccessToken platform",
     prefixes=("/auth",),
     hosts=(),  # the platform is not named in its documentation

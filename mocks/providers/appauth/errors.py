@@ -9,10 +9,8 @@ before the dot; the `[appauth.messages]` config table uses the same keys.
 
 from __future__ import annotations
 
-from typing import Any
-
-from ...core.errors import ProviderError
-from ...core.provider import ProviderModel
+from ...core.envelope import GATEWAY_HTTP_MESSAGES, Envelope
+from ...core.envelope import code_of as code_of  # "401.missing" -> 401, for the table's readers
 
 OK = 200
 CREDENTIALS_MISSING = "401.missing"
@@ -28,28 +26,11 @@ MESSAGES: dict[int | str, str] = {
     TOKEN_INVALID: "accessToken无效或已过期",  # [decided]: /auth/hello, missing/unknown/expired token
     RATE_LIMITED: "请求过于频繁",  # [doc rule, decided code and message]
     SYSTEM_ERROR: "系统错误",  # [decided]: an unexpected failure, still an HTTP 200
-    # HTTP-level failures on the platform's paths [decided]: the HTTP status, in the envelope.
-    400: "请求格式错误",
-    404: "接口不存在",
-    405: "请求方法不支持",
-    413: "请求体过大",
-    414: "请求地址过长",
+    **GATEWAY_HTTP_MESSAGES,
 }
 
 
-def code_of(key: int | str) -> int:
-    """The envelope code of a MESSAGES key: `"401.missing"` -> 401."""
-    return int(str(key).partition(".")[0])
-
-
-def envelope(code: int, message: str, result: Any = None, success: bool = False) -> dict[str, Any]:
-    """The one shape of every answer, keys in the documented order."""
-    return {"code": code, "message": message, "result": result, "success": success}
-
-
-def ok(model: ProviderModel[Any], result: Any) -> dict[str, Any]:
-    return envelope(OK, model.message(OK), result, success=True)
-
-
-def error_body(model: ProviderModel[Any], error: ProviderError) -> dict[str, Any]:
-    return envelope(code_of(error.code), model.error_message(error))
+#: Every answer: `{code, message, result, success}`, keys in the documented order.
+ENVELOPE = Envelope(OK, data="result", success="success")
+ok = ENVELOPE.ok
+error_body = ENVELOPE.error_body

@@ -17,20 +17,18 @@ into a ring of the last `token_trace` expired tokens: churn stays bounded.
 
 from __future__ import annotations
 
-import functools
 import hmac
 import math
 import secrets
 import string
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from itertools import islice
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from ...core.audit import note
-from ...core.demo import seeded_faker
+from ...core.demo import drawn
 from ...core.errors import ProviderError
 from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Strict, as_configured
 from ...core.repository import Repository
@@ -134,10 +132,9 @@ class AppAuthConfig(ProviderConfig):
         return self
 
 
-@functools.cache
-def demo_set() -> dict[str, tuple[App, str]]:
-    """The demo apps, the same on every start (a seeded Faker); each shows one documented case."""
-    fake = seeded_faker("appauth")
+@drawn("appauth")
+def demo_set(fake: Any) -> dict[str, tuple[App, str]]:
+    """The demo apps: each shows one documented case."""
 
     def app(**extra: Any) -> App:
         return App(
@@ -166,14 +163,12 @@ def expires_in(expires_at: float, now: float) -> int:
 
 class AppAuthModel(ProviderModel[AppAuthConfig]):
     slug = "appauth"
-    config_type = AppAuthConfig
     MESSAGES = errors.MESSAGES
 
     # -- credentials -------------------------------------------------------
 
     def seed(self) -> None:
-        demos = [app for app, _ in demo_set().values()] if self.config.demo else []
-        for app in demos + self.config.apps:
+        for app in self.seeded(demo_set().values(), self.config.apps):
             self._apps().put(app.app_id, app)
 
     def demo_entries(self) -> Iterator[tuple[str, App, str]]:
@@ -230,18 +225,7 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Each app's live token: a token is replaced only once expired, so the trace holds none."""
-        now = self.clock.time()
-        listed = (
-            {
-                "token": live["accessToken"],
-                "credential": key.rpartition(":")[2],
-                "seconds_left": live["expires_at"] - now,
-                "valid": True,
-            }
-            for key, live in self.store.scan(self.key("current", ""))
-            if now < live["expires_at"]
-        )
-        return list(islice(listed, limit))
+        return self.current_tokens("accessToken", limit)
 
     # -- the documented rules ----------------------------------------------
 

@@ -7,7 +7,6 @@ from .models import PORTAL_PREFIX, TOKEN_PATH
 
 provider = Provider.of_package(
     __name__,
-    slug="atrip",
     title="ATRIP Token (Atlas flight ticketing)",
     prefixes=(TOKEN_PATH, PORTAL_PREFIX),
     hosts=("sandbox.atriptech.com", "sandbox.atlaslovestravel.com"),

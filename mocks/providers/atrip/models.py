@@ -19,7 +19,6 @@ check comes last, because a malformed body names no order to judge.
 
 from __future__ import annotations
 
-import functools
 import hmac
 import json
 import re
@@ -30,7 +29,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from ...core.audit import note
-from ...core.demo import seeded_faker
+from ...core.demo import drawn
 from ...core.errors import ProviderError
 from ...core.provider import ProviderConfig, ProviderModel, Strict, as_configured
 from . import errors
@@ -153,10 +152,9 @@ class AtripConfig(ProviderConfig):
         return self
 
 
-@functools.cache
-def demo_set() -> dict[str, tuple[Client, str]]:
-    """The demo clients, the same on every start (a seeded Faker)."""
-    fake = seeded_faker("atrip")
+@drawn("atrip")
+def demo_set(fake: Any) -> dict[str, tuple[Client, str]]:
+    """The demo clients: one takes any order, one its own orders only."""
 
     def client(**extra: Any) -> Client:
         return Client(
@@ -178,14 +176,12 @@ def demo_set() -> dict[str, tuple[Client, str]]:
 
 class AtripModel(ProviderModel[AtripConfig]):
     slug = "atrip"
-    config_type = AtripConfig
     MESSAGES = errors.MESSAGES
 
     # -- clients -------------------------------------------------------------
 
     def seed(self) -> None:
-        demo = [c for c, _ in demo_set().values()] if self.config.demo else []
-        for client in demo + self.config.clients:
+        for client in self.seeded(demo_set().values(), self.config.clients):
             self.store.set(self.key("client", client.client_id), client.model_dump())
 
     def demo_entries(self) -> Iterator[tuple[str, Client, str]]:

@@ -6,7 +6,6 @@ from ...core.provider import Provider
 
 provider = Provider.of_package(
     __name__,
-    slug="credential",
     title="/openapi/auth/credential open platform",
     prefixes=("/openapi",),
     credential_fields=("clientId",),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from ...core.envelope import GATEWAY_HTTP_MESSAGES
 from ...core.errors import ProviderError
 
 if TYPE_CHECKING:
@@ -35,12 +36,7 @@ MESSAGES: dict[int | str, str] = {
     NOT_GRANTED: "请求接口未授权，请联系接口对接人！",  # [public]
     TOKEN_INVALID: "非法的AccessToken或已失效，请重新获取！",  # [public]
     SYSTEM_ERROR: "系统异常，请联系管理员！",  # [decided]: an unexpected failure, in an HTTP 200
-    # HTTP-level failures on the platform's paths [decided]: the HTTP status, in the envelope.
-    400: "请求格式错误",
-    404: "接口不存在",
-    405: "请求方法不支持",
-    413: "请求体过大",
-    414: "请求地址过长",
+    **GATEWAY_HTTP_MESSAGES,
 }
 
 #: The captured answers' spelling [public]; the documentation's table says `trackId` [doc].

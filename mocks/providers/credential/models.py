@@ -16,7 +16,6 @@ however many were issued since; one from before a reset, or forged, is unknown.
 
 from __future__ import annotations
 
-import functools
 import hmac
 import ipaddress
 import math
@@ -27,7 +26,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from ...core.audit import note
-from ...core.demo import seeded_faker
+from ...core.demo import drawn
 from ...core.errors import ProviderError
 from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Strict, as_configured
 from ...core.repository import Repository
@@ -162,13 +161,9 @@ class CredentialConfig(ProviderConfig):
         return self
 
 
-@functools.cache
-def demo_set() -> tuple[list[tuple[Partner, str]], dict[str, tuple[App, str]]]:
-    """The demo partners and apps, the same on every start (a seeded Faker).
-
-    Each demo app shows one documented case; the role names say which.
-    """
-    fake = seeded_faker("credential")
+@drawn("credential")
+def demo_set(fake: Any) -> tuple[list[tuple[Partner, str]], dict[str, tuple[App, str]]]:
+    """The demo partners, active and disabled, and apps, each app one documented case."""
     active = Partner(id="partner-demo", name=fake.company())
     disabled = Partner(id="partner-disabled", name=fake.company(), disabled=True)
 
@@ -197,17 +192,16 @@ def demo_set() -> tuple[list[tuple[Partner, str]], dict[str, tuple[App, str]]]:
 
 class CredentialModel(ProviderModel[CredentialConfig]):
     slug = "credential"
-    config_type = CredentialConfig
     MESSAGES = errors.MESSAGES
 
     # -- credentials -------------------------------------------------------
 
     def seed(self) -> None:
         self.store.set(self.key("jti-key"), secrets.token_hex(16))
-        partners, apps = demo_set() if self.config.demo else ([], {})
-        for partner in [p for p, _ in partners] + self.config.partners:
+        partners, apps = demo_set()
+        for partner in self.seeded(partners, self.config.partners):
             self._partners().put(partner.id, partner)
-        for app in [a for a, _ in apps.values()] + self.config.apps:
+        for app in self.seeded(apps.values(), self.config.apps):
             self._apps().put(app.client_id, app)
 
     def demo_entries(self) -> Iterator[tuple[str, App, str]]:

@@ -6,7 +6,6 @@ from ...core.provider import Provider
 
 provider = Provider.of_package(
     __name__,
-    slug="itrigger",
     title="企加云 iTrigger open API gateway",
     prefixes=("/itrigger-tenant", "/itrigger-bff"),
     hosts=("gateway-dev.itrigger.cn",),

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from ...core.errors import ProviderError
-from ...core.provider import ProviderModel
+from ...core.envelope import GATEWAY_HTTP_MESSAGES, Envelope
 
 OK = 200
 EMPTY_CREDENTIALS = 40001
@@ -27,23 +24,11 @@ MESSAGES: dict[int | str, str] = {
     NOT_GRANTED: "无权限访问",  # [decided code, doc wording]
     SYSTEM_ERROR: "系统错误",  # [public code, decided message]
     BAD_PARAMETER: "参数错误",  # [public code, decided message]: a POST body that is not JSON
-    # HTTP-level failures on iTrigger paths [decided]: the HTTP status, in the envelope.
-    400: "请求格式错误",
-    404: "接口不存在",
-    405: "请求方法不支持",
-    413: "请求体过大",
-    414: "请求地址过长",
+    **GATEWAY_HTTP_MESSAGES,
 }
 
 
-def envelope(code: int, message: str, data: Any = None) -> dict[str, Any]:
-    """The one shape of every iTrigger answer, keys in the documented order."""
-    return {"code": code, "message": message, "data": data}
-
-
-def ok(model: ProviderModel[Any], data: Any) -> dict[str, Any]:
-    return envelope(OK, model.message(OK), data)
-
-
-def error_body(model: ProviderModel[Any], error: ProviderError) -> dict[str, Any]:
-    return envelope(int(error.code), model.error_message(error))
+#: Every answer: `{code, message, data}`, keys in the documented order.
+ENVELOPE = Envelope(OK)
+ok = ENVELOPE.ok
+error_body = ENVELOPE.error_body

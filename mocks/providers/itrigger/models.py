@@ -15,7 +15,6 @@ goes into a ring of the last `token_trace` replaced tokens, so churn stays bound
 
 from __future__ import annotations
 
-import functools
 import hmac
 import secrets
 import uuid
@@ -28,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from ...core.audit import note
-from ...core.demo import seeded_faker
+from ...core.demo import drawn
 from ...core.errors import ProviderError
 from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Strict, as_configured
 from . import errors
@@ -103,13 +102,9 @@ class ITriggerConfig(ProviderConfig):
         return self
 
 
-@functools.cache
-def demo_set() -> tuple[list[tuple[Tenant, str]], dict[str, tuple[App, str]]]:
-    """The demo tenants and apps, the same on every start (a seeded Faker).
-
-    Each demo app shows one documented case; the role names say which.
-    """
-    fake = seeded_faker("itrigger")
+@drawn("itrigger")
+def demo_set(fake: Any) -> tuple[list[tuple[Tenant, str]], dict[str, tuple[App, str]]]:
+    """The demo tenants, one with a small daily limit, and apps, each app one documented case."""
     main = Tenant(id="tenant-demo", name=fake.company())
     small = Tenant(id="tenant-small", name=fake.company(), daily_limit=3)
 
@@ -133,7 +128,6 @@ def demo_set() -> tuple[list[tuple[Tenant, str]], dict[str, tuple[App, str]]]:
 
 class ITriggerModel(ProviderModel[ITriggerConfig]):
     slug = "itrigger"
-    config_type = ITriggerConfig
     MESSAGES = errors.MESSAGES
     #: The day `_day` last worked out: (time zone, start, end, date).
     _today: tuple[str, float, float, str] | None = None
@@ -141,10 +135,10 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
     # -- credentials -------------------------------------------------------
 
     def seed(self) -> None:
-        tenants, apps = demo_set() if self.config.demo else ([], {})
-        for tenant in [t for t, _ in tenants] + self.config.tenants:
+        tenants, apps = demo_set()
+        for tenant in self.seeded(tenants, self.config.tenants):
             self.store.set(self.key("tenant", tenant.id), tenant.model_dump())
-        for app in [a for a, _ in apps.values()] + self.config.apps:
+        for app in self.seeded(apps.values(), self.config.apps):
             self.store.set(self.key("app", app.app_id), app.model_dump())
 
     def demo_entries(self) -> Iterator[tuple[str, App, str]]:

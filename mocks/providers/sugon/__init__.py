@@ -6,7 +6,6 @@ from ...core.provider import Provider
 
 provider = Provider.of_package(
     __name__,
-    slug="sugon",
     title="Sugon / SCNet AC computing platform",
     prefixes=("/ac", "/api/user"),
     hosts=("www.scnet.cn", "api.scnet.cn", "ac.sugon.com", "scnet-demo.accloud.cn"),

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ...core.demo import seeded_faker
+from ...core.demo import drawn
 from ...core.provider import ProviderConfig, Strict
 from .records import ALL_APIS, AccessKey, Api, Center, Org, Profile, Region, User
 
@@ -141,10 +140,9 @@ class DemoSet:
         return [user for user, _ in self.users.values()]
 
 
-@functools.cache
-def demo_set() -> DemoSet:
-    """The demo set, the same on every start (a seeded Faker)."""
-    fake = seeded_faker("sugon")
+@drawn("sugon")
+def demo_set(fake: Any) -> DemoSet:
+    """The demo org, regions, users and access keys."""
     lower_alnum = "abcdefghijklmnopqrstuvwxyz0123456789"
     org = Org(org_id=fake.hexify("^" * 32), name=fake.company())
     active = Region(

@@ -60,7 +60,6 @@ class Caller:
 
 class SugonModel(ProviderModel[SugonConfig]):
     slug = "sugon"
-    config_type = SugonConfig
     MESSAGES = errors.MESSAGES
 
     # -- credentials -------------------------------------------------------
