@@ -15,7 +15,7 @@ TOKEN_INVALID = 401
 RATE_LIMITED = 429
 
 
-@dataclass
+@dataclass(eq=False)
 class TokenManager(TokenCache):
     """The documented way: one central cache, one fetch at a time, the answer's expiresIn as the truth.
 

@@ -18,7 +18,7 @@ PORTAL_EXPIRED = 401
 Key = tuple[str, str, str]
 
 
-@dataclass
+@dataclass(eq=False)
 class PortalLinks(Client):
     """The documented way: portal urls cached per order, operator and role, one request at a time.
 

@@ -20,9 +20,12 @@ import requests
 Answer = dict[str, Any]
 
 
-@dataclass
+@dataclass(eq=False)
 class Client:
-    """The provider's address, the clock the client believes, and a session and lock for every caller."""
+    """The provider's address, the clock the client believes, and a session and lock for every caller.
+
+    A client is its state (a session, a cache): two are never equal unless they are one.
+    """
 
     base_url: str
     now: Callable[[], float] = field(default=time.time, kw_only=True)
@@ -46,7 +49,7 @@ def send_with_refresh(
     return answer
 
 
-@dataclass
+@dataclass(eq=False)
 class TokenCache(Client, ABC):
     """One token for every caller, fetched by one caller at a time: when there is none yet, when it
     is due, and when a call was refused with it."""
@@ -77,6 +80,7 @@ class TokenCache(Client, ABC):
             return self._token
 
     def with_refresh(self, send: Callable[[str], Answer]) -> Answer:
+        """`send` with this cache's token, refreshed once when the answer is INVALID."""
         return send_with_refresh(self.token, send, self.INVALID)
 
 

@@ -14,7 +14,7 @@ TOKEN_INVALID = 10134
 LIFETIME = 7200
 
 
-@dataclass
+@dataclass(eq=False)
 class TokenManager(TokenCache):
     """The documented way: form parameters, a unique Request-Id per call, one cached token
     refreshed before its 2 hours are up and on 10134, one fetch at a time."""

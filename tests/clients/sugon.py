@@ -28,7 +28,7 @@ def expires_at(token: str) -> float:
     return int(claims["expireTime"]) / 1000
 
 
-@dataclass
+@dataclass(eq=False)
 class TokenManager(Client):
     """The documented way: one cache for all callers, one login or renewal at a time.
 
