@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass, field
 
-import requests
+from .cache import Answer, FetchingPerCall, IgnoringExpiry, TokenCache
 
 TOKEN = "/auth/getAccessToken"
 HELLO = "/auth/hello"
@@ -16,7 +15,8 @@ TOKEN_INVALID = 401
 RATE_LIMITED = 429
 
 
-class TokenManager:
+@dataclass(eq=False)
+class TokenManager(TokenCache):
     """The documented way: one central cache, one fetch at a time, the answer's expiresIn as the truth.
 
     It refreshes in the last `refresh_fraction` of the token's life; the platform answers that
@@ -25,34 +25,26 @@ class TokenManager:
     again, twice as long each time.
     """
 
-    def __init__(
-        self,
-        base_url: str,
-        app_id: str,
-        app_secret: str,
-        now: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
-        refresh_fraction: float = 0.1,
-        backoff: float = 30.0,
-        attempts: int = 3,
-    ) -> None:
-        self.base_url, self.app_id, self.app_secret = base_url, app_id, app_secret
-        self.now, self.sleep = now, sleep
-        self.refresh_fraction, self.backoff, self.attempts = refresh_fraction, backoff, attempts
-        self.http = requests.Session()
-        self._lock = threading.Lock()
-        self._token: str | None = None
-        self._refresh_at = 0.0
-        self.fetches = 0
+    INVALID = TOKEN_INVALID
 
-    def fetch(self) -> dict[str, Any]:
+    app_id: str
+    app_secret: str = field(repr=False)
+    sleep: Callable[[float], None] = field(default=time.sleep, kw_only=True)
+    refresh_fraction: float = field(default=0.1, kw_only=True)
+    backoff: float = field(default=30.0, kw_only=True)
+    attempts: int = field(default=3, kw_only=True)
+
+    def placement(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Where the credentials go: the query (as documented) and the headers."""
+        return {"appId": self.app_id, "appSecret": self.app_secret}, {}
+
+    def fetch(self) -> Answer:
         """One request to /auth/getAccessToken; the whole answer."""
-        answer: dict[str, Any] = self.http.get(
-            self.base_url + TOKEN, params={"appId": self.app_id, "appSecret": self.app_secret}
-        ).json()
+        query, headers = self.placement()
+        answer: Answer = self.http.get(self.base_url + TOKEN, params=query, headers=headers).json()
         return answer
 
-    def fetch_with_backoff(self) -> dict[str, Any]:
+    def fetch_with_backoff(self) -> Answer:
         for attempt in range(self.attempts):
             answer = self.fetch()
             if answer["code"] != RATE_LIMITED or attempt + 1 == self.attempts:
@@ -62,60 +54,34 @@ class TokenManager:
             raise RuntimeError(f"token fetch refused: {answer}")
         return answer
 
-    def token(self, stale: str | None = None) -> str:
-        with self._lock:
-            if self._token is None or self._token == stale or self.now() >= self._refresh_at:
-                result = self.fetch_with_backoff()["result"]
-                left = result["expiresIn"]
-                expires = self.now() + left
-                same = result["accessToken"] == self._token
-                self._refresh_at = expires if same else expires - self.refresh_fraction * left
-                self._token = result["accessToken"]
-                self.fetches += 1
-            return self._token
+    def fetch_token(self) -> tuple[str, float]:
+        result = self.fetch_with_backoff()["result"]
+        return result["accessToken"], result["expiresIn"]
 
-    def call(self) -> dict[str, Any]:
+    def refresh_at(self, token: str, lifetime: float) -> float:
+        """In the last `refresh_fraction` of its life; at its end when the platform answered it again."""
+        expires = self.now() + lifetime
+        return expires if token == self._token else expires - self.refresh_fraction * lifetime
+
+    def call(self) -> Answer:
         """The validity test as a business call; on 401, refresh once and retry (the passive refresh)."""
-        for _ in range(2):
-            access = self.token()
-            answer: dict[str, Any] = self.http.get(
-                self.base_url + HELLO, params={"accessToken": access}
-            ).json()
-            if answer["code"] != TOKEN_INVALID:
-                return answer
-            self.token(stale=access)
-        return answer
+        return self.with_refresh(
+            lambda access: self.http.get(self.base_url + HELLO, params={"accessToken": access}).json()
+        )
 
 
-class FetchPerCall(TokenManager):
+class FetchPerCall(FetchingPerCall, TokenManager):
     """Fetches the token again for every call: wastes the fetch limit on the same token."""
 
-    def token(self, stale: str | None = None) -> str:
-        with self._lock:
-            self._token = None
-        return super().token(stale)
 
-
-class IgnoresExpiry(TokenManager):
+class IgnoresExpiry(IgnoringExpiry, TokenManager):
     """Fetches once and keeps the token forever, whatever expiresIn and /auth/hello say."""
-
-    def token(self, stale: str | None = None) -> str:
-        with self._lock:
-            if self._token is None:
-                self._token = str(self.fetch()["result"]["accessToken"])
-            return self._token
-
-    def call(self) -> dict[str, Any]:
-        answer: dict[str, Any] = self.http.get(
-            self.base_url + HELLO, params={"accessToken": self.token()}
-        ).json()
-        return answer
 
 
 class RetriesAtOnce(TokenManager):
     """Retries a refused fetch immediately, hammering the platform's frequency limit."""
 
-    def fetch_with_backoff(self) -> dict[str, Any]:
+    def fetch_with_backoff(self) -> Answer:
         for _ in range(self.attempts):
             answer = self.fetch()
             if answer["code"] == OK:
@@ -126,18 +92,12 @@ class RetriesAtOnce(TokenManager):
 class SecretInHeader(TokenManager):
     """Keeps the appSecret out of the URL by sending it as a header: the platform reads the query only."""
 
-    def fetch(self) -> dict[str, Any]:
-        answer: dict[str, Any] = self.http.get(
-            self.base_url + TOKEN, params={"appId": self.app_id}, headers={"appSecret": self.app_secret}
-        ).json()
-        return answer
+    def placement(self) -> tuple[dict[str, str], dict[str, str]]:
+        return {"appId": self.app_id}, {"appSecret": self.app_secret}
 
 
 class CredentialsInHeaders(TokenManager):
     """Sends appId and appSecret as headers: the platform sees neither."""
 
-    def fetch(self) -> dict[str, Any]:
-        answer: dict[str, Any] = self.http.get(
-            self.base_url + TOKEN, headers={"appId": self.app_id, "appSecret": self.app_secret}
-        ).json()
-        return answer
+    def placement(self) -> tuple[dict[str, str], dict[str, str]]:
+        return {}, {"appId": self.app_id, "appSecret": self.app_secret}

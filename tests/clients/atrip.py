@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+
+from .cache import Client
 
 TOKEN = "/getAtripToken.do"
 SUCCESS = 0
@@ -18,7 +18,8 @@ PORTAL_EXPIRED = 401
 Key = tuple[str, str, str]
 
 
-class PortalLinks:
+@dataclass(eq=False)
+class PortalLinks(Client):
     """The documented way: portal urls cached per order, operator and role, one request at a time.
 
     Every documented header goes out (Accept: */*, which clients observe Atlas requires,
@@ -28,21 +29,12 @@ class PortalLinks:
     (HTTP 401).
     """
 
-    def __init__(
-        self,
-        base_url: str,
-        client_id: str,
-        client_secret: str,
-        now: Callable[[], float] = time.time,
-        margin: float = 120,
-        lifetime: float = LIFETIME,
-    ) -> None:
-        self.base_url, self.client_id, self.client_secret = base_url, client_id, client_secret
-        self.now, self.margin, self.lifetime = now, margin, lifetime
-        self.http = requests.Session()
-        self._lock = threading.Lock()
-        self._links: dict[Key, tuple[str, float]] = {}
-        self.fetches = 0
+    client_id: str
+    client_secret: str = field(repr=False)
+    margin: float = field(default=120, kw_only=True)
+    lifetime: float = field(default=LIFETIME, kw_only=True)
+    _links: dict[Key, tuple[str, float]] = field(default_factory=dict, init=False, repr=False)
+    fetches: int = field(default=0, init=False)
 
     def headers(self) -> dict[str, str | None]:
         return {

@@ -1,4 +1,8 @@
-"""Sample iTrigger clients: one well-behaved token manager, and the classic mistakes."""
+"""Sample iTrigger clients: one well-behaved token manager, and the classic mistakes.
+
+Written on its own, without the shared cache of the other samples: the docs' snippets load
+this file alone as the reader's own client (tests/test_docs_snippets.py).
+"""
 
 from __future__ import annotations
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
-import time
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-import requests
+from .cache import Answer, Client, send_with_refresh
 
 TOKENS = "/ac/openapi/v2/tokens"
 RENEW = "/ac/openapi/v2/tokens/next"
@@ -30,29 +28,21 @@ def expires_at(token: str) -> float:
     return int(claims["expireTime"]) / 1000
 
 
-class TokenManager:
+@dataclass(eq=False)
+class TokenManager(Client):
     """The documented way: one cache for all callers, one login or renewal at a time.
 
     A token is renewed before it expires (or when a call answers 10008); once it has been
     expired for more than 24 hours, or when a renewal is refused, the manager logs in again.
     """
 
-    def __init__(
-        self,
-        base_url: str,
-        user: str,
-        password: str,
-        org_id: str,
-        now: Callable[[], float] = time.time,
-        margin: float = 3600,
-    ) -> None:
-        self.base_url, self.user, self.password, self.org_id = base_url, user, password, org_id
-        self.now, self.margin = now, margin
-        self.http = requests.Session()
-        self._lock = threading.Lock()
-        self._tokens: dict[str, str | None] = {}
-        self.logins = 0
-        self.renewals = 0
+    user: str
+    password: str = field(repr=False)
+    org_id: str
+    margin: float = field(default=3600, kw_only=True)
+    _tokens: dict[str, str | None] = field(default_factory=dict, init=False, repr=False)
+    logins: int = field(default=0, init=False)
+    renewals: int = field(default=0, init=False)
 
     def login_headers(self) -> dict[str, str]:
         return {"user": self.user, "password": self.password, "orgId": self.org_id}
@@ -93,15 +83,17 @@ class TokenManager:
                 token = self._cached(cluster_id)
             return token
 
-    def call(self, method: str, path: str, cluster_id: str = PLATFORM) -> Any:
-        """A token-bearing call; on 10008, refresh once and retry (the passive refresh)."""
-        for _ in range(2):
-            token = self.token(cluster_id)
-            answer = self.http.request(method, self.base_url + path, headers={"token": token}).json()
-            if answer["code"] != EXPIRED:
-                return answer
-            self.token(cluster_id, stale=token)
+    def request(self, method: str, path: str, token: str) -> Answer:
+        answer: Answer = self.http.request(method, self.base_url + path, headers={"token": token}).json()
         return answer
+
+    def call(self, method: str, path: str, cluster_id: str = PLATFORM) -> Answer:
+        """A token-bearing call; on 10008, refresh once and retry (the passive refresh)."""
+        return send_with_refresh(
+            lambda stale: self.token(cluster_id, stale),
+            lambda token: self.request(method, path, token),
+            EXPIRED,
+        )
 
     def data(self, path: str, cluster_id: str) -> Any:
         """A GET call's `data`; a refusal is an error."""
@@ -171,9 +163,8 @@ class IgnoresExpiry(TokenManager):
                 self._login()
             return self._cached(cluster_id)
 
-    def call(self, method: str, path: str, cluster_id: str = PLATFORM) -> Any:
-        token = self.token(cluster_id)
-        return self.http.request(method, self.base_url + path, headers={"token": token}).json()
+    def call(self, method: str, path: str, cluster_id: str = PLATFORM) -> Answer:
+        return self.request(method, path, self.token(cluster_id))
 
 
 class NoOrgId(TokenManager):

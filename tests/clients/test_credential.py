@@ -3,55 +3,18 @@ naive one's mistake, and no other."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from flask import Flask
 
 from provider_mocks.testing import Interceptor
 from provider_mocks.testing.pytest_plugin import ProviderMock
 
-from .audit import rules
-from .credential import (
-    FetchPerCall,
-    IgnoresExpiry,
-    NoRequestId,
-    PostsJson,
-    ReusesRequestId,
-    TokenManager,
-)
+from .credential import NoRequestId, PostsJson, ReusesRequestId, TokenManager
+from .harness import assert_flagged
+from .providers import CREDENTIAL
 
 #: The platform's host is not public: a client configured for one is intercepted when it is named.
 HOST = "open.example.com"
-
-
-def manager(
-    mock: ProviderMock, kind: type[TokenManager] = TokenManager, base: str | None = None
-) -> TokenManager:
-    creds = mock.credentials
-    return kind(base or mock.base_url, creds["clientId"], creds["secret"], now=mock.clock.time)
-
-
-def test_well_behaved_manager_passes_the_audit(credential_mock: ProviderMock) -> None:
-    client = manager(credential_mock)
-    credential_mock.clock.freeze()
-    assert client.call(q="1")["data"] == {"q": "1"}
-    assert client.call(q="2")["data"] == {"q": "2"}
-    credential_mock.clock.advance(7200 - 300)  # inside its refresh margin: a planned refresh
-    assert client.call()["code"] == 200
-    credential_mock.clock.advance(7200)  # expired while idle: refreshed before the call
-    assert client.call()["code"] == 200
-    assert client.fetches == 3
-    credential_mock.assert_conformant()
-
-
-def test_manager_fetches_once_for_many_threads(credential_mock: ProviderMock) -> None:
-    client = manager(credential_mock)
-    with ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(lambda i: client.call(i=i), range(32)))
-    assert [a["data"] for a in answers] == [{"i": i} for i in range(32)]
-    assert client.fetches == 1
-    credential_mock.assert_conformant()
 
 
 def test_manager_refreshes_on_10134(credential_mock: ProviderMock) -> None:
@@ -75,52 +38,25 @@ def test_manager_refreshes_on_10134(credential_mock: ProviderMock) -> None:
 
 
 def test_json_token_request_is_flagged(credential_mock: ProviderMock) -> None:
-    client = manager(credential_mock, PostsJson)
+    client = CREDENTIAL.client(credential_mock, PostsJson)
     with pytest.raises(RuntimeError, match="10131"):  # as the platform answers: nothing was read
         client.call()
-    found = credential_mock.violations()
-    assert [v.rule for v in found] == ["request-spec"]
-    assert "application/json" in found[0].message
+    assert_flagged(credential_mock, "request-spec", "application/json")
 
 
 def test_missing_request_id_is_warned(credential_mock: ProviderMock) -> None:
     """As the provider's own demo: answered, and a warning of its own, not also a spec error."""
-    client = manager(credential_mock, NoRequestId)
+    client = CREDENTIAL.client(credential_mock, NoRequestId)
     assert client.call(n=1)["data"] == {"n": 1}
-    found = credential_mock.violations()
-    assert [(v.rule, v.severity) for v in found] == [("request-id-missing", "warning")]
-    assert "Request-Id" in found[0].message
-    with pytest.raises(AssertionError, match=r"\[warning\] request-id-missing \(credential\)"):
-        credential_mock.assert_conformant()
-    credential_mock.assert_conformant(warnings=False)
+    assert_flagged(credential_mock, "request-id-missing", "Request-Id", "warning")
 
 
 def test_reused_request_id_is_flagged(credential_mock: ProviderMock) -> None:
-    client = manager(credential_mock, ReusesRequestId)
+    client = CREDENTIAL.client(credential_mock, ReusesRequestId)
     assert [client.call(n=n)["data"] for n in range(3)] == [{"n": 0}, {"n": 1}, {"n": 2}]
     found = credential_mock.violations()
     assert {v.rule for v in found} == {"request-id-reused"}
     assert len(found) == 2  # the second and the third call
-
-
-def test_fetch_per_call_is_flagged(credential_mock: ProviderMock) -> None:
-    client = manager(credential_mock, FetchPerCall)
-    for _ in range(3):
-        assert client.call()["code"] == 200
-    assert rules(credential_mock) == {"refetch-while-valid"}
-    with pytest.raises(AssertionError, match=r"\[warning\] refetch-while-valid \(credential\)"):
-        credential_mock.assert_conformant()
-    credential_mock.assert_conformant(warnings=False)
-
-
-def test_ignoring_expiry_is_flagged(credential_mock: ProviderMock) -> None:
-    client = manager(credential_mock, IgnoresExpiry)
-    credential_mock.clock.freeze()
-    assert client.call()["code"] == 200
-    credential_mock.clock.advance(7200)
-    assert client.call()["code"] == 10134
-    assert client.call()["code"] == 10134
-    assert rules(credential_mock) == {"no-refresh-after-invalid"}
 
 
 def test_interception_of_a_host_named_by_the_test(
@@ -129,7 +65,7 @@ def test_interception_of_a_host_named_by_the_test(
     """The platform's host is not public: the test names the one its client is configured with."""
     assert HOST not in Interceptor(provider_mocks_app).hosts
     with Interceptor(provider_mocks_app, hosts=[HOST]):
-        client = manager(credential_mock, base=f"https://{HOST}")
+        client = CREDENTIAL.client(credential_mock, base=f"https://{HOST}")
         credential_mock.clock.freeze()
         assert client.call(q="1")["data"] == {"q": "1"}
         credential_mock.clock.advance(7200)  # the clock moves between two intercepted calls

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -11,31 +10,15 @@ import requests
 from provider_mocks.testing import Interceptor
 from provider_mocks.testing.pytest_plugin import ProviderMock
 
-from .audit import rules
-from .sugon import (
-    CENTER,
-    STATE,
-    USER,
-    IgnoresExpiry,
-    LoginPerCall,
-    NoOrgId,
-    RenewsForever,
-    RetriesAtOnce,
-    TokenManager,
-)
+from .harness import assert_flagged
+from .providers import SUGON
+from .sugon import CENTER, STATE, NoOrgId, RenewsForever, RetriesAtOnce
 
 REAL_HOST = "https://www.scnet.cn"
 HOUR = 3600
 DAY = 24 * HOUR
 #: A region every fresh user may use and whose tokens may call everything (the demo's 11250).
 REGION = "11250"
-
-
-def manager(
-    mock: ProviderMock, kind: type[TokenManager] = TokenManager, base: str | None = None
-) -> TokenManager:
-    creds = mock.credentials
-    return kind(base or mock.base_url, creds["user"], creds["password"], creds["orgId"], now=mock.clock.time)
 
 
 def admin(mock: ProviderMock, method: str, path: str, **body: Any) -> None:
@@ -51,7 +34,7 @@ def fault(mock: ProviderMock, operation: str, code: str) -> None:
 
 
 def test_well_behaved_manager_passes_the_audit(sugon_mock: ProviderMock) -> None:
-    client = manager(sugon_mock)
+    client = SUGON.client(sugon_mock)
     sugon_mock.clock.freeze()
     assert client.call("GET", STATE)["data"] == "token is valid"
     assert client.call("GET", CENTER, REGION)["code"] == "0"
@@ -66,7 +49,7 @@ def test_well_behaved_manager_passes_the_audit(sugon_mock: ProviderMock) -> None
 
 
 def test_manager_finds_its_region_home_services_and_account(sugon_mock: ProviderMock) -> None:
-    client = manager(sugon_mock)
+    client = SUGON.client(sugon_mock)
     user = sugon_mock.credentials["user"]
     listed = client.regions()
     assert listed[-1] == "0"  # the list ends with the platform's token: the first is a region
@@ -86,24 +69,15 @@ def test_manager_finds_its_region_home_services_and_account(sugon_mock: Provider
 
 
 def test_home_follows_the_compute_user(sugon_mock: ProviderMock) -> None:
-    client = manager(sugon_mock)
+    client = SUGON.client(sugon_mock)
     admin(sugon_mock, "PATCH", f"/sugon/users/{client.user}", compute_user="slurm07")
     assert client.home(REGION) == "/public/home/slurm07"
     admin(sugon_mock, "PATCH", f"/sugon/users/{client.user}", home_path="/work/home/slurm07")
     assert client.home(REGION) == "/work/home/slurm07"
 
 
-def test_manager_logs_in_once_for_many_threads(sugon_mock: ProviderMock) -> None:
-    client = manager(sugon_mock)
-    with ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(lambda i: client.call("GET", (STATE, CENTER, USER)[i % 3]), range(32)))
-    assert all(a["code"] == "0" for a in answers)
-    assert client.logins == 1
-    sugon_mock.assert_conformant()
-
-
 def test_manager_renews_on_10008_and_retries(sugon_mock: ProviderMock) -> None:
-    client = manager(sugon_mock)
+    client = SUGON.client(sugon_mock)
     client.call("GET", STATE)
     fault(sugon_mock, "state", "10008")
     assert client.call("GET", STATE)["data"] == "token is valid"
@@ -113,14 +87,8 @@ def test_manager_renews_on_10008_and_retries(sugon_mock: ProviderMock) -> None:
 
 def test_a_prompt_retry_after_renewing_an_expired_token_is_no_fault(sugon_mock: ProviderMock) -> None:
     """10008 on a call asks for a renewal, not for a pause: the renewed retry follows at once."""
-    client = TokenManager(
-        sugon_mock.base_url,
-        sugon_mock.credentials["user"],
-        sugon_mock.credentials["password"],
-        sugon_mock.credentials["orgId"],
-        now=sugon_mock.clock.time,
-        margin=-60,  # renews only a minute after expiry: the call before that is refused
-    )
+    # renews only a minute after expiry: the call before that is refused
+    client = SUGON.client(sugon_mock, margin=-60)
     sugon_mock.clock.freeze()
     client.call("GET", STATE)
     sugon_mock.clock.advance(DAY + 30)
@@ -134,7 +102,7 @@ def test_a_prompt_retry_after_renewing_an_expired_token_is_no_fault(sugon_mock: 
 
 
 def test_manager_logs_in_again_when_a_renewal_is_refused(sugon_mock: ProviderMock) -> None:
-    client = manager(sugon_mock)
+    client = SUGON.client(sugon_mock)
     sugon_mock.clock.freeze()
     client.call("GET", STATE)
     fault(sugon_mock, "renew", "10001")
@@ -144,18 +112,8 @@ def test_manager_logs_in_again_when_a_renewal_is_refused(sugon_mock: ProviderMoc
     sugon_mock.assert_conformant()
 
 
-def test_login_per_call_is_flagged(sugon_mock: ProviderMock) -> None:
-    client = manager(sugon_mock, LoginPerCall)
-    for path in (STATE, CENTER, STATE):
-        assert client.call("GET", path)["code"] == "0"
-    assert rules(sugon_mock) == {"refetch-while-valid"}
-    with pytest.raises(AssertionError, match=r"\[warning\] refetch-while-valid \(sugon\)"):
-        sugon_mock.assert_conformant()
-    sugon_mock.assert_conformant(warnings=False)
-
-
 def test_renewal_after_the_window_is_flagged(sugon_mock: ProviderMock) -> None:
-    client = manager(sugon_mock, RenewsForever)
+    client = SUGON.client(sugon_mock, RenewsForever)
     sugon_mock.clock.freeze()
     assert client.call("GET", STATE)["code"] == "0"
     sugon_mock.clock.advance(3 * DAY)
@@ -167,7 +125,7 @@ def test_renewal_after_the_window_is_flagged(sugon_mock: ProviderMock) -> None:
 
 
 def test_retry_without_backoff_after_10008_is_flagged(sugon_mock: ProviderMock) -> None:
-    client = manager(sugon_mock, RetriesAtOnce)
+    client = SUGON.client(sugon_mock, RetriesAtOnce)
     sugon_mock.clock.freeze()
     assert client.call("GET", CENTER, REGION)["code"] == "0"
     admin(sugon_mock, "PATCH", f"/sugon/users/{client.user}", suspended=[REGION])
@@ -179,29 +137,17 @@ def test_retry_without_backoff_after_10008_is_flagged(sugon_mock: ProviderMock) 
     assert len(found) == 2
 
 
-def test_no_refresh_after_an_expired_token_is_flagged(sugon_mock: ProviderMock) -> None:
-    client = manager(sugon_mock, IgnoresExpiry)
-    sugon_mock.clock.freeze()
-    assert client.call("GET", STATE)["code"] == "0"
-    sugon_mock.clock.advance(DAY)
-    assert client.call("GET", STATE)["code"] == "10008"
-    assert client.call("GET", CENTER)["code"] == "10008"
-    assert rules(sugon_mock) == {"no-refresh-after-invalid"}
-
-
 def test_missing_org_id_is_flagged(sugon_mock: ProviderMock) -> None:
     with pytest.raises(RuntimeError, match="10003"):
-        manager(sugon_mock, NoOrgId).call("GET", STATE)
-    found = sugon_mock.violations()
-    assert [v.rule for v in found] == ["request-spec"]
-    assert "orgId" in found[0].message
+        SUGON.client(sugon_mock, NoOrgId).call("GET", STATE)
+    assert_flagged(sugon_mock, "request-spec", "orgId")
 
 
 def test_interception_shares_state_with_the_python_api(
     provider_mocks_intercept: Interceptor, sugon_mock: ProviderMock
 ) -> None:
     """The real host, answered in-process: no port, and the clock moves between two calls."""
-    client = manager(sugon_mock, base=REAL_HOST)
+    client = SUGON.client(sugon_mock, base=REAL_HOST)
     sugon_mock.clock.freeze()
     urls = client.services(REGION)
     assert urls["hpcUrls"] == REAL_HOST  # pointing back at the host

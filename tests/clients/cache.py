@@ -1,0 +1,101 @@
+"""What the sample clients share: one session, one lock and a clock, and the cache of one token.
+
+A provider's client adds only what is its own: how it fetches a token, when a token is due
+again, and which answer code says a token is no longer valid. The classic mistakes that are
+the same for every provider (a fetch per call, a token kept forever) are written once here.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import requests
+
+Answer = dict[str, Any]
+
+
+@dataclass(eq=False)
+class Client:
+    """The provider's address, the clock the client believes, and a session and lock for every caller.
+
+    A client is its state (a session, a cache): two are never equal unless they are one.
+    """
+
+    base_url: str
+    now: Callable[[], float] = field(default=time.time, kw_only=True)
+    http: requests.Session = field(default_factory=requests.Session, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+
+def send_with_refresh(
+    token: Callable[[str | None], str], send: Callable[[str], Answer], invalid: object
+) -> Answer:
+    """`send` with the cached token; answered `invalid`, refresh it and send once more (the passive refresh).
+
+    `token(stale)` is the cache: `stale` is the token a call was refused with, or None.
+    """
+    for _ in range(2):
+        access = token(None)
+        answer = send(access)
+        if answer["code"] != invalid:
+            return answer
+        token(access)
+    return answer
+
+
+@dataclass(eq=False)
+class TokenCache(Client, ABC):
+    """One token for every caller, fetched by one caller at a time: when there is none yet, when it
+    is due, and when a call was refused with it."""
+
+    #: The answer code that says the token sent is no longer valid.
+    INVALID: ClassVar[object]
+
+    _token: str | None = field(default=None, init=False, repr=False)
+    _refresh_at: float = field(default=0.0, init=False, repr=False)
+    fetches: int = field(default=0, init=False)
+
+    @abstractmethod
+    def fetch_token(self) -> tuple[str, float]:
+        """A new token and how many seconds it lives, as the provider answers them."""
+
+    @abstractmethod
+    def refresh_at(self, token: str, lifetime: float) -> float:
+        """When `token`, fetched just now and living `lifetime` seconds, is to be fetched again."""
+
+    def token(self, stale: str | None = None) -> str:
+        """The cached token, fetched again when it is due or is `stale` (a call was refused with it)."""
+        with self._lock:
+            if self._token is None or self._token == stale or self.now() >= self._refresh_at:
+                token, lifetime = self.fetch_token()
+                self._refresh_at = self.refresh_at(token, lifetime)
+                self._token = token
+                self.fetches += 1
+            return self._token
+
+    def with_refresh(self, send: Callable[[str], Answer]) -> Answer:
+        """`send` with this cache's token, refreshed once when the answer is INVALID."""
+        return send_with_refresh(self.token, send, self.INVALID)
+
+
+class FetchingPerCall(TokenCache):
+    """The mistake of fetching a token for every call: each token is due as soon as it is fetched."""
+
+    def refresh_at(self, token: str, lifetime: float) -> float:
+        return -math.inf
+
+
+class IgnoringExpiry(TokenCache):
+    """The mistake of keeping the first token forever and sending it whatever the provider answers."""
+
+    def refresh_at(self, token: str, lifetime: float) -> float:
+        return math.inf
+
+    def with_refresh(self, send: Callable[[str], Answer]) -> Answer:
+        return send(self.token())
