@@ -4,7 +4,7 @@ on a frozen clock, a model that crashes."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any, Generic, TypeVar
 
 import pytest
@@ -17,6 +17,9 @@ from provider_mocks.core.errors import ProviderError
 from provider_mocks.core.provider import ProviderModel
 
 JSON_UTF8 = "application/json;charset=UTF-8"
+#: The providers' time zone, and the instant the model tests freeze their clocks at unless they say.
+SHANGHAI = timezone(timedelta(hours=8))
+NOON = datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI)
 
 M = TypeVar("M", bound=ProviderModel[Any])
 
@@ -101,6 +104,14 @@ def missing_app_credentials() -> list[dict[str, str]]:
         {"appId": "", "appSecret": ""},
         {"appId": "x", "appSecret": ""},
     ]
+
+
+def only_listed(listing: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
+    """The one entry of an admin listing (a model's tokens, say), which must have `fields` as given,
+    types and all (True is not 1)."""
+    (listed,) = listing
+    assert {k: (type(listed[k]), listed[k]) for k in fields} == {k: (type(v), v) for k, v in fields.items()}
+    return listed
 
 
 class FrozenWorld(Generic[M]):

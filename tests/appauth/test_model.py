@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,10 +15,8 @@ from provider_mocks.core.config import ConfigError
 from provider_mocks.core.errors import ProviderError
 from provider_mocks.providers.appauth import errors
 from provider_mocks.providers.appauth.models import App, AppAuthModel, AppChange, demo_set
-from tests.support import FrozenWorld
+from tests.support import NOON, FrozenWorld
 
-SHANGHAI = timezone(timedelta(hours=8))
-NOON = datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI)
 EXPIRE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00")
 
 
