@@ -45,12 +45,16 @@ def clock(http: requests.Session, base_url: str, **change: Any) -> dict[str, Any
     return state
 
 
+def answered(answer: requests.Response, status: int, content_type: str = JSON_UTF8) -> requests.Response:
+    """`answer`, which must have `status` and `content_type` (the providers' JSON unless said)."""
+    assert answer.status_code == status, answer.text
+    assert answer.headers["Content-Type"] == content_type
+    return answer
+
+
 def send(http: requests.Session, method: str, url: str, status: int, **kwargs: Any) -> Any:
     """The JSON of an admin API answer, which must have `status` and the providers' content type."""
-    answer = http.request(method, url, **kwargs)
-    assert answer.status_code == status, answer.text
-    assert answer.headers["Content-Type"] == JSON_UTF8
-    return answer.json()
+    return answered(http.request(method, url, **kwargs), status).json()
 
 
 def created_twice(http: requests.Session, url: str, *generated: str) -> dict[str, Any]:
@@ -89,9 +93,7 @@ def token_by_app(http: requests.Session, url: str, creds: dict[str, str], result
 def sent_envelope(answer: requests.Response) -> bytes:
     """The bytes of an answer that must be an HTTP 200 in the providers' content type: for tests
     that pin the envelope exactly as sent."""
-    assert answer.status_code == 200
-    assert answer.headers["Content-Type"] == JSON_UTF8
-    return answer.content
+    return answered(answer, 200).content
 
 
 def missing_app_credentials() -> list[dict[str, str]]:
