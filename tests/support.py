@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import pytest
 import requests
@@ -16,12 +16,16 @@ from provider_mocks.core.clock import Clock
 from provider_mocks.core.errors import ProviderError
 from provider_mocks.core.provider import ProviderModel
 
+if TYPE_CHECKING:
+    from tests.specs import LiveCase, TokenContext
+
 JSON_UTF8 = "application/json;charset=UTF-8"
 #: The providers' time zone, and the instant the model tests freeze their clocks at unless they say.
 SHANGHAI = timezone(timedelta(hours=8))
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI)
 
 M = TypeVar("M", bound=ProviderModel[Any])
+T = TypeVar("T", bound="TokenContext")
 
 
 def provider(slug: str, http: requests.Session, base_url: str) -> dict[str, Any]:
@@ -106,6 +110,21 @@ def missing_app_credentials() -> list[dict[str, str]]:
         {"appId": "", "appSecret": ""},
         {"appId": "x", "appSecret": ""},
     ]
+
+
+def refused_app_credential_cases(
+    case: type[LiveCase[T]], token: tuple[str, str], missing: int | str, wrong: int | str, unknown_app: str
+) -> list[LiveCase[T]]:
+    """The spec cases of a token fetch by appId and appSecret that appauth and iTrigger both refuse:
+    none given or an empty secret (`missing`), a wrong secret or an app `unknown_app` (`wrong`)."""
+    return [
+        case("token no params", token, missing, lambda c: c.fetch()),
+        case("token empty secret", token, missing,
+             lambda c: c.fetch(appId=c.credentials()["appId"], appSecret="")),
+        case("token wrong secret", token, wrong,
+             lambda c: c.fetch(appId=c.credentials()["appId"], appSecret="wrong")),
+        case("token unknown app", token, wrong, lambda c: c.fetch(appId=unknown_app, appSecret="x")),
+    ]  # fmt: skip
 
 
 def only_listed(listing: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:

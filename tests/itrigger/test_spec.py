@@ -13,6 +13,7 @@ import requests
 from provider_mocks.providers.itrigger import errors
 from provider_mocks.providers.itrigger.models import DEMO_GET, DEMO_POST, TOKEN_PATH
 from tests.specs import AnswerTable, LiveCase, Node, SpecTable, TokenContext, live_context, resolve
+from tests.support import refused_app_credential_cases
 
 SPEC = SpecTable(
     slug="itrigger",
@@ -68,13 +69,8 @@ BODY = {"名称": "企加云", "items": [1, 2], "nested": {"a": None}}
 
 CASES = [
     Case("token ok", TOKEN, errors.OK, lambda c: c.fetch(**c.credentials())),
-    Case("token no params", TOKEN, errors.EMPTY_CREDENTIALS, lambda c: c.fetch()),
-    Case("token empty secret", TOKEN, errors.EMPTY_CREDENTIALS,
-         lambda c: c.fetch(appId=c.credentials()["appId"], appSecret="")),
-    Case("token wrong secret", TOKEN, errors.BAD_CREDENTIALS,
-         lambda c: c.fetch(appId=c.credentials()["appId"], appSecret="wrong")),
-    Case("token unknown app", TOKEN, errors.BAD_CREDENTIALS,
-         lambda c: c.fetch(appId="qjy-unknown", appSecret="x")),
+    *refused_app_credential_cases(
+        Case, TOKEN, errors.EMPTY_CREDENTIALS, errors.BAD_CREDENTIALS, "qjy-unknown"),
     Case("token frozen app", TOKEN, errors.APP_FROZEN, lambda c: c.fetch(**c.credentials("frozen"))),
     Case("token over the daily limit", TOKEN, errors.TENANT_LIMIT, lambda c: c.limited()),
     Case("token crash", TOKEN, errors.SYSTEM_ERROR, _token_crash),
