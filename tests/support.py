@@ -4,8 +4,9 @@ on a frozen clock, a model that crashes."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import pytest
 import requests
@@ -15,9 +16,7 @@ from provider_mocks import create_app, get_mocks
 from provider_mocks.core.clock import Clock
 from provider_mocks.core.errors import ProviderError
 from provider_mocks.core.provider import ProviderModel
-
-if TYPE_CHECKING:
-    from tests.specs import LiveCase, TokenContext
+from tests.specs import LiveCase, TokenContext
 
 JSON_UTF8 = "application/json;charset=UTF-8"
 #: The providers' time zone, and the instant the model tests freeze their clocks at unless they say.
@@ -25,7 +24,6 @@ SHANGHAI = timezone(timedelta(hours=8))
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI)
 
 M = TypeVar("M", bound=ProviderModel[Any])
-T = TypeVar("T", bound="TokenContext")
 
 
 def provider(slug: str, http: requests.Session, base_url: str) -> dict[str, Any]:
@@ -110,6 +108,16 @@ def missing_app_credentials() -> list[dict[str, str]]:
         {"appId": "", "appSecret": ""},
         {"appId": "x", "appSecret": ""},
     ]
+
+
+@dataclass
+class AppTokenContext(TokenContext):
+    """A provider whose apps fetch their token with appId and appSecret: appauth and iTrigger."""
+
+    fields = ("appId", "appSecret")
+
+
+T = TypeVar("T", bound=AppTokenContext)
 
 
 def refused_app_credential_cases(

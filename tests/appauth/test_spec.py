@@ -22,14 +22,13 @@ from tests.specs import (
     LiveCase,
     Node,
     SpecTable,
-    TokenContext,
     live_context,
     load_spec,
     operations,
     resolve,
     schema_errors,
 )
-from tests.support import refused_app_credential_cases
+from tests.support import AppTokenContext, refused_app_credential_cases
 
 SPEC = SpecTable(
     slug="appauth",
@@ -130,10 +129,9 @@ TOKEN, HELLO = (TOKEN_PATH, "GET"), (HELLO_PATH, "GET")
 
 
 @dataclass
-class Context(TokenContext):
+class Context(AppTokenContext):
     slug = "appauth"
     token_path = TOKEN_PATH
-    fields = ("appId", "appSecret")
     token_at = ("result", "accessToken")
 
 

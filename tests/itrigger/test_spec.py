@@ -12,8 +12,8 @@ import requests
 
 from provider_mocks.providers.itrigger import errors
 from provider_mocks.providers.itrigger.models import DEMO_GET, DEMO_POST, TOKEN_PATH
-from tests.specs import AnswerTable, LiveCase, Node, SpecTable, TokenContext, live_context, resolve
-from tests.support import refused_app_credential_cases
+from tests.specs import AnswerTable, LiveCase, Node, SpecTable, live_context, resolve
+from tests.support import AppTokenContext, refused_app_credential_cases
 
 SPEC = SpecTable(
     slug="itrigger",
@@ -27,10 +27,9 @@ TOKEN, GET, POST = (TOKEN_PATH, "GET"), (DEMO_GET, "GET"), (DEMO_POST, "POST")
 
 
 @dataclass
-class Context(TokenContext):
+class Context(AppTokenContext):
     slug = "itrigger"
     token_path = TOKEN_PATH
-    fields = ("appId", "appSecret")
     token_at = ("data", "accessToken")
 
     def token_without_grants(self) -> str:
