@@ -15,6 +15,7 @@ from ..deviants import (
     CHARSET_DROPPED,
     ESCAPED_CHINESE,
     Deviant,
+    Rewrite,
     as_string,
     changed_value,
     configured,
@@ -26,9 +27,11 @@ from ..deviants import (
 )
 
 
-def in_token_result(key: str, change: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """A change to one field of the token answer's result (other results pass unchanged)."""
-    return lambda result: {**result, key: change(result[key])} if isinstance(result, dict) else result
+def in_token_result(key: str, change: Callable[[Any], Any]) -> Rewrite:
+    """The token answer with one field of its result changed (other results pass unchanged)."""
+    return changed_value(
+        "result", lambda result: {**result, key: change(result[key])} if isinstance(result, dict) else result
+    )
 
 
 DEVIANTS = [
@@ -43,17 +46,17 @@ DEVIANTS = [
     Deviant(
         "expiresIn as a string",
         "result.expiresIn is '7200', documented an integer",
-        rewrite=changed_value("result", in_token_result("expiresIn", str)),
+        rewrite=in_token_result("expiresIn", str),
     ),
     Deviant(
         "expiresIn not counting down",
         "documented 6200 (counting down)",
-        rewrite=changed_value("result", in_token_result("expiresIn", lambda _: 7200)),
+        rewrite=in_token_result("expiresIn", lambda _: 7200),
     ),
     Deviant(
         "a new token on every fetch",
         "a second fetch within the token's validity returned a different accessToken",
-        rewrite=changed_value("result", in_token_result("accessToken", lambda _: secrets.token_hex(16))),
+        rewrite=in_token_result("accessToken", lambda _: secrets.token_hex(16)),
     ),
     reworded(
         'message is "访问过于频繁", documented "请求过于频繁"',
