@@ -1,4 +1,5 @@
-"""One real server on a loopback port for the session, reset before each test."""
+"""One real server on a loopback port for the session, reset before each test: the package's own
+pytest plugin's app and server, under the short names the tests use."""
 
 from __future__ import annotations
 
@@ -8,32 +9,25 @@ import pytest
 import requests
 from flask import Flask
 
-from provider_mocks import Mocks, create_app, get_mocks
+from provider_mocks import Mocks
 from provider_mocks.core.server import LiveServer
 
 
 @pytest.fixture(scope="session")
-def app() -> Flask:
-    return create_app()
-
-
-@pytest.fixture(scope="session")
-def live(app: Flask) -> Iterator[LiveServer]:
-    with LiveServer(app) as server:
-        yield server
+def app(provider_mocks_app: Flask) -> Flask:
+    return provider_mocks_app
 
 
 @pytest.fixture
-def mocks(app: Flask) -> Mocks:
+def mocks(provider_mocks: Mocks) -> Mocks:
     """The app's services, reset: state, journal and clock as at start."""
-    services = get_mocks(app)
-    services.reset()
-    return services
+    return provider_mocks
 
 
 @pytest.fixture
-def base_url(live: LiveServer, mocks: Mocks) -> str:
-    return live.url
+def base_url(provider_mocks_server: LiveServer, mocks: Mocks) -> str:
+    """The session's server, its state reset for the test."""
+    return provider_mocks_server.url
 
 
 @pytest.fixture

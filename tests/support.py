@@ -4,7 +4,8 @@ on a frozen clock, a model that crashes."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any, Generic, TypeVar
 
 import pytest
@@ -15,8 +16,12 @@ from provider_mocks import create_app, get_mocks
 from provider_mocks.core.clock import Clock
 from provider_mocks.core.errors import ProviderError
 from provider_mocks.core.provider import ProviderModel
+from tests.specs import LiveCase, TokenContext
 
 JSON_UTF8 = "application/json;charset=UTF-8"
+#: The providers' time zone, and the instant the model tests freeze their clocks at unless they say.
+SHANGHAI = timezone(timedelta(hours=8))
+NOON = datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI)
 
 M = TypeVar("M", bound=ProviderModel[Any])
 
@@ -42,12 +47,16 @@ def clock(http: requests.Session, base_url: str, **change: Any) -> dict[str, Any
     return state
 
 
+def answered(answer: requests.Response, status: int, content_type: str = JSON_UTF8) -> requests.Response:
+    """`answer`, which must have `status` and `content_type` (the providers' JSON unless said)."""
+    assert answer.status_code == status, answer.text
+    assert answer.headers["Content-Type"] == content_type
+    return answer
+
+
 def send(http: requests.Session, method: str, url: str, status: int, **kwargs: Any) -> Any:
     """The JSON of an admin API answer, which must have `status` and the providers' content type."""
-    answer = http.request(method, url, **kwargs)
-    assert answer.status_code == status, answer.text
-    assert answer.headers["Content-Type"] == JSON_UTF8
-    return answer.json()
+    return answered(http.request(method, url, **kwargs), status).json()
 
 
 def created_twice(http: requests.Session, url: str, *generated: str) -> dict[str, Any]:
@@ -86,9 +95,7 @@ def token_by_app(http: requests.Session, url: str, creds: dict[str, str], result
 def sent_envelope(answer: requests.Response) -> bytes:
     """The bytes of an answer that must be an HTTP 200 in the providers' content type: for tests
     that pin the envelope exactly as sent."""
-    assert answer.status_code == 200
-    assert answer.headers["Content-Type"] == JSON_UTF8
-    return answer.content
+    return answered(answer, 200).content
 
 
 def missing_app_credentials() -> list[dict[str, str]]:
@@ -101,6 +108,39 @@ def missing_app_credentials() -> list[dict[str, str]]:
         {"appId": "", "appSecret": ""},
         {"appId": "x", "appSecret": ""},
     ]
+
+
+@dataclass
+class AppTokenContext(TokenContext):
+    """A provider whose apps fetch their token with appId and appSecret: appauth and iTrigger."""
+
+    fields = ("appId", "appSecret")
+
+
+T = TypeVar("T", bound=AppTokenContext)
+
+
+def refused_app_credential_cases(
+    case: type[LiveCase[T]], token: tuple[str, str], missing: int | str, wrong: int | str, unknown_app: str
+) -> list[LiveCase[T]]:
+    """The spec cases of a token fetch by appId and appSecret that appauth and iTrigger both refuse:
+    none given or an empty secret (`missing`), a wrong secret or an app `unknown_app` (`wrong`)."""
+    return [
+        case("token no params", token, missing, lambda c: c.fetch()),
+        case("token empty secret", token, missing,
+             lambda c: c.fetch(appId=c.credentials()["appId"], appSecret="")),
+        case("token wrong secret", token, wrong,
+             lambda c: c.fetch(appId=c.credentials()["appId"], appSecret="wrong")),
+        case("token unknown app", token, wrong, lambda c: c.fetch(appId=unknown_app, appSecret="x")),
+    ]  # fmt: skip
+
+
+def only_listed(listing: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
+    """The one entry of an admin listing (a model's tokens, say), which must have `fields` as given,
+    types and all (True is not 1)."""
+    (listed,) = listing
+    assert {k: (type(listed[k]), listed[k]) for k in fields} == {k: (type(v), v) for k, v in fields.items()}
+    return listed
 
 
 class FrozenWorld(Generic[M]):

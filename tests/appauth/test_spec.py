@@ -22,13 +22,13 @@ from tests.specs import (
     LiveCase,
     Node,
     SpecTable,
-    TokenContext,
     live_context,
     load_spec,
     operations,
     resolve,
     schema_errors,
 )
+from tests.support import AppTokenContext, refused_app_credential_cases
 
 SPEC = SpecTable(
     slug="appauth",
@@ -129,10 +129,9 @@ TOKEN, HELLO = (TOKEN_PATH, "GET"), (HELLO_PATH, "GET")
 
 
 @dataclass
-class Context(TokenContext):
+class Context(AppTokenContext):
     slug = "appauth"
     token_path = TOKEN_PATH
-    fields = ("appId", "appSecret")
     token_at = ("result", "accessToken")
 
 
@@ -159,13 +158,8 @@ CASES = [
     Case("token ok", TOKEN, errors.OK, lambda c: c.fetch(**c.credentials())),
     Case("token again", TOKEN, errors.OK,
          lambda c: (c.fetch(**c.credentials()), c.fetch(**c.credentials()))[1]),
-    Case("token no params", TOKEN, errors.CREDENTIALS_MISSING, lambda c: c.fetch()),
-    Case("token empty secret", TOKEN, errors.CREDENTIALS_MISSING,
-         lambda c: c.fetch(appId=c.credentials()["appId"], appSecret="")),
-    Case("token wrong secret", TOKEN, errors.CREDENTIALS_WRONG,
-         lambda c: c.fetch(appId=c.credentials()["appId"], appSecret="wrong")),
-    Case("token unknown app", TOKEN, errors.CREDENTIALS_WRONG,
-         lambda c: c.fetch(appId="app-unknown", appSecret="x")),
+    *refused_app_credential_cases(
+        Case, TOKEN, errors.CREDENTIALS_MISSING, errors.CREDENTIALS_WRONG, "app-unknown"),
     Case("token too often", TOKEN, errors.RATE_LIMITED, lambda c: c.limited()),
     Case("token crash", TOKEN, errors.SYSTEM_ERROR, _crash(TOKEN_PATH, "fetch_token")),
     Case("token POST", TOKEN, 405, lambda c: c.call(TOKEN_PATH, "POST", params=c.credentials())),

@@ -17,7 +17,7 @@ import requests
 
 from provider_mocks import create_app
 from provider_mocks.core.server import LiveServer
-from tests.support import clock
+from tests.support import answered, clock
 
 from .helpers import (
     BODY,
@@ -47,9 +47,7 @@ def raw(answer: requests.Response) -> bytes:
 
 def plain(http: requests.Session, base_url: str, creds: dict[str, str] | None, body: Any = None) -> bytes:
     """The uncompressed answer bytes of a request that does not accept gzip."""
-    answer = post(http, base_url, creds, body, **{"Accept-Encoding": "identity"})
-    assert answer.status_code == 200
-    assert answer.headers["Content-Type"] == JSON_UTF8
+    answer = answered(post(http, base_url, creds, body, **{"Accept-Encoding": "identity"}), 200)
     assert "Content-Encoding" not in answer.headers
     return answer.content
 
@@ -152,9 +150,7 @@ def test_bad_credentials_answer_status_3(
     if change.pop("case", None):
         creds[SECRET] = creds[SECRET].upper()
     sent = {**headers(creds), **change, "Accept-Encoding": "identity"}
-    answer = http.post(f"{base_url}{TOKEN}", json=BODY, headers=sent)
-    assert answer.status_code == 200
-    assert answer.headers["Content-Type"] == JSON_UTF8
+    answer = answered(http.post(f"{base_url}{TOKEN}", json=BODY, headers=sent), 200)
     assert answer.content == UNAUTHORIZED
 
 
@@ -489,9 +485,7 @@ def test_the_journal_keeps_the_plain_answer(http: requests.Session, base_url: st
 
 def test_portal_page_shows_order_operator_and_role(http: requests.Session, base_url: str) -> None:
     body = {"orderNo": "BG0000000007", "userName": "张三", "role": "Finance"}
-    page = http.get(portal_url(http, base_url, body=body))
-    assert page.status_code == 200
-    assert page.headers["Content-Type"] == HTML_UTF8
+    page = answered(http.get(portal_url(http, base_url, body=body)), 200, HTML_UTF8)
     assert page.headers["Cache-Control"] == "no-store"
     text = page.content.decode("utf-8")
     assert '<dd id="order">BG0000000007</dd>' in text
@@ -516,9 +510,7 @@ def test_portal_token_expires_after_30_minutes(http: requests.Session, base_url:
     assert http.get(url).status_code == 200
     assert http.get(url).status_code == 200  # as often as it is opened
     clock(http, base_url, advance=0.001)
-    stale = http.get(url)
-    assert stale.status_code == 401
-    assert stale.headers["Content-Type"] == HTML_UTF8
+    stale = answered(http.get(url), 401, HTML_UTF8)
     assert 'id="error"' in stale.text
     assert "Session expired or invalid" in stale.text
 
@@ -527,9 +519,7 @@ def test_portal_token_expires_after_30_minutes(http: requests.Session, base_url:
 def test_unknown_or_missing_portal_token_is_a_401_page(
     http: requests.Session, base_url: str, query: str
 ) -> None:
-    page = http.get(f"{base_url}{PORTAL}{query}")
-    assert page.status_code == 401
-    assert page.headers["Content-Type"] == HTML_UTF8
+    page = answered(http.get(f"{base_url}{PORTAL}{query}"), 401, HTML_UTF8)
     assert "Session expired or invalid" in page.text
 
 

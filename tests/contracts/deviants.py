@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask
+from werkzeug.test import run_wsgi_app
 
 from provider_mocks import create_app
 from provider_mocks.core.server import LiveServer
@@ -45,6 +46,13 @@ class Deviant:
 def configured(name: str, named: str, **settings: Any) -> Deviant:
     """A deviant that is the mock with other settings: its own rules differ, no answer is rewritten."""
     return Deviant(name, named, config={"settings": settings})
+
+
+def token_lives(hours: int, named: str) -> Deviant:
+    """The mock with tokens living `hours`, against the documented lifetime."""
+    return configured(
+        f"token lives {hours} hour{'' if hours == 1 else 's'}", named, token_lifetime=hours * 3600
+    )
 
 
 def body_rewrite(change: Callable[[Any], bytes]) -> Rewrite:
@@ -244,6 +252,40 @@ def on_paths(rewrite: Rewrite, *paths: str) -> Rewrite:
     return only
 
 
+#: Deviations of a kind every provider can have: the same break, planted in each provider's list.
+CHARSET_DROPPED = Deviant(
+    "Content-Type without charset",
+    "Content-Type is ['application/json']",
+    rewrite=content_type("application/json"),
+)
+ESCAPED_CHINESE = Deviant("\\u-escaped Chinese", "\\u-escaped", rewrite=escaped_unicode())
+
+
+def keys_sorted(named: str) -> Deviant:
+    """Every JSON answer with its keys sorted, against the documented order."""
+    return Deviant("sorted keys", named, rewrite=sorted_keys())
+
+
+def renamed(old: str, new: str, named: str) -> Deviant:
+    """The envelope's key `old` sent as `new`."""
+    return Deviant(f"{old} renamed {new}", named, rewrite=renamed_key(old, new))
+
+
+def as_string(key: str, named: str, change: Callable[[Any], Any] = str) -> Deviant:
+    """The envelope's `key` sent as the string `change` makes of it, documented another type."""
+    return Deviant(f"{key} as a string", named, rewrite=changed_value(key, change))
+
+
+def reworded(named: str, documented: str, sent: str, name: str = "wrong message text") -> Deviant:
+    """Every answer with the text `documented` replaced by `sent`."""
+    return Deviant(name, named, rewrite=replaced_text(documented, sent))
+
+
+def crashing(answered_code: Any, name: str = "500 on malformed input") -> Deviant:
+    """A 500 with a stack trace wherever the mock answered `answered_code`."""
+    return Deviant(name, "HTTP status 500", rewrite=server_error_when(answered_code))
+
+
 class Rewriting:
     """WSGI middleware applying a rewrite to answers outside the admin API."""
 
@@ -252,24 +294,15 @@ class Rewriting:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        captured: dict[str, Any] = {}
-
-        def capture(
-            status: str, headers: list[tuple[str, str]], exc_info: Any = None
-        ) -> Callable[[bytes], None]:
-            captured.update(status=status, headers=headers)
-            return lambda _: None
-
-        body = b"".join(self.app(environ, capture))
+        answer, status, sent = run_wsgi_app(self.app, environ, buffered=True)
+        body, headers = b"".join(answer), sent.to_wsgi_list()
         if path.startswith("/__admin"):
-            start_response(captured["status"], captured["headers"])
+            start_response(status, headers)
             return [body]
-        gzipped = _gzipped(captured["headers"])
+        gzipped = _gzipped(headers)
         if gzipped:
             body = gzip.decompress(body)
-        code, headers, body = self.rewrite(
-            path, int(captured["status"].split()[0]), captured["headers"], body
-        )
+        code, headers, body = self.rewrite(path, int(status.split()[0]), headers, body)
         if gzipped and _gzipped(headers):
             body = gzip.compress(body, mtime=0)
         headers = [(k, str(len(body)) if k.lower() == "content-length" else v) for k, v in headers]

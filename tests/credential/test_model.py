@@ -23,7 +23,7 @@ from provider_mocks.providers.credential.models import (
     demo_set,
     ip_allowed,
 )
-from tests.support import FrozenWorld
+from tests.support import FrozenWorld, only_listed
 
 from .helpers import NOON, NOON_MS
 
@@ -408,10 +408,7 @@ def test_tokens_list(world: World) -> None:
     world.app("a")
     token = world.issue("a")
     world.clock.advance(100)
-    (listed,) = world.model.tokens()
-    assert listed["access_token"] == token
-    assert listed["client_id"] == "a"
-    assert listed["valid"] is True
+    listed = only_listed(world.model.tokens(), access_token=token, client_id="a", valid=True)
     assert listed["seconds_left"] == pytest.approx(7100)
     assert (listed["issued_at"], listed["expires_at"]) == (NOON_S, NOON_S + 7200)
     world.clock.advance(7100)

@@ -63,6 +63,25 @@ class Hostile:
     status: int | None = None
 
 
+def misframed(
+    name: str,
+    body: bytes,
+    *headers: bytes,
+    after: bytes = b"",
+    half_close: bool = False,
+    status: int | None = None,
+) -> Hostile:
+    """A protocol input: the request with `body`, header lines `headers` framing it wrongly,
+    and `after` sent behind it."""
+    return Hostile(
+        name,
+        lambda p: p.raw(body=body, more=headers) + after,
+        protocol=True,
+        half_close=half_close,
+        status=status,
+    )
+
+
 def every_header(value: bytes) -> tuple[tuple[bytes, bytes], ...]:
     return tuple((name, value) for name in CREDENTIAL_HEADERS)
 
@@ -259,32 +278,19 @@ INPUTS = [
         half_close=True,
     ),
     Hostile("chunked body cut short", lambda p: chunked(p, b"5\r\nab"), protocol=True, half_close=True),
-    Hostile(
-        "chunked and Content-Length",
-        lambda p: p.raw(body=b"3\r\nabc\r\n0\r\n\r\n", more=(b"Transfer-Encoding: chunked",)),
-        protocol=True,
-    ),
-    Hostile(
-        "unknown Transfer-Encoding",
-        lambda p: p.raw(body=b"abc", more=(b"Transfer-Encoding: bogus",)),
-        protocol=True,
-    ),
-    Hostile(
-        "Content-Length not a number",
-        lambda p: p.raw(body=b"", more=(b"Content-Length: abc",)),
-        protocol=True,
-    ),
-    Hostile(
+    misframed("chunked and Content-Length", b"3\r\nabc\r\n0\r\n\r\n", b"Transfer-Encoding: chunked"),
+    misframed("unknown Transfer-Encoding", b"abc", b"Transfer-Encoding: bogus"),
+    misframed("Content-Length not a number", b"", b"Content-Length: abc"),
+    misframed(
         "two Content-Lengths that disagree",
-        lambda p: p.raw(body=b"", more=(b"Content-Length: 3", b"Content-Length: 2000")) + b"abc",
-        protocol=True,
+        b"",
+        b"Content-Length: 3",
+        b"Content-Length: 2000",
+        after=b"abc",
         status=400,
     ),
-    Hostile(
-        "body shorter than its Content-Length",
-        lambda p: p.raw(body=b"", more=(b"Content-Length: 100",)) + b'{"a"',
-        protocol=True,
-        half_close=True,
+    misframed(
+        "body shorter than its Content-Length", b"", b"Content-Length: 100", after=b'{"a"', half_close=True
     ),
     Hostile("unknown method", lambda p: p.raw(method=b"BREW"), status=405),
     Hostile("lowercase method", lambda p: p.raw(method=p.method.lower())),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -19,10 +19,7 @@ from provider_mocks.providers.itrigger.models import (
     TenantChange,
     demo_set,
 )
-from tests.support import FrozenWorld
-
-SHANGHAI = timezone(timedelta(hours=8))
-NOON = datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI)
+from tests.support import NOON, SHANGHAI, FrozenWorld, only_listed
 
 
 class World(FrozenWorld[ITriggerModel]):
@@ -36,6 +33,11 @@ class World(FrozenWorld[ITriggerModel]):
 
     def app(self, app_id: str, tenant: str, **extra: Any) -> None:
         self.model.create_app(App(app_id=app_id, app_secret=f"{app_id}-secret", tenant=tenant, **extra))
+
+    def tenant_app(self, app_id: str, **extra: Any) -> None:
+        """App `app_id` in a tenant "t" of its own: what most cases need."""
+        self.tenant("t")
+        self.app(app_id, "t", **extra)
 
     def issue(self, app_id: str) -> str:
         return self.model.issue_token(app_id, f"{app_id}-secret")
@@ -69,8 +71,7 @@ def test_demo_app_gets_a_token(world: World) -> None:
 
 
 def test_tokens_are_distinct(world: World) -> None:
-    world.tenant("t")
-    world.app("a", "t")
+    world.tenant_app("a")
     assert len({world.issue("a") for _ in range(5)}) == 5
 
 
@@ -79,9 +80,7 @@ def test_tokens_are_distinct(world: World) -> None:
     [("", ""), ("", "secret"), ("qjyabc", ""), (None, None)],
 )
 def test_empty_id_or_secret_is_40001(world: World, app_id: str | None, secret: str | None) -> None:
-    with pytest.raises(ProviderError) as caught:
-        world.model.issue_token(app_id or "", secret or "")
-    assert caught.value.code == errors.EMPTY_CREDENTIALS == 40001
+    assert world.code(app_id or "", secret or "") == errors.EMPTY_CREDENTIALS == 40001
 
 
 def test_empty_secret_of_a_real_app_is_40001(world: World) -> None:
@@ -115,8 +114,7 @@ def test_frozen_app_with_a_wrong_secret_is_40002(world: World) -> None:
 
 
 def test_freezing_and_thawing_an_app(world: World) -> None:
-    world.tenant("t")
-    world.app("a", "t", frozen=True)
+    world.tenant_app("a", frozen=True)
     assert world.code("a") == 40003
     world.model.update_app("a", AppChange(frozen=False))
     assert world.issue("a")
@@ -165,9 +163,7 @@ def test_demo_limited_tenant_allows_three(world: World) -> None:
     app_id, secret = demo("limited")
     for _ in range(3):
         world.model.issue_token(app_id, secret)
-    with pytest.raises(ProviderError) as caught:
-        world.model.issue_token(app_id, secret)
-    assert caught.value.code == 40004
+    assert world.code(app_id, secret) == 40004
 
 
 def test_refused_fetch_does_not_use_up_the_count(world: World) -> None:
@@ -183,8 +179,7 @@ def test_refused_fetch_does_not_use_up_the_count(world: World) -> None:
 
 def test_settings_daily_limit_applies_to_tenants_without_their_own() -> None:
     world = World({"daily_limit": 2})
-    world.tenant("t")
-    world.app("a", "t")
+    world.tenant_app("a")
     world.issue("a")
     world.issue("a")
     assert world.code("a") == 40004
@@ -271,8 +266,7 @@ def test_used_today_counts_per_shanghai_day() -> None:
 
 
 def test_token_valid_until_exactly_its_lifetime(world: World) -> None:
-    world.tenant("t")
-    world.app("a", "t")
+    world.tenant_app("a")
     token = world.issue("a")
     world.clock.advance(7199.999)
     assert world.model.authorize(token, DEMO_GET)["app_id"] == "a"
@@ -282,8 +276,7 @@ def test_token_valid_until_exactly_its_lifetime(world: World) -> None:
 
 def test_configured_lifetime() -> None:
     world = World({"token_lifetime": 60})
-    world.tenant("t")
-    world.app("a", "t")
+    world.tenant_app("a")
     token = world.issue("a")
     world.clock.advance(59)
     assert world.model.authorize(token, DEMO_GET)
@@ -292,8 +285,7 @@ def test_configured_lifetime() -> None:
 
 
 def test_new_token_after_expiry_works(world: World) -> None:
-    world.tenant("t")
-    world.app("a", "t")
+    world.tenant_app("a")
     world.issue("a")
     world.clock.advance(7200)
     token = world.issue("a")
@@ -301,8 +293,7 @@ def test_new_token_after_expiry_works(world: World) -> None:
 
 
 def test_overwrite_invalidates_the_previous_token_at_once(world: World) -> None:
-    world.tenant("t")
-    world.app("a", "t")
+    world.tenant_app("a")
     first = world.issue("a")
     second = world.issue("a")
     assert world.denied(first) == 401
@@ -325,8 +316,7 @@ def test_overwrite_is_per_app(world: World) -> None:
 
 def test_overwrite_grace_keeps_the_previous_token_for_its_seconds() -> None:
     world = World({"overwrite_grace": 60})
-    world.tenant("t")
-    world.app("a", "t")
+    world.tenant_app("a")
     first = world.issue("a")
     world.clock.advance(100)
     second = world.issue("a")
@@ -340,8 +330,7 @@ def test_overwrite_grace_keeps_the_previous_token_for_its_seconds() -> None:
 
 def test_overwrite_grace_never_extends_a_token_beyond_its_lifetime() -> None:
     world = World({"overwrite_grace": 600})
-    world.tenant("t")
-    world.app("a", "t")
+    world.tenant_app("a")
     first = world.issue("a")
     world.clock.advance(7100)
     world.issue("a")
@@ -365,8 +354,7 @@ def test_authorize_an_api_not_granted_is_403(world: World) -> None:
 
 
 def test_authorize_granted_apis(world: World) -> None:
-    world.tenant("t")
-    world.app("a", "t", grants=["/itrigger-bff/v2/open/api/thing"])
+    world.tenant_app("a", grants=["/itrigger-bff/v2/open/api/thing"])
     token = world.issue("a")
     assert world.model.authorize(token, "/itrigger-bff/v2/open/api/thing")["app_id"] == "a"
     assert world.denied(token, DEMO_GET) == 403
@@ -385,23 +373,17 @@ def test_authorize_returns_the_app(world: World) -> None:
 
 
 def test_tokens_show_seconds_left(world: World) -> None:
-    world.tenant("t")
-    world.app("a", "t")
+    world.tenant_app("a")
     token = world.issue("a")
     world.clock.advance(100)
-    (listed,) = world.model.tokens()
-    assert listed["accessToken"] == token
-    assert listed["app_id"] == "a"
-    assert listed["valid"] is True
-    assert listed["overwritten"] is False
+    listed = only_listed(world.model.tokens(), accessToken=token, app_id="a", valid=True, overwritten=False)
     assert listed["seconds_left"] == pytest.approx(7100)
     assert listed["issued_at"] == NOON.timestamp()
     assert listed["expires_at"] == NOON.timestamp() + 7200
 
 
 def test_tokens_show_overwritten_ones_as_invalid(world: World) -> None:
-    world.tenant("t")
-    world.app("a", "t")
+    world.tenant_app("a")
     first = world.issue("a")
     second = world.issue("a")
     listed = {t["accessToken"]: t for t in world.model.tokens()}
@@ -413,8 +395,7 @@ def test_tokens_show_overwritten_ones_as_invalid(world: World) -> None:
 
 
 def test_tokens_drop_expired_ones(world: World) -> None:
-    world.tenant("t")
-    world.app("a", "t")
+    world.tenant_app("a")
     world.issue("a")
     world.clock.advance(7200)
     assert world.model.tokens() == []
@@ -437,8 +418,7 @@ def test_error_body_and_ok(world: World) -> None:
 
 
 def test_reset_drops_state_and_reseeds(world: World) -> None:
-    world.tenant("t")
-    world.app("a", "t")
+    world.tenant_app("a")
     world.issue("a")
     world.model.reset()
     assert world.model.tokens() == []

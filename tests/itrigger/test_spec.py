@@ -12,7 +12,8 @@ import requests
 
 from provider_mocks.providers.itrigger import errors
 from provider_mocks.providers.itrigger.models import DEMO_GET, DEMO_POST, TOKEN_PATH
-from tests.specs import AnswerTable, LiveCase, Node, SpecTable, TokenContext, live_context, resolve
+from tests.specs import AnswerTable, LiveCase, Node, SpecTable, live_context, resolve
+from tests.support import AppTokenContext, refused_app_credential_cases
 
 SPEC = SpecTable(
     slug="itrigger",
@@ -26,10 +27,9 @@ TOKEN, GET, POST = (TOKEN_PATH, "GET"), (DEMO_GET, "GET"), (DEMO_POST, "POST")
 
 
 @dataclass
-class Context(TokenContext):
+class Context(AppTokenContext):
     slug = "itrigger"
     token_path = TOKEN_PATH
-    fields = ("appId", "appSecret")
     token_at = ("data", "accessToken")
 
     def token_without_grants(self) -> str:
@@ -68,13 +68,8 @@ BODY = {"名称": "企加云", "items": [1, 2], "nested": {"a": None}}
 
 CASES = [
     Case("token ok", TOKEN, errors.OK, lambda c: c.fetch(**c.credentials())),
-    Case("token no params", TOKEN, errors.EMPTY_CREDENTIALS, lambda c: c.fetch()),
-    Case("token empty secret", TOKEN, errors.EMPTY_CREDENTIALS,
-         lambda c: c.fetch(appId=c.credentials()["appId"], appSecret="")),
-    Case("token wrong secret", TOKEN, errors.BAD_CREDENTIALS,
-         lambda c: c.fetch(appId=c.credentials()["appId"], appSecret="wrong")),
-    Case("token unknown app", TOKEN, errors.BAD_CREDENTIALS,
-         lambda c: c.fetch(appId="qjy-unknown", appSecret="x")),
+    *refused_app_credential_cases(
+        Case, TOKEN, errors.EMPTY_CREDENTIALS, errors.BAD_CREDENTIALS, "qjy-unknown"),
     Case("token frozen app", TOKEN, errors.APP_FROZEN, lambda c: c.fetch(**c.credentials("frozen"))),
     Case("token over the daily limit", TOKEN, errors.TENANT_LIMIT, lambda c: c.limited()),
     Case("token crash", TOKEN, errors.SYSTEM_ERROR, _token_crash),

@@ -8,14 +8,13 @@ import pytest
 import requests
 
 from tests.rawhttp import assert_clean, clean_answer, raw_request
-from tests.support import explode
+from tests.support import answered, explode
 
 from .helpers import (
     ACTIVE,
     AKSK,
     CENTER,
     CLAIMS_OUT_OF_RANGE,
-    JSON_UTF8,
     OLD_PUBLIC_KEY,
     RENEW,
     STATE,
@@ -39,9 +38,7 @@ TOKEN_PATHS = [(RENEW, "POST"), (STATE, "GET"), (CENTER, "GET"), (USER, "GET")]
 def call(
     http: requests.Session, base_url: str, path: str, method: str, jwt: str | bytes
 ) -> requests.Response:
-    answer = http.request(method, f"{base_url}{path}", headers={"token": jwt})
-    assert answer.status_code == 200
-    assert answer.headers["Content-Type"] == JSON_UTF8
+    answer = answered(http.request(method, f"{base_url}{path}", headers={"token": jwt}), 200)
     return answer
 
 
@@ -230,9 +227,7 @@ def test_a_body_is_ignored(http: requests.Session, base_url: str, path: str) -> 
 def test_body_over_one_mib_is_refused_in_the_envelope(
     http: requests.Session, base_url: str, path: str, method: str
 ) -> None:
-    answer = http.request(method, f"{base_url}{path}", data=b"x" * (1024 * 1024 + 1))
-    assert answer.status_code == 413
-    assert answer.headers["Content-Type"] == JSON_UTF8
+    answer = answered(http.request(method, f"{base_url}{path}", data=b"x" * (1024 * 1024 + 1)), 413)
     assert answer.content == (key_error if path == AKSK else error)("413", "请求体过大")
 
 
@@ -240,9 +235,7 @@ def test_body_over_one_mib_is_refused_in_the_envelope(
 def test_unknown_path_under_the_platform_prefixes_is_the_envelope(
     http: requests.Session, base_url: str, path: str
 ) -> None:
-    answer = http.get(f"{base_url}{path}")
-    assert answer.status_code == 404
-    assert answer.headers["Content-Type"] == JSON_UTF8
+    answer = answered(http.get(f"{base_url}{path}"), 404)
     assert answer.content == error("404", "接口不存在")
 
 
@@ -276,9 +269,7 @@ def test_a_crash_is_the_platforms_10001_in_http_200(
     from provider_mocks.providers.sugon.models import SugonModel
 
     explode(monkeypatch, SugonModel, operation)
-    answer = http.request(method, f"{base_url}{path}", headers={"token": "x"})
-    assert answer.status_code == 200
-    assert answer.headers["Content-Type"] == JSON_UTF8
+    answer = answered(http.request(method, f"{base_url}{path}", headers={"token": "x"}), 200)
     assert answer.content == (key_error if path == AKSK else error)("10001", "内部错误")
     assert b"Traceback" not in answer.content
 

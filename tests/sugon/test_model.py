@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from provider_mocks.providers.sugon.records import (
 )
 from provider_mocks.providers.sugon.signing import signature
 from tests.redis_server import RedisServer
-from tests.support import FrozenWorld
+from tests.support import NOON, FrozenWorld
 
 from .helpers import (
     ACTIVE,
@@ -46,8 +46,6 @@ from .helpers import (
     with_claim,
 )
 
-SHANGHAI = timezone(timedelta(hours=8))
-NOON = datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI)
 NOON_MS = int(NOON.timestamp() * 1000)
 
 

@@ -12,21 +12,26 @@ from collections.abc import Callable
 from typing import Any
 
 from ..deviants import (
+    CHARSET_DROPPED,
+    ESCAPED_CHINESE,
     Deviant,
+    Rewrite,
+    as_string,
     changed_value,
     configured,
-    content_type,
-    escaped_unicode,
+    crashing,
     keys_first,
-    renamed_key,
-    replaced_text,
-    server_error_when,
+    renamed,
+    reworded,
+    token_lives,
 )
 
 
-def in_token_result(key: str, change: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """A change to one field of the token answer's result (other results pass unchanged)."""
-    return lambda result: {**result, key: change(result[key])} if isinstance(result, dict) else result
+def in_token_result(key: str, change: Callable[[Any], Any]) -> Rewrite:
+    """The token answer with one field of its result changed (other results pass unchanged)."""
+    return changed_value(
+        "result", lambda result: {**result, key: change(result[key])} if isinstance(result, dict) else result
+    )
 
 
 DEVIANTS = [
@@ -35,48 +40,33 @@ DEVIANTS = [
         "documented order is ['code', 'message', 'result', 'success']",
         rewrite=keys_first("success", "message"),
     ),
-    Deviant(
-        "result renamed data",
-        "envelope keys are ['code', 'message', 'data', 'success']",
-        rewrite=renamed_key("result", "data"),
-    ),
-    Deviant("\\u-escaped Chinese", "\\u-escaped", rewrite=escaped_unicode()),
-    Deviant(
-        "success as a string",
-        'success is "true", documented true',
-        rewrite=changed_value("success", lambda v: "true" if v is True else v),
-    ),
+    renamed("result", "data", "envelope keys are ['code', 'message', 'data', 'success']"),
+    ESCAPED_CHINESE,
+    as_string("success", 'success is "true", documented true', lambda v: "true" if v is True else v),
     Deviant(
         "expiresIn as a string",
         "result.expiresIn is '7200', documented an integer",
-        rewrite=changed_value("result", in_token_result("expiresIn", str)),
+        rewrite=in_token_result("expiresIn", str),
     ),
     Deviant(
         "expiresIn not counting down",
         "documented 6200 (counting down)",
-        rewrite=changed_value("result", in_token_result("expiresIn", lambda _: 7200)),
+        rewrite=in_token_result("expiresIn", lambda _: 7200),
     ),
     Deviant(
         "a new token on every fetch",
         "a second fetch within the token's validity returned a different accessToken",
-        rewrite=changed_value("result", in_token_result("accessToken", lambda _: secrets.token_hex(16))),
+        rewrite=in_token_result("accessToken", lambda _: secrets.token_hex(16)),
     ),
-    Deviant(
-        "wrong 429 message",
+    reworded(
         'message is "访问过于频繁", documented "请求过于频繁"',
-        rewrite=replaced_text("请求过于频繁", "访问过于频繁"),
+        "请求过于频繁",
+        "访问过于频繁",
+        name="wrong 429 message",
     ),
-    Deviant(
-        "Content-Type without charset",
-        "Content-Type is ['application/json']",
-        rewrite=content_type("application/json"),
-    ),
-    Deviant(
-        "500 on missing credentials",
-        "HTTP status 500",
-        rewrite=server_error_when("appId或appSecret不能为空"),
-    ),
-    configured("token lives 1 hour", "expiresIn is 3600, documented 7200", token_lifetime=3600),
+    CHARSET_DROPPED,
+    crashing("appId或appSecret不能为空", name="500 on missing credentials"),
+    token_lives(1, "expiresIn is 3600, documented 7200"),
     configured(
         "fetch limit never enforced", "fetch 21 within a minute was not refused", rate_limit=1_000_000
     ),

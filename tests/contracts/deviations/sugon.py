@@ -7,20 +7,22 @@ from collections.abc import Callable
 from typing import Any
 
 from ..deviants import (
+    CHARSET_DROPPED,
+    ESCAPED_CHINESE,
     Deviant,
     Rewrite,
     body_rewrite,
     changed_value,
     configured,
-    content_type,
-    escaped_unicode,
     jwt_claims,
     keys_first,
+    keys_sorted,
     on_paths,
-    renamed_key,
+    renamed,
     replaced_text,
+    reworded,
     server_error_when,
-    sorted_keys,
+    token_lives,
 )
 
 TOKENS = "/ac/openapi/v2/tokens"
@@ -75,28 +77,16 @@ def not_found(path: str, status: int, headers: list[tuple[str, str]], body: byte
 
 DEVIANTS = [
     Deviant("code as a number", 'code is 0, documented "0"', rewrite=changed_value("code", int)),
-    Deviant("sorted keys", "documented order is ['code', 'msg', 'data']", rewrite=sorted_keys()),
+    keys_sorted("documented order is ['code', 'msg', 'data']"),
     Deviant(
         "renewal keys code-first",
         "envelope keys are ['code', 'msg', 'data'], documented order is ['msg', 'code', 'data']",
         rewrite=on_paths(keys_first("code", "msg", "data"), RENEW),
     ),
-    Deviant(
-        "msg renamed message",
-        "envelope keys are ['code', 'message', 'data']",
-        rewrite=renamed_key("msg", "message"),
-    ),
-    Deviant("\\u-escaped Chinese", "\\u-escaped", rewrite=escaped_unicode()),
-    Deviant(
-        "wrong message text",
-        'msg is "无效参数", documented "参数无效"',
-        rewrite=replaced_text("参数无效", "无效参数"),
-    ),
-    Deviant(
-        "Content-Type without charset",
-        "Content-Type is ['application/json']",
-        rewrite=content_type("application/json"),
-    ),
+    renamed("msg", "message", "envelope keys are ['code', 'message', 'data']"),
+    ESCAPED_CHINESE,
+    reworded('msg is "无效参数", documented "参数无效"', "参数无效", "无效参数"),
+    CHARSET_DROPPED,
     Deviant(
         "500 on a malformed token",
         "HTTP status 500",
@@ -120,7 +110,7 @@ DEVIANTS = [
         "a renewal 24 h 1 min after expiry was not refused",
         renew_window=25 * 3600,
     ),
-    configured("token lives 1 hour", "documented 24 h after issue", token_lifetime=3600),
+    token_lives(1, "documented 24 h after issue"),
     configured("timestamps 10 min off accepted", "a timestamp 6 min old was accepted", timestamp_window=600),
     configured(
         "frozen user's tokens still work",
