@@ -121,8 +121,6 @@ def create_app(
         parse_host_names(server.allowed_hosts if allowed_hosts is None else allowed_hosts),
     )
     error_handlers.init_app(app)
-    if store.shared:  # read the shared clock once per request (and re-seed a store that lost its state)
-        app.before_request(mocks.sync)
     init_recording(app, admin_prefix=admin.PREFIX)
     init_faults(app, admin_prefix=admin.PREFIX)
     app.wsgi_app = ForwardedHeaders(MergeSlashes(app.wsgi_app), trusted_proxies)  # type: ignore[method-assign]

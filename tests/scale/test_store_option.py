@@ -11,6 +11,7 @@ import pytest
 from provider_mocks import create_app, get_mocks
 from provider_mocks.core.clock import Clock
 from provider_mocks.core.stores import MemoryStore, SqliteStore, open_store
+from provider_mocks.core.stores.base import Value
 
 COMMAND = [sys.executable, "-m", "provider_mocks.cli", "serve", "--port", "0", "--provider", "itrigger"]
 
@@ -39,6 +40,28 @@ def test_apps_on_one_sqlite_file_share_state_and_the_second_does_not_reseed(tmp_
     assert second.clock.frozen
     assert second.clock.time() == first.clock.time()
     assert second.model("itrigger").app(credentials["appId"])["app_secret"] == credentials["appSecret"]  # type: ignore[attr-defined]
+
+
+def test_a_request_on_a_shared_store_reads_the_shared_clock_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each store read is a round trip on Redis: the clock is read once a request, not once a hook."""
+    mocks = get_mocks(app := create_app(providers=["itrigger"], store=f"sqlite://{tmp_path}/state.db"))
+    credentials = mocks.model("itrigger").fresh_credentials()
+    keys: list[str] = []
+    read = mocks.store.get
+
+    def counted(key: str) -> Value | None:
+        keys.append(key)
+        return read(key)
+
+    monkeypatch.setattr(mocks.store, "get", counted)
+    answer = app.test_client().get(
+        "/itrigger-tenant/v1/basic/accessTokenOpen/token",
+        query_string={"appId": credentials["appId"], "appSecret": credentials["appSecret"]},
+    )
+    assert (answer.json or {}).get("code") == 200
+    assert keys.count("mocks:clock") == 1
 
 
 @pytest.mark.parametrize(
