@@ -280,6 +280,9 @@ class Endpoint:
     query: str = ""
     headers: dict[str, str] = field(default_factory=dict)
 
+    def url(self, base: str) -> str:
+        return f"{base}{self.path}" + (f"?{self.query}" if self.query else "")
+
 
 def endpoints(base: str) -> list[Endpoint]:
     """The three hot endpoints, with a live token for the two that need one."""
@@ -297,8 +300,7 @@ def endpoints(base: str) -> list[Endpoint]:
 
 def check(base: str, endpoint: Endpoint) -> str:
     """One answer, to be sure the load hits a working endpoint (and what WireMock should answer)."""
-    url = f"{base}{endpoint.path}?{endpoint.query}" if endpoint.query else f"{base}{endpoint.path}"
-    answer = fetch(url, headers=endpoint.headers)
+    answer = fetch(endpoint.url(base), headers=endpoint.headers)
     if str(answer.get("code")) not in ("200", "0"):
         raise RuntimeError(f"{endpoint.title} answers {answer}")
     return json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
@@ -329,10 +331,6 @@ class Measured:
         return " / ".join(f"{load.rps:,.0f}" for load in self.loads)
 
 
-def url_of(server: Server, endpoint: Endpoint) -> str:
-    return f"{server.base}{endpoint.path}" + (f"?{endpoint.query}" if endpoint.query else "")
-
-
 def interleaved(servers: dict[Server, list[Endpoint]]) -> dict[str, list[Measured]]:
     """ROUNDS rounds; in each, every endpoint under every server in turn (each answer checked after).
 
@@ -343,7 +341,7 @@ def interleaved(servers: dict[Server, list[Endpoint]]) -> dict[str, list[Measure
         for i in range(len(next(iter(servers.values())))):
             for server, found in servers.items():
                 endpoint = found[i]
-                results[server.name][i].loads.append(wrk(url_of(server, endpoint), endpoint.headers))
+                results[server.name][i].loads.append(wrk(endpoint.url(server.base), endpoint.headers))
                 check(server.base, endpoint)
     return results
 
@@ -455,7 +453,7 @@ def memory(config: Path) -> tuple[float, tuple[int, float], tuple[int, float]]:
     server = ours("memory", config).start()
     try:
         found = endpoints(server.base)[1]
-        url = f"{server.base}{found.path}?{found.query}"
+        url = found.url(server.base)
 
         def served() -> int:
             last = fetch(f"{server.base}/__admin/requests?limit=1")["requests"]
@@ -586,12 +584,7 @@ def polled_while_loaded(server: Server) -> list[tuple[str, Load, float]]:
     return [
         (
             name,
-            Load(
-                statistics.median(load.rps for load, _ in measured),
-                statistics.median(load.p50_ms for load, _ in measured),
-                statistics.median(load.p99_ms for load, _ in measured),
-                sum(load.errors for load, _ in measured),
-            ),
+            Measured([load for load, _ in measured]).median,
             statistics.median(poll for _, poll in measured),
         )
         for name, measured in rounds.items()
@@ -805,15 +798,15 @@ def main() -> int:
                 starts.append((server.name, server.started_in))
                 for endpoint in found:
                     bodies.setdefault(endpoint.path, check(server.base, endpoint))
-                    wrk(url_of(server, endpoint), endpoint.headers, duration=3)  # warm-up
+                    wrk(endpoint.url(server.base), endpoint.headers, duration=3)  # warm-up
             for name in WIREMOCKS:
                 print(f"starting {name} and warming up its JIT ...", flush=True)
                 stub = wiremock(name, folder / "wiremock", bodies)
                 stub.start()
                 running[stub] = found  # a static stub answers any token
                 starts.append((stub.name, stub.started_in))
-                for endpoint in found:
-                    wrk(url_of(stub, endpoint), endpoint.headers, duration=7)  # the JIT compiles the hot path
+                for endpoint in found:  # the JIT compiles the hot path
+                    wrk(endpoint.url(stub.base), endpoint.headers, duration=7)
             results = interleaved(running)
             for server in candidates:
                 begun = time.perf_counter()

@@ -161,7 +161,8 @@ class Store(ABC):
         count = self.get(f"{ring}:next")
         if not isinstance(count, int):
             return
-        for written in range(count, max(count - min(size, size if limit is None else limit), 0), -1):
+        newest = size if limit is None else min(size, limit)
+        for written in range(count, max(count - newest, 0), -1):
             key = self.get(f"{ring}:{written % size}")
             if isinstance(key, str) and (value := self.get(key)) is not None:
                 yield key, value
