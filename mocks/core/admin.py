@@ -70,10 +70,7 @@ def body(model: type[M]) -> M:
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
-        )
-        raise AdminError(400, problems) from exc
+        raise AdminError.invalid(exc) from exc
 
 
 _DASHBOARD = Path(__file__).with_name("dashboard.html")

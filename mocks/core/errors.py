@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 
 class ProviderError(Exception):
     """A provider's documented (or decided) error, identified by its code.
@@ -33,3 +35,11 @@ class AdminError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+    @classmethod
+    def invalid(cls, error: ValidationError) -> AdminError:
+        """A 400 naming each field a body or a change got wrong, and why."""
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in error.errors()
+        )
+        return cls(400, problems)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from .errors import AdminError
 from .stores import Store
@@ -63,8 +63,21 @@ class Repository(Generic[R]):
     def list(self) -> list[R]:
         return [self._load(value) for _, value in self.store.scan(self.prefix)]
 
-    def put(self, ident: str, record: R) -> None:
-        self.store.set(self.prefix + ident, self._dump(record))
+    def put(self, ident: str, record: R, *, expires_at: float | None = None) -> None:
+        """Store `record` as `ident`, kept until `expires_at` (None: for good)."""
+        self.store.set(self.prefix + ident, self._dump(record), expires_at=expires_at)
+
+    def swap(
+        self, ident: str, change: Callable[[R | None], R], *, expires_at: float | None = None
+    ) -> tuple[R | None, R]:
+        """`Store.update` on the record `ident`: `change` gets it (None: there is none) and may run
+        more than once; the record read and the one now there."""
+        held, now = self.store.update(
+            self.prefix + ident,
+            lambda found: self._dump(change(None if found is None else self._load(found))),
+            expires_at=expires_at,
+        )
+        return (None if held is None else self._load(held)), self._load(now)
 
     def create(self, ident: str, record: R) -> R:
         """Store a new record; a 409 when `ident` exists."""
@@ -76,6 +89,9 @@ class Repository(Generic[R]):
         """The record `ident` with the fields `change` sets, stored. With `exclude_none`, a field
         sent as null is left as it is; without, null is stored (back to the default)."""
         changed = change.model_dump(exclude_unset=True, exclude_none=exclude_none)
-        record = self._load(self._dump(self.get(ident)) | changed)
+        try:
+            record = self._load(self._dump(self.get(ident)) | changed)
+        except ValidationError as exc:  # a null the record has no meaning for, say
+            raise AdminError.invalid(exc) from exc
         self.put(ident, record)
         return record
