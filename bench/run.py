@@ -546,22 +546,37 @@ POLLERS: dict[str, list[str]] = {
 
 #: Rounds of each polling in `polled_while_loaded`, interleaved so drift hits every one alike.
 POLL_ROUNDS = 3
+#: The loads the polling is measured under: wrk as fast as it can, and paced like a test
+#: suite (each connection waits PACE_MS between requests: about a third of `serve`'s rate).
+PACE_MS = 100
+LOADS = {
+    "saturating": None,
+    f"paced ({PACE_MS} ms between requests)": f"function delay() return {PACE_MS} end",
+}
 
 
-def polled_while_loaded(server: Server) -> list[tuple[str, Load, float]]:
+def polled_while_loaded(server: Server, folder: Path) -> list[tuple[str, str, Load, float]]:
     """The token endpoint's latency with a full journal (5,000 refetches: every one a finding)
-    while the admin API is polled every second, and the mean time of one poll: the median of
-    POLL_ROUNDS interleaved rounds of each polling."""
+    under each of LOADS while the admin API is polled every second, and the mean time of one
+    poll: the median of POLL_ROUNDS interleaved rounds of each polling and load."""
     url = f"{server.base}{TOKEN_PATH}?appId={TOKEN_APP[0]}&appSecret={TOKEN_APP[1]}"
     while fetch(f"{server.base}/__admin/requests?limit=1")["requests"][0]["id"] < 5000:
         wrk(url, duration=2)
-    rounds: dict[str, list[tuple[Load, float]]] = {name: [] for name in POLLERS}
+    scripts: dict[str, str | None] = {}
+    for i, (load_name, lua) in enumerate(LOADS.items()):
+        script = folder / f"load-{i}.lua"
+        if lua is not None:
+            script.write_text(lua)
+        scripts[load_name] = None if lua is None else str(script)
+    rounds: dict[tuple[str, str], list[tuple[Load, float]]] = {
+        (name, load_name): [] for name in POLLERS for load_name in LOADS
+    }
     for _ in range(POLL_ROUNDS):
-        for name, paths in POLLERS.items():
+        for (name, load_name), measured in rounds.items():
             stop, took = threading.Event(), list[float]()
 
             def poll(
-                paths: list[str] = paths, stop: threading.Event = stop, took: list[float] = took
+                paths: list[str] = POLLERS[name], stop: threading.Event = stop, took: list[float] = took
             ) -> None:
                 """As the dashboard does: one refresh a second after the last; `since`: its oldest row."""
                 while True:
@@ -577,21 +592,22 @@ def polled_while_loaded(server: Server) -> list[tuple[str, Load, float]]:
             poller.start()  # its first poll audits the whole journal: before the load starts
             while not took:
                 time.sleep(0.05)
-            load = wrk(url)
+            load = wrk(url, script=scripts[load_name])
             stop.set()
             poller.join()
-            rounds[name].append((load, sum(took[1:]) / max(len(took) - 1, 1)))
+            measured.append((load, sum(took[1:]) / max(len(took) - 1, 1)))
     return [
         (
             name,
+            load_name,
             Measured([load for load, _ in measured]).median,
             statistics.median(poll for _, poll in measured),
         )
-        for name, measured in rounds.items()
+        for (name, load_name), measured in rounds.items()
     ]
 
 
-def print_polled(rows: list[tuple[str, Load, float]]) -> None:
+def print_polled(rows: list[tuple[str, str, Load, float]]) -> None:
     print()
     print(
         "## The admin API polled every second, journal full (5,000 token refetches), "
@@ -599,10 +615,13 @@ def print_polled(rows: list[tuple[str, Load, float]]) -> None:
         f"median of {POLL_ROUNDS} interleaved rounds)"
     )
     print()
-    print("| polling | req/s | p50 ms | p99 ms | one poll, ms |")
-    print("|---|---:|---:|---:|---:|")
-    for name, load, poll in rows:
-        print(f"| {name} | {load.rps:,.0f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} | {poll * 1000:.1f} |")
+    print("| load | polling | req/s | p50 ms | p99 ms | one poll, ms |")
+    print("|---|---|---:|---:|---:|---:|")
+    for name, load_name, load, poll in sorted(rows, key=lambda row: list(LOADS).index(row[1])):
+        print(
+            f"| {load_name} | {name} | {load.rps:,.0f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} "
+            f"| {poll * 1000:.1f} |"
+        )
 
 
 # -- serving stacks -------------------------------------------------------------------------------
@@ -828,7 +847,7 @@ def main() -> int:
         print("measuring the token endpoint while the admin API is polled ...", flush=True)
         polling = ours("polled", config).start()
         try:
-            polled = polled_while_loaded(polling)
+            polled = polled_while_loaded(polling, folder)
         finally:
             polling.stop()
         sieged = under_siege(config)

@@ -47,12 +47,16 @@ from .rules import RULES
 if TYPE_CHECKING:  # openapi-core is imported when the audit first runs: it costs a start 0.4 s
     from openapi_core import OpenAPI
 
-#: The catch-up lets the providers' threads have the interpreter after each YIELD_AFTER
-#: seconds of judging, for YIELD_FOR. A thread that keeps it longer makes every request
-#: thread wait the interpreter's 5 ms switch interval at each of its turns: a dashboard's
-#: poll after a busy second would add tens of milliseconds to their latency.
-YIELD_AFTER = 0.0005
-YIELD_FOR = 0.0001
+#: While other threads answer the providers' requests, the catch-up takes at most about SHARE
+#: of the interpreter: after each SLICE seconds of judging it sleeps SLICE * (1 / SHARE - 1).
+#: Judged in one go, a busy second's requests would hold up every request in flight by the
+#: whole catch-up (tens of milliseconds at p99); spread out, by a tenth of it. A catch-up on
+#: the thread that answers them (in-process, or a one-thread server) does not sleep: nothing
+#: else could run meanwhile.
+SLICE = 0.0002
+SHARE = 0.1
+#: The providers count as busy for this long after a request of theirs began.
+BUSY_FOR = 0.05
 
 
 def note(**facts: Any) -> None:
@@ -180,9 +184,16 @@ class Auditor:
         self._by_content: OrderedDict[str, list[str]] = OrderedDict()
         self._lock = threading.Lock()  # of the content cache
         self._checking = threading.Lock()  # of the checks: one poll catches up at a time
+        #: When a provider's request last began (`time.monotonic`), and on which thread.
+        self._request_began: tuple[float, int | None] = (float("-inf"), None)
         self._start()
 
     CONTENT_CACHE = 4096
+
+    def request_began(self) -> None:
+        """A provider's request began: a catch-up under way on another thread makes room for it
+        (see SHARE)."""
+        self._request_began = (time.monotonic(), threading.get_ident())
 
     def _start(self) -> None:
         """Checks that have seen nothing yet, one per rule and provider it applies to."""
@@ -211,13 +222,15 @@ class Auditor:
         ):  # the journal started over (a store that lost it): judge it afresh
             self._start()
             at, known = 0, False
-        turn = time.perf_counter()
+        turn = time.monotonic()
         for entry in entries[at + 1 if known else at :]:
             for check in self._checks.get(entry["provider"], ()):
                 check.see(entry)
-            if time.perf_counter() - turn > YIELD_AFTER:
-                time.sleep(YIELD_FOR)
-                turn = time.perf_counter()
+            if (now := time.monotonic()) - turn > SLICE:
+                began, thread = self._request_began
+                if now - began < BUSY_FOR and thread != threading.get_ident():
+                    time.sleep(SLICE * (1 / SHARE - 1))
+                turn = time.monotonic()
         if entries:
             self._last = (_id(entries[-1]), entries[-1].get("received"))
         oldest = _id(entries[0]) if entries else self._last[0] + 1

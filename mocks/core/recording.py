@@ -42,10 +42,11 @@ def init_app(app: Flask, *, admin_prefix: str) -> None:
 
     @app.before_request
     def remember_request() -> None:
-        state = g._get_current_object()
-        state.journal_time = get_mocks().clock.now()
+        mocks, state, environ = get_mocks(), g._get_current_object(), request.environ
+        if not request.path.startswith(admin_prefix):
+            mocks.auditor.request_began()
+        state.journal_time = mocks.clock.now()
         state.journal_received = time.time()
-        environ = request.environ
         if (environ.get("CONTENT_LENGTH") or "0") == "0" and "HTTP_TRANSFER_ENCODING" not in environ:
             state.journal_body = b""  # no body by HTTP's rules: nothing to read from the server
             return

@@ -14,7 +14,9 @@ through granian's RSGI interface (RSGIApp below), so that a request reaches the
 app only once its body is whole, and slow clients cost no thread. Each worker
 runs the app on its event loop's thread, or on `threads` Python threads (default
 1, the fastest: more contend for the interpreter lock); a delay fault holds one
-of them for its delay.
+of them for its delay. On the loop's thread, admin API calls run on a thread of
+their own, so that one that takes long (the dashboard's audit of a busy second)
+never holds up the providers' requests.
 
 granian does not hand the app the client's socket, so under `--workers` a `drop`
 fault sends the status line and headers and then closes the connection (the
@@ -46,6 +48,7 @@ from granian.log import LogLevels
 from granian.rsgi import Scope
 from granian.server import MPServer
 
+from .admin import PREFIX
 from .server import MAX_HEAD_BYTES, MAX_HEADERS, MAX_LINE_BYTES, Limits, body_to_read
 
 T = TypeVar("T")
@@ -72,6 +75,8 @@ class RSGIApp:
         self.limits = limits
         self.threads = threads
         self._pool: ThreadPoolExecutor | None = None
+        #: Where admin API calls run when the app runs on the loop's thread.
+        self._admin: ThreadPoolExecutor | None = None
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         """In the worker, once granian has set its signal handlers: the stop signals the parent
@@ -79,16 +84,21 @@ class RSGIApp:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         if self.threads > 1:
             self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="app")
+        else:
+            self._admin = ThreadPoolExecutor(1, thread_name_prefix="admin")
 
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False)
+        for pool in (self._pool, self._admin):
+            if pool is not None:
+                pool.shutdown(wait=False)
 
-    async def _run(self, work: Callable[..., T], *args: Any) -> T:
-        """`work(*args)` on the app's thread: the loop's own, or one of the pool's."""
-        if self._pool is None:
+    async def _run(self, work: Callable[..., T], *args: Any, admin: bool = False) -> T:
+        """`work(*args)` on the app's thread: the loop's own, or one of the pool's; an `admin`
+        call off the loop's thread."""
+        pool = self._pool or (self._admin if admin else None)
+        if pool is None:
             return work(*args)
-        return await asyncio.get_running_loop().run_in_executor(self._pool, work, *args)
+        return await asyncio.get_running_loop().run_in_executor(pool, work, *args)
 
     async def __rsgi__(self, scope: Scope, proto: HTTPProtocol) -> None:
         headers = scope.headers.items()
@@ -96,7 +106,7 @@ class RSGIApp:
         if refused:
             proto.response_empty(refused, [])
             return
-        environ = _environ(scope, headers, multithread=self._pool is not None)
+        environ = _environ(scope, headers)
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
         wanted = body_to_read(environ.get("CONTENT_LENGTH"), chunked, self.limits.max_body_bytes)
         if wanted:
@@ -116,7 +126,9 @@ class RSGIApp:
             answer.update(status=int(status[:3]), headers=headers)
             return None
 
-        body: Iterable[bytes] = await self._run(self.app, environ, start_response)
+        body: Iterable[bytes] = await self._run(
+            self.app, environ, start_response, admin=scope.path.startswith(PREFIX)
+        )
         try:
             if isinstance(body, list):  # the app's answer in one piece, as Flask gives it
                 proto.response_bytes(answer["status"], answer["headers"], b"".join(body))
@@ -143,7 +155,7 @@ class RSGIApp:
             return
 
 
-def _environ(scope: Scope, headers: list[tuple[str, str]], *, multithread: bool) -> dict[str, Any]:
+def _environ(scope: Scope, headers: list[tuple[str, str]]) -> dict[str, Any]:
     """The WSGI environ of an RSGI request, as granian's WSGI interface builds it."""
     server, _, port = scope.server.rpartition(":")
     environ: dict[str, Any] = {
@@ -161,7 +173,7 @@ def _environ(scope: Scope, headers: list[tuple[str, str]], *, multithread: bool)
         "wsgi.input": io.BytesIO(),
         "wsgi.input_terminated": True,
         "wsgi.errors": sys.stderr,
-        "wsgi.multithread": multithread,
+        "wsgi.multithread": True,  # the admin API's thread, or the pool's
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
     }
