@@ -27,4 +27,4 @@ def test_config_example_is_valid() -> None:
     app = create_app(tomllib.loads(blocks[0]))
     model = get_mocks(app).model("itrigger")
     assert model.settings()["daily_limit"] == 2000
-    assert "qjyacme" in {a["app_id"] for a in model.apps()}  # type: ignore[attr-defined]
+    assert "qjyacme" in {a.app_id for a in model.apps()}  # type: ignore[attr-defined]

@@ -77,6 +77,17 @@ def test_daily_limit_is_shared_by_a_tenants_apps(http: requests.Session, base_ur
     assert fetch(http, base_url, demo(http, base_url))["code"] == 200  # other tenants unaffected
 
 
+def test_null_tenant_name_is_400_and_a_null_limit_the_default(http: requests.Session, base_url: str) -> None:
+    tenant = http.post(f"{base_url}/__admin/itrigger/tenants", json={"name": "甲", "daily_limit": 2}).json()
+    url = f"{base_url}/__admin/itrigger/tenants/{tenant['id']}"
+    refused = http.patch(url, json={"name": None})
+    assert refused.status_code == 400
+    assert refused.json() == {"error": "name: Input should be a valid string"}
+    changed = http.patch(url, json={"daily_limit": None})
+    assert changed.status_code == 200
+    assert changed.json() == {"id": tenant["id"], "name": "甲", "daily_limit": None}
+
+
 def test_daily_limit_rolls_over_at_shanghai_midnight(http: requests.Session, base_url: str) -> None:
     creds = demo(http, base_url, "limited")
     clock(http, base_url, set="2026-03-01T23:59:00+08:00", freeze=True)

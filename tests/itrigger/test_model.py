@@ -67,7 +67,7 @@ def test_demo_app_gets_a_token(world: World) -> None:
     token = world.model.issue_token(*demo("demo"))
     assert isinstance(token, str)
     assert token
-    assert world.model.authorize(token, DEMO_GET)["app_id"] == demo("demo")[0]
+    assert world.model.authorize(token, DEMO_GET).app_id == demo("demo")[0]
 
 
 def test_tokens_are_distinct(world: World) -> None:
@@ -269,7 +269,7 @@ def test_token_valid_until_exactly_its_lifetime(world: World) -> None:
     world.tenant_app("a")
     token = world.issue("a")
     world.clock.advance(7199.999)
-    assert world.model.authorize(token, DEMO_GET)["app_id"] == "a"
+    assert world.model.authorize(token, DEMO_GET).app_id == "a"
     world.clock.advance(0.001)  # exactly 7200 s after issue
     assert world.denied(token) == errors.TOKEN_INVALID == 401
 
@@ -297,7 +297,7 @@ def test_overwrite_invalidates_the_previous_token_at_once(world: World) -> None:
     first = world.issue("a")
     second = world.issue("a")
     assert world.denied(first) == 401
-    assert world.model.authorize(second, DEMO_GET)["app_id"] == "a"
+    assert world.model.authorize(second, DEMO_GET).app_id == "a"
     third = world.issue("a")
     assert world.denied(second) == 401
     assert world.denied(first) == 401
@@ -310,8 +310,8 @@ def test_overwrite_is_per_app(world: World) -> None:
     world.app("b", "t")
     token_a = world.issue("a")
     token_b = world.issue("b")
-    assert world.model.authorize(token_a, DEMO_GET)["app_id"] == "a"
-    assert world.model.authorize(token_b, DEMO_GET)["app_id"] == "b"
+    assert world.model.authorize(token_a, DEMO_GET).app_id == "a"
+    assert world.model.authorize(token_b, DEMO_GET).app_id == "b"
 
 
 def test_overwrite_grace_keeps_the_previous_token_for_its_seconds() -> None:
@@ -356,7 +356,7 @@ def test_authorize_an_api_not_granted_is_403(world: World) -> None:
 def test_authorize_granted_apis(world: World) -> None:
     world.tenant_app("a", grants=["/itrigger-bff/v2/open/api/thing"])
     token = world.issue("a")
-    assert world.model.authorize(token, "/itrigger-bff/v2/open/api/thing")["app_id"] == "a"
+    assert world.model.authorize(token, "/itrigger-bff/v2/open/api/thing").app_id == "a"
     assert world.denied(token, DEMO_GET) == 403
 
 
@@ -364,9 +364,9 @@ def test_authorize_returns_the_app(world: World) -> None:
     app_id, secret = demo("demo")
     token = world.model.issue_token(app_id, secret)
     app = world.model.authorize(token, DEMO_POST)
-    assert app["app_id"] == app_id
-    assert app["tenant"] == "tenant-demo"
-    assert set(app["grants"]) == {DEMO_GET, DEMO_POST}
+    assert app.app_id == app_id
+    assert app.tenant == "tenant-demo"
+    assert set(app.grants) == {DEMO_GET, DEMO_POST}
 
 
 # -- tokens() -------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ def test_apps_on_one_sqlite_file_share_state_and_the_second_does_not_reseed(tmp_
     second = get_mocks(create_app(providers=["itrigger"], store=url))
     assert second.clock.frozen
     assert second.clock.time() == first.clock.time()
-    assert second.model("itrigger").app(credentials["appId"])["app_secret"] == credentials["appSecret"]  # type: ignore[attr-defined]
+    assert second.model("itrigger").app(credentials["appId"]).app_secret == credentials["appSecret"]  # type: ignore[attr-defined]
 
 
 def test_a_request_on_a_shared_store_reads_the_shared_clock_once(

@@ -30,6 +30,7 @@ from ...core.audit import note
 from ...core.demo import drawn
 from ...core.errors import ProviderError
 from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Strict, as_configured
+from ...core.repository import Repository
 from . import errors
 
 TOKEN_PATH = "/itrigger-tenant/v1/basic/accessTokenOpen/token"
@@ -74,6 +75,17 @@ class App(Strict):
 
     def shown(self) -> dict[str, Any]:
         return {"appId": self.app_id, "appSecret": self.app_secret, "tenant": self.tenant}
+
+
+class TokenRecord(Strict):
+    """A token's stored record: an overwrite brings `valid_until` before `expires_at`, so the
+    audit tells an overwritten token from an expired one."""
+
+    app_id: str
+    issued_at: float
+    expires_at: float
+    valid_until: float
+    overwritten: bool = False
 
 
 class TenantChange(Strict, defer_build=True):
@@ -137,82 +149,97 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
     def seed(self) -> None:
         tenants, apps = demo_set()
         for tenant in self.seeded(tenants, self.config.tenants):
-            self.store.set(self.key("tenant", tenant.id), tenant.model_dump())
+            self._tenants().put(tenant.id, tenant)
         for app in self.seeded(apps.values(), self.config.apps):
-            self.store.set(self.key("app", app.app_id), app.model_dump())
+            self._apps().put(app.app_id, app)
 
     def demo_entries(self) -> Iterator[tuple[str, App, str]]:
         """A config app may have replaced a demo one's secret or tenant."""
         return as_configured(demo_set()[1], self.config.apps, "app_id")
 
     def fresh_credentials(self) -> dict[str, Any]:
-        app = self.create_app(App())
-        return {"appId": app["app_id"], "appSecret": app["app_secret"], "tenant": app["tenant"]}
+        return self.create_app(App()).shown()
+
+    def _tenants(self) -> Repository[Tenant]:
+        return self.typed_records("tenant", Tenant)
+
+    def _apps(self) -> Repository[App]:
+        return self.typed_records("app", App)
+
+    def _tokens(self) -> Repository[TokenRecord]:
+        return self.typed_records("token", TokenRecord)
 
     def tenants(self) -> list[dict[str, Any]]:
         day = self._day(self.clock.time())[0]
         return [
-            {**tenant, "used_today": self.store.get(self.key("count", tenant["id"], day)) or 0}
-            for tenant in self.records("tenant").list()
+            {**tenant.model_dump(), "used_today": self.store.get(self.key("count", tenant.id, day)) or 0}
+            for tenant in self._tenants().list()
         ]
 
-    def tenant(self, tenant_id: str) -> dict[str, Any]:
-        return self.records("tenant").get(tenant_id)
+    def tenant(self, tenant_id: str) -> Tenant:
+        return self._tenants().get(tenant_id)
 
-    def create_tenant(self, tenant: Tenant) -> dict[str, Any]:
-        return self.records("tenant").create(tenant.id, tenant.model_dump())
+    def create_tenant(self, tenant: Tenant) -> Tenant:
+        return self._tenants().create(tenant.id, tenant)
 
-    def update_tenant(self, tenant_id: str, change: TenantChange) -> dict[str, Any]:
-        return self.records("tenant").update(tenant_id, change)
+    def update_tenant(self, tenant_id: str, change: TenantChange) -> Tenant:
+        """Change a tenant; a null daily_limit is the settings' one, a null name a 400."""
+        return self._tenants().update(tenant_id, change)
 
-    def apps(self) -> list[dict[str, Any]]:
-        return self.records("app").list()
+    def apps(self) -> list[App]:
+        return self._apps().list()
 
-    def app(self, app_id: str) -> dict[str, Any]:
-        return self.records("app").get(app_id)
+    def app(self, app_id: str) -> App:
+        return self._apps().get(app_id)
 
-    def create_app(self, app: App) -> dict[str, Any]:
+    def create_app(self, app: App) -> App:
         """Create an app; without a tenant it gets a fresh one, made once the app exists."""
         own_tenant = Tenant(name=app.name) if app.tenant is None else None
         if own_tenant is not None:
             app.tenant = own_tenant.id
         else:
             self.tenant(str(app.tenant))
-        created = self.records("app").create(app.app_id, app.model_dump())
+        created = self._apps().create(app.app_id, app)
         if own_tenant is not None:
             self.create_tenant(own_tenant)
         return created
 
-    def update_app(self, app_id: str, change: AppChange) -> dict[str, Any]:
-        return self.records("app").update(app_id, change, exclude_none=True)
+    def update_app(self, app_id: str, change: AppChange) -> App:
+        """Change an app; a field sent as null is left as it is."""
+        return self._apps().update(app_id, change, exclude_none=True)
 
     def tokens(self) -> list[dict[str, Any]]:
         """Live tokens with their seconds left on the virtual clock."""
         now = self.clock.time()
-        return [
-            {
-                "accessToken": key.rpartition(":")[2],
-                **record,
-                "valid": now < record["valid_until"],
-                "seconds_left": max(0.0, record["valid_until"] - now),
-            }
-            for key, record in self.store.scan(self.key("token", ""))
-            if now < record["expires_at"]
-        ]
+        listed = []
+        # The stored mappings, scanned with their keys: the token is the key, not a field.
+        for key, stored in self.store.scan(self.key("token", "")):
+            record = TokenRecord.model_validate(stored)
+            if now < record.expires_at:
+                listed.append(
+                    {
+                        "accessToken": key.rpartition(":")[2],
+                        **record.model_dump(),
+                        "valid": now < record.valid_until,
+                        "seconds_left": max(0.0, record.valid_until - now),
+                    }
+                )
+        return listed
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
         now = self.clock.time()
-        current = (self.key("token", token) for _, token in self.store.scan(self.key("current", "")))
-        records = chain(((key, self.store.get(key)) for key in current), self.traced(limit))
+        tokens = self._tokens()
+        current = ((token, tokens.find(token)) for _, token in self.store.scan(self.key("current", "")))
+        traced = ((key.rpartition(":")[2], TokenRecord.model_validate(r)) for key, r in self.traced(limit))
         listed = (
             {
-                "token": key.rpartition(":")[2],
-                "credential": record["app_id"],
-                "seconds_left": max(0.0, record["valid_until"] - now),
-                "valid": now < record["valid_until"],
+                "token": token,
+                "credential": record.app_id,
+                "seconds_left": max(0.0, record.valid_until - now),
+                "valid": now < record.valid_until,
             }
-            for key, record in records
-            if record is not None and now < record["expires_at"]
+            for token, record in chain(current, traced)
+            if record is not None and now < record.expires_at
         )
         return list(islice(listed, limit))
 
@@ -238,35 +265,29 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
         note(kind="fetch", credential=app_id or None)
         if not app_id or not app_secret:
             raise ProviderError(errors.EMPTY_CREDENTIALS)
-        app = self.store.get(self.key("app", app_id))
-        if app is None or not hmac.compare_digest(app["app_secret"].encode(), app_secret.encode()):
+        app = self._apps().find(app_id)
+        if app is None or not hmac.compare_digest(app.app_secret.encode(), app_secret.encode()):
             raise ProviderError(errors.BAD_CREDENTIALS)
-        if app["frozen"]:
+        if app.frozen:
             raise ProviderError(errors.APP_FROZEN)
         settings = self.config.settings
-        tenant = self.store.get(self.key("tenant", app["tenant"])) or {}
-        limit = tenant.get("daily_limit")
+        tenant = self._tenants().find(str(app.tenant))
+        limit = None if tenant is None else tenant.daily_limit
         now = self.clock.time()
         day, day_end = self._day(now)
         token = uuid.uuid4().hex
         expires_at = now + settings.token_lifetime
-        record = {
-            "app_id": app_id,
-            "issued_at": now,
-            "expires_at": expires_at,
-            "valid_until": expires_at,
-            "overwritten": False,
-        }
+        record = TokenRecord(app_id=app_id, issued_at=now, expires_at=expires_at, valid_until=expires_at)
         with self.store.atomic():  # no other fetch between counting, issuing and overwriting
             counted = self.store.incr(
-                self.key("count", app["tenant"], day),
+                self.key("count", app.tenant, day),
                 limit=settings.daily_limit if limit is None else limit,
                 expires_at=day_end,
             )
             if counted is None:
                 note(backoff=True)
                 raise ProviderError(errors.TENANT_LIMIT)
-            self.store.set(self.key("token", token), record, expires_at=expires_at + RETAIN)
+            self._tokens().put(token, record, expires_at=expires_at + RETAIN)
             # Kept as long as the token's record: the next fetch finds even an expired one.
             previous, _ = self.store.update(
                 self.key("current", app_id), lambda _: token, expires_at=expires_at + RETAIN
@@ -278,40 +299,40 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
 
     def _replace(self, token: str, now: float) -> None:
         """The old token goes into the trace; unexpired, it stops working (after the grace period)."""
-        key = self.key("token", token)
-        record = self.store.get(key)
+        record = self._tokens().find(token)
         if record is None:
             return
-        if now < record["expires_at"]:
+        if now < record.expires_at:
             note(
                 replaced=token,
-                replaced_left=max(0.0, record["valid_until"] - now),
-                replaced_lifetime=record["expires_at"] - record["issued_at"],
+                replaced_left=max(0.0, record.valid_until - now),
+                replaced_lifetime=record.expires_at - record.issued_at,
             )
-            record["valid_until"] = min(record["valid_until"], now + self.config.settings.overwrite_grace)
-            record["overwritten"] = True
-        self.trace(key, record)
+            record.valid_until = min(record.valid_until, now + self.config.settings.overwrite_grace)
+            record.overwritten = True
+        self.trace(self.key("token", token), record.model_dump())
 
-    def authorize(self, token: str | None, api: str) -> dict[str, Any]:
+    def authorize(self, token: str | None, api: str) -> App:
         """The app behind a live token, if it was granted `api`."""
-        record = self.store.get(self.key("token", token)) if token else None
+        record = self._tokens().find(token) if token else None
         state = self._token_state(record, bool(token))
-        note(kind="call", token=token, token_state=state, credential=record["app_id"] if record else None)
+        holder = None if record is None else record.app_id
+        note(kind="call", token=token, token_state=state, credential=holder)
         if record is None or state != "valid":
             raise ProviderError(errors.TOKEN_INVALID)
-        app: dict[str, Any] | None = self.store.get(self.key("app", record["app_id"]))
-        if app is None or api not in app["grants"]:
+        app = self._apps().find(record.app_id)
+        if app is None or api not in app.grants:
             raise ProviderError(errors.NOT_GRANTED)
         return app
 
-    def _token_state(self, record: dict[str, Any] | None, given: bool) -> str:
+    def _token_state(self, record: TokenRecord | None, given: bool) -> str:
         """Why a token works or not: the audit tells expiry from overwrite."""
         now = self.clock.time()
         if record is None:
             return "unknown" if given else "missing"
-        if now >= record["expires_at"]:
+        if now >= record.expires_at:
             return "expired"
-        return "valid" if now < record["valid_until"] else "overwritten"
+        return "valid" if now < record.valid_until else "overwritten"
 
     # -- failures ----------------------------------------------------------
 
