@@ -111,6 +111,8 @@ class ProviderModel(ABC, Generic[C]):
         self.store = store
         self.clock = clock
         self.messages = {str(code): text for code, text in self.MESSAGES.items()} | config.messages
+        #: Made once each: a token fetch reads several, and making one costs a microsecond.
+        self._repositories: dict[tuple[str, type[BaseModel], str | None], Repository[Any]] = {}
 
     def key(self, *parts: object) -> str:
         return ":".join((self.slug, *map(str, parts)))
@@ -180,7 +182,11 @@ class ProviderModel(ABC, Generic[C]):
 
     def typed_records(self, kind: str, record: type[B], what: str | None = None) -> Repository[B]:
         """The stored `kind` records, read as `record` models."""
-        return Repository.typed(self.store, self.key(kind, ""), what or kind, record)
+        found = self._repositories.get((kind, record, what))
+        if found is None:
+            found = Repository.typed(self.store, self.key(kind, ""), what or kind, record)
+            self._repositories[kind, record, what] = found
+        return cast("Repository[B]", found)
 
     @abstractmethod
     def seed(self) -> None:

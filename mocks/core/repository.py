@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -60,8 +60,13 @@ class Repository(Generic[R]):
             raise AdminError(404, f"no {self.what} {ident!r}")
         return found
 
+    def items(self) -> Iterator[tuple[str, R]]:
+        """Each record with its ident, in ident order."""
+        for key, value in self.store.scan(self.prefix):
+            yield key[len(self.prefix) :], self._load(value)
+
     def list(self) -> list[R]:
-        return [self._load(value) for _, value in self.store.scan(self.prefix)]
+        return [record for _, record in self.items()]
 
     def put(self, ident: str, record: R, *, expires_at: float | None = None) -> None:
         """Store `record` as `ident`, kept until `expires_at` (None: for good)."""

@@ -211,20 +211,16 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
     def tokens(self) -> list[dict[str, Any]]:
         """Live tokens with their seconds left on the virtual clock."""
         now = self.clock.time()
-        listed = []
-        # The stored mappings, scanned with their keys: the token is the key, not a field.
-        for key, stored in self.store.scan(self.key("token", "")):
-            record = TokenRecord.model_validate(stored)
-            if now < record.expires_at:
-                listed.append(
-                    {
-                        "accessToken": key.rpartition(":")[2],
-                        **record.model_dump(),
-                        "valid": now < record.valid_until,
-                        "seconds_left": max(0.0, record.valid_until - now),
-                    }
-                )
-        return listed
+        return [
+            {
+                "accessToken": token,
+                **record.model_dump(),
+                "valid": now < record.valid_until,
+                "seconds_left": max(0.0, record.valid_until - now),
+            }
+            for token, record in self._tokens().items()
+            if now < record.expires_at
+        ]
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
         now = self.clock.time()
