@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from datetime import UTC, datetime, timedelta
@@ -429,6 +430,24 @@ def test_tokens_show_expires_in_on_the_virtual_clock(world: World) -> None:
     }
     world.clock.advance(7099.5)
     assert world.model.tokens() == []
+
+
+def test_stored_token_records_keep_their_json(world: World) -> None:
+    """What a fetch stores is the mapping earlier versions stored, whole seconds as integers, so
+    state written by either reads the same."""
+    world.app("a")
+    token = world.fetch("a")["accessToken"]
+    store, now, expiry = world.model.store, NOON.timestamp(), int(NOON.timestamp()) + 7200
+    current = {"accessToken": token, "issued_at": now, "expires_at": expiry}
+    assert json.dumps(store.get("appauth:current:a")) == json.dumps(current)
+    assert json.dumps(store.get(f"appauth:token:{token}")) == json.dumps(
+        {"app_id": "a", "issued_at": now, "expires_at": expiry}
+    )
+    store.set("appauth:current:b", {**current, "accessToken": "earlier"})  # as written before
+    store.set("appauth:token:earlier", {"app_id": "b", "issued_at": now, "expires_at": expiry})
+    world.app("b")
+    assert world.fetch("b")["accessToken"] == "earlier"
+    assert world.model.hello("earlier") == "你好，b！"
 
 
 def test_create_and_change_apps(world: World) -> None:

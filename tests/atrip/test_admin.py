@@ -66,6 +66,21 @@ def test_create_get_and_change_a_client(http: requests.Session, base_url: str) -
     assert post(http, base_url, {ID: "acme", SECRET: "s2"}, {**BODY, "orderNo": "C"}).json()["status"] == 0
 
 
+@pytest.mark.parametrize("field", ["client_secret", "name"])
+def test_a_null_secret_or_name_is_400_and_changes_nothing(
+    http: requests.Session, base_url: str, field: str
+) -> None:
+    """Only orders has a null meaning (any order again); a client is never without a secret or name."""
+    creds = demo(http, base_url, "orders")
+    url = f"{base_url}{ADMIN}/clients/{creds[ID]}"
+    before = send(http, "GET", url, 200)
+    refused = send(http, "PATCH", url, 400, json={field: None, "orders": None})
+    assert refused["error"].startswith(f"{field}: ")
+    assert send(http, "GET", url, 200) == before
+    assert post(http, base_url, creds).json()["status"] == 3  # still its own orders only
+    assert send(http, "PATCH", url, 200, json={"orders": None})["orders"] is None
+
+
 def test_create_generates_id_and_secret(http: requests.Session, base_url: str) -> None:
     first = created_twice(http, f"{base_url}{ADMIN}/clients", "client_id", "client_secret")
     assert first["orders"] is None

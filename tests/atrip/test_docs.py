@@ -53,4 +53,4 @@ def test_config_example_is_valid() -> None:
     model = get_mocks(create_app(tomllib.loads(block), providers=["atrip"])).model("atrip")
     assert isinstance(model, AtripModel)
     assert model.settings()["portal_token_lifetime"] == 1800
-    assert "acme" in {c["client_id"] for c in model.clients()}
+    assert "acme" in {c.client_id for c in model.clients()}

@@ -13,7 +13,7 @@ from provider_mocks import create_app
 from provider_mocks.core.config import ConfigError
 from provider_mocks.core.errors import ProviderError
 from provider_mocks.providers.atrip import errors
-from provider_mocks.providers.atrip.models import AtripModel, Client, ClientChange, demo_set
+from provider_mocks.providers.atrip.models import AtripModel, Client, ClientChange, Session, demo_set
 from tests.support import FrozenWorld
 
 from .helpers import BODY, ID, SECRET
@@ -32,7 +32,7 @@ class World(FrozenWorld[AtripModel]):
         sent = {ID: client.client_id, SECRET: client.client_secret, "Content-Type": "application/json"}
         return {k: v for k, v in (sent | extra).items() if v}
 
-    def issue(self, body: Any = None, role: str = "demo", **extra: str) -> dict[str, Any]:
+    def issue(self, body: Any = None, role: str = "demo", **extra: str) -> Session:
         raw = json.dumps(BODY if body is None else body).encode()
         return self.model.issue(self.headers(role, **extra), raw)
 
@@ -54,8 +54,8 @@ def world() -> World:
 def test_a_session_holds_what_was_asked(world: World) -> None:
     session = world.issue({**BODY, "role": "TECH", "cid": "c-1"})
     client, _ = demo_set()["demo"]
-    assert session == {
-        "token": session["token"],
+    assert session.model_dump() == {
+        "token": session.token,
         "client_id": client.client_id,
         "client_name": client.name,
         "order_no": BODY["orderNo"],
@@ -66,7 +66,7 @@ def test_a_session_holds_what_was_asked(world: World) -> None:
         "issued_at": NOON.timestamp(),
         "expires_at": NOON.timestamp() + 1800,
     }
-    assert world.model.session(session["token"]) == session
+    assert world.model.session(session.token) == session
 
 
 def test_header_names_are_read_in_any_case(world: World) -> None:
@@ -76,7 +76,7 @@ def test_header_names_are_read_in_any_case(world: World) -> None:
         "X-ATLAS-CLIENT-SECRET": client.client_secret,
         "CONTENT-TYPE": "application/json",
     }
-    assert world.model.issue(sent, json.dumps(BODY).encode())["order_no"] == BODY["orderNo"]
+    assert world.model.issue(sent, json.dumps(BODY).encode()).order_no == BODY["orderNo"]
 
 
 def test_the_checks_come_in_order(world: World) -> None:
@@ -102,7 +102,7 @@ def test_the_checks_come_in_order(world: World) -> None:
 
 
 def test_portal_session_expires_on_the_virtual_clock(world: World) -> None:
-    token = world.issue()["token"]
+    token = world.issue().token
     world.clock.advance(1799.999)
     assert world.model.session(token) is not None
     assert [s["seconds_left"] for s in world.model.sessions()] == [pytest.approx(0.001, abs=1e-6)]
@@ -128,7 +128,7 @@ def test_portal_url_is_absolute_on_the_callers_host(world: World) -> None:
 
 def test_portal_token_lifetime_is_configurable() -> None:
     world = World(settings={"portal_token_lifetime": 60})
-    token = world.issue()["token"]
+    token = world.issue().token
     world.clock.advance(59.999)
     assert world.model.session(token) is not None
     world.clock.advance(0.001)
@@ -139,7 +139,7 @@ def test_every_documented_header_can_be_required() -> None:
     world = World(settings={"required_headers": ["Accept", "Accept-Encoding", "Content-Type"]})
     assert world.refused() == (2, "Missing required header: Accept")
     assert world.refused(Accept="*/*") == (2, "Missing required header: Accept-Encoding")
-    assert world.issue(Accept="*/*", **{"Accept-Encoding": "gzip"})["role"] == "Customer service"
+    assert world.issue(Accept="*/*", **{"Accept-Encoding": "gzip"}).role == "Customer service"
 
 
 @pytest.mark.parametrize(
@@ -177,7 +177,7 @@ def test_strict_accept_is_checked_after_content_type_and_before_the_body() -> No
 
 def test_content_type_can_be_left_unchecked() -> None:
     world = World(settings={"required_headers": []})
-    assert world.issue(**{"Content-Type": "text/plain"})["order_no"] == BODY["orderNo"]
+    assert world.issue(**{"Content-Type": "text/plain"}).order_no == BODY["orderNo"]
     assert world.model.issue(world.headers(**{"Content-Type": ""}), json.dumps(BODY).encode())
 
 
@@ -186,7 +186,7 @@ def test_legacy_roles_can_be_refused() -> None:
     assert world.refused({**BODY, "role": "TICKETING"}) == (
         2, "role must be one of: Customer service, Finance, Developer, Admin"
     )  # fmt: skip
-    assert world.issue({**BODY, "role": "Finance"})["role"] == "Finance"
+    assert world.issue({**BODY, "role": "Finance"}).role == "Finance"
 
 
 def test_portal_base_url_replaces_the_callers_host() -> None:
@@ -276,30 +276,30 @@ def test_a_config_client_replaces_a_demo_client() -> None:
 def test_without_demo_only_configured_clients_exist() -> None:
     world = World(demo=False, clients=[{"client_id": "acme", "client_secret": "s"}])
     assert world.model.demo_credentials() == {}
-    assert [c["client_id"] for c in world.model.clients()] == ["acme"]
+    assert [c.client_id for c in world.model.clients()] == ["acme"]
     raw = json.dumps(BODY).encode()
     assert world.model.issue({ID: "acme", SECRET: "s", "Content-Type": "application/json"}, raw)
 
 
 def test_admin_created_clients_are_separate(world: World) -> None:
     made = world.model.create_client(Client(orders=["ONLY-1"]))
-    assert made["client_id"] not in {c.client_id for c, _ in demo_set().values()}
-    sent = {ID: made["client_id"], SECRET: made["client_secret"], "Content-Type": "application/json"}
+    assert made.client_id not in {c.client_id for c, _ in demo_set().values()}
+    sent = {ID: made.client_id, SECRET: made.client_secret, "Content-Type": "application/json"}
     assert world.model.issue(sent, json.dumps({**BODY, "orderNo": "ONLY-1"}).encode())
-    changed = world.model.update_client(made["client_id"], ClientChange(name="Acme"))
-    assert changed["orders"] == ["ONLY-1"]  # unchanged fields stay
+    changed = world.model.update_client(made.client_id, ClientChange(name="Acme"))
+    assert changed.orders == ["ONLY-1"]  # unchanged fields stay
     assert (
-        world.model.update_client(made["client_id"], ClientChange.model_validate({"orders": None}))["orders"]
+        world.model.update_client(made.client_id, ClientChange.model_validate({"orders": None})).orders
         is None
     )
 
 
 def test_reset_drops_sessions_and_admin_clients(world: World) -> None:
     world.model.create_client(Client(client_id="temp"))
-    token = world.issue()["token"]
+    token = world.issue().token
     world.model.reset()
     assert world.model.session(token) is None
-    assert {c["client_id"] for c in world.model.clients()} == {c.client_id for c, _ in demo_set().values()}
+    assert {c.client_id for c in world.model.clients()} == {c.client_id for c, _ in demo_set().values()}
 
 
 # -- answers ---------------------------------------------------------------------------------

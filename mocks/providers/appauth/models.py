@@ -2,8 +2,8 @@
 
 Store layout (all under `appauth:`):
   app:<appId>              {"app_id", "app_secret", "name", "rate_limit", "token_lifetime"}
-  current:<appId>          the app's live token {"accessToken", "issued_at", "expires_at"}
-  token:<token>            {"app_id", "issued_at", "expires_at"}
+  current:<appId>          the app's live token {"accessToken", "issued_at", "expires_at"} (CurrentToken)
+  token:<token>            {"app_id", "issued_at", "expires_at"} (TokenRecord)
   count:<appId>            fetches in the app's current rate window ("first_fetch" windows)
   count:<appId>:<n>        fetches in the n-th window since the epoch ("aligned" windows)
 
@@ -95,6 +95,23 @@ class App(Strict):
         return {"appId": self.app_id, "appSecret": self.app_secret, "name": self.name}
 
 
+class TokenRecord(Strict):
+    """A token's record, under `token:<token>` and, once expired, in the trace."""
+
+    app_id: str
+    issued_at: float
+    #: A whole second, so expireTime shows it exactly.
+    expires_at: int
+
+
+class CurrentToken(Strict):
+    """An app's live token, under `current:<appId>`; named as the answer names it."""
+
+    accessToken: str  # the stored key, which the kit's current_tokens reads too
+    issued_at: float
+    expires_at: int
+
+
 class AppChange(Strict, defer_build=True):
     app_secret: str | None = Field(default=None, min_length=1)
     name: str | None = None
@@ -183,6 +200,12 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
     def _apps(self) -> Repository[App]:
         return self.typed_records("app", App)
 
+    def _tokens(self) -> Repository[TokenRecord]:
+        return self.typed_records("token", TokenRecord)
+
+    def _current(self) -> Repository[CurrentToken]:
+        return self.typed_records("current", CurrentToken)
+
     def _with_usage(self, app: App, now: float) -> dict[str, Any]:
         """An app and the fetches counted in its current rate window."""
         return {
@@ -212,15 +235,20 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
     def tokens(self) -> list[dict[str, Any]]:
         """Live tokens with their expireTime and expiresIn on the virtual clock."""
         now = self.clock.time()
+        prefix = self._tokens().prefix  # scanned, not listed: the key names the token
+        held = (
+            (key.removeprefix(prefix), TokenRecord.model_validate(stored))
+            for key, stored in self.store.scan(prefix)
+        )
         return [
             {
-                "accessToken": key.rpartition(":")[2],
-                **record,
-                "expireTime": expire_time(record["expires_at"]),
-                "expiresIn": expires_in(record["expires_at"], now),
+                "accessToken": token,
+                **record.model_dump(),
+                "expireTime": expire_time(record.expires_at),
+                "expiresIn": expires_in(record.expires_at, now),
             }
-            for key, record in self.store.scan(self.key("token", ""))
-            if now < record["expires_at"]
+            for token, record in held
+            if now < record.expires_at
         ]
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
@@ -267,60 +295,57 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
         lifetime = settings.token_lifetime if app.token_lifetime is None else app.token_lifetime
         # The expiry is a whole second, so expireTime shows it exactly.
         expires_at = math.floor(now) + lifetime
-        issued: list[dict[str, Any]] = []  # the token this fetch wrote, once it needed one
+        issued: list[CurrentToken] = []  # the token this fetch wrote, once it needed one
 
-        def keep_or_issue(held: dict[str, Any] | None) -> dict[str, Any]:
+        def keep_or_issue(held: CurrentToken | None) -> CurrentToken:
             """The live token stays (returned as it is, nothing is written); an expired one is replaced."""
-            if held is not None and now < held["expires_at"]:
+            if held is not None and now < held.expires_at:
                 return held
             if not issued:  # a retry offers the token it already wrote
                 issued.append(self._issue(app_id, now, expires_at))
             return issued[0]
 
-        held, live = self.store.update(
-            self.key("current", app_id), keep_or_issue, expires_at=expires_at + RETAIN
-        )
+        held, live = self._current().swap(app_id, keep_or_issue, expires_at=expires_at + RETAIN)
         if issued and live != issued[0]:  # another fetch issued one first: use it
-            self.store.delete(self.key("token", issued[0]["accessToken"]))
+            self.store.delete(self.key("token", issued[0].accessToken))
         if live == held:
             note(
-                replaced=live["accessToken"],
-                replaced_left=live["expires_at"] - now,
-                replaced_lifetime=live["expires_at"] - live["issued_at"],
+                replaced=live.accessToken,
+                replaced_left=live.expires_at - now,
+                replaced_lifetime=live.expires_at - live.issued_at,
             )
         elif held is not None:
-            self._retire(held["accessToken"])
-        note(token=live["accessToken"])
+            self._retire(held.accessToken)
+        note(token=live.accessToken)
         return {
-            "accessToken": live["accessToken"],
-            "expireTime": expire_time(live["expires_at"]),
-            "expiresIn": expires_in(live["expires_at"], now),
+            "accessToken": live.accessToken,
+            "expireTime": expire_time(live.expires_at),
+            "expiresIn": expires_in(live.expires_at, now),
         }
 
-    def _issue(self, app_id: str, now: float, expires_at: float) -> dict[str, Any]:
+    def _issue(self, app_id: str, now: float, expires_at: int) -> CurrentToken:
         """A new token for `app_id`, as `current` holds it; its record is written first, so the
         token works before anyone can read it from `current`."""
         token = secrets.token_hex(16)
-        record = {"app_id": app_id, "issued_at": now, "expires_at": expires_at}
-        self.store.set(self.key("token", token), record, expires_at=expires_at + RETAIN)
-        return {"accessToken": token, "issued_at": now, "expires_at": expires_at}
+        record = TokenRecord(app_id=app_id, issued_at=now, expires_at=expires_at)
+        self._tokens().put(token, record, expires_at=expires_at + RETAIN)
+        return CurrentToken(accessToken=token, issued_at=now, expires_at=expires_at)
 
     def _retire(self, token: str) -> None:
         """An expired token's record goes into the trace, which keeps the last `token_trace`."""
-        key = self.key("token", token)
-        record = self.store.get(key)
+        record = self._tokens().find(token)
         if record is not None:
-            self.trace(key, record)
+            self.trace(self.key("token", token), record.model_dump())
 
     def hello(self, token: str | None) -> str:
         """The greeting for a live token's app."""
-        record = self.store.get(self.key("token", token)) if token else None
-        expired = record is not None and self.clock.time() >= record["expires_at"]
+        record = self._tokens().find(token) if token else None
+        expired = record is not None and self.clock.time() >= record.expires_at
         state = "missing" if not token else "unknown" if record is None else "expired" if expired else "valid"
-        note(kind="call", token=token, token_state=state, credential=record["app_id"] if record else None)
+        note(kind="call", token=token, token_state=state, credential=record.app_id if record else None)
         if state != "valid" or record is None:
             raise ProviderError(errors.TOKEN_INVALID)
-        app_id = record["app_id"]
+        app_id = record.app_id
         app = self._apps().find(app_id)
         return self.config.settings.greeting.format(name=(app.name if app else "") or app_id, appId=app_id)
 

@@ -1,9 +1,9 @@
 """ATRIP's rules: clients, the token request, its checks and the portal sessions.
 
 Store layout (all under `atrip:`):
-  client:<clientId>     {"client_id", "client_secret", "name", "orders"}  (orders null: any order)
+  client:<clientId>     {"client_id", "client_secret", "name", "orders"}  (Client; orders null: any order)
   session:<token>       {"token", "client_id", "client_name", "order_no", "user_name", "role",
-                         "role_sent", "cid", "issued_at", "expires_at"}, expiring at expires_at
+                         "role_sent", "cid", "issued_at", "expires_at"} (Session), expiring at expires_at
   trace:...             the ring of the last `token_trace` sessions (see ProviderModel.trace):
                         a session older than those is forgotten, so load leaves memory bounded
 
@@ -32,6 +32,7 @@ from ...core.audit import note
 from ...core.demo import drawn
 from ...core.errors import ProviderError
 from ...core.provider import ProviderConfig, ProviderModel, Strict, as_configured
+from ...core.repository import Repository
 from . import errors
 
 TOKEN_PATH = "/getAtripToken.do"
@@ -121,6 +122,23 @@ class Client(Strict):
         }
 
 
+class Session(Strict):
+    """A portal session: stored under `session:<token>`, in the trace."""
+
+    token: str
+    client_id: str
+    client_name: str
+    order_no: str
+    user_name: str
+    #: The documented role, and the spelling the request sent.
+    role: str
+    role_sent: str
+    #: The older docs' field, None when not sent.
+    cid: str | None
+    issued_at: float
+    expires_at: float
+
+
 class ClientChange(Strict, defer_build=True):
     client_secret: HeaderValue | None = None
     name: str | None = None
@@ -182,7 +200,7 @@ class AtripModel(ProviderModel[AtripConfig]):
 
     def seed(self) -> None:
         for client in self.seeded(demo_set().values(), self.config.clients):
-            self.store.set(self.key("client", client.client_id), client.model_dump())
+            self._clients().put(client.client_id, client)
 
     def demo_entries(self) -> Iterator[tuple[str, Client, str]]:
         """A config client may have replaced a demo one."""
@@ -190,39 +208,47 @@ class AtripModel(ProviderModel[AtripConfig]):
 
     def fresh_credentials(self) -> dict[str, Any]:
         client = self.create_client(Client())
-        return {CLIENT_ID_HEADER: client["client_id"], CLIENT_SECRET_HEADER: client["client_secret"]}
+        return {CLIENT_ID_HEADER: client.client_id, CLIENT_SECRET_HEADER: client.client_secret}
 
-    def clients(self) -> list[dict[str, Any]]:
-        return self.records("client").list()
+    def _clients(self) -> Repository[Client]:
+        return self.typed_records("client", Client)
 
-    def client(self, client_id: str) -> dict[str, Any]:
-        return self.records("client").get(client_id)
+    def _sessions(self) -> Repository[Session]:
+        return self.typed_records("session", Session)
 
-    def create_client(self, client: Client) -> dict[str, Any]:
-        return self.records("client").create(client.client_id, client.model_dump())
+    def clients(self) -> list[Client]:
+        return self._clients().list()
 
-    def update_client(self, client_id: str, change: ClientChange) -> dict[str, Any]:
-        return self.records("client").update(client_id, change)
+    def client(self, client_id: str) -> Client:
+        return self._clients().get(client_id)
+
+    def create_client(self, client: Client) -> Client:
+        return self._clients().create(client.client_id, client)
+
+    def update_client(self, client_id: str, change: ClientChange) -> Client:
+        """A null `orders` is any order again; a null secret or name is a 400: no client is without one."""
+        return self._clients().update(client_id, change)
 
     def sessions(self) -> list[dict[str, Any]]:
         """Live portal sessions with their seconds left on the virtual clock."""
         now = self.clock.time()
         return [
-            {**record, "seconds_left": max(0.0, record["expires_at"] - now)}
-            for _, record in self.store.scan(self.key("session", ""))
+            {**session.model_dump(), "seconds_left": max(0.0, session.expires_at - now)}
+            for session in self._sessions().list()
         ]
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
         """The newest portal sessions: ATRIP's tokens are the portal url's."""
         now = self.clock.time()
+        sessions = (Session.model_validate(record) for _, record in self.traced(limit))
         return [
             {
-                "token": record["token"],
-                "credential": record["client_id"],
-                "seconds_left": max(0.0, record["expires_at"] - now),
+                "token": session.token,
+                "credential": session.client_id,
+                "seconds_left": max(0.0, session.expires_at - now),
                 "valid": True,
             }
-            for _, record in self.traced(limit)
+            for session in sessions
         ]
 
     # -- the token request ---------------------------------------------------
@@ -232,7 +258,7 @@ class AtripModel(ProviderModel[AtripConfig]):
         text = self.message(key).format(**values)
         return ProviderError(errors.status_of(key), detail=text, http_status=http_status)
 
-    def issue(self, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
+    def issue(self, headers: Mapping[str, str], body: bytes) -> Session:
         """Check a token request (see the module's docstring) and open a portal session."""
         sent = {name.lower(): value for name, value in headers.items()}
         note(kind="fetch", credential=sent.get(CLIENT_ID_HEADER) or None)
@@ -241,18 +267,15 @@ class AtripModel(ProviderModel[AtripConfig]):
         client = self.authenticate(sent.get(CLIENT_ID_HEADER, ""), sent.get(CLIENT_SECRET_HEADER, ""))
         self.check_headers(sent)
         fields = self.read_body(body)
-        if client["orders"] is not None and fields["orderNo"] not in client["orders"]:
+        if client.orders is not None and fields["orderNo"] not in client.orders:
             raise self.problem("foreign_order")
         return self.open_session(client, fields)
 
-    def authenticate(self, client_id: str, client_secret: str) -> dict[str, Any]:
-        client = self.store.get(self.key("client", client_id)) if client_id else None
-        if client is None or not hmac.compare_digest(
-            client["client_secret"].encode(), client_secret.encode()
-        ):
+    def authenticate(self, client_id: str, client_secret: str) -> Client:
+        client = self._clients().find(client_id) if client_id else None
+        if client is None or not hmac.compare_digest(client.client_secret.encode(), client_secret.encode()):
             raise ProviderError(errors.UNAUTHORIZED)
-        found: dict[str, Any] = client
-        return found
+        return client
 
     def check_headers(self, sent: Mapping[str, str]) -> None:
         """`sent`: header names in lower case."""
@@ -300,33 +323,32 @@ class AtripModel(ProviderModel[AtripConfig]):
             fields[LEGACY_FIELD] = cid
         return fields
 
-    def open_session(self, client: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
+    def open_session(self, client: Client, fields: dict[str, str]) -> Session:
         now = self.clock.time()
         token = uuid.uuid4().hex
-        record = {
-            "token": token,
-            "client_id": client["client_id"],
-            "client_name": client["name"],
-            "order_no": fields["orderNo"],
-            "user_name": fields["userName"],
-            "role": self.roles()[fields["role"]],
-            "role_sent": fields["role"],
-            "cid": fields.get(LEGACY_FIELD),
-            "issued_at": now,
-            "expires_at": now + self.config.settings.portal_token_lifetime,
-        }
-        self.trace(self.key("session", token), record, retain=0)
-        return record
+        session = Session(
+            token=token,
+            client_id=client.client_id,
+            client_name=client.name,
+            order_no=fields["orderNo"],
+            user_name=fields["userName"],
+            role=self.roles()[fields["role"]],
+            role_sent=fields["role"],
+            cid=fields.get(LEGACY_FIELD),
+            issued_at=now,
+            expires_at=now + self.config.settings.portal_token_lifetime,
+        )
+        self.trace(self.key("session", token), session.model_dump(), retain=0)
+        return session
 
     def portal_url(self, host_url: str, token: str) -> str:
         """The absolute url of the portal page: the configured base, else the host the client called."""
         base = self.config.settings.portal_base_url or host_url.rstrip("/")
         return f"{base}{PORTAL_PATH}?token={token}"
 
-    def session(self, token: str | None) -> dict[str, Any] | None:
+    def session(self, token: str | None) -> Session | None:
         """A live portal session, or None for a missing, unknown or expired token."""
-        record: dict[str, Any] | None = self.store.get(self.key("session", token)) if token else None
-        return record
+        return self._sessions().find(token) if token else None
 
     # -- failures ------------------------------------------------------------
 

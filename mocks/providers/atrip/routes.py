@@ -28,7 +28,7 @@ bp = Routes("atrip", AtripModel, errors.error_body)
 def token() -> Response:
     model = bp.model()
     session = model.issue(dict(request.headers), request.get_data())
-    return json_response(errors.ok(model.portal_url(request.host_url, session["token"])))
+    return json_response(errors.ok(model.portal_url(request.host_url, session.token)))
 
 
 @bp.after_app_request
@@ -141,10 +141,10 @@ def portal() -> Response:
     now = bp.model().clock.time()
     return page(
         session=session,
-        title=f"Order {session['order_no']}",
-        access=ROLES[session["role"]],
-        expires=datetime.fromtimestamp(session["expires_at"], UTC).isoformat(timespec="seconds"),
-        seconds_left=max(0, round(session["expires_at"] - now)),
+        title=f"Order {session.order_no}",
+        access=ROLES[session.role],
+        expires=datetime.fromtimestamp(session.expires_at, UTC).isoformat(timespec="seconds"),
+        seconds_left=max(0, round(session.expires_at - now)),
     )
 
 
