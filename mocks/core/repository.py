@@ -76,13 +76,20 @@ class Repository(Generic[R]):
         self, ident: str, change: Callable[[R | None], R], *, expires_at: float | None = None
     ) -> tuple[R | None, R]:
         """`Store.update` on the record `ident`: `change` gets it (None: there is none) and may run
-        more than once; the record read and the one now there."""
-        held, now = self.store.update(
-            self.prefix + ident,
-            lambda found: self._dump(change(None if found is None else self._load(found))),
-            expires_at=expires_at,
-        )
-        return (None if held is None else self._load(held)), self._load(now)
+        more than once; the record read and the one now there, as the last run saw and made them."""
+        runs: list[tuple[R | None, R]] = []
+
+        def step(found: Stored | None) -> Stored:
+            held = None if found is None else self._load(found)
+            runs.append((held, change(held)))
+            return self._dump(runs[-1][1])
+
+        self.store.update(self.prefix + ident, step, expires_at=expires_at)
+        return runs[-1]
+
+    def delete(self, ident: str) -> bool:
+        """Drop the record `ident`; False when there was none."""
+        return self.store.delete(self.prefix + ident)
 
     def create(self, ident: str, record: R) -> R:
         """Store a new record; a 409 when `ident` exists."""

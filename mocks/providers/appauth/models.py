@@ -235,11 +235,6 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
     def tokens(self) -> list[dict[str, Any]]:
         """Live tokens with their expireTime and expiresIn on the virtual clock."""
         now = self.clock.time()
-        prefix = self._tokens().prefix  # scanned, not listed: the key names the token
-        held = (
-            (key.removeprefix(prefix), TokenRecord.model_validate(stored))
-            for key, stored in self.store.scan(prefix)
-        )
         return [
             {
                 "accessToken": token,
@@ -247,7 +242,7 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
                 "expireTime": expire_time(record.expires_at),
                 "expiresIn": expires_in(record.expires_at, now),
             }
-            for token, record in held
+            for token, record in self._tokens().items()
             if now < record.expires_at
         ]
 
@@ -307,7 +302,7 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
 
         held, live = self._current().swap(app_id, keep_or_issue, expires_at=expires_at + RETAIN)
         if issued and live != issued[0]:  # another fetch issued one first: use it
-            self.store.delete(self.key("token", issued[0].accessToken))
+            self._tokens().delete(issued[0].accessToken)
         if live == held:
             note(
                 replaced=live.accessToken,
