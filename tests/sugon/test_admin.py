@@ -9,7 +9,21 @@ import requests
 
 from tests.support import send
 
-from .helpers import ACTIVE, ADMIN, RENEW_ONLY, SUSPENDED, claims, demo, key_headers, login, provider, tokens
+from .helpers import (
+    ACTIVE,
+    ADMIN,
+    CENTER,
+    RENEW_ONLY,
+    SUSPENDED,
+    USER,
+    claims,
+    demo,
+    key_headers,
+    login,
+    provider,
+    token,
+    tokens,
+)
 
 
 def test_provider_listing(http: requests.Session, base_url: str) -> None:
@@ -168,6 +182,50 @@ def test_access_keys_create_get_patch(http: requests.Session, base_url: str) -> 
     send(http, "GET", f"{url}/nope", 404)
     send(http, "PATCH", f"{url}/nope", 404, json={"secret_key": "x"})
     send(http, "PATCH", f"{url}/{created['access_key']}", 400, json={"user": main})
+
+
+@pytest.mark.parametrize(
+    ("kind", "field"),
+    [
+        ("users", "regions"),
+        ("users", "suspended"),
+        ("users", "password"),
+        ("users", "frozen"),
+        ("users", "account_status"),
+        ("regions", "apis"),
+        ("regions", "cluster_name"),
+        ("access-keys", "secret_key"),
+    ],
+)
+def test_a_null_with_no_meaning_is_a_400_naming_the_field(
+    http: requests.Session, base_url: str, kind: str, field: str
+) -> None:
+    ident = {
+        "users": demo(http, base_url)["user"],
+        "regions": ACTIVE,
+        "access-keys": demo(http, base_url, "aksk")["accessKey"],
+    }[kind]
+    url = f"{base_url}{ADMIN}/{kind}/{ident}"
+    before = send(http, "GET", url, 200)
+    assert send(http, "PATCH", url, 400, json={field: None})["error"].startswith(f"{field}: ")
+    assert send(http, "GET", url, 200) == before
+
+
+def test_a_null_center_or_profile_is_the_defaults(http: requests.Session, base_url: str) -> None:
+    main = demo(http, base_url)["user"]
+    assert (
+        send(http, "PATCH", f"{base_url}{ADMIN}/regions/{ACTIVE}", 200, json={"center": None})["center"]
+        is None
+    )
+    assert (
+        send(http, "PATCH", f"{base_url}{ADMIN}/users/{main}", 200, json={"profile": None})["profile"] is None
+    )
+    headers = {"token": token(http, base_url)}
+    center = send(http, "GET", f"{base_url}{CENTER}", 200, headers=headers)["data"]
+    assert center["description"] == ""
+    assert center["aiUrls"][0]["version"] == "2.4.3"
+    account = send(http, "GET", f"{base_url}{USER}", 200, headers=headers)["data"]
+    assert (account["fullName"], account["accountBalance"]) == (main, "0.00")
 
 
 def test_admin_created_user_shares_nothing_with_the_demo(http: requests.Session, base_url: str) -> None:

@@ -41,7 +41,7 @@ def test_config_example_is_valid() -> None:
     block = next(b for b in re.findall(r"```toml\n(.*?)```", page("configuration.md"), re.S) if "[sugon" in b)
     configured = model(tomllib.loads(block))
     assert configured.settings()["renew_window"] == 86400
-    assert "acme01" in {user["user"] for user in configured.users()}
+    assert "acme01" in {user.user for user in configured.users()}
     listed = configured.login("acme01", "acme-password", "acme0000000000000000000000000001")
     assert [(item["clusterId"], item["token"] is None) for item in listed] == [
         ("20001", False),

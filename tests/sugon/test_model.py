@@ -258,9 +258,9 @@ def test_key_login_checks_come_before_the_frozen_state(world: World) -> None:
     frozen = demo_user("frozen")
     key = world.model.create_access_key(AccessKey(user=frozen.user))
     now = stamp(world)
-    good = sign(key["access_key"], now, frozen.user, key["secret_key"])
-    assert world.code(world.model.login_with_key, frozen.user, key["access_key"], now, good + "0") == "10009"
-    assert world.code(world.model.login_with_key, frozen.user, key["access_key"], now, good) == "10007"
+    good = sign(key.access_key, now, frozen.user, key.secret_key)
+    assert world.code(world.model.login_with_key, frozen.user, key.access_key, now, good + "0") == "10009"
+    assert world.code(world.model.login_with_key, frozen.user, key.access_key, now, good) == "10007"
 
 
 def test_bad_signature_code_setting() -> None:
@@ -443,9 +443,9 @@ def test_center_paths_setting() -> None:
 def test_records_stored_before_the_center_and_user_values_get_the_defaults(world: World) -> None:
     """A persisted store may hold regions and users written before `center`, `home_path`, `profile`."""
     model, name = world.model, demo_user().user
-    region = {k: v for k, v in model.region(ACTIVE).items() if k != "center"}
+    region = {k: v for k, v in model.region(ACTIVE).model_dump().items() if k != "center"}
     model.store.set(model.key("region", ACTIVE), region)
-    user = {k: v for k, v in model.user(name).items() if k not in ("home_path", "profile")}
+    user = {k: v for k, v in model.user(name).model_dump().items() if k not in ("home_path", "profile")}
     model.store.set(model.key("user", name), user)
     data = model.center(world.token(), "http://x")
     assert (data["description"], data["clusterUserInfo"]["homePath"]) == ("", f"/public/home/{name}")
@@ -461,7 +461,7 @@ def test_account_fields_in_order(world: World) -> None:
 
 def test_account_without_regions_has_no_computer_center(world: World) -> None:
     world.model.create_user(User(user="lonely", password="p"))
-    org = world.model.user("lonely")["org_id"]
+    org = str(world.model.user("lonely").org_id)
     listed = world.model.login("lonely", "p", org)
     assert world.model.account(listed[0]["token"])["computerCenter"] == ""
 
@@ -584,8 +584,8 @@ def test_http_errors(world: World) -> None:
 
 def test_create_user_without_an_org_gets_its_own(world: World) -> None:
     created = world.model.create_user(User(user="u1", password="p", regions=[ACTIVE]))
-    assert created["org_id"] in {org["org_id"] for org in world.model.orgs()}
-    assert [item["clusterId"] for item in world.model.login("u1", "p", created["org_id"])] == [ACTIVE, "0"]
+    assert created.org_id in {org.org_id for org in world.model.orgs()}
+    assert [item["clusterId"] for item in world.model.login("u1", "p", str(created.org_id))] == [ACTIVE, "0"]
 
 
 def test_admin_refusals(world: World) -> None:
@@ -599,7 +599,7 @@ def test_admin_refusals(world: World) -> None:
     with pytest.raises(AdminError) as caught:
         model.create_user(User(user="u3", regions=["99999"]))
     assert caught.value.status == 404
-    assert all(user["user"] != "u3" for user in model.users())
+    assert all(user.user != "u3" for user in model.users())
     with pytest.raises(AdminError) as caught:
         model.update_user(demo_user().user, UserChange(regions=[ACTIVE]))  # SUSPENDED still suspended
     assert caught.value.status == 400
@@ -639,7 +639,7 @@ def test_reset_restores_the_demo_set(world: World) -> None:
     world.model.create_user(User(user="temp"))
     world.model.reset()
     assert world.login()["0"]
-    assert all(user["user"] != "temp" for user in world.model.users())
+    assert all(user.user != "temp" for user in world.model.users())
 
 
 # -- config ------------------------------------------------------------------------------

@@ -132,6 +132,17 @@ class App(Strict):
         return {"clientId": self.client_id, "secret": self.secret, "partner": self.partner}
 
 
+class TokenRecord(Strict):
+    """An issued token, kept for the admin listing and the audit. Its times are the JWT's:
+    whole seconds."""
+
+    jti: str
+    client_id: str
+    access_token: str
+    issued_at: int
+    expires_at: int
+
+
 class PartnerChange(Strict, defer_build=True):
     name: str | None = None
     disabled: bool | None = None
@@ -214,6 +225,9 @@ class CredentialModel(ProviderModel[CredentialConfig]):
     def _apps(self) -> Repository[App]:
         return self.typed_records("app", App)
 
+    def _tokens(self) -> Repository[TokenRecord]:
+        return self.typed_records("token", TokenRecord)
+
     def partners(self) -> list[Partner]:
         return self._partners().list()
 
@@ -257,15 +271,15 @@ class CredentialModel(ProviderModel[CredentialConfig]):
         """Unexpired tokens with their seconds left on the virtual clock."""
         now = self.clock.time()
         listed = []
-        for _, record in self.store.scan(self.key("token", "")):
-            if now >= record["expires_at"]:
+        for record in self._tokens().list():
+            if now >= record.expires_at:
                 continue
-            valid = not self._overwritten(record["client_id"], record["jti"])
+            valid = not self._overwritten(record.client_id, record.jti)
             listed.append(
                 {
-                    **record,
+                    **record.model_dump(),
                     "valid": valid,
-                    "seconds_left": max(0.0, record["expires_at"] - now) if valid else 0,
+                    "seconds_left": max(0.0, record.expires_at - now) if valid else 0,
                 }
             )
         return listed
@@ -274,14 +288,15 @@ class CredentialModel(ProviderModel[CredentialConfig]):
         """The newest issued: every token goes into the trace as it is issued."""
         now = self.clock.time()
         listed = []
-        for _, record in self.traced(limit):
-            if now < record["expires_at"]:
-                valid = not self._overwritten(record["client_id"], record["jti"])
+        for _, traced in self.traced(limit):
+            record = TokenRecord.model_validate(traced)
+            if now < record.expires_at:
+                valid = not self._overwritten(record.client_id, record.jti)
                 listed.append(
                     {
-                        "token": record["access_token"],
-                        "credential": record["client_id"],
-                        "seconds_left": max(0.0, record["expires_at"] - now) if valid else 0,
+                        "token": record.access_token,
+                        "credential": record.client_id,
+                        "seconds_left": max(0.0, record.expires_at - now) if valid else 0,
                         "valid": valid,
                     }
                 )
@@ -361,28 +376,24 @@ class CredentialModel(ProviderModel[CredentialConfig]):
             "jti": jti,
         }
         token = jwt.encode(claims, settings.signing_key, algorithm=ALGORITHM)
-        record = {
-            "jti": jti,
-            "client_id": client_id,
-            "access_token": token,
-            "issued_at": issued_at,
-            "expires_at": expires_at,
-        }
+        record = TokenRecord(
+            jti=jti, client_id=client_id, access_token=token, issued_at=issued_at, expires_at=expires_at
+        )
         with self.store.atomic():  # the token it replaces is the one current when it became current
-            self.trace(self.key("token", jti), record)
+            self.trace(self.key("token", jti), record.model_dump())
             previous = self.store.get(self.key("current", client_id))
-            held = self.store.get(self.key("token", previous)) if previous else None
+            held = self._tokens().find(previous) if previous else None
             self.store.set(self.key("current", client_id), jti, expires_at=expires_at)
         note(token=token)
         if (
             held is not None
-            and not self._overwritten(held["client_id"], held["jti"])
-            and self.clock.time() < held["expires_at"]
+            and not self._overwritten(held.client_id, held.jti)
+            and self.clock.time() < held.expires_at
         ):
             note(
-                replaced=held["access_token"],
-                replaced_left=held["expires_at"] - self.clock.time(),
-                replaced_lifetime=held["expires_at"] - held["issued_at"],
+                replaced=held.access_token,
+                replaced_left=held.expires_at - self.clock.time(),
+                replaced_lifetime=held.expires_at - held.issued_at,
             )
         return token
 

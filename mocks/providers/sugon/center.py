@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from .config import Settings
-from .records import Center, Profile
+from .records import Center, Profile, UserRecord
 
 #: The center's URL lists in the documented example's order, and each entry's keys in its
 #: order [public: SCNet's 获取授权区域 example]. `enable` is always the string "true" (clients
@@ -39,17 +38,17 @@ USER_FIELDS = (
 
 
 def center_answer(
-    cluster_id: str, name: str, about: Center, user: Mapping[str, Any], settings: Settings, base: str
+    cluster_id: str, name: str, about: Center, user: UserRecord, settings: Settings, base: str
 ) -> dict[str, Any]:
     """A region (`about` it, its `name`) as `GET center` documents it, for `user`, every URL under `base`."""
-    cluster_user = user["compute_user"] or user["user"]
+    cluster_user = user.compute_user or user.user
     data: dict[str, Any] = {
         "id": int(cluster_id) if settings.center_id_type == "number" else cluster_id,
         "name": name,
         "description": about.description,
         "clusterUserInfo": {
             "userName": cluster_user,
-            "homePath": user.get("home_path") or f"/public/home/{cluster_user}",
+            "homePath": user.home_path or f"/public/home/{cluster_user}",
         },
     }
     for list_name, keys in CENTER_LISTS.items():
@@ -59,13 +58,13 @@ def center_answer(
     return data
 
 
-def account_answer(user: Mapping[str, Any], first_region: str) -> dict[str, str]:
+def account_answer(user: UserRecord, first_region: str) -> dict[str, str]:
     """`user` as `GET user` answers it; `first_region`: the name of the first of its regions that exists."""
-    profile = Profile.model_validate(user.get("profile") or {}).model_dump()
-    derived = {"fullName": user["user"], "accountName": user["user"], "computerCenter": first_region}
+    profile = (user.profile or Profile()).model_dump()
+    derived = {"fullName": user.user, "accountName": user.user, "computerCenter": first_region}
     values = {
         **{name: value if value is not None else derived[name] for name, value in profile.items()},
-        "userName": user["user"],
-        "accountStatus": user["account_status"],
+        "userName": user.user,
+        "accountStatus": user.account_status,
     }
     return {name: values[name] for name in USER_FIELDS}

@@ -6,6 +6,7 @@ Store layout (all under `sugon:`):
   user:<user>              {"user", "password", "org_id", "user_id", "compute_user", "account_status",
                             "role", "frozen", "regions", "suspended", "home_path", "profile"}
   accesskey:<accessKey>    {"access_key", "secret_key", "user"}
+  login:<user>             {"token", "expires_ms"}: the user's latest platform token, until it expires
 and, outside `sugon:` so that a reset keeps it:
   sugon.signing-key        the tokens' HS256 key when none is configured, made at random
 
@@ -21,9 +22,12 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+from pydantic import ValidationError
+
 from ...core.audit import note
 from ...core.errors import AdminError, ProviderError
 from ...core.provider import ProviderModel, as_configured
+from ...core.repository import Repository
 from . import errors, signing
 from .center import account_answer, center_answer
 from .config import DemoSet, SugonConfig, demo_set
@@ -33,11 +37,14 @@ from .records import (
     AccessKeyChange,
     Api,
     Center,
+    LoginRecord,
     Org,
     Region,
     RegionChange,
+    RegionRecord,
     User,
     UserChange,
+    UserRecord,
     regions_hold_suspended,
 )
 from .signing import TIMESTAMP, same, signature
@@ -53,9 +60,9 @@ class Caller:
     """Whose token a call carries, as the checks found them."""
 
     claims: dict[str, str]
-    user: dict[str, Any]
+    user: UserRecord
     #: The token's region; None for the platform's token.
-    region: dict[str, Any] | None
+    region: RegionRecord | None
 
 
 class SugonModel(ProviderModel[SugonConfig]):
@@ -67,14 +74,15 @@ class SugonModel(ProviderModel[SugonConfig]):
     def seed(self) -> None:
         self.signing_key()
         demo = demo_set() if self.config.demo else DemoSet()
+        orgs, regions, users, keys = self._orgs(), self._regions(), self._users(), self._access_keys()
         for org in [*demo.orgs, *self.config.orgs]:
-            self.store.set(self.key("org", org.org_id), org.model_dump())
+            orgs.put(org.org_id, org)
         for region in [*demo.regions, *self.config.regions]:
-            self.store.set(self.key("region", region.cluster_id), region.model_dump())
+            regions.put(region.cluster_id, region)
         for user in [*demo.all_users(), *self.config.users]:
-            self.store.set(self.key("user", user.user), user.model_dump())
+            users.put(user.user, user)
         for key in [*(k for k, _ in demo.access_keys.values()), *self.config.access_keys]:
-            self.store.set(self.key("accesskey", key.access_key), key.model_dump())
+            keys.put(key.access_key, key)
 
     def demo_entries(self) -> Iterator[tuple[str, User | AccessKey, str]]:
         """The demo users, then the demo access key; a config entry may have replaced one."""
@@ -86,85 +94,107 @@ class SugonModel(ProviderModel[SugonConfig]):
         """A new user in an org of its own, with an access key and every region, none suspended:
         it shares nothing with any other credential. Regions whose tokens may call every API
         come first: a client takes the token list's first entry as its default region."""
-        regions = sorted(self.regions(), key=lambda region: set(region["apis"]) != set(ALL_APIS))
-        user = self.create_user(User(regions=[region["cluster_id"] for region in regions]))
-        key = self.create_access_key(AccessKey(user=user["user"]))
+        regions = sorted(self.regions(), key=lambda region: set(region.apis) != set(ALL_APIS))
+        user = self.create_user(User(regions=[region.cluster_id for region in regions]))
+        key = self.create_access_key(AccessKey(user=user.user))
         return {
-            "user": user["user"],
-            "password": user["password"],
-            "orgId": user["org_id"],
-            "accessKey": key["access_key"],
-            "secretKey": key["secret_key"],
+            "user": user.user,
+            "password": user.password,
+            "orgId": user.org_id,
+            "accessKey": key.access_key,
+            "secretKey": key.secret_key,
         }
 
-    def orgs(self) -> list[dict[str, Any]]:
-        return self.records("org").list()
+    def _orgs(self) -> Repository[Org]:
+        return self.typed_records("org", Org)
 
-    def create_org(self, org: Org) -> dict[str, Any]:
-        return self.records("org").create(org.org_id, org.model_dump())
+    def _regions(self) -> Repository[RegionRecord]:
+        return self.typed_records("region", RegionRecord)
 
-    def regions(self) -> list[dict[str, Any]]:
-        return self.records("region").list()
+    def _users(self) -> Repository[UserRecord]:
+        return self.typed_records("user", UserRecord)
 
-    def region(self, cluster_id: str) -> dict[str, Any]:
-        return self.records("region").get(cluster_id)
+    def _access_keys(self) -> Repository[AccessKey]:
+        return self.typed_records("accesskey", AccessKey, "access key")
 
-    def create_region(self, region: Region) -> dict[str, Any]:
-        return self.records("region").create(region.cluster_id, region.model_dump())
+    def _logins(self) -> Repository[LoginRecord]:
+        return self.typed_records("login", LoginRecord)
 
-    def update_region(self, cluster_id: str, change: RegionChange) -> dict[str, Any]:
-        return self.records("region").update(cluster_id, change)
+    def orgs(self) -> list[Org]:
+        return self._orgs().list()
 
-    def users(self) -> list[dict[str, Any]]:
-        return self.records("user").list()
+    def create_org(self, org: Org) -> Org:
+        return self._orgs().create(org.org_id, org)
 
-    def user(self, name: str) -> dict[str, Any]:
-        return self.records("user").get(name)
+    def regions(self) -> list[RegionRecord]:
+        return self._regions().list()
 
-    def _check_user(self, user: dict[str, Any]) -> None:
+    def region(self, cluster_id: str) -> RegionRecord:
+        return self._regions().get(cluster_id)
+
+    def create_region(self, region: Region) -> RegionRecord:
+        return self._regions().create(region.cluster_id, region)
+
+    def update_region(self, cluster_id: str, change: RegionChange) -> RegionRecord:
+        """Change a region; a null center is the defaults, any other null a 400."""
+        return self._regions().update(cluster_id, change)
+
+    def users(self) -> list[UserRecord]:
+        return self._users().list()
+
+    def user(self, name: str) -> UserRecord:
+        return self._users().get(name)
+
+    def _check_user(self, user: UserRecord) -> None:
         """The user's org and regions exist and its suspended regions are among its regions."""
-        self.records("org").get(user["org_id"])
-        for cluster_id in user["regions"]:
+        self._orgs().get(user.org)
+        for cluster_id in user.regions:
             self.region(cluster_id)
         try:
-            regions_hold_suspended(user["regions"], user["suspended"], f"user {user['user']!r}")
+            regions_hold_suspended(user.regions, user.suspended, f"user {user.user!r}")
         except ValueError as exc:
             raise AdminError(400, str(exc)) from exc
 
-    def create_user(self, user: User) -> dict[str, Any]:
+    def create_user(self, user: User) -> UserRecord:
         """Create a user; without an org_id it gets a fresh org, made once the user exists."""
         own_org = Org(name=f"{user.user}'s org") if user.org_id is None else None
         if own_org is not None:
             user.org_id = own_org.org_id
-        record = user.model_dump()
-        if own_org is None:
-            self._check_user(record)
-        else:
-            for cluster_id in record["regions"]:
+            for cluster_id in user.regions:
                 self.region(cluster_id)
-        created = self.records("user").create(user.user, record)
+        else:
+            self._check_user(user)
+        created = self._users().create(user.user, user)
         if own_org is not None:
             self.create_org(own_org)
         return created
 
-    def update_user(self, name: str, change: UserChange) -> dict[str, Any]:
-        user = self.user(name) | change.model_dump(exclude_unset=True)
+    def update_user(self, name: str, change: UserChange) -> UserRecord:
+        """Change a user, checked as a new one is before it is stored; a null compute_user,
+        home_path or profile is the default, any other null a 400."""
+        users = self._users()
+        try:
+            user = UserRecord.model_validate(
+                users.get(name).model_dump() | change.model_dump(exclude_unset=True)
+            )
+        except ValidationError as exc:
+            raise AdminError.invalid(exc) from exc
         self._check_user(user)
-        self.store.set(self.key("user", name), user)
+        users.put(name, user)
         return user
 
-    def access_keys(self) -> list[dict[str, Any]]:
-        return self.records("accesskey").list()
+    def access_keys(self) -> list[AccessKey]:
+        return self._access_keys().list()
 
-    def access_key(self, access_key: str) -> dict[str, Any]:
-        return self.records("accesskey", "access key").get(access_key)
+    def access_key(self, access_key: str) -> AccessKey:
+        return self._access_keys().get(access_key)
 
-    def create_access_key(self, key: AccessKey) -> dict[str, Any]:
+    def create_access_key(self, key: AccessKey) -> AccessKey:
         self.user(key.user)
-        return self.records("accesskey", "access key").create(key.access_key, key.model_dump())
+        return self._access_keys().create(key.access_key, key)
 
-    def update_access_key(self, access_key: str, change: AccessKeyChange) -> dict[str, Any]:
-        return self.records("accesskey", "access key").update(access_key, change)
+    def update_access_key(self, access_key: str, change: AccessKeyChange) -> AccessKey:
+        return self._access_keys().update(access_key, change)
 
     # -- tokens --------------------------------------------------------------
 
@@ -187,77 +217,80 @@ class SugonModel(ProviderModel[SugonConfig]):
         """The virtual clock in milliseconds, as the platform's `expireTime` counts."""
         return round(self.clock.time() * 1000)
 
-    def _token(self, user: dict[str, Any], cluster_id: str, now_ms: int, key: str) -> str:
+    def _token(self, user: UserRecord, cluster_id: str, now_ms: int, key: str) -> str:
         """A token of `user` for `cluster_id`: exactly the documented claims, in their order."""
         claims = {
-            "computeUser": user["compute_user"] or user["user"],
-            "accountStatus": user["account_status"],
+            "computeUser": user.compute_user or user.user,
+            "accountStatus": user.account_status,
             "creator": signing.CREATOR,
-            "role": user["role"],
+            "role": user.role,
             "expireTime": str(now_ms + self.config.settings.token_lifetime * 1000),
             "clusterId": cluster_id,
-            "invoker": user["org_id"],
-            "user": user["user"],
-            "userId": user["user_id"],
+            "invoker": user.org,
+            "user": user.user,
+            "userId": user.user_id,
         }
         return signing.sign(claims, key)
 
-    def _token_list(self, user: dict[str, Any]) -> list[dict[str, Any]]:
+    def _token_list(self, user: UserRecord) -> list[dict[str, Any]]:
         """One token per region the user may use (null where suspended), then the platform's:
         the documented example's order [public]; clients take the first entry as their region."""
-        now, key = self._now_ms(), self.signing_key()
+        now, key, regions = self._now_ms(), self.signing_key(), self._regions()
         listed: list[dict[str, Any]] = []
-        for cluster_id in user["regions"]:
-            region = self.store.get(self.key("region", cluster_id))
+        for cluster_id in user.regions:
+            region = regions.find(cluster_id)
             if region is None:
                 continue
-            token = None if cluster_id in user["suspended"] else self._token(user, cluster_id, now, key)
-            listed.append({"clusterId": cluster_id, "clusterName": region["cluster_name"], "token": token})
+            token = None if cluster_id in user.suspended else self._token(user, cluster_id, now, key)
+            listed.append({"clusterId": cluster_id, "clusterName": region.cluster_name, "token": token})
         platform = self._token(user, PLATFORM_ID, now, key)
         listed.append({"clusterId": PLATFORM_ID, "clusterName": PLATFORM_NAME, "token": platform})
-        self._remember_login(user["user"], platform, now)
+        self._remember_login(user.user, platform, now)
         return listed
 
     def _remember_login(self, user: str, token: str, now_ms: int) -> None:
         """For the audit: a login while the user's previous platform token was still valid."""
         lifetime = self.config.settings.token_lifetime
-        previous = self.store.get(self.key("login", user))
-        self.store.set(
-            self.key("login", user),
-            {"token": token, "expires_ms": now_ms + lifetime * 1000},
+        logins = self._logins()
+        previous = logins.find(user)
+        logins.put(
+            user,
+            LoginRecord(token=token, expires_ms=now_ms + lifetime * 1000),
             expires_at=now_ms / 1000 + lifetime,
         )
         note(token=token)
-        if previous is not None and now_ms < previous["expires_ms"]:
+        if previous is not None and now_ms < previous.expires_ms:
             note(
-                replaced=previous["token"],
-                replaced_left=(previous["expires_ms"] - now_ms) / 1000,
+                replaced=previous.token,
+                replaced_left=(previous.expires_ms - now_ms) / 1000,
                 replaced_lifetime=lifetime,
             )
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Each user's platform token from their latest login (renewed and region tokens are not kept)."""
         now_ms = self._now_ms()
-        listed = (
-            {
-                "token": login["token"],
-                "credential": key.rpartition(":")[2],
-                "seconds_left": max(0.0, (login["expires_ms"] - now_ms) / 1000),
-                "valid": now_ms < login["expires_ms"],
-            }
-            for key, login in self.store.scan(self.key("login", ""))
-        )
-        return list(islice(listed, limit))
+        listed = []
+        for key, stored in islice(self.store.scan(self.key("login", "")), limit):
+            login = LoginRecord.model_validate(stored)
+            listed.append(
+                {
+                    "token": login.token,
+                    "credential": key.rpartition(":")[2],
+                    "seconds_left": max(0.0, (login.expires_ms - now_ms) / 1000),
+                    "valid": now_ms < login.expires_ms,
+                }
+            )
+        return listed
 
     def login(self, user: str, password: str, org_id: str) -> list[dict[str, Any]]:
         """Token acquisition with user, password and orgId."""
         note(kind="fetch", credential=user or None)
         if not (user and password and org_id):
             raise ProviderError(errors.MISSING_PARAMETER)
-        record = self.store.get(self.key("user", user))
-        if record is None or not (same(record["password"], password) and same(record["org_id"], org_id)):
+        record = self._users().find(user)
+        if record is None or not (same(record.password, password) and same(record.org, org_id)):
             raise ProviderError(errors.INVALID_PARAMETER)
-        if record["frozen"]:
+        if record.frozen:
             raise ProviderError(errors.USER_FROZEN)
         return self._token_list(record)
 
@@ -270,25 +303,25 @@ class SugonModel(ProviderModel[SugonConfig]):
             abs(self.clock.time() - int(timestamp)) > self.config.settings.timestamp_window
         ):
             raise ProviderError(errors.INVALID_PARAMETER)
-        key = self.store.get(self.key("accesskey", access_key))
-        if key is None or not same(key["user"], user):
+        key = self._access_keys().find(access_key)
+        if key is None or not same(key.user, user):
             raise ProviderError(errors.INVALID_PARAMETER)
-        if not same(signature(key["access_key"], timestamp, user, key["secret_key"]), signed):
+        if not same(signature(key.access_key, timestamp, user, key.secret_key), signed):
             raise ProviderError(self.config.settings.bad_signature_code)
-        record = self.store.get(self.key("user", user))
+        record = self._users().find(user)
         if record is None:
             raise ProviderError(errors.INVALID_PARAMETER)
-        if record["frozen"]:
+        if record.frozen:
             raise ProviderError(errors.USER_FROZEN)
         return self._token_list(record)
 
-    def _verify(self, token: str) -> tuple[dict[str, str], dict[str, Any]]:
+    def _verify(self, token: str) -> tuple[dict[str, str], UserRecord]:
         """The claims of a token this mock signed, and its user as it is now; else 10004."""
         claims = signing.verified(token, self.signing_key())
         if claims is None:
             raise ProviderError(errors.INVALID_PARAMETER)
-        user = self.store.get(self.key("user", claims["user"]))
-        if user is None or claims["invoker"] != user["org_id"] or claims["userId"] != user["user_id"]:
+        user = self._users().find(claims["user"])
+        if user is None or claims["invoker"] != user.org or claims["userId"] != user.user_id:
             raise ProviderError(errors.INVALID_PARAMETER)
         return claims, user
 
@@ -312,18 +345,18 @@ class SugonModel(ProviderModel[SugonConfig]):
             # asks for a renewal, and a prompt retry with the renewed token is right.
             note(backoff=renewal, renewal_window_passed=renewal)
             raise ProviderError(errors.NO_PERMISSION)
-        if user["frozen"] and (renewal or settings.frozen_tokens_refused):
+        if user.frozen and (renewal or settings.frozen_tokens_refused):
             raise ProviderError(errors.USER_FROZEN)
         cluster_id = claims["clusterId"]
-        region: dict[str, Any] | None = None
+        region: RegionRecord | None = None
         if cluster_id == PLATFORM_ID:
-            apis: list[str] = list(settings.platform_apis)
+            apis = settings.platform_apis
         else:
-            region = self.store.get(self.key("region", cluster_id))
-            if region is None or cluster_id not in user["regions"] or cluster_id in user["suspended"]:
+            region = self._regions().find(cluster_id)
+            if region is None or cluster_id not in user.regions or cluster_id in user.suspended:
                 note(backoff=True)  # no renewal or retry helps until the region is usable again
                 raise ProviderError(errors.NO_PERMISSION)
-            apis = region["apis"]
+            apis = region.apis
         if api is not None and api not in apis:
             raise ProviderError(errors.API_NOT_ALLOWED)
         return Caller(claims, user, region)
@@ -342,16 +375,16 @@ class SugonModel(ProviderModel[SugonConfig]):
         caller = self._authorize(token, "center")
         settings = self.config.settings
         region = caller.region
-        about = Center.model_validate(region.get("center") or {}) if region else settings.platform_center
-        name = region["cluster_name"] if region else PLATFORM_NAME
+        about = (region.center or Center()) if region else settings.platform_center
+        name = region.cluster_name if region else PLATFORM_NAME
         base = settings.public_url or base_url.rstrip("/")
         return center_answer(caller.claims["clusterId"], name, about, caller.user, settings, base)
 
     def account(self, token: str) -> dict[str, str]:
         """The token's user as `GET user` answers it; every valid token of the user may ask."""
-        user = self._authorize(token, "user").user
-        regions = (self.store.get(self.key("region", cluster_id)) for cluster_id in user["regions"])
-        first = next((region["cluster_name"] for region in regions if region is not None), "")
+        user, regions = self._authorize(token, "user").user, self._regions()
+        found = (regions.find(cluster_id) for cluster_id in user.regions)
+        first = next((region.cluster_name for region in found if region is not None), "")
         return account_answer(user, first)
 
     # -- failures ----------------------------------------------------------

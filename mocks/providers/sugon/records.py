@@ -1,5 +1,9 @@
 """Sugon / SCNet AC's credentials as stored: orgs, computing regions, users and access keys,
-and the changes the admin API makes to them."""
+the changes the admin API makes to them, and each user's latest login.
+
+A region and a user are stored as a `RegionRecord` and a `UserRecord`: a PATCH's null `center`
+or `profile` (the defaults) is kept as null. `Region` and `User`, what the admin API creates and
+the config lists, never hold that null."""
 
 from __future__ import annotations
 
@@ -79,11 +83,18 @@ class Org(Strict):
     name: str = ""
 
 
-class Region(Strict):
+class RegionRecord(Strict):
     cluster_id: ClusterId
     cluster_name: str = Field(min_length=1)
     #: What this region's tokens may call besides tokens/state (else 10009).
     apis: list[Api] = Field(default_factory=lambda: list(ALL_APIS))
+    #: None (a PATCH's null): the defaults.
+    center: Center | None = Field(default_factory=Center)
+
+
+class Region(RegionRecord):
+    """A region as created or configured."""
+
     center: Center = Field(default_factory=Center)
 
 
@@ -111,7 +122,7 @@ def regions_hold_suspended(regions: list[str], suspended: list[str], who: str) -
         raise ValueError(f"{who}: suspended region(s) {', '.join(stray)} are not in regions")
 
 
-class User(Strict):
+class UserRecord(Strict):
     user: str = Field(default_factory=lambda: "ac" + secrets.token_hex(4), min_length=1)
     password: str = Field(default_factory=lambda: secrets.token_urlsafe(12), min_length=1)
     #: None when created through the admin API: a fresh org of its own.
@@ -130,6 +141,18 @@ class User(Strict):
     suspended: list[ClusterId] = Field(default_factory=list)
     #: None: /public/home/<cluster user> [public: the center's example].
     home_path: HomePath | None = None
+    #: None (a PATCH's null): the defaults.
+    profile: Profile | None = Field(default_factory=Profile)
+
+    @property
+    def org(self) -> str:
+        """Its org's id: a stored user has one (one created without gets an org of its own)."""
+        return self.org_id or ""
+
+
+class User(UserRecord):
+    """A user as created or configured: its suspended regions are among its regions."""
+
     profile: Profile = Field(default_factory=Profile)
 
     @model_validator(mode="after")
@@ -170,3 +193,11 @@ class AccessKey(Strict):
 
 class AccessKeyChange(Strict, defer_build=True):
     secret_key: str | None = Field(default=None, min_length=1)
+
+
+class LoginRecord(Strict):
+    """A user's latest login, for the audit and the dashboard: its platform token and the
+    millisecond the token expires, as `expireTime` counts."""
+
+    token: str
+    expires_ms: int
