@@ -8,7 +8,6 @@ import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast, get_args, get_origin
 
@@ -134,22 +133,6 @@ class ProviderModel(ABC, Generic[C]):
         for key, record in ring:
             yield key, cast("dict[str, Any]", record)
 
-    def current_tokens(self, token: str, limit: int | None = None) -> list[dict[str, Any]]:
-        """`live_tokens` where each credential's one live token is kept at `current:<credential>`,
-        the token in its `token` field, and none is replaced before it expires (so none is traced)."""
-        now = self.clock.time()
-        listed = (
-            {
-                "token": live[token],
-                "credential": key.rpartition(":")[2],
-                "seconds_left": live["expires_at"] - now,
-                "valid": True,
-            }
-            for key, live in self.store.scan(self.key("current", ""))
-            if now < live["expires_at"]
-        )
-        return list(islice(listed, limit))
-
     def message(self, code: int | str, operation: str | None = None) -> str:
         """The code's text: its own text on `operation` where it has one there, else the code's."""
         if operation is not None and (own := self.messages.get(text_key(code, operation))) is not None:
@@ -175,16 +158,11 @@ class ProviderModel(ABC, Generic[C]):
 
     # -- stored records by kind ------------------------------------------------
 
-    def records(self, kind: str, what: str | None = None) -> Repository[dict[str, Any]]:
-        """The stored `kind` records ("app", "tenant", ...) as mappings; `what` (default: `kind`)
-        names one in the admin API's refusals."""
-        return Repository.plain(self.store, self.key(kind, ""), what or kind)
-
     def typed_records(self, kind: str, record: type[B], what: str | None = None) -> Repository[B]:
         """The stored `kind` records, read as `record` models."""
         found = self._repositories.get((kind, record, what))
         if found is None:
-            found = Repository.typed(self.store, self.key(kind, ""), what or kind, record)
+            found = Repository(self.store, self.key(kind, ""), what or kind, record)
             self._repositories[kind, record, what] = found
         return cast("Repository[B]", found)
 

@@ -10,43 +10,21 @@ from pydantic import BaseModel, ValidationError
 from .errors import AdminError
 from .stores import Store
 
-R = TypeVar("R")
-B = TypeVar("B", bound=BaseModel)
+R = TypeVar("R", bound=BaseModel)
 Stored = dict[str, Any]
 
 
-def _as_stored(record: Stored) -> Stored:
-    return record
-
-
 class Repository(Generic[R]):
-    """The records of one kind under `<prefix><ident>`, each stored as its JSON mapping, so state
-    written by any version reads the same. `load` reads a stored mapping as a record, `dump`
-    writes one back; the admin API's refusals (404 unknown, 409 taken) name the kind as `what`."""
+    """The `record` models of one kind under `<prefix><ident>`, each stored as its JSON mapping,
+    so state written by any version reads the same; the admin API's refusals (404 unknown,
+    409 taken) name the kind as `what`."""
 
-    def __init__(
-        self,
-        store: Store,
-        prefix: str,
-        what: str,
-        load: Callable[[Stored], R],
-        dump: Callable[[R], Stored],
-    ) -> None:
+    def __init__(self, store: Store, prefix: str, what: str, record: type[R]) -> None:
         self.store = store
         self.prefix = prefix
         self.what = what
-        self._load = load
-        self._dump = dump
-
-    @classmethod
-    def plain(cls, store: Store, prefix: str, what: str) -> Repository[Stored]:
-        """Records kept as the mappings stored: a change may store a null its record model refuses."""
-        return Repository(store, prefix, what, _as_stored, _as_stored)
-
-    @classmethod
-    def typed(cls, store: Store, prefix: str, what: str, record: type[B]) -> Repository[B]:
-        """Records read as `record` models."""
-        return Repository(store, prefix, what, record.model_validate, record.model_dump)
+        self._load = record.model_validate
+        self._dump = record.model_dump
 
     def find(self, ident: str) -> R | None:
         """The record `ident`, None when there is none."""

@@ -14,6 +14,7 @@ import hmac
 import math
 import secrets
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from pydantic import Field
@@ -40,6 +41,13 @@ class Client(Strict):
         return {"clientId": self.client_id, "clientSecret": self.client_secret}
 
 
+class Token(Strict):
+    """A client's token, as `current:<clientId>` keeps it."""
+
+    token: str
+    expires_at: float
+
+
 class TokenBoxConfig(ProviderConfig):
     settings: Settings = Settings()
     clients: list[Client] = Field(default_factory=list)
@@ -55,6 +63,9 @@ class TokenBoxModel(ProviderModel[TokenBoxConfig]):
 
     def _clients(self) -> Repository[Client]:
         return self.typed_records("client", Client)
+
+    def _current(self) -> Repository[Token]:
+        return self.typed_records("current", Token)
 
     def seed(self) -> None:
         for client in self.seeded(DEMO.values(), self.config.clients):
@@ -76,15 +87,26 @@ class TokenBoxModel(ProviderModel[TokenBoxConfig]):
             raise ProviderError(errors.INVALID_CLIENT)
         now = self.clock.time()
         expires_at = now + self.config.settings.token_lifetime
-        fresh = {"token": secrets.token_hex(16), "expires_at": expires_at}
+        fresh = Token(token=secrets.token_hex(16), expires_at=expires_at)
 
-        def keep_or_issue(held: Any) -> Any:
-            return held if held is not None and now < held["expires_at"] else fresh
+        def keep_or_issue(held: Token | None) -> Token:
+            return held if held is not None and now < held.expires_at else fresh
 
-        _, live = self.store.update(self.key("current", client_id), keep_or_issue, expires_at=expires_at)
-        note(token=live["token"])
-        return {"access_token": live["token"], "expires_in": math.ceil(live["expires_at"] - now)}
+        _, live = self._current().swap(client_id, keep_or_issue, expires_at=expires_at)
+        note(token=live.token)
+        return {"access_token": live.token, "expires_in": math.ceil(live.expires_at - now)}
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
-        """Each client's live token, as the kit lists tokens kept at `current:<clientId>`."""
-        return self.current_tokens("token", limit)
+        """Each client's live token: one a client, so `limit` bounds what is read."""
+        now = self.clock.time()
+        listed = (
+            {
+                "token": live.token,
+                "credential": client_id,
+                "seconds_left": live.expires_at - now,
+                "valid": True,
+            }
+            for client_id, live in islice(self._current().items(), limit)
+            if now < live.expires_at
+        )
+        return list(listed)

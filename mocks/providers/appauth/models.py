@@ -23,6 +23,7 @@ import secrets
 import string
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from itertools import islice
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -107,7 +108,7 @@ class TokenRecord(Strict):
 class CurrentToken(Strict):
     """An app's live token, under `current:<appId>`; named as the answer names it."""
 
-    accessToken: str  # the stored key, which the kit's current_tokens reads too
+    accessToken: str
     issued_at: float
     expires_at: int
 
@@ -248,7 +249,18 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Each app's live token: a token is replaced only once expired, so the trace holds none."""
-        return self.current_tokens("accessToken", limit)
+        now = self.clock.time()
+        listed = (
+            {
+                "token": live.accessToken,
+                "credential": app_id,
+                "seconds_left": live.expires_at - now,
+                "valid": True,
+            }
+            for app_id, live in self._current().items()
+            if now < live.expires_at
+        )
+        return list(islice(listed, limit))
 
     # -- the documented rules ----------------------------------------------
 

@@ -270,12 +270,11 @@ class SugonModel(ProviderModel[SugonConfig]):
         """Each user's platform token from their latest login (renewed and region tokens are not kept)."""
         now_ms = self._now_ms()
         listed = []
-        for key, stored in islice(self.store.scan(self.key("login", "")), limit):
-            login = LoginRecord.model_validate(stored)
+        for user, login in islice(self._logins().items(), limit):
             listed.append(
                 {
                     "token": login.token,
-                    "credential": key.rpartition(":")[2],
+                    "credential": user,
                     "seconds_left": max(0.0, (login.expires_ms - now_ms) / 1000),
                     "valid": now_ms < login.expires_ms,
                 }
