@@ -75,13 +75,24 @@ class Repository(Generic[R]):
             raise AdminError(409, f"{self.what} {ident!r} exists")
         return record
 
-    def update(self, ident: str, change: BaseModel, *, exclude_none: bool = False) -> R:
+    def update(
+        self,
+        ident: str,
+        change: BaseModel,
+        *,
+        exclude_none: bool = False,
+        check: Callable[[R], None] | None = None,
+    ) -> R:
         """The record `ident` with the fields `change` sets, stored. With `exclude_none`, a field
-        sent as null is left as it is; without, null is stored (back to the default)."""
+        sent as null is left as it is; without, null is stored (back to the default), where the
+        record allows it (else a 400). `check` may refuse the changed record before it is stored
+        (the records it names must exist, say)."""
         changed = change.model_dump(exclude_unset=True, exclude_none=exclude_none)
         try:
             record = self._load(self._dump(self.get(ident)) | changed)
         except ValidationError as exc:  # a null the record has no meaning for, say
             raise AdminError.invalid(exc) from exc
+        if check is not None:
+            check(record)
         self.put(ident, record)
         return record

@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from pydantic import ValidationError
-
 from ...core.audit import note
 from ...core.errors import AdminError, ProviderError
 from ...core.provider import ProviderModel, as_configured
@@ -172,16 +170,7 @@ class SugonModel(ProviderModel[SugonConfig]):
     def update_user(self, name: str, change: UserChange) -> UserRecord:
         """Change a user, checked as a new one is before it is stored; a null compute_user,
         home_path or profile is the default, any other null a 400."""
-        users = self._users()
-        try:
-            user = UserRecord.model_validate(
-                users.get(name).model_dump() | change.model_dump(exclude_unset=True)
-            )
-        except ValidationError as exc:
-            raise AdminError.invalid(exc) from exc
-        self._check_user(user)
-        users.put(name, user)
-        return user
+        return self._users().update(name, change, check=self._check_user)
 
     def access_keys(self) -> list[AccessKey]:
         return self._access_keys().list()
