@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import gc
 import json
 import threading
 import time
@@ -86,7 +87,14 @@ def _openapi(spec_path: Path) -> OpenAPI:
     """The spec, served from any host: the audit judges requests, not where they were sent."""
     from openapi_core import OpenAPI
 
-    return OpenAPI.from_dict({**_document(spec_path), "servers": [{"url": "/"}]})
+    validator = OpenAPI.from_dict({**_document(spec_path), "servers": [{"url": "/"}]})
+    if gc.get_freeze_count():
+        # A process that froze what its start built (`serve`) freezes the validator too: its
+        # modules and the spec, tens of thousands of objects that live as long as the process,
+        # would otherwise make every full collection of the garbage collector tens of
+        # milliseconds long, a pause every request in flight waits out.
+        gc.freeze()
+    return validator
 
 
 def _as_request(entry: Entry) -> Request:
@@ -181,7 +189,8 @@ class Auditor:
             *(ruleset_of(slug, provider) for slug, provider in providers.items() if provider.rules)
         )
         #: Identical requests (a client repeating a call) are judged once: by their content.
-        self._by_content: OrderedDict[str, list[str]] = OrderedDict()
+        #: (Kept as tuples, which the garbage collector need not walk; see Violation.)
+        self._by_content: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         self._lock = threading.Lock()  # of the content cache
         self._checking = threading.Lock()  # of the checks: one poll catches up at a time
         #: When a provider's request last began (`time.monotonic`), and on which thread.
@@ -197,7 +206,7 @@ class Auditor:
 
     def _start(self) -> None:
         """Checks that have seen nothing yet, one per rule and provider it applies to."""
-        self._spec_cache: dict[int, list[Violation]] = {}
+        self._spec_cache: dict[int, tuple[Violation, ...]] = {}
         self._checks = {
             slug: [
                 r.check(r, slug, self.settings, self.configs[slug])
@@ -243,7 +252,7 @@ class Auditor:
                 self._spec_cache = {k: v for k, v in self._spec_cache.items() if k >= oldest}
         return oldest
 
-    def _spec_problems(self, provider: Provider, entry: Entry) -> list[str]:
+    def _spec_problems(self, provider: Provider, entry: Entry) -> tuple[str, ...]:
         key = json.dumps(
             [provider.slug, entry["method"], entry["path"], entry["query"], entry["headers"], entry["body"]],
             sort_keys=True,
@@ -253,18 +262,18 @@ class Auditor:
             if found is not None:
                 self._by_content.move_to_end(key)
                 return found
-        found = spec_problems(provider, entry)
+        found = tuple(spec_problems(provider, entry))
         with self._lock:
             self._by_content[key] = found
             while len(self._by_content) > self.CONTENT_CACHE:
                 self._by_content.popitem(last=False)
         return found
 
-    def _spec_violations(self, entry: Entry) -> list[Violation]:
+    def _spec_violations(self, entry: Entry) -> tuple[Violation, ...]:
         found = self._spec_cache.get(entry["id"])
         if found is None:
             provider = self.providers[entry["provider"]]
-            found = [
+            found = tuple(
                 Violation(
                     "request-spec",
                     "error",
@@ -275,7 +284,7 @@ class Auditor:
                     (entry["id"],),
                 )
                 for problem in self._spec_problems(provider, entry)
-            ]
+            )
             self._spec_cache[entry["id"]] = found
         return found
 

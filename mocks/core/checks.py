@@ -63,6 +63,12 @@ class Violation:
         return cls(**{**data, "requests": tuple(data["requests"])})
 
 
+#: A finding as a check keeps it: its message, the requests it names, the credential. A plain
+#: tuple of strings and ints, which the garbage collector stops tracking: a check keeps one
+#: for each request it judged, and a full collection walking thousands of objects would
+#: stall every request thread for milliseconds. A Violation is made of it when asked for.
+Finding = tuple[str, tuple[int, ...], str | None]
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
@@ -128,7 +134,7 @@ class Check:
         self.settings = settings
         self.config = config
         #: Findings by the request they are about.
-        self.found: Recent[int, Violation] = Recent()
+        self.found: Recent[int, Finding] = Recent()
         self.begin()
 
     def begin(self) -> None:
@@ -139,16 +145,18 @@ class Check:
 
     def report(self, about: int, message: str, requests: tuple[int, ...], credential: str | None) -> None:
         """A finding about request `about`, naming `requests` (oldest first; the last is the one seen)."""
+        self.found.set(about, requests[-1], (message, requests, credential))
+
+    def violation(self, message: str, requests: tuple[int, ...], credential: str | None) -> Violation:
         rule = self.rule
-        found = Violation(rule.id, rule.severity, message, rule.source, self.provider, credential, requests)
-        self.found.set(about, requests[-1], found)
+        return Violation(rule.id, rule.severity, message, rule.source, self.provider, credential, requests)
 
     def forget(self, oldest: int) -> None:
         self.found.forget(oldest)
 
     def violations(self, oldest: int, since: int = 0) -> Iterator[Violation]:
         """Those over the journal from `oldest` on, naming request `since` or a later one."""
-        return (v for v in self.found.values(since) if v.requests[0] >= oldest)
+        return (self.violation(*found) for found in self.found.values(since) if found[1][0] >= oldest)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ class RefetchWhileValid(Check):
         #: Credentials whose last call since that fetch was refused for an invalid token.
         self.refused: Recent[str, int] = Recent()
         #: Fetches reported, by the token they replaced: a later call with it withdraws them.
-        self.replacing: Recent[str, list[int]] = Recent()
+        self.replacing: Recent[str, tuple[int, ...]] = Recent()
 
     def see(self, entry: Entry) -> None:
         f = facts(entry)
@@ -64,7 +64,7 @@ class RefetchWhileValid(Check):
             )
             if replaced != f["token"]:  # the same token reissued is never withdrawn
                 self.replacing.set(
-                    replaced, entry["id"], [*(self.replacing.get(replaced) or ()), entry["id"]]
+                    replaced, entry["id"], (*(self.replacing.get(replaced) or ()), entry["id"])
                 )
         self.issued.set(credential, entry["id"], entry["id"])
         self.refused.pop(credential)
@@ -119,17 +119,14 @@ class OverwrittenTokenUsed(Check):
             kept.forget(oldest)
 
     def violations(self, oldest: int, since: int = 0) -> Iterator[Violation]:
-        for found in self.found.values(since):
-            call = found.requests[-1]
+        for message, requests, credential in self.found.values(since):
+            call = requests[-1]
             fetches = self.fetches.get(call) or (None, None)
             if all(i is None or i >= oldest for i in fetches):
-                yield found
+                yield self.violation(message, requests, credential)
                 continue
             issued, overwritten = (i if i is not None and i >= oldest else None for i in fetches)
-            message, requests, credential = self._worded(call, issued, overwritten, found.credential)
-            yield Violation(
-                found.rule, found.severity, message, found.source, found.provider, credential, requests
-            )
+            yield self.violation(*self._worded(call, issued, overwritten, credential))
 
 
 @rule(

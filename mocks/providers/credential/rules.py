@@ -52,24 +52,15 @@ class RequestIdReused(Check):
         self.oldest = oldest
 
     def violations(self, oldest: int, since: int = 0) -> Iterator[Violation]:
-        for found in self.found.values(since):
-            if found.requests[0] >= oldest:
-                yield found
+        for message, requests, credential in self.found.values(since):
+            if requests[0] >= oldest:
+                yield self.violation(message, requests, credential)
                 continue
-            again = found.requests[-1]
+            again = requests[-1]
             request_id = self.reported.get(again) or ""
             first = next(i for i in self.uses.get(request_id) or () if i >= oldest)
             if first < again:
-                message, requests = self._worded(request_id, first, again)
-                yield Violation(
-                    found.rule,
-                    found.severity,
-                    message,
-                    found.source,
-                    found.provider,
-                    found.credential,
-                    requests,
-                )
+                yield self.violation(*self._worded(request_id, first, again), credential)
 
 
 @rule(
