@@ -555,7 +555,17 @@ LOADS = {
 }
 
 
-def polled_while_loaded(server: Server, folder: Path) -> list[tuple[str, str, Load, float]]:
+@dataclass
+class Polled:
+    server: str
+    polling: str
+    load: str
+    measured: Load
+    #: The mean time of one poll.
+    poll: float
+
+
+def polled_while_loaded(server: Server, folder: Path) -> list[Polled]:
     """The token endpoint's latency with a full journal (5,000 refetches: every one a finding)
     under each of LOADS while the admin API is polled every second, and the mean time of one
     poll: the median of POLL_ROUNDS interleaved rounds of each polling and load."""
@@ -597,7 +607,8 @@ def polled_while_loaded(server: Server, folder: Path) -> list[tuple[str, str, Lo
             poller.join()
             measured.append((load, sum(took[1:]) / max(len(took) - 1, 1)))
     return [
-        (
+        Polled(
+            server.name,
             name,
             load_name,
             Measured([load for load, _ in measured]).median,
@@ -607,20 +618,27 @@ def polled_while_loaded(server: Server, folder: Path) -> list[tuple[str, str, Lo
     ]
 
 
-def print_polled(rows: list[tuple[str, str, Load, float]]) -> None:
+#: Where the polling is measured: the one-process server and the one for load.
+POLLED_SERVERS = {"`serve`": (), "`serve --workers 1`": ("--workers", "1")}
+
+
+def print_polled(rows: list[Polled]) -> None:
     print()
     print(
         "## The admin API polled every second, journal full (5,000 token refetches), "
-        f"iTrigger token endpoint under load ({CONNECTIONS} connections, `serve`; "
+        f"iTrigger token endpoint under load ({CONNECTIONS} connections; "
         f"median of {POLL_ROUNDS} interleaved rounds)"
     )
     print()
-    print("| load | polling | req/s | p50 ms | p99 ms | one poll, ms |")
-    print("|---|---|---:|---:|---:|---:|")
-    for name, load_name, load, poll in sorted(rows, key=lambda row: list(LOADS).index(row[1])):
+    print("| server | load | polling | req/s | p50 ms | p99 ms | one poll, ms |")
+    print("|---|---|---|---:|---:|---:|---:|")
+    for row in sorted(
+        rows, key=lambda row: (list(POLLED_SERVERS).index(row.server), list(LOADS).index(row.load))
+    ):
+        load = row.measured
         print(
-            f"| {load_name} | {name} | {load.rps:,.0f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} "
-            f"| {poll * 1000:.1f} |"
+            f"| {row.server} | {row.load} | {row.polling} | {load.rps:,.0f} | {load.p50_ms:.1f} "
+            f"| {load.p99_ms:.1f} | {row.poll * 1000:.1f} |"
         )
 
 
@@ -845,11 +863,13 @@ def main() -> int:
         sqlite_cost, sqlite_layers = where_time_goes(config, f"sqlite://{folder}/profile.db")
         compared = stacks(config, folder) if os.environ.get("BENCH_STACKS") == "1" else []
         print("measuring the token endpoint while the admin API is polled ...", flush=True)
-        polling = ours("polled", config).start()
-        try:
-            polled = polled_while_loaded(polling, folder)
-        finally:
-            polling.stop()
+        polled: list[Polled] = []
+        for name, extra in POLLED_SERVERS.items():
+            polling = ours(name, config, *extra).start()
+            try:
+                polled += polled_while_loaded(polling, folder)
+            finally:
+                polling.stop()
         sieged = under_siege(config)
         mem = None
         if MEMORY_REQUESTS:
