@@ -8,6 +8,7 @@ import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast, get_args, get_origin
 
@@ -132,6 +133,25 @@ class ProviderModel(ABC, Generic[C]):
         ring = self.store.newest_in_ring(self.key("trace"), size=self.store.token_trace, limit=limit)
         for key, record in ring:
             yield key, cast("dict[str, Any]", record)
+
+    def current_tokens(
+        self, current: Repository[Any], token: str, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """`live_tokens` where each credential's one live token is a record of `current` under the
+        credential's id, with the token in its `token` field and an `expires_at`, and none is
+        replaced before it expires (so none is traced)."""
+        now = self.clock.time()
+        listed = (
+            {
+                "token": getattr(live, token),
+                "credential": credential,
+                "seconds_left": live.expires_at - now,
+                "valid": True,
+            }
+            for credential, live in current.items()
+            if now < live.expires_at
+        )
+        return list(islice(listed, limit))
 
     def message(self, code: int | str, operation: str | None = None) -> str:
         """The code's text: its own text on `operation` where it has one there, else the code's."""

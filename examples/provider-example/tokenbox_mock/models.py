@@ -14,7 +14,6 @@ import hmac
 import math
 import secrets
 from collections.abc import Iterator
-from itertools import islice
 from typing import Any
 
 from pydantic import Field
@@ -97,16 +96,5 @@ class TokenBoxModel(ProviderModel[TokenBoxConfig]):
         return {"access_token": live.token, "expires_in": math.ceil(live.expires_at - now)}
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
-        """Each client's live token: one a client, so `limit` bounds what is read."""
-        now = self.clock.time()
-        listed = (
-            {
-                "token": live.token,
-                "credential": client_id,
-                "seconds_left": live.expires_at - now,
-                "valid": True,
-            }
-            for client_id, live in islice(self._current().items(), limit)
-            if now < live.expires_at
-        )
-        return list(listed)
+        """Each client's live token, as the kit lists tokens kept at `current:<clientId>`."""
+        return self.current_tokens(self._current(), "token", limit)

@@ -23,7 +23,6 @@ import secrets
 import string
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from itertools import islice
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -249,18 +248,7 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Each app's live token: a token is replaced only once expired, so the trace holds none."""
-        now = self.clock.time()
-        listed = (
-            {
-                "token": live.accessToken,
-                "credential": app_id,
-                "seconds_left": live.expires_at - now,
-                "valid": True,
-            }
-            for app_id, live in self._current().items()
-            if now < live.expires_at
-        )
-        return list(islice(listed, limit))
+        return self.current_tokens(self._current(), "accessToken", limit)
 
     # -- the documented rules ----------------------------------------------
 
