@@ -72,7 +72,7 @@ def init_app(app: Flask, *, admin_prefix: str) -> None:
         state = g._get_current_object()
         provider = current_provider()
         fault = state.get("fault")
-        mocks.journal.record(
+        recorded = mocks.journal.record(
             {
                 "time": state.get("journal_time", mocks.clock.now()).isoformat(),
                 "received": state.get("journal_received", time.time()),
@@ -89,3 +89,4 @@ def init_app(app: Flask, *, admin_prefix: str) -> None:
                 "fault": fault.model_dump(include={"id", "action"}) if fault else None,
             }
         )
+        mocks.auditor.recorded(recorded)
