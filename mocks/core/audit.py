@@ -223,31 +223,53 @@ class Auditor:
         #: The last entry seen: its id, and when it was received (to tell a journal that started over).
         self._last: tuple[int, Any] = (0, None)
         self._oldest = 0
+        #: Entries recorded here and not yet judged, by id (see `recorded`).
+        self._pending: dict[int, Entry] = {}
+        #: The last id of the journal as last read.
+        self._read_to = 0
 
     def recorded(self, entry: Entry) -> None:
         """A request this process has just recorded. For LIVE_FOR seconds after a poll (a
         dashboard open), it is judged now, in hand, so that the next poll finds nothing to
         catch up on: the work is spread over the requests, a few microseconds each, instead
-        of a burst at each poll that every request in flight waits out. Only the entry right
-        after the last one judged is: one recorded out of order, or by another process, and
-        those after it, wait for the next poll, which reads them from the journal."""
-        if time.monotonic() - self._polled >= LIVE_FOR or not self._checking.acquire(blocking=False):
-            return  # nobody is looking, or a poll is catching up and will read it
-        try:
-            if _id(entry) == self._last[0] + 1:
-                for check in self._checks.get(entry["provider"], ()):
-                    check.see(entry)
-                self._last = (_id(entry), entry.get("received"))
-        finally:
-            self._checking.release()
+        of a burst at each poll that every request in flight waits out.
+
+        Entries are judged in journal order: one recorded ahead of its turn (by another thread)
+        waits among the pending until the one before it comes. Those another process recorded
+        never come here; past PENDING waiting, the pending are dropped, and the next poll reads
+        them all from the journal."""
+        if time.monotonic() - self._polled >= LIVE_FOR:
+            return
+        self._pending[_id(entry)] = entry
+        if self._checking.acquire(blocking=False):  # else a poll is catching up: it judges them
+            try:
+                self._judge_pending()
+            finally:
+                self._checking.release()
+
+    PENDING = 2048
+
+    def _judge_pending(self) -> None:
+        """Judge the pending entries that follow the last one judged, in order."""
+        pending = self._pending
+        while (entry := pending.pop(self._last[0] + 1, None)) is not None:
+            for check in self._checks.get(entry["provider"], ()):
+                check.see(entry)
+            self._last = (_id(entry), entry.get("received"))
+        if len(pending) > self.PENDING:
+            pending.clear()
 
     def _catch_up(self, entries: Sequence[Entry]) -> int:
         """Let the checks see the entries they have not, and forget the dropped; the oldest id left."""
         last_id, last_received = self._last
         at = bisect.bisect_left(entries, last_id, key=_id)
         known = at < len(entries) and _id(entries[at]) == last_id
+        # Entries judged as they were recorded, after this read of the journal (one that lost
+        # its entries and numbers them anew reads less than the last read did).
+        judged_past = bool(entries) and self._read_to <= _id(entries[-1]) < last_id
         if (
             entries
+            and not judged_past
             and _id(entries[0]) <= last_id
             and not (known and entries[at].get("received") == last_received)
         ):  # the journal started over (a store that lost it): judge it afresh
@@ -262,8 +284,13 @@ class Auditor:
                 if now - began < BUSY_FOR and thread != threading.get_ident():
                     time.sleep(SLICE * (1 / SHARE - 1))
                 turn = time.monotonic()
-        if entries:
+        if entries and not judged_past:
             self._last = (_id(entries[-1]), entries[-1].get("received"))
+        if entries:
+            self._read_to = _id(entries[-1])
+        for judged in [i for i in self._pending if i <= self._last[0]]:
+            self._pending.pop(judged, None)
+        self._judge_pending()
         oldest = _id(entries[0]) if entries else self._last[0] + 1
         if oldest > self._oldest:
             self._oldest = oldest
