@@ -111,8 +111,6 @@ class ProviderModel(ABC, Generic[C]):
         self.store = store
         self.clock = clock
         self.messages = {str(code): text for code, text in self.MESSAGES.items()} | config.messages
-        #: Made once each: a token fetch reads several, and making one costs a microsecond.
-        self._repositories: dict[tuple[str, type[BaseModel], str | None], Repository[Any]] = {}
 
     def key(self, *parts: object) -> str:
         return ":".join((self.slug, *map(str, parts)))
@@ -179,12 +177,8 @@ class ProviderModel(ABC, Generic[C]):
     # -- stored records by kind ------------------------------------------------
 
     def typed_records(self, kind: str, record: type[B], what: str | None = None) -> Repository[B]:
-        """The stored `kind` records, read as `record` models."""
-        found = self._repositories.get((kind, record, what))
-        if found is None:
-            found = Repository(self.store, self.key(kind, ""), what or kind, record)
-            self._repositories[kind, record, what] = found
-        return cast("Repository[B]", found)
+        """The stored `kind` records, read as `record` models (make it once: a `cached_property`)."""
+        return Repository(self.store, self.key(kind, ""), what or kind, record)
 
     @abstractmethod
     def seed(self) -> None:

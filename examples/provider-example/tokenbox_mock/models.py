@@ -14,6 +14,7 @@ import hmac
 import math
 import secrets
 from collections.abc import Iterator
+from functools import cached_property
 from typing import Any
 
 from pydantic import Field
@@ -60,28 +61,30 @@ class TokenBoxModel(ProviderModel[TokenBoxConfig]):
     slug = "tokenbox"
     MESSAGES = errors.MESSAGES
 
+    @cached_property
     def _clients(self) -> Repository[Client]:
         return self.typed_records("client", Client)
 
+    @cached_property
     def _current(self) -> Repository[Token]:
         return self.typed_records("current", Token)
 
     def seed(self) -> None:
         for client in self.seeded(DEMO.values(), self.config.clients):
-            self._clients().put(client.client_id, client)
+            self._clients.put(client.client_id, client)
 
     def demo_entries(self) -> Iterator[tuple[str, Client, str]]:
         return as_configured(DEMO, self.config.clients, "client_id")
 
     def fresh_credentials(self) -> dict[str, Any]:
         client = Client()
-        self._clients().put(client.client_id, client)
+        self._clients.put(client.client_id, client)
         return client.shown()
 
     def token(self, client_id: str, client_secret: str) -> dict[str, Any]:
         """The client's live token, or a new one once it has expired."""
         note(kind="fetch", credential=client_id or None)
-        client = self._clients().find(client_id) if client_id else None
+        client = self._clients.find(client_id) if client_id else None
         if client is None or not hmac.compare_digest(client.client_secret.encode(), client_secret.encode()):
             raise ProviderError(errors.INVALID_CLIENT)
         now = self.clock.time()
@@ -91,10 +94,10 @@ class TokenBoxModel(ProviderModel[TokenBoxConfig]):
         def keep_or_issue(held: Token | None) -> Token:
             return held if held is not None and now < held.expires_at else fresh
 
-        _, live = self._current().swap(client_id, keep_or_issue, expires_at=expires_at)
+        _, live = self._current.swap(client_id, keep_or_issue, expires_at=expires_at)
         note(token=live.token)
         return {"access_token": live.token, "expires_in": math.ceil(live.expires_at - now)}
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Each client's live token, as the kit lists tokens kept at `current:<clientId>`."""
-        return self.current_tokens(self._current(), "token", limit)
+        return self.current_tokens(self._current, "token", limit)

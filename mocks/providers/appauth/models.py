@@ -23,6 +23,7 @@ import secrets
 import string
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -186,7 +187,7 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
 
     def seed(self) -> None:
         for app in self.seeded(demo_set().values(), self.config.apps):
-            self._apps().put(app.app_id, app)
+            self._apps.put(app.app_id, app)
 
     def demo_entries(self) -> Iterator[tuple[str, App, str]]:
         """A config app may have replaced a demo one's secret or limits."""
@@ -197,12 +198,15 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
         app = self.create_app(App())
         return {"appId": app.app_id, "appSecret": app.app_secret}
 
+    @cached_property
     def _apps(self) -> Repository[App]:
         return self.typed_records("app", App)
 
+    @cached_property
     def _tokens(self) -> Repository[TokenRecord]:
         return self.typed_records("token", TokenRecord)
 
+    @cached_property
     def _current(self) -> Repository[CurrentToken]:
         return self.typed_records("current", CurrentToken)
 
@@ -216,21 +220,21 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
     def apps(self) -> list[dict[str, Any]]:
         """Apps with their fetches counted in the current rate window."""
         now = self.clock.time()
-        return [self._with_usage(app, now) for app in self._apps().list()]
+        return [self._with_usage(app, now) for app in self._apps.list()]
 
     def app_usage(self, app_id: str) -> dict[str, Any]:
         """One app with the fetches counted in its current rate window."""
         return self._with_usage(self.app(app_id), self.clock.time())
 
     def app(self, app_id: str) -> App:
-        return self._apps().get(app_id)
+        return self._apps.get(app_id)
 
     def create_app(self, app: App) -> App:
-        return self._apps().create(app.app_id, app)
+        return self._apps.create(app.app_id, app)
 
     def update_app(self, app_id: str, change: AppChange) -> App:
         """Change an app; its live token keeps working until it expires."""
-        return self._apps().update(app_id, change)  # null: back to the default
+        return self._apps.update(app_id, change)  # null: back to the default
 
     def tokens(self) -> list[dict[str, Any]]:
         """Live tokens with their expireTime and expiresIn on the virtual clock."""
@@ -242,13 +246,13 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
                 "expireTime": expire_time(record.expires_at),
                 "expiresIn": expires_in(record.expires_at, now),
             }
-            for token, record in self._tokens().items()
+            for token, record in self._tokens.items()
             if now < record.expires_at
         ]
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Each app's live token: a token is replaced only once expired, so the trace holds none."""
-        return self.current_tokens(self._current(), "accessToken", limit)
+        return self.current_tokens(self._current, "accessToken", limit)
 
     # -- the documented rules ----------------------------------------------
 
@@ -266,7 +270,7 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
     def _authenticate(self, app_id: str, app_secret: str) -> App:
         if not app_id or not app_secret:
             raise ProviderError(errors.CREDENTIALS_MISSING)
-        app = self._apps().find(app_id)
+        app = self._apps.find(app_id)
         if app is None or not hmac.compare_digest(app.app_secret.encode(), app_secret.encode()):
             raise ProviderError(errors.CREDENTIALS_WRONG)
         return app
@@ -300,9 +304,9 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
                 issued.append(self._issue(app_id, now, expires_at))
             return issued[0]
 
-        held, live = self._current().swap(app_id, keep_or_issue, expires_at=expires_at + RETAIN)
+        held, live = self._current.swap(app_id, keep_or_issue, expires_at=expires_at + RETAIN)
         if issued and live != issued[0]:  # another fetch issued one first: use it
-            self._tokens().delete(issued[0].accessToken)
+            self._tokens.delete(issued[0].accessToken)
         if live == held:
             note(
                 replaced=live.accessToken,
@@ -323,25 +327,25 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
         token works before anyone can read it from `current`."""
         token = secrets.token_hex(16)
         record = TokenRecord(app_id=app_id, issued_at=now, expires_at=expires_at)
-        self._tokens().put(token, record, expires_at=expires_at + RETAIN)
+        self._tokens.put(token, record, expires_at=expires_at + RETAIN)
         return CurrentToken(accessToken=token, issued_at=now, expires_at=expires_at)
 
     def _retire(self, token: str) -> None:
         """An expired token's record goes into the trace, which keeps the last `token_trace`."""
-        record = self._tokens().find(token)
+        record = self._tokens.find(token)
         if record is not None:
             self.trace(self.key("token", token), record.model_dump())
 
     def hello(self, token: str | None) -> str:
         """The greeting for a live token's app."""
-        record = self._tokens().find(token) if token else None
+        record = self._tokens.find(token) if token else None
         expired = record is not None and self.clock.time() >= record.expires_at
         state = "missing" if not token else "unknown" if record is None else "expired" if expired else "valid"
         note(kind="call", token=token, token_state=state, credential=record.app_id if record else None)
         if state != "valid" or record is None:
             raise ProviderError(errors.TOKEN_INVALID)
         app_id = record.app_id
-        app = self._apps().find(app_id)
+        app = self._apps.find(app_id)
         return self.config.settings.greeting.format(name=(app.name if app else "") or app_id, appId=app_id)
 
     # -- failures ----------------------------------------------------------

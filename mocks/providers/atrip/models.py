@@ -24,6 +24,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterator, Mapping
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
@@ -200,7 +201,7 @@ class AtripModel(ProviderModel[AtripConfig]):
 
     def seed(self) -> None:
         for client in self.seeded(demo_set().values(), self.config.clients):
-            self._clients().put(client.client_id, client)
+            self._clients.put(client.client_id, client)
 
     def demo_entries(self) -> Iterator[tuple[str, Client, str]]:
         """A config client may have replaced a demo one."""
@@ -210,31 +211,33 @@ class AtripModel(ProviderModel[AtripConfig]):
         client = self.create_client(Client())
         return {CLIENT_ID_HEADER: client.client_id, CLIENT_SECRET_HEADER: client.client_secret}
 
+    @cached_property
     def _clients(self) -> Repository[Client]:
         return self.typed_records("client", Client)
 
+    @cached_property
     def _sessions(self) -> Repository[Session]:
         return self.typed_records("session", Session)
 
     def clients(self) -> list[Client]:
-        return self._clients().list()
+        return self._clients.list()
 
     def client(self, client_id: str) -> Client:
-        return self._clients().get(client_id)
+        return self._clients.get(client_id)
 
     def create_client(self, client: Client) -> Client:
-        return self._clients().create(client.client_id, client)
+        return self._clients.create(client.client_id, client)
 
     def update_client(self, client_id: str, change: ClientChange) -> Client:
         """A null `orders` is any order again; a null secret or name is a 400: no client is without one."""
-        return self._clients().update(client_id, change)
+        return self._clients.update(client_id, change)
 
     def sessions(self) -> list[dict[str, Any]]:
         """Live portal sessions with their seconds left on the virtual clock."""
         now = self.clock.time()
         return [
             {**session.model_dump(), "seconds_left": max(0.0, session.expires_at - now)}
-            for session in self._sessions().list()
+            for session in self._sessions.list()
         ]
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
@@ -272,7 +275,7 @@ class AtripModel(ProviderModel[AtripConfig]):
         return self.open_session(client, fields)
 
     def authenticate(self, client_id: str, client_secret: str) -> Client:
-        client = self._clients().find(client_id) if client_id else None
+        client = self._clients.find(client_id) if client_id else None
         if client is None or not hmac.compare_digest(client.client_secret.encode(), client_secret.encode()):
             raise ProviderError(errors.UNAUTHORIZED)
         return client
@@ -348,7 +351,7 @@ class AtripModel(ProviderModel[AtripConfig]):
 
     def session(self, token: str | None) -> Session | None:
         """A live portal session, or None for a missing, unknown or expired token."""
-        return self._sessions().find(token) if token else None
+        return self._sessions.find(token) if token else None
 
     # -- failures ------------------------------------------------------------
 

@@ -21,6 +21,7 @@ import ipaddress
 import math
 import secrets
 from collections.abc import Iterator
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
@@ -211,41 +212,44 @@ class CredentialModel(ProviderModel[CredentialConfig]):
         self.store.set(self.key("jti-key"), secrets.token_hex(16))
         partners, apps = demo_set()
         for partner in self.seeded(partners, self.config.partners):
-            self._partners().put(partner.id, partner)
+            self._partners.put(partner.id, partner)
         for app in self.seeded(apps.values(), self.config.apps):
-            self._apps().put(app.client_id, app)
+            self._apps.put(app.client_id, app)
 
     def demo_entries(self) -> Iterator[tuple[str, App, str]]:
         """A config app may have replaced a demo one's secret or partner."""
         return as_configured(demo_set()[1], self.config.apps, "client_id")
 
+    @cached_property
     def _partners(self) -> Repository[Partner]:
         return self.typed_records("partner", Partner)
 
+    @cached_property
     def _apps(self) -> Repository[App]:
         return self.typed_records("app", App)
 
+    @cached_property
     def _tokens(self) -> Repository[TokenRecord]:
         return self.typed_records("token", TokenRecord)
 
     def partners(self) -> list[Partner]:
-        return self._partners().list()
+        return self._partners.list()
 
     def partner(self, partner_id: str) -> Partner:
-        return self._partners().get(partner_id)
+        return self._partners.get(partner_id)
 
     def create_partner(self, partner: Partner) -> Partner:
-        return self._partners().create(partner.id, partner)
+        return self._partners.create(partner.id, partner)
 
     def update_partner(self, partner_id: str, change: PartnerChange) -> Partner:
         """Change a partner; a field sent as null is left as it is."""
-        return self._partners().update(partner_id, change, exclude_none=True)
+        return self._partners.update(partner_id, change, exclude_none=True)
 
     def apps(self) -> list[App]:
-        return self._apps().list()
+        return self._apps.list()
 
     def app(self, client_id: str) -> App:
-        return self._apps().get(client_id)
+        return self._apps.get(client_id)
 
     def create_app(self, app: App) -> App:
         """Create an app; without a partner it gets a fresh one, made once the app exists."""
@@ -254,14 +258,14 @@ class CredentialModel(ProviderModel[CredentialConfig]):
             app.partner = own_partner.id
         else:
             self.partner(str(app.partner))
-        created = self._apps().create(app.client_id, app)
+        created = self._apps.create(app.client_id, app)
         if own_partner is not None:
             self.create_partner(own_partner)
         return created
 
     def update_app(self, client_id: str, change: AppChange) -> App:
         """Change an app; a field sent as null is left as it is. Issued tokens stay valid."""
-        return self._apps().update(client_id, change, exclude_none=True)
+        return self._apps.update(client_id, change, exclude_none=True)
 
     def fresh_credentials(self) -> dict[str, Any]:
         app = self.create_app(App())
@@ -271,7 +275,7 @@ class CredentialModel(ProviderModel[CredentialConfig]):
         """Unexpired tokens with their seconds left on the virtual clock."""
         now = self.clock.time()
         listed = []
-        for record in self._tokens().list():
+        for record in self._tokens.list():
             if now >= record.expires_at:
                 continue
             valid = not self._overwritten(record.client_id, record.jti)
@@ -337,7 +341,7 @@ class CredentialModel(ProviderModel[CredentialConfig]):
         """The app and its partner are enabled, and the client's address is allowed."""
         if app.disabled:
             raise ProviderError(errors.APP_DISABLED)
-        partner = self._partners().find(str(app.partner))
+        partner = self._partners.find(str(app.partner))
         if partner is None or partner.disabled:
             raise ProviderError(errors.PARTNER_DISABLED)
         if check_ip and not ip_allowed(remote, app.ip_allowlist):
@@ -356,7 +360,7 @@ class CredentialModel(ProviderModel[CredentialConfig]):
         note(kind="fetch", credential=client_id or sender or None)
         if not client_id or not secret or user_type != USER_TYPE:
             raise ProviderError(errors.MISSING_PARAMETERS)
-        app = self._apps().find(client_id)
+        app = self._apps.find(client_id)
         if app is None:
             raise ProviderError(errors.UNKNOWN_CLIENT)
         if not hmac.compare_digest(app.secret.encode(), secret.encode()):
@@ -382,7 +386,7 @@ class CredentialModel(ProviderModel[CredentialConfig]):
         with self.store.atomic():  # the token it replaces is the one current when it became current
             self.trace(self.key("token", jti), record.model_dump())
             previous = self.store.get(self.key("current", client_id))
-            held = self._tokens().find(previous) if previous else None
+            held = self._tokens.find(previous) if previous else None
             self.store.set(self.key("current", client_id), jti, expires_at=expires_at)
         note(token=token)
         if (
@@ -457,7 +461,7 @@ class CredentialModel(ProviderModel[CredentialConfig]):
             note(token_state="expired" if self.clock.time() >= claims["exp"] else "overwritten")
             raise ProviderError(errors.TOKEN_INVALID)
         note(token_state="valid")
-        app = self._apps().find(client_id)
+        app = self._apps.find(client_id)
         if app is None:
             raise ProviderError(errors.TOKEN_INVALID)
         self._usable(app, remote, check_ip=True)

@@ -20,6 +20,7 @@ import secrets
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import cached_property
 from itertools import chain, islice
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -149,9 +150,9 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
     def seed(self) -> None:
         tenants, apps = demo_set()
         for tenant in self.seeded(tenants, self.config.tenants):
-            self._tenants().put(tenant.id, tenant)
+            self._tenants.put(tenant.id, tenant)
         for app in self.seeded(apps.values(), self.config.apps):
-            self._apps().put(app.app_id, app)
+            self._apps.put(app.app_id, app)
 
     def demo_entries(self) -> Iterator[tuple[str, App, str]]:
         """A config app may have replaced a demo one's secret or tenant."""
@@ -160,12 +161,15 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
     def fresh_credentials(self) -> dict[str, Any]:
         return self.create_app(App()).shown()
 
+    @cached_property
     def _tenants(self) -> Repository[Tenant]:
         return self.typed_records("tenant", Tenant)
 
+    @cached_property
     def _apps(self) -> Repository[App]:
         return self.typed_records("app", App)
 
+    @cached_property
     def _tokens(self) -> Repository[TokenRecord]:
         return self.typed_records("token", TokenRecord)
 
@@ -173,24 +177,24 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
         day = self._day(self.clock.time())[0]
         return [
             {**tenant.model_dump(), "used_today": self.store.get(self.key("count", tenant.id, day)) or 0}
-            for tenant in self._tenants().list()
+            for tenant in self._tenants.list()
         ]
 
     def tenant(self, tenant_id: str) -> Tenant:
-        return self._tenants().get(tenant_id)
+        return self._tenants.get(tenant_id)
 
     def create_tenant(self, tenant: Tenant) -> Tenant:
-        return self._tenants().create(tenant.id, tenant)
+        return self._tenants.create(tenant.id, tenant)
 
     def update_tenant(self, tenant_id: str, change: TenantChange) -> Tenant:
         """Change a tenant; a null daily_limit is the settings' one, a null name a 400."""
-        return self._tenants().update(tenant_id, change)
+        return self._tenants.update(tenant_id, change)
 
     def apps(self) -> list[App]:
-        return self._apps().list()
+        return self._apps.list()
 
     def app(self, app_id: str) -> App:
-        return self._apps().get(app_id)
+        return self._apps.get(app_id)
 
     def create_app(self, app: App) -> App:
         """Create an app; without a tenant it gets a fresh one, made once the app exists."""
@@ -199,14 +203,14 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
             app.tenant = own_tenant.id
         else:
             self.tenant(str(app.tenant))
-        created = self._apps().create(app.app_id, app)
+        created = self._apps.create(app.app_id, app)
         if own_tenant is not None:
             self.create_tenant(own_tenant)
         return created
 
     def update_app(self, app_id: str, change: AppChange) -> App:
         """Change an app; a field sent as null is left as it is."""
-        return self._apps().update(app_id, change, exclude_none=True)
+        return self._apps.update(app_id, change, exclude_none=True)
 
     def tokens(self) -> list[dict[str, Any]]:
         """Live tokens with their seconds left on the virtual clock."""
@@ -218,13 +222,13 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
                 "valid": now < record.valid_until,
                 "seconds_left": max(0.0, record.valid_until - now),
             }
-            for token, record in self._tokens().items()
+            for token, record in self._tokens.items()
             if now < record.expires_at
         ]
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
         now = self.clock.time()
-        tokens = self._tokens()
+        tokens = self._tokens
         current = ((token, tokens.find(token)) for _, token in self.store.scan(self.key("current", "")))
         traced = ((key.rpartition(":")[2], TokenRecord.model_validate(r)) for key, r in self.traced(limit))
         listed = (
@@ -261,13 +265,13 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
         note(kind="fetch", credential=app_id or None)
         if not app_id or not app_secret:
             raise ProviderError(errors.EMPTY_CREDENTIALS)
-        app = self._apps().find(app_id)
+        app = self._apps.find(app_id)
         if app is None or not hmac.compare_digest(app.app_secret.encode(), app_secret.encode()):
             raise ProviderError(errors.BAD_CREDENTIALS)
         if app.frozen:
             raise ProviderError(errors.APP_FROZEN)
         settings = self.config.settings
-        tenant = self._tenants().find(str(app.tenant))
+        tenant = self._tenants.find(str(app.tenant))
         limit = None if tenant is None else tenant.daily_limit
         now = self.clock.time()
         day, day_end = self._day(now)
@@ -283,7 +287,7 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
             if counted is None:
                 note(backoff=True)
                 raise ProviderError(errors.TENANT_LIMIT)
-            self._tokens().put(token, record, expires_at=expires_at + RETAIN)
+            self._tokens.put(token, record, expires_at=expires_at + RETAIN)
             # Kept as long as the token's record: the next fetch finds even an expired one.
             previous, _ = self.store.update(
                 self.key("current", app_id), lambda _: token, expires_at=expires_at + RETAIN
@@ -295,7 +299,7 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
 
     def _replace(self, token: str, now: float) -> None:
         """The old token goes into the trace; unexpired, it stops working (after the grace period)."""
-        record = self._tokens().find(token)
+        record = self._tokens.find(token)
         if record is None:
             return
         if now < record.expires_at:
@@ -310,13 +314,13 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
 
     def authorize(self, token: str | None, api: str) -> App:
         """The app behind a live token, if it was granted `api`."""
-        record = self._tokens().find(token) if token else None
+        record = self._tokens.find(token) if token else None
         state = self._token_state(record, bool(token))
         holder = None if record is None else record.app_id
         note(kind="call", token=token, token_state=state, credential=holder)
         if record is None or state != "valid":
             raise ProviderError(errors.TOKEN_INVALID)
-        app = self._apps().find(record.app_id)
+        app = self._apps.find(record.app_id)
         if app is None or api not in app.grants:
             raise ProviderError(errors.NOT_GRANTED)
         return app

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import islice
 from typing import Any
 
@@ -72,7 +73,7 @@ class SugonModel(ProviderModel[SugonConfig]):
     def seed(self) -> None:
         self.signing_key()
         demo = demo_set() if self.config.demo else DemoSet()
-        orgs, regions, users, keys = self._orgs(), self._regions(), self._users(), self._access_keys()
+        orgs, regions, users, keys = self._orgs, self._regions, self._users, self._access_keys
         for org in [*demo.orgs, *self.config.orgs]:
             orgs.put(org.org_id, org)
         for region in [*demo.regions, *self.config.regions]:
@@ -103,49 +104,54 @@ class SugonModel(ProviderModel[SugonConfig]):
             "secretKey": key.secret_key,
         }
 
+    @cached_property
     def _orgs(self) -> Repository[Org]:
         return self.typed_records("org", Org)
 
+    @cached_property
     def _regions(self) -> Repository[RegionRecord]:
         return self.typed_records("region", RegionRecord)
 
+    @cached_property
     def _users(self) -> Repository[UserRecord]:
         return self.typed_records("user", UserRecord)
 
+    @cached_property
     def _access_keys(self) -> Repository[AccessKey]:
         return self.typed_records("accesskey", AccessKey, "access key")
 
+    @cached_property
     def _logins(self) -> Repository[LoginRecord]:
         return self.typed_records("login", LoginRecord)
 
     def orgs(self) -> list[Org]:
-        return self._orgs().list()
+        return self._orgs.list()
 
     def create_org(self, org: Org) -> Org:
-        return self._orgs().create(org.org_id, org)
+        return self._orgs.create(org.org_id, org)
 
     def regions(self) -> list[RegionRecord]:
-        return self._regions().list()
+        return self._regions.list()
 
     def region(self, cluster_id: str) -> RegionRecord:
-        return self._regions().get(cluster_id)
+        return self._regions.get(cluster_id)
 
     def create_region(self, region: Region) -> RegionRecord:
-        return self._regions().create(region.cluster_id, region)
+        return self._regions.create(region.cluster_id, region)
 
     def update_region(self, cluster_id: str, change: RegionChange) -> RegionRecord:
         """Change a region; a null center is the defaults, any other null a 400."""
-        return self._regions().update(cluster_id, change)
+        return self._regions.update(cluster_id, change)
 
     def users(self) -> list[UserRecord]:
-        return self._users().list()
+        return self._users.list()
 
     def user(self, name: str) -> UserRecord:
-        return self._users().get(name)
+        return self._users.get(name)
 
     def _check_user(self, user: UserRecord) -> None:
         """The user's org and regions exist and its suspended regions are among its regions."""
-        self._orgs().get(user.org)
+        self._orgs.get(user.org)
         for cluster_id in user.regions:
             self.region(cluster_id)
         try:
@@ -162,7 +168,7 @@ class SugonModel(ProviderModel[SugonConfig]):
                 self.region(cluster_id)
         else:
             self._check_user(user)
-        created = self._users().create(user.user, user)
+        created = self._users.create(user.user, user)
         if own_org is not None:
             self.create_org(own_org)
         return created
@@ -170,20 +176,20 @@ class SugonModel(ProviderModel[SugonConfig]):
     def update_user(self, name: str, change: UserChange) -> UserRecord:
         """Change a user, checked as a new one is before it is stored; a null compute_user,
         home_path or profile is the default, any other null a 400."""
-        return self._users().update(name, change, check=self._check_user)
+        return self._users.update(name, change, check=self._check_user)
 
     def access_keys(self) -> list[AccessKey]:
-        return self._access_keys().list()
+        return self._access_keys.list()
 
     def access_key(self, access_key: str) -> AccessKey:
-        return self._access_keys().get(access_key)
+        return self._access_keys.get(access_key)
 
     def create_access_key(self, key: AccessKey) -> AccessKey:
         self.user(key.user)
-        return self._access_keys().create(key.access_key, key)
+        return self._access_keys.create(key.access_key, key)
 
     def update_access_key(self, access_key: str, change: AccessKeyChange) -> AccessKey:
-        return self._access_keys().update(access_key, change)
+        return self._access_keys.update(access_key, change)
 
     # -- tokens --------------------------------------------------------------
 
@@ -224,7 +230,7 @@ class SugonModel(ProviderModel[SugonConfig]):
     def _token_list(self, user: UserRecord) -> list[dict[str, Any]]:
         """One token per region the user may use (null where suspended), then the platform's:
         the documented example's order [public]; clients take the first entry as their region."""
-        now, key, regions = self._now_ms(), self.signing_key(), self._regions()
+        now, key, regions = self._now_ms(), self.signing_key(), self._regions
         listed: list[dict[str, Any]] = []
         for cluster_id in user.regions:
             region = regions.find(cluster_id)
@@ -240,7 +246,7 @@ class SugonModel(ProviderModel[SugonConfig]):
     def _remember_login(self, user: str, token: str, now_ms: int) -> None:
         """For the audit: a login while the user's previous platform token was still valid."""
         lifetime = self.config.settings.token_lifetime
-        logins = self._logins()
+        logins = self._logins
         previous = logins.find(user)
         logins.put(
             user,
@@ -259,7 +265,7 @@ class SugonModel(ProviderModel[SugonConfig]):
         """Each user's platform token from their latest login (renewed and region tokens are not kept)."""
         now_ms = self._now_ms()
         listed = []
-        for user, login in islice(self._logins().items(), limit):
+        for user, login in islice(self._logins.items(), limit):
             listed.append(
                 {
                     "token": login.token,
@@ -275,7 +281,7 @@ class SugonModel(ProviderModel[SugonConfig]):
         note(kind="fetch", credential=user or None)
         if not (user and password and org_id):
             raise ProviderError(errors.MISSING_PARAMETER)
-        record = self._users().find(user)
+        record = self._users.find(user)
         if record is None or not (same(record.password, password) and same(record.org, org_id)):
             raise ProviderError(errors.INVALID_PARAMETER)
         if record.frozen:
@@ -291,12 +297,12 @@ class SugonModel(ProviderModel[SugonConfig]):
             abs(self.clock.time() - int(timestamp)) > self.config.settings.timestamp_window
         ):
             raise ProviderError(errors.INVALID_PARAMETER)
-        key = self._access_keys().find(access_key)
+        key = self._access_keys.find(access_key)
         if key is None or not same(key.user, user):
             raise ProviderError(errors.INVALID_PARAMETER)
         if not same(signature(key.access_key, timestamp, user, key.secret_key), signed):
             raise ProviderError(self.config.settings.bad_signature_code)
-        record = self._users().find(user)
+        record = self._users.find(user)
         if record is None:
             raise ProviderError(errors.INVALID_PARAMETER)
         if record.frozen:
@@ -308,7 +314,7 @@ class SugonModel(ProviderModel[SugonConfig]):
         claims = signing.verified(token, self.signing_key())
         if claims is None:
             raise ProviderError(errors.INVALID_PARAMETER)
-        user = self._users().find(claims["user"])
+        user = self._users.find(claims["user"])
         if user is None or claims["invoker"] != user.org or claims["userId"] != user.user_id:
             raise ProviderError(errors.INVALID_PARAMETER)
         return claims, user
@@ -340,7 +346,7 @@ class SugonModel(ProviderModel[SugonConfig]):
         if cluster_id == PLATFORM_ID:
             apis = settings.platform_apis
         else:
-            region = self._regions().find(cluster_id)
+            region = self._regions.find(cluster_id)
             if region is None or cluster_id not in user.regions or cluster_id in user.suspended:
                 note(backoff=True)  # no renewal or retry helps until the region is usable again
                 raise ProviderError(errors.NO_PERMISSION)
@@ -370,7 +376,7 @@ class SugonModel(ProviderModel[SugonConfig]):
 
     def account(self, token: str) -> dict[str, str]:
         """The token's user as `GET user` answers it; every valid token of the user may ask."""
-        user, regions = self._authorize(token, "user").user, self._regions()
+        user, regions = self._authorize(token, "user").user, self._regions
         found = (regions.find(cluster_id) for cluster_id in user.regions)
         first = next((region.cluster_name for region in found if region is not None), "")
         return account_answer(user, first)
