@@ -10,7 +10,18 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast, get_args, get_origin
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    Protocol,
+    TypeVar,
+    cast,
+    get_args,
+    get_origin,
+    overload,
+)
 
 from flask import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
@@ -89,6 +100,31 @@ def text_key(code: int | str, operation: str) -> str:
 
 #: Seconds a token's record outlives the token, so the audit tells a late call from a forged one.
 RETAIN = 86400
+
+
+class Records(Generic[B]):
+    """A model's stored `kind` records, read as `record` models, as a class attribute:
+    `_apps = Records("app", App)` makes `self._apps` the repository of `<slug>:app:<id>`, made
+    once per model; `what` (default: `kind`) names one in the admin API's refusals."""
+
+    def __init__(self, kind: str, record: type[B], what: str | None = None) -> None:
+        self.kind, self.record, self.what = kind, record, what or kind
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, model: None, owner: type) -> Records[B]: ...
+
+    @overload
+    def __get__(self, model: ProviderModel[Any], owner: type) -> Repository[B]: ...
+
+    def __get__(self, model: ProviderModel[Any] | None, owner: type) -> Records[B] | Repository[B]:
+        if model is None:
+            return self
+        found = Repository(model.store, model.key(self.kind, ""), self.what, self.record)
+        model.__dict__[self.name] = found  # looked up there from now on
+        return found
 
 
 class ProviderModel(ABC, Generic[C]):
@@ -173,12 +209,6 @@ class ProviderModel(ABC, Generic[C]):
     def http_error(self, status: int) -> ProviderError:
         """The provider's answer to an HTTP-level failure (405, 413, ...) on its paths."""
         return ProviderError(status, http_status=status)
-
-    # -- stored records by kind ------------------------------------------------
-
-    def typed_records(self, kind: str, record: type[B], what: str | None = None) -> Repository[B]:
-        """The stored `kind` records, read as `record` models (make it once: a `cached_property`)."""
-        return Repository(self.store, self.key(kind, ""), what or kind, record)
 
     @abstractmethod
     def seed(self) -> None:

@@ -14,15 +14,13 @@ import hmac
 import math
 import secrets
 from collections.abc import Iterator
-from functools import cached_property
 from typing import Any
 
 from pydantic import Field
 
 from provider_mocks.core.audit import note
 from provider_mocks.core.errors import ProviderError
-from provider_mocks.core.provider import ProviderConfig, ProviderModel, Strict, as_configured
-from provider_mocks.core.repository import Repository
+from provider_mocks.core.provider import ProviderConfig, ProviderModel, Records, Strict, as_configured
 
 from . import errors
 
@@ -61,13 +59,8 @@ class TokenBoxModel(ProviderModel[TokenBoxConfig]):
     slug = "tokenbox"
     MESSAGES = errors.MESSAGES
 
-    @cached_property
-    def _clients(self) -> Repository[Client]:
-        return self.typed_records("client", Client)
-
-    @cached_property
-    def _current(self) -> Repository[Token]:
-        return self.typed_records("current", Token)
+    _clients = Records("client", Client)
+    _current = Records("current", Token)
 
     def seed(self) -> None:
         for client in self.seeded(DEMO.values(), self.config.clients):

@@ -23,7 +23,6 @@ import secrets
 import string
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -31,8 +30,7 @@ from pydantic import Field, field_validator, model_validator
 from ...core.audit import note
 from ...core.demo import drawn
 from ...core.errors import ProviderError
-from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Strict, as_configured
-from ...core.repository import Repository
+from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Records, Strict, as_configured
 from . import errors
 
 TOKEN_PATH = "/auth/getAccessToken"
@@ -198,17 +196,9 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
         app = self.create_app(App())
         return {"appId": app.app_id, "appSecret": app.app_secret}
 
-    @cached_property
-    def _apps(self) -> Repository[App]:
-        return self.typed_records("app", App)
-
-    @cached_property
-    def _tokens(self) -> Repository[TokenRecord]:
-        return self.typed_records("token", TokenRecord)
-
-    @cached_property
-    def _current(self) -> Repository[CurrentToken]:
-        return self.typed_records("current", CurrentToken)
+    _apps = Records("app", App)
+    _tokens = Records("token", TokenRecord)
+    _current = Records("current", CurrentToken)
 
     def _with_usage(self, app: App, now: float) -> dict[str, Any]:
         """An app and the fetches counted in its current rate window."""

@@ -24,7 +24,6 @@ import json
 import re
 import uuid
 from collections.abc import Iterator, Mapping
-from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
@@ -32,8 +31,7 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 from ...core.audit import note
 from ...core.demo import drawn
 from ...core.errors import ProviderError
-from ...core.provider import ProviderConfig, ProviderModel, Strict, as_configured
-from ...core.repository import Repository
+from ...core.provider import ProviderConfig, ProviderModel, Records, Strict, as_configured
 from . import errors
 
 TOKEN_PATH = "/getAtripToken.do"
@@ -211,13 +209,8 @@ class AtripModel(ProviderModel[AtripConfig]):
         client = self.create_client(Client())
         return {CLIENT_ID_HEADER: client.client_id, CLIENT_SECRET_HEADER: client.client_secret}
 
-    @cached_property
-    def _clients(self) -> Repository[Client]:
-        return self.typed_records("client", Client)
-
-    @cached_property
-    def _sessions(self) -> Repository[Session]:
-        return self.typed_records("session", Session)
+    _clients = Records("client", Client)
+    _sessions = Records("session", Session)
 
     def clients(self) -> list[Client]:
         return self._clients.list()

@@ -21,7 +21,6 @@ import ipaddress
 import math
 import secrets
 from collections.abc import Iterator
-from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
@@ -29,8 +28,7 @@ from pydantic import AfterValidator, Field, model_validator
 from ...core.audit import note
 from ...core.demo import drawn
 from ...core.errors import ProviderError
-from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Strict, as_configured
-from ...core.repository import Repository
+from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Records, Strict, as_configured
 from . import errors
 
 #: Hex digits of a jti's tag (80 bits); the 12 before them are the nonce.
@@ -220,17 +218,9 @@ class CredentialModel(ProviderModel[CredentialConfig]):
         """A config app may have replaced a demo one's secret or partner."""
         return as_configured(demo_set()[1], self.config.apps, "client_id")
 
-    @cached_property
-    def _partners(self) -> Repository[Partner]:
-        return self.typed_records("partner", Partner)
-
-    @cached_property
-    def _apps(self) -> Repository[App]:
-        return self.typed_records("app", App)
-
-    @cached_property
-    def _tokens(self) -> Repository[TokenRecord]:
-        return self.typed_records("token", TokenRecord)
+    _partners = Records("partner", Partner)
+    _apps = Records("app", App)
+    _tokens = Records("token", TokenRecord)
 
     def partners(self) -> list[Partner]:
         return self._partners.list()

@@ -20,7 +20,6 @@ import secrets
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from functools import cached_property
 from itertools import chain, islice
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,8 +29,7 @@ from pydantic import Field, field_validator, model_validator
 from ...core.audit import note
 from ...core.demo import drawn
 from ...core.errors import ProviderError
-from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Strict, as_configured
-from ...core.repository import Repository
+from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Records, Strict, as_configured
 from . import errors
 
 TOKEN_PATH = "/itrigger-tenant/v1/basic/accessTokenOpen/token"
@@ -161,17 +159,9 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
     def fresh_credentials(self) -> dict[str, Any]:
         return self.create_app(App()).shown()
 
-    @cached_property
-    def _tenants(self) -> Repository[Tenant]:
-        return self.typed_records("tenant", Tenant)
-
-    @cached_property
-    def _apps(self) -> Repository[App]:
-        return self.typed_records("app", App)
-
-    @cached_property
-    def _tokens(self) -> Repository[TokenRecord]:
-        return self.typed_records("token", TokenRecord)
+    _tenants = Records("tenant", Tenant)
+    _apps = Records("app", App)
+    _tokens = Records("token", TokenRecord)
 
     def tenants(self) -> list[dict[str, Any]]:
         day = self._day(self.clock.time())[0]

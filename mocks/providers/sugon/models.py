@@ -19,14 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
 from itertools import islice
 from typing import Any
 
 from ...core.audit import note
 from ...core.errors import AdminError, ProviderError
-from ...core.provider import ProviderModel, as_configured
-from ...core.repository import Repository
+from ...core.provider import ProviderModel, Records, as_configured
 from . import errors, signing
 from .center import account_answer, center_answer
 from .config import DemoSet, SugonConfig, demo_set
@@ -104,25 +102,11 @@ class SugonModel(ProviderModel[SugonConfig]):
             "secretKey": key.secret_key,
         }
 
-    @cached_property
-    def _orgs(self) -> Repository[Org]:
-        return self.typed_records("org", Org)
-
-    @cached_property
-    def _regions(self) -> Repository[RegionRecord]:
-        return self.typed_records("region", RegionRecord)
-
-    @cached_property
-    def _users(self) -> Repository[UserRecord]:
-        return self.typed_records("user", UserRecord)
-
-    @cached_property
-    def _access_keys(self) -> Repository[AccessKey]:
-        return self.typed_records("accesskey", AccessKey, "access key")
-
-    @cached_property
-    def _logins(self) -> Repository[LoginRecord]:
-        return self.typed_records("login", LoginRecord)
+    _orgs = Records("org", Org)
+    _regions = Records("region", RegionRecord)
+    _users = Records("user", UserRecord)
+    _access_keys = Records("accesskey", AccessKey, "access key")
+    _logins = Records("login", LoginRecord)
 
     def orgs(self) -> list[Org]:
         return self._orgs.list()
