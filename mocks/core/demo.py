@@ -16,9 +16,12 @@ import json
 import zlib
 from collections.abc import Callable
 from contextvars import ContextVar
-from functools import cache
+from functools import cache, wraps
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:  # the type functools.cache makes
+    from functools import _lru_cache_wrapper
 
 RECORDING = Path(__file__).with_name("demo_values.json")
 T = TypeVar("T")
@@ -94,29 +97,17 @@ def seeded_faker(slug: str, locale: str = "zh_CN") -> Any:
     return ReplayFaker(slug, locale)
 
 
-class Drawn(Generic[T]):
-    """A provider's demo set: what `draw` makes with the provider's seeded Faker, drawn once,
-    so it is the same on every start and in every worker; `cache_clear` draws it again."""
+def drawn(slug: str, locale: str = "zh_CN") -> Callable[[Callable[[Any], T]], _lru_cache_wrapper[T]]:
+    """Make `draw(fake)` the demo set of the provider `slug`: what it makes with the provider's
+    seeded Faker, drawn once, so it is the same on every start and in every worker;
+    `cache_clear` draws it again."""
 
-    def __init__(self, slug: str, draw: Callable[[Any], T], locale: str) -> None:
-        self._slug, self._draw, self._locale = slug, draw, locale
-        self._drawn: tuple[T] | None = None
-        self.__doc__ = draw.__doc__
+    def make(draw: Callable[[Any], T]) -> _lru_cache_wrapper[T]:
+        @wraps(draw)
+        def demo_set() -> T:
+            return draw(seeded_faker(slug, locale))
 
-    def __call__(self) -> T:
-        if self._drawn is None:
-            self._drawn = (self._draw(seeded_faker(self._slug, self._locale)),)
-        return self._drawn[0]
-
-    def cache_clear(self) -> None:
-        self._drawn = None
-
-
-def drawn(slug: str, locale: str = "zh_CN") -> Callable[[Callable[[Any], T]], Drawn[T]]:
-    """Make `draw(fake)` the demo set of the provider `slug` (see `Drawn`)."""
-
-    def make(draw: Callable[[Any], T]) -> Drawn[T]:
-        return Drawn(slug, draw, locale)
+        return cache(demo_set)
 
     return make
 
