@@ -40,7 +40,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from .checks import AuditSettings, Rule, Violation
-from .journal import Entry
+from .journal import Entry, Exchange
 from .provider import Provider, ProviderConfig
 from .registry import Registry
 from .rules import RULES
@@ -228,7 +228,7 @@ class Auditor:
         #: The last id of the journal as last read.
         self._read_to = 0
 
-    def recorded(self, entry: Entry) -> None:
+    def recorded(self, entry_id: int, exchange: Exchange) -> None:
         """A request this process has just recorded. For LIVE_FOR seconds after a poll (a
         dashboard open), it is judged now, in hand, so that the next poll finds nothing to
         catch up on: the work is spread over the requests, a few microseconds each, instead
@@ -240,7 +240,7 @@ class Auditor:
         them all from the journal."""
         if time.monotonic() - self._polled >= LIVE_FOR:
             return
-        self._pending[_id(entry)] = entry
+        self._pending[entry_id] = {"id": entry_id, **exchange.entry()}
         if self._checking.acquire(blocking=False):  # else a poll is catching up: it judges them
             try:
                 self._judge_pending()

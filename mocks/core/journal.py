@@ -3,8 +3,14 @@
 It is bounded by count and by size: once it holds `size` entries or
 `max_bytes` bytes, the oldest entries fall off, so a mock that serves a CI
 fleet for days, or a client posting large bodies, keeps a steady footprint.
-Each entry is kept as its JSON text (UTF-8), as the shared stores keep it, and
-built again when read; its size is the length of that text.
+
+A request is recorded as an Exchange, its raw facts (the bytes sent and answered, the
+header fields as the server handed them over), which become an entry only when it is read:
+most entries never are (the journal is a ring that a test or the dashboard looks into), and
+building and encoding each one as it was recorded cost a fifth of a request. An Exchange's
+size is the bytes it holds. A shared store's journal (KeptJournal) writes the entry's JSON
+text at once, as other processes read that, and so does this one for an entry given as a
+mapping; the size of such an entry is the length of its text (UTF-8).
 """
 
 from __future__ import annotations
@@ -13,8 +19,12 @@ import itertools
 import json
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar, overload
+
+from werkzeug.wrappers import Request
 
 #: Bodies longer than this are cut in the journal (the answer is not).
 BODY_LIMIT = 16 * 1024
@@ -22,8 +32,9 @@ BODY_LIMIT = 16 * 1024
 JOURNAL_BYTES = 32 * 1024 * 1024
 
 Entry = dict[str, Any]
-#: An entry as a journal keeps it: its id first, its JSON last (and between, what the journal needs).
-Row = tuple[int, str] | tuple[int, str | None, bytes]
+#: An entry as a journal keeps it: its id first, its JSON or its Exchange last (and between,
+#: what the journal needs).
+Row = tuple[int, str] | tuple[int, str | None, int, "bytes | Exchange"]
 
 
 def excerpt(data: bytes) -> str:
@@ -56,11 +67,61 @@ class Entries(Sequence[Entry]):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self._rows)))]
         row = self._rows[index]
-        row_id, raw = row[0], row[-1]
+        row_id, kept = row[0], row[-1]
         entry = self._built.get(row_id)
         if entry is None:
-            entry = self._built[row_id] = {"id": row_id, **json.loads(raw)}
+            built = kept.entry() if isinstance(kept, Exchange) else json.loads(kept)
+            entry = self._built[row_id] = {"id": row_id, **built}
         return entry
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One request and its answer as recorded: the facts an entry is built from when read.
+
+    `environ` is the request's WSGI variables that are text (method, path, query, header
+    fields), read by werkzeug's own Request when the entry is built, as they would have been
+    while the request was served.
+    """
+
+    time: datetime
+    received: float
+    provider: str | None
+    operation: str | None
+    environ: Mapping[str, str]
+    body: bytes
+    status: int
+    response: bytes
+    facts: Mapping[str, Any]
+    fault: Mapping[str, Any] | None
+
+    @classmethod
+    def text_of(cls, environ: Mapping[str, Any]) -> dict[str, str]:
+        """The variables of a WSGI environ an exchange keeps."""
+        return {name: value for name, value in environ.items() if type(value) is str}
+
+    @property
+    def size(self) -> int:
+        """The bytes it holds, about."""
+        return 256 + len(self.body) + len(self.response) + sum(map(len, self.environ.values()))
+
+    def entry(self) -> Entry:
+        request = Request(dict(self.environ))
+        return {
+            "time": self.time.isoformat(),
+            "received": self.received,
+            "provider": self.provider,
+            "operation": self.operation,
+            "method": request.method,
+            "path": request.path,
+            "query": request.args.to_dict(flat=False),
+            "headers": dict(request.headers),
+            "body": excerpt(self.body),
+            "status": self.status,
+            "response": excerpt(self.response),
+            "facts": dict(self.facts),
+            "fault": None if self.fault is None else dict(self.fault),
+        }
 
 
 def encode(entry: Entry) -> str:
@@ -77,8 +138,8 @@ class Journal:
     def __init__(self, size: int = 5000, max_bytes: int = JOURNAL_BYTES) -> None:
         self._size = size
         self.max_bytes = max_bytes
-        #: (id, provider, the entry's JSON as UTF-8), oldest first.
-        self._entries: deque[tuple[int, str | None, bytes]] = deque()
+        #: (id, provider, size, the entry's JSON as UTF-8 or its Exchange), oldest first.
+        self._entries: deque[tuple[int, str | None, int, bytes | Exchange]] = deque()
         self._bytes = 0
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -90,13 +151,20 @@ class Journal:
     def record(self, entry: Entry) -> Entry:
         """Append an entry, giving it the next id; the oldest fall off past either bound."""
         raw = encode(entry).encode()
+        return {"id": self._append(entry.get("provider"), len(raw), raw), **entry}
+
+    def keep(self, exchange: Exchange) -> int:
+        """Append a request as recorded (its entry is built when read); its id."""
+        return self._append(exchange.provider, exchange.size, exchange)
+
+    def _append(self, provider: str | None, size: int, kept: bytes | Exchange) -> int:
         with self._lock:
             new_id = next(self._ids)
-            self._entries.append((new_id, entry.get("provider"), raw))
-            self._bytes += len(raw)
+            self._entries.append((new_id, provider, size, kept))
+            self._bytes += size
             while self._entries and (len(self._entries) > self._size or self._bytes > self.max_bytes):
-                self._bytes -= len(self._entries.popleft()[2])
-        return {"id": new_id, **entry}
+                self._bytes -= self._entries.popleft()[2]
+        return new_id
 
     def read(self, provider: str | None = None, limit: int | None = None) -> Entries:
         """Entries oldest first, optionally one provider's and only the last `limit`."""
@@ -132,3 +200,8 @@ class KeptJournal(Journal, Generic[S]):
     def __init__(self, store: S, size: int, max_bytes: int = JOURNAL_BYTES) -> None:
         super().__init__(size, max_bytes)
         self._store = store
+
+    def keep(self, exchange: Exchange) -> int:
+        """Other processes read the entry: it is built and written at once."""
+        recorded: int = self.record(exchange.entry())["id"]
+        return recorded

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wsgi import LimitedStream
 
 from . import error_handlers
-from .journal import excerpt
+from .journal import Exchange
 from .services import current_provider, get_mocks
 from .stores import StoreUnavailable
 
@@ -72,21 +72,16 @@ def init_app(app: Flask, *, admin_prefix: str) -> None:
         state = g._get_current_object()
         provider = current_provider()
         fault = state.get("fault")
-        recorded = mocks.journal.record(
-            {
-                "time": state.get("journal_time", mocks.clock.now()).isoformat(),
-                "received": state.get("journal_received", time.time()),
-                "provider": provider.slug if provider else None,
-                "operation": (req.endpoint or "").rpartition(".")[2] or None,
-                "method": req.method,
-                "path": req.path,
-                "query": req.args.to_dict(flat=False),
-                "headers": dict(req.headers),
-                "body": excerpt(state.get("journal_body", b"")),
-                "status": response.status_code,
-                "response": excerpt(response.get_data()) if not response.is_streamed else "",
-                "facts": state.get("facts", {}),
-                "fault": fault.model_dump(include={"id", "action"}) if fault else None,
-            }
+        exchange = Exchange(
+            time=state.get("journal_time") or mocks.clock.now(),
+            received=state.get("journal_received") or time.time(),
+            provider=provider.slug if provider else None,
+            operation=(req.endpoint or "").rpartition(".")[2] or None,
+            environ=Exchange.text_of(req.environ),
+            body=state.get("journal_body", b""),
+            status=response.status_code,
+            response=b"" if response.is_streamed else response.get_data(),
+            facts=state.get("facts", {}),
+            fault=fault.model_dump(include={"id", "action"}) if fault else None,
         )
-        mocks.auditor.recorded(recorded)
+        mocks.auditor.recorded(mocks.journal.keep(exchange), exchange)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -15,7 +16,7 @@ from provider_mocks import create_app, get_mocks
 from provider_mocks.cli import main
 from provider_mocks.core import audit
 from provider_mocks.core.checks import AuditSettings, Check, Violation, rule, ruleset
-from provider_mocks.core.journal import Entry, Journal
+from provider_mocks.core.journal import Entry, Exchange, Journal
 from provider_mocks.core.plugins import load
 from provider_mocks.core.rules import RULES
 from provider_mocks.core.server import LiveServer
@@ -312,21 +313,30 @@ def test_an_incremental_audit_finds_what_a_fresh_one_finds(
     journal = Journal(size)
     options = AuditSettings(min_backoff=min_backoff)
     polled = audit.Auditor(PROVIDERS, options)
-    received, late = 0.0, list[Entry]()
+    received, late = 0.0, list[tuple[int, Exchange]]()
     for step in [*steps, ("audit",)]:
         if step[0] == "request":
             _, provider, operation, later, facts = step
             received += later
-            entry = journal.record(
-                {"provider": provider, "operation": operation, "received": received, "facts": facts}
-                | {"method": "GET", "path": "/nowhere", "query": {}, "headers": {}, "body": ""}
+            exchange = Exchange(
+                time=datetime.fromtimestamp(received, UTC),
+                received=received,
+                provider=provider,
+                operation=operation,
+                environ={"REQUEST_METHOD": "GET", "PATH_INFO": "/nowhere"},
+                body=b"",
+                status=200,
+                response=b"",
+                facts=facts,
+                fault=None,
             )
-            if entry["id"] % 3 == 0:
-                late.append(entry)
-            elif entry["id"] % 7:  # every seventh: another process's
-                polled.recorded(entry)
+            entry_id = journal.keep(exchange)
+            if entry_id % 3 == 0:
+                late.append((entry_id, exchange))
+            elif entry_id % 7:  # every seventh: another process's
+                polled.recorded(entry_id, exchange)
                 for held in late:
-                    polled.recorded(held)
+                    polled.recorded(*held)
                 late.clear()
         elif step[0] == "clear":
             journal.clear()

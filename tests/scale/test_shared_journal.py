@@ -55,7 +55,7 @@ def held(store: Store, journal: Journal) -> tuple[int, int]:
         assert int(store.redis.get(JOURNAL_BYTES_KEY) or 0) == size
         return len(rows), size
     entries = journal._entries
-    return len(entries), sum(len(raw) for _, _, raw in entries)
+    return len(entries), sum(size for _, _, size, _ in entries)
 
 
 def test_ids_rise_and_survive_a_clear(store: Store) -> None:
