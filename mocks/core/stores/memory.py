@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import heapq
-import json
 import threading
 from collections.abc import Iterator
 from itertools import takewhile
@@ -12,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from sortedcontainers import SortedDict
 
+from ..jsonio import pack, unpack
 from .base import Store, Value
 
 if TYPE_CHECKING:
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
 class MemoryStore(Store):
     """One process's store: a dict in key order behind a lock, so a scan reads only its prefix.
 
-    Values are kept JSON-encoded, as Redis would keep them, so a model that
+    Values are kept JSON-encoded (`jsonio.pack`), as Redis would keep them, so a model that
     mutates what it read without writing it back fails here too.
     """
 
@@ -36,12 +35,12 @@ class MemoryStore(Store):
     def __init__(self, clock: Clock) -> None:
         super().__init__(clock)
         self._lock = threading.RLock()
-        self._data: SortedDict[str, tuple[str, float | None]] = SortedDict()
+        self._data: SortedDict[str, tuple[bytes | str, float | None]] = SortedDict()
         #: (expires_at, key) of every expiry written, soonest first: the sweep reads only what is due.
         self._expiries: list[tuple[float, str]] = []
         self._writes = 0
 
-    def _write(self, key: str, raw: str, expires_at: float | None) -> None:
+    def _write(self, key: str, raw: bytes | str, expires_at: float | None) -> None:
         """Store an entry; every so often drop the expired ones nobody read."""
         previous = self._data.get(key)
         self._data[key] = (raw, expires_at)
@@ -68,7 +67,7 @@ class MemoryStore(Store):
         if len(due) > 2 * len(self._data) + self.SWEEP_EVERY:
             self._compact()
 
-    def _live(self, key: str) -> str | None:
+    def _live(self, key: str) -> bytes | str | None:
         entry = self._data.get(key)
         if entry is None:
             return None
@@ -78,18 +77,16 @@ class MemoryStore(Store):
             return None
         return raw
 
-    @contextlib.contextmanager
-    def atomic(self) -> Iterator[None]:
-        with self._lock:
-            yield
+    def atomic(self) -> threading.RLock:  # type: ignore[override]  # the lock is its own context
+        return self._lock
 
     def get(self, key: str) -> Value | None:
         with self._lock:
             raw = self._live(key)
-        return None if raw is None else json.loads(raw)
+        return None if raw is None else unpack(raw)
 
     def set(self, key: str, value: Value, *, expires_at: float | None = None) -> None:
-        raw = json.dumps(value)
+        raw = pack(value)
         with self._lock:
             self._write(key, raw, expires_at)
 
@@ -100,20 +97,20 @@ class MemoryStore(Store):
     def incr(self, key: str, *, limit: int | None = None, expires_at: float | None = None) -> int | None:
         with self._lock:
             raw = self._live(key)
-            count = 0 if raw is None else int(json.loads(raw))
+            count = 0 if raw is None else int(unpack(raw))
             if limit is not None and count >= limit:
                 return None
             keep = expires_at if raw is None else self._data[key][1]
-            self._write(key, json.dumps(count + 1), keep)
+            self._write(key, pack(count + 1), keep)
             return count + 1
 
     def compare_and_set(
         self, key: str, expected: Value | None, new: Value, *, expires_at: float | None = None
     ) -> bool:
-        raw_new = json.dumps(new)
+        raw_new = pack(new)
         with self._lock:
             raw = self._live(key)
-            current = None if raw is None else json.loads(raw)
+            current = None if raw is None else unpack(raw)
             if current != expected:
                 return False
             self._write(key, raw_new, expires_at)
@@ -124,7 +121,7 @@ class MemoryStore(Store):
             keys = list(takewhile(lambda k: k.startswith(prefix), self._data.irange(minimum=prefix)))
             found = [(k, raw) for k in keys if (raw := self._live(k)) is not None]
         for key, raw in found:
-            yield key, json.loads(raw)
+            yield key, unpack(raw)
 
     def clear(self) -> None:
         with self._lock:
