@@ -79,7 +79,7 @@ def serve(args: argparse.Namespace) -> int:
     scratch = None
     if (args.workers or 1) > 1 and store is None:
         scratch = tempfile.mkdtemp(prefix="provider-mocks-")
-        store = f"sqlite://{scratch}/state.db"
+        store = f"lmdb://{scratch}/state"
     try:
         return _serve(args, store)
     finally:
@@ -270,8 +270,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--store",
         metavar="URL",
-        help="where the state lives: memory (one process), sqlite:///PATH (processes on one machine; "
-        "--workers makes a temporary one), redis://HOST:PORT/DB (instances on several machines)",
+        help="where the state lives: memory (one process), lmdb:///PATH (processes on one machine; "
+        "--workers makes a temporary one), sqlite:///PATH (processes on one machine, one file), "
+        "redis://HOST:PORT/DB (instances on several machines)",
     )
     run.add_argument(
         "--admin-token",

@@ -26,12 +26,14 @@ def clock() -> Clock:
     return clock
 
 
-@pytest.fixture(params=["memory", "sqlite", "redis"])
+#: The URL of a store of each kind in a test's folder (Redis: the test server's).
+ON_DISK = {"memory": lambda _: "memory", "lmdb": lambda d: f"lmdb://{d}/state", "sqlite": lambda d: f"sqlite://{d}/state.db"}
+
+
+@pytest.fixture(params=["memory", "lmdb", "sqlite", "redis"])
 def store(request: pytest.FixtureRequest, clock: Clock, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "memory":
-        url = "memory"
-    elif request.param == "sqlite":
-        url = f"sqlite://{tmp_path}/state.db"
+    if request.param in ON_DISK:
+        url = ON_DISK[request.param](tmp_path)
     else:
         server: RedisServer = request.getfixturevalue("redis_server")
         server.flush()
@@ -487,11 +489,10 @@ def test_scan_takes_glob_characters_literally(store: Store) -> None:
 # -- atomic groups ----------------------------------------------------------------------
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "lmdb", "sqlite"])
 def grouping_store(request: pytest.FixtureRequest, clock: Clock, tmp_path: Path) -> Iterator[Store]:
     """The stores whose `atomic()` groups writes (Redis runs each operation on its own)."""
-    url = "memory" if request.param == "memory" else f"sqlite://{tmp_path}/state.db"
-    opened = open_store(url, clock)
+    opened = open_store(ON_DISK[request.param](tmp_path), clock)
     yield opened
     opened.close()
 

@@ -69,7 +69,7 @@ def test_a_request_on_a_shared_store_reads_the_shared_clock_once(
     [
         (["--workers", "0"], "--workers: give 1 or more"),
         (["--workers", "2", "--store", "memory"], "the memory store is one process's own"),
-        (["--store", "ftp://nowhere"], "give memory, sqlite:///PATH or redis://HOST:PORT/DB"),
+        (["--store", "ftp://nowhere"], "give memory, lmdb:///PATH, sqlite:///PATH or redis://HOST:PORT/DB"),
         (["--store", "redis://127.0.0.1:1/0"], "cannot reach the store"),
     ],
 )

@@ -1,12 +1,14 @@
 """The state store: every piece of provider state goes through it.
 
-A store shared by several worker processes (SQLite, `sqlite`), or by several
-machines (Redis, `redis`), implements the interface of `base` as the store in
+A store shared by several worker processes (LMDB, `lmdb`; SQLite, `sqlite`), or by
+several machines (Redis, `redis`), implements the interface of `base` as the store in
 memory does, so provider code never changes. `open_store(url, clock)` picks
 one by URL, among the stores of `STORES` by the schemes each serves:
 
 - `memory` (the default): this process only, the fastest;
-- `sqlite:///PATH`: worker processes on one machine, no server;
+- `lmdb:///PATH`: worker processes on one machine, at about the memory store's speed
+  (`serve --workers N` makes a temporary one);
+- `sqlite:///PATH`: worker processes on one machine, in one file;
 - `redis://HOST:PORT/DB`: instances on several machines sharing one Redis.
 
 A shared store also keeps the clock's state (`clock_state`) and the journal,
@@ -20,6 +22,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .base import IfAbsent, Store, StoreUnavailable, Value, unknown_url
+from .lmdb import LmdbStore
 from .memory import MemoryStore
 from .redis import RedisStore
 from .sqlite import SqliteStore
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "STORES",
     "IfAbsent",
+    "LmdbStore",
     "MemoryStore",
     "RedisStore",
     "SqliteStore",
@@ -40,11 +44,11 @@ __all__ = [
 ]
 
 #: The stores `open_store` can open, each for the URL schemes it names.
-STORES: tuple[type[Store], ...] = (MemoryStore, SqliteStore, RedisStore)
+STORES: tuple[type[Store], ...] = (MemoryStore, LmdbStore, SqliteStore, RedisStore)
 
 
 def open_store(url: str | None, clock: Clock) -> Store:
-    """The store a URL names: `memory`, `sqlite:///PATH` or `redis://HOST:PORT/DB`.
+    """The store a URL names: `memory`, `lmdb:///PATH`, `sqlite:///PATH` or `redis://HOST:PORT/DB`.
 
     A ValueError says what is wrong with the URL.
     """

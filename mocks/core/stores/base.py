@@ -29,7 +29,7 @@ Value = Any
 
 def unknown_url(url: str) -> ValueError:
     """The error for a URL no store serves."""
-    return ValueError(f"store {url!r}: give memory, sqlite:///PATH or redis://HOST:PORT/DB")
+    return ValueError(f"store {url!r}: give memory, lmdb:///PATH, sqlite:///PATH or redis://HOST:PORT/DB")
 
 
 class StoreUnavailable(Exception):
