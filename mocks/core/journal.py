@@ -26,6 +26,8 @@ from typing import Any, Generic, TypeVar, overload
 
 from werkzeug.wrappers import Request
 
+from .jsonio import pack
+
 #: Bodies longer than this are cut in the journal (the answer is not).
 BODY_LIMIT = 16 * 1024
 #: The bytes of JSON the journal keeps by default (`[server] journal_bytes`).
@@ -126,7 +128,8 @@ class Exchange:
 
 def encode(entry: Entry) -> str:
     """An entry as the JSON text every journal keeps (non-ASCII as itself: 3 bytes, not 6)."""
-    return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+    kept = pack(entry)
+    return kept.decode() if isinstance(kept, bytes) else json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
 
 
 class Journal:

@@ -82,6 +82,10 @@ class _Environment:
 #: (process id, path) -> the environment the process opened there.
 _ENVIRONMENTS: dict[tuple[int, str], _Environment] = {}
 _OPENING = threading.Lock()
+#: This process's forks since it started: a store opens its environment again in a forked
+#: worker (a count compared on every operation, where the process id is a system call).
+_forks = [0]
+os.register_at_fork(after_in_child=lambda: _forks.__setitem__(0, _forks[0] + 1))
 
 
 class LmdbJournal(KeptJournal["LmdbStore"]):
@@ -173,13 +177,14 @@ class LmdbStore(Store):
         self._writes = 0
         self._opened: _Environment | None = None
         self._opened_by = 0
+        self._opened_in = -1
         self._tables()  # a path that cannot be opened fails here, with what is wrong
 
     def _tables(self) -> _Environment:
         """This process's environment (opened again in a forked worker)."""
-        pid = os.getpid()
-        if self._opened is not None and self._opened_by == pid:
+        if self._opened is not None and self._opened_in == _forks[0]:
             return self._opened
+        pid = os.getpid()
         with _OPENING:
             opened = _ENVIRONMENTS.get((pid, self.path))
             if opened is None:
@@ -189,7 +194,7 @@ class LmdbStore(Store):
                 except (OSError, lmdb.Error) as exc:
                     raise StoreUnavailable(f"the LMDB store at {self.path} cannot be opened: {exc}") from exc
             opened.users += 1
-        self._opened, self._opened_by = opened, pid
+        self._opened, self._opened_by, self._opened_in = opened, pid, _forks[0]
         return opened
 
     def _run(self, work: Callable[[lmdb.Transaction], T], *, write: bool = False) -> T:
