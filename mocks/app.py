@@ -51,8 +51,8 @@ def create_app(
     defaults. A ConfigError says what is wrong with it.
 
     `store` keeps the state: None or `"memory"` for this process only (the
-    default, and the fastest), a URL (`sqlite:///PATH` for worker processes on
-    one machine, `redis://HOST:PORT/DB` for several machines) or a Store. The
+    default, and the fastest), a URL (`lmdb:///PATH` or `sqlite:///PATH` for worker
+    processes on one machine, `redis://HOST:PORT/DB` for several machines) or a Store. The
     first app on a shared store seeds it; later ones join what is there.
     A ValueError says what is wrong with a store URL; StoreUnavailable that the
     store cannot be reached.

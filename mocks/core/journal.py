@@ -129,7 +129,11 @@ class Exchange:
 def encode(entry: Entry) -> str:
     """An entry as the JSON text every journal keeps (non-ASCII as itself: 3 bytes, not 6)."""
     kept = pack(entry)
-    return kept.decode() if isinstance(kept, bytes) else json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+    return (
+        kept.decode()
+        if isinstance(kept, bytes)
+        else json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+    )
 
 
 class Journal:

@@ -1,6 +1,6 @@
 """Every store: JSON values, virtual-clock expiry and the atomic operations.
 
-Each test runs against the in-memory store, the SQLite store and the Redis
+Each test runs against the in-memory store, the LMDB and SQLite stores and the Redis
 store (a real redis-server the session starts), so they behave alike.
 """
 
@@ -26,14 +26,21 @@ def clock() -> Clock:
     return clock
 
 
-#: The URL of a store of each kind in a test's folder (Redis: the test server's).
-ON_DISK = {"memory": lambda _: "memory", "lmdb": lambda d: f"lmdb://{d}/state", "sqlite": lambda d: f"sqlite://{d}/state.db"}
+#: The stores a test opens in its own folder (Redis: the test server's).
+LOCAL = ("memory", "lmdb", "sqlite")
+
+
+def local_url(kind: str, folder: Path) -> str:
+    """The URL of a store of `kind` in a test's folder."""
+    return {"memory": "memory", "lmdb": f"lmdb://{folder}/state", "sqlite": f"sqlite://{folder}/state.db"}[
+        kind
+    ]
 
 
 @pytest.fixture(params=["memory", "lmdb", "sqlite", "redis"])
 def store(request: pytest.FixtureRequest, clock: Clock, tmp_path: Path) -> Iterator[Store]:
-    if request.param in ON_DISK:
-        url = ON_DISK[request.param](tmp_path)
+    if request.param in LOCAL:
+        url = local_url(request.param, tmp_path)
     else:
         server: RedisServer = request.getfixturevalue("redis_server")
         server.flush()
@@ -492,7 +499,7 @@ def test_scan_takes_glob_characters_literally(store: Store) -> None:
 @pytest.fixture(params=["memory", "lmdb", "sqlite"])
 def grouping_store(request: pytest.FixtureRequest, clock: Clock, tmp_path: Path) -> Iterator[Store]:
     """The stores whose `atomic()` groups writes (Redis runs each operation on its own)."""
-    opened = open_store(ON_DISK[request.param](tmp_path), clock)
+    opened = open_store(local_url(request.param, tmp_path), clock)
     yield opened
     opened.close()
 

@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import lmdb
 
-from ..jsonio import pack, unpack
 from ..journal import Entry, KeptJournal, encode
+from ..jsonio import pack, unpack
 from .base import Store, StoreUnavailable, Value
 
 if TYPE_CHECKING:
@@ -110,7 +110,8 @@ class LmdbJournal(KeptJournal["LmdbStore"]):
                     if not oldest.first():
                         count = size = 0
                         break
-                    size -= len(oldest.value()) - oldest.value().index(b"\0") - 1
+                    dropped = bytes(oldest.value())
+                    size -= len(dropped) - dropped.index(b"\0") - 1
                     count -= 1
                     oldest.delete()
             txn.put(self.COUNT, _ID.pack(count), db=tables.meta)
@@ -232,23 +233,28 @@ class LmdbStore(Store):
         expires_at = _expiry(raw)
         return expires_at is not None and expires_at <= self.clock.time()
 
+    def _raw(self, txn: lmdb.Transaction, key: bytes) -> bytes | None:
+        """The raw value of `key`, expired or not."""
+        raw = txn.get(key, db=self._tables().kv)
+        return None if raw is None else bytes(raw)
+
     def _live(self, txn: lmdb.Transaction, key: bytes) -> bytes | None:
         """In a write transaction: the raw value of `key`, None when absent or expired (dropped
         then, so that turning the clock back does not bring it back)."""
-        raw = txn.get(key, db=self._tables().kv)
+        raw = self._raw(txn, key)
         if raw is None:
             return None
         if self._expired(raw):
             self._drop(txn, key)
             return None
-        return bytes(raw)
+        return raw
 
     def _drop_expired(self, found: list[tuple[bytes, bytes]]) -> None:
         """Drop what a read found expired, unless it was written again meanwhile."""
 
         def work(txn: lmdb.Transaction) -> None:
             for key, raw in found:
-                if txn.get(key, db=self._tables().kv) == raw:
+                if self._raw(txn, key) == raw:
                     self._drop(txn, key)
 
         self._run(work, write=True)
@@ -257,7 +263,7 @@ class LmdbStore(Store):
         """Write a raw value, keeping the expiry index exact; every so often sweep."""
         tables = self._tables()
         previous = txn.replace(key, raw, db=tables.kv)
-        old = None if previous is None else _expiry(previous)
+        old = None if previous is None else _expiry(bytes(previous))
         new = _expiry(raw)
         if old != new:
             if old is not None:
@@ -271,7 +277,7 @@ class LmdbStore(Store):
     def _drop(self, txn: lmdb.Transaction, key: bytes) -> None:
         tables = self._tables()
         raw = txn.pop(key, db=tables.kv)
-        expires_at = None if raw is None else _expiry(raw)
+        expires_at = None if raw is None else _expiry(bytes(raw))
         if expires_at is not None:
             txn.delete(_EXPIRY.pack(expires_at) + key, db=tables.expiries)
 
@@ -285,7 +291,7 @@ class LmdbStore(Store):
 
     def get(self, key: str) -> Value | None:
         name = key.encode()
-        raw: bytes | None = self._run(lambda txn: txn.get(name, db=self._tables().kv))
+        raw = self._run(lambda txn: self._raw(txn, name))
         if raw is None:
             return None
         if self._expired(raw):
@@ -339,7 +345,7 @@ class LmdbStore(Store):
             with txn.cursor(db=self._tables().kv) as rows:
                 if rows.set_range(start):
                     for key, raw in rows:
-                        if not key.startswith(start):
+                        if not bytes(key).startswith(start):
                             break
                         found.append((bytes(key), bytes(raw)))
             return found
