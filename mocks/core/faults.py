@@ -246,12 +246,18 @@ def matchers(rule: FaultRule) -> Iterator[Matcher]:
 
 
 class Faults:
-    """The fault rules of one app; first match wins."""
+    """The fault rules of one app; first match wins.
+
+    Every request reads the rules' order (and the rules, when there are any), and admin calls
+    alone change them: read-mostly keys, which a store whose reads are round trips serves from
+    a copy. The counters each matching call changes are not.
+    """
 
     PREFIX = "faults:"
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        store.read_mostly(self._key("order"), self._key("rule", ""))
 
     def _key(self, *parts: object) -> str:
         return self.PREFIX + ":".join(map(str, parts))

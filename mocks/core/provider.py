@@ -32,6 +32,7 @@ from .registry import Registry
 from .repository import Repository
 from .routing import under
 from .stores import Store
+from .stores.base import Ring
 
 if TYPE_CHECKING:  # the rules' kit and the route table build on this module
     from .checks import Rule
@@ -105,10 +106,17 @@ RETAIN = 86400
 class Records(Generic[B]):
     """A model's stored `kind` records, read as `record` models, as a class attribute:
     `_apps = Records("app", App)` makes `self._apps` the repository of `<slug>:app:<id>`, made
-    once per model; `what` (default: `kind`) names one in the admin API's refusals."""
+    once per model; `what` (default: `kind`) names one in the admin API's refusals.
 
-    def __init__(self, kind: str, record: type[B], what: str | None = None) -> None:
+    `read_mostly`: records that nearly every request reads and only the admin API writes (a
+    credential), which a store whose reads are round trips serves from a copy (`Store.read_mostly`).
+    """
+
+    def __init__(
+        self, kind: str, record: type[B], what: str | None = None, *, read_mostly: bool = False
+    ) -> None:
         self.kind, self.record, self.what = kind, record, what or kind
+        self.read_mostly = read_mostly
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -135,6 +143,9 @@ class ProviderModel(ABC, Generic[C]):
     config_type: ClassVar[type[ProviderConfig]]
     #: code -> documented (or decided) message: the one place each text lives.
     MESSAGES: ClassVar[Mapping[int | str, str]]
+    #: Store keys besides its read-mostly records that nearly every request reads and few write
+    #: (a signing key): see `Records`.
+    READ_MOSTLY: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -147,20 +158,24 @@ class ProviderModel(ABC, Generic[C]):
         self.store = store
         self.clock = clock
         self.messages = {str(code): text for code, text in self.MESSAGES.items()} | config.messages
+        kinds = (
+            found.kind
+            for owner in type(self).__mro__
+            for found in vars(owner).values()
+            if isinstance(found, Records) and found.read_mostly
+        )
+        store.read_mostly(*self.READ_MOSTLY, *(self.key(kind, "") for kind in kinds))
 
     def key(self, *parts: object) -> str:
         return ":".join((self.slug, *map(str, parts)))
 
     def trace(self, key: str, record: dict[str, Any], *, retain: float = RETAIN) -> None:
         """Write a token's record under `key`, for `retain` past its `expires_at`, as the newest
-        of the provider's ring of the last `token_trace`: records that churn leaves stay bounded."""
-        self.store.set_in_ring(
-            self.key("trace"),
-            key,
-            record,
-            size=self.store.token_trace,
-            expires_at=record["expires_at"] + retain,
-        )
+        of the provider's ring of the last `token_trace`: records that churn leaves stay bounded.
+
+        Nobody needs its answer: on Redis it goes with the request's next call (`Store.later`)."""
+        expires_at = record["expires_at"] + retain
+        self.store.later(Ring(self.key("trace"), key, record, self.store.token_trace, expires_at))
 
     def traced(self, limit: int | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
         """The records in the trace, newest first, from its `limit` newest (all without one)."""

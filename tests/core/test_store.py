@@ -14,6 +14,7 @@ import pytest
 
 from provider_mocks.core.clock import Clock
 from provider_mocks.core.stores import IfAbsent, MemoryStore, Store, open_store
+from provider_mocks.core.stores.base import Count, Put, Ring, Swap
 from tests.redis_server import RedisServer, redis_server  # noqa: F401 - the fixture
 
 from .fakes import START, FakeSource
@@ -46,6 +47,17 @@ def store(request: pytest.FixtureRequest, clock: Clock, tmp_path: Path) -> Itera
         server.flush()
         url = server.url()
     opened = open_store(url, clock)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def other(store: Store, clock: Clock) -> Iterator[Store]:
+    """Another process's view of `store`'s state: a second store on it (in memory, the same one)."""
+    if store.url == "memory":
+        yield store
+        return
+    opened = open_store(store.url, clock)
     yield opened
     opened.close()
 
@@ -385,6 +397,95 @@ def test_if_absent_writes_only_where_nothing_is(store: Store) -> None:
     seeding.set("there", "seed")
     seeding.set("missing", "seed")
     assert (store.get("there"), store.get("missing")) == ("mine", "seed")
+
+
+# -- groups of steps ------------------------------------------------------------------------
+
+
+def test_a_group_runs_its_steps_in_order_and_answers_each(store: Store) -> None:
+    store.set("current", "old")
+    store.set("record:old", {"n": 1})
+    done = store.run(
+        Count("count", limit=2),
+        Put("record:new", {"n": 2}),
+        Swap("current", "new", follow="record:"),
+    )
+    assert done == [1, None, ("old", {"n": 1})]
+    assert (store.get("count"), store.get("record:new"), store.get("current")) == (1, {"n": 2}, "new")
+
+
+def test_a_refused_count_stops_the_group(store: Store) -> None:
+    store.set("count", 2)
+    assert store.run(Count("count", limit=2), Put("written", True), Swap("current", "new")) is None
+    assert (store.get("count"), store.get("written"), store.get("current")) == (2, None, None)
+
+
+def test_a_swap_replaces_whatever_is_there_and_follows_it(store: Store, clock: Clock) -> None:
+    assert store.run(Swap("current", "a", follow="record:")) == [(None, None)]
+    store.set("record:b", 1, expires_at=START + 5)
+    store.set("current", "b")
+    assert store.run(Swap("current", "c", follow="record:")) == [("b", 1)]
+    store.set("current", "b")
+    clock.advance(5)  # the record it names has expired
+    assert store.run(Swap("current", "c", expires_at=START + 20, follow="record:")) == [("b", None)]
+    clock.advance(15)  # the value there has expired: nothing is replaced
+    assert store.run(Swap("current", "d", follow="record:")) == [(None, None)]
+    assert store.get("current") == "d"
+
+
+def test_concurrent_swaps_each_replace_another_value(store: Store) -> None:
+    """Like concurrent fetches of one app's token: each token is replaced once, none twice."""
+    replaced: list[object] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        for n in range(25):
+            done = store.run(Swap("current", f"{threading.get_ident()}:{n}"))
+            assert done is not None
+            with lock:
+                replaced.append(done[0][0])
+
+    _run_threads(8, work)
+    assert len(set(replaced)) == len(replaced) == 200
+    assert replaced.count(None) == 1
+
+
+def test_writes_left_for_later_are_written_by_the_next_call(store: Store, other: Store) -> None:
+    store.later(Put("a", 1), Ring("ring", "kept", 2, size=3))
+    store.get("anything")
+    assert (other.get("a"), other.get("kept")) == (1, 2)
+
+
+# -- read-mostly keys -----------------------------------------------------------------------
+
+
+def test_a_read_mostly_key_changed_anywhere_is_read_as_changed(store: Store, other: Store) -> None:
+    """A store whose reads are round trips keeps a copy of these keys: never past a change."""
+    for each in (store, other):
+        each.read_mostly("conf:")
+    for n in range(30):
+        assert other.get("conf:k") == (n - 1 if n else None)  # read, and kept
+        store.set("conf:k", n)
+        assert other.get("conf:k") == n
+    assert other.update("conf:k", lambda value: (value or 0) + 1) == (29, 30)
+    assert store.get("conf:k") == 30
+    assert store.compare_and_set("conf:k", 30, "cas") is True
+    assert other.get("conf:k") == "cas"
+    assert store.delete("conf:k") is True
+    assert other.get("conf:k") is None
+    store.set("conf:k", "back")
+    store.clear()
+    assert other.get("conf:k") is None
+
+
+def test_a_read_mostly_copy_keeps_to_the_virtual_clock(store: Store, clock: Clock) -> None:
+    store.read_mostly("conf:")
+    store.set("conf:k", 1, expires_at=START + 10)
+    assert store.get("conf:k") == 1
+    clock.advance(10)
+    assert store.get("conf:k") is None
+    clock.advance(-10)  # dropped once read expired, as every key is
+    assert store.get("conf:k") is None
 
 
 # -- the periodic sweep ---------------------------------------------------------------

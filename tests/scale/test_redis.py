@@ -224,6 +224,31 @@ def test_a_hung_redis_is_each_providers_system_error_within_a_second(own_redis: 
             assert not is_system_error(request, call(request, base_url)), request[1]
 
 
+@pytest.mark.parametrize("outage", ["killed", "hung"])
+def test_a_request_served_from_copies_is_a_system_error_too(own_redis: RedisServer, outage: str) -> None:
+    """Sugon's token state reads only read-mostly keys, which each instance keeps copies of: a
+    Redis that is gone is noticed at once (its connection closes), one that hangs once it has not
+    answered for LEASE (0.5 s); either way each request answers within a second."""
+    with serving("--store", own_redis.url()) as base_url:
+        login = SYSTEM_ERRORS[3]
+        token = call(login, base_url)["data"][0]["token"]
+        state = ("GET", "/ac/openapi/v2/tokens/state", {"token": token}, login[3])
+        assert call(state, base_url)["data"] == "token is valid"
+        if outage == "killed":
+            own_redis.kill()
+        else:
+            own_redis.pause()
+            time.sleep(0.6)  # past LEASE: what was heard from Redis is too old to vouch for a copy
+        try:
+            for _ in range(4):
+                begun = time.monotonic()
+                assert is_system_error(state, call(state, base_url))
+                assert time.monotonic() - begun < 1.0
+        finally:
+            if outage == "hung":
+                own_redis.resume()
+
+
 def test_journal_ids_never_repeat_across_a_restart_or_between_instances(own_redis: RedisServer) -> None:
     url = own_redis.url()
     with serving("--store", url) as first, serving("--store", url) as second:

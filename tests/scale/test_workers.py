@@ -1,4 +1,5 @@
-"""`serve --workers 2`: two processes, one state (tokens, counters, clock, journal, faults); `--workers 1`."""
+"""`serve --workers 2`: two processes, one state (tokens, counters, clock, journal, faults), on its
+default store (LMDB), on SQLite and on Redis; `--workers 1`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.redis_server import RedisServer
+
 from .helpers import (
     APPAUTH_TOKEN,
     ITRIGGER_TOKEN,
@@ -22,9 +25,19 @@ from .helpers import (
 )
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    with serving_process("--workers", "2") as found:
+@pytest.fixture(scope="module", params=["lmdb", "sqlite", "redis"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`serve --workers 2` on its default store (LMDB), on SQLite and on Redis."""
+    store: tuple[str, ...] = ()
+    if request.param == "sqlite":
+        store = ("--store", f"sqlite://{tmp_path_factory.mktemp('sqlite')}/state.db")
+    elif request.param == "redis":
+        redis: RedisServer = request.getfixturevalue("redis_server")
+        redis.flush()
+        store = ("--store", redis.url(6))
+    with serving_process("--workers", "2", *store) as found:
         yield found
 
 
@@ -69,6 +82,25 @@ def test_workers_share_the_clock(base_url: str) -> None:
     call = f"{base_url}/itrigger-tenant/v1/basic/openAPItest/test/get"
     codes = burst([call], 20, {"accessToken": token}, threads=10)
     assert codes == {401: 20}  # expired on every worker
+
+
+def test_every_clock_move_is_seen_by_the_next_request_on_any_worker(base_url: str) -> None:
+    """A worker may keep the clock's state between requests (Redis): never past a move."""
+    clock = f"{base_url}/__admin/clock"
+    for day in range(1, 31):
+        moved = requests.post(clock, json={"set": f"2031-01-{day:02d}T00:00:00Z", "freeze": True}, timeout=10)
+        shown = {requests.get(clock, timeout=10).json()["now"] for _ in range(4)}  # a connection each
+        assert shown == {moved.json()["now"]}
+
+
+def test_a_fault_rule_fires_on_the_next_request_on_any_worker(base_url: str) -> None:
+    credentials = itrigger_app_with_limit(base_url, 1000)
+    for _ in range(10):
+        rule = {"provider": "itrigger", "action": {"type": "error", "code": 500}, "times": 1}
+        assert requests.post(f"{base_url}/__admin/faults", json=rule, timeout=10).status_code == 201
+        codes = [requests.get(base_url + ITRIGGER_TOKEN, params=credentials, timeout=10).json()["code"]]
+        codes += [requests.get(base_url + ITRIGGER_TOKEN, params=credentials, timeout=10).json()["code"]]
+        assert codes == [500, 200]
 
 
 def test_workers_share_fault_rules(base_url: str) -> None:

@@ -9,6 +9,13 @@ loop is written once.
 Everything a store keeps is bounded by count as well as by time: records that
 pile up with load (tokens replaced or expired, kept for the audit) go into a
 ring (`set_in_ring`), which deletes the oldest once it holds `size`.
+
+Where each call is a round trip (Redis), three things let a request make few:
+`run` sends a group of steps at once (count, write, swap: a token fetch), `later`
+lets a write whose answer nobody needs ride with the next call that needs one,
+and `read_mostly` names the keys nearly every request reads and few write (the
+clock, fault rules, credentials), which such a store may keep a copy of. The
+stores that answer at once run the same steps one by one, in one group.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..journal import JOURNAL_BYTES, Journal, KeptJournal
@@ -34,6 +42,74 @@ def unknown_url(url: str) -> ValueError:
 
 class StoreUnavailable(Exception):
     """The shared store cannot be reached (Redis down, a database that cannot be written)."""
+
+
+class Step(ABC):
+    """One operation of a group that `Store.run` runs in one go."""
+
+    @abstractmethod
+    def apply(self, store: Store) -> Any:
+        """Run this step on `store` through its own operations: its answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class Count(Step):
+    """`Store.incr` as a step: the count, or None past `limit`, which stops the group there."""
+
+    key: str
+    limit: int | None = None
+    expires_at: float | None = None
+
+    def apply(self, store: Store) -> int | None:
+        return store.incr(self.key, limit=self.limit, expires_at=self.expires_at)
+
+
+@dataclass(frozen=True, slots=True)
+class Put(Step):
+    """`Store.set` as a step."""
+
+    key: str
+    value: Value
+    expires_at: float | None = None
+
+    def apply(self, store: Store) -> None:
+        store.set(self.key, self.value, expires_at=self.expires_at)
+
+
+@dataclass(frozen=True, slots=True)
+class Swap(Step):
+    """Write `value` over `key` whatever it holds (a blind swap: an app's new current token).
+
+    Its answer: the value replaced (None: absent) and, with `follow`, the value of the key
+    `follow` + the value replaced, read in the same step (the replaced token's record), so
+    that another swap of the same key cannot come between.
+    """
+
+    key: str
+    value: Value
+    expires_at: float | None = None
+    follow: str | None = None
+
+    def apply(self, store: Store) -> tuple[Value | None, Value | None]:
+        previous = store.get(self.key)
+        store.set(self.key, self.value, expires_at=self.expires_at)
+        if self.follow is None or not isinstance(previous, str):
+            return previous, None
+        return previous, store.get(self.follow + previous)
+
+
+@dataclass(frozen=True, slots=True)
+class Ring(Step):
+    """`Store.set_in_ring` as a step."""
+
+    ring: str
+    key: str
+    value: Value
+    size: int
+    expires_at: float | None = None
+
+    def apply(self, store: Store) -> None:
+        store.set_in_ring(self.ring, self.key, self.value, size=self.size, expires_at=self.expires_at)
 
 
 class Store(ABC):
@@ -83,6 +159,34 @@ class Store(ABC):
         own, so there this groups nothing.
         """
         yield
+
+    def read_mostly(self, *prefixes: str) -> None:
+        """Declare that keys starting with one of `prefixes` are read on nearly every request and
+        written rarely (the clock, fault rules, credentials): a store whose reads are round trips
+        keeps a copy of them, which every write anywhere drops. A hint: nothing else changes."""
+        return None
+
+    def run(self, *steps: Step) -> list[Any] | None:
+        """Run `steps` in order as one group, with no other writer between them: their answers.
+
+        A Count refused by its limit stops the group: no step after it runs, and the answer is
+        None. A token fetch counts, writes the token's record and swaps it in as one group: on
+        Redis, one round trip.
+        """
+        with self.atomic():
+            answers: list[Any] = []
+            for step in steps:
+                answer = step.apply(self)
+                if answer is None and isinstance(step, Count):
+                    return None
+                answers.append(answer)
+            return answers
+
+    def later(self, *steps: Put | Ring) -> None:
+        """Run writes whose answer nobody needs. A store whose calls are round trips sends them
+        with this thread's next call that needs an answer (a request's journal entry at the
+        latest, so they are written before the request is answered); the others run them now."""
+        self.run(*steps)
 
     @abstractmethod
     def get(self, key: str) -> Value | None:
@@ -184,6 +288,9 @@ class IfAbsent(Store):
     def atomic(self) -> Iterator[None]:
         with self.inner.atomic():
             yield
+
+    def read_mostly(self, *prefixes: str) -> None:
+        self.inner.read_mostly(*prefixes)
 
     def get(self, key: str) -> Value | None:
         return self.inner.get(key)

@@ -1,7 +1,8 @@
 """A clock's state, and how a shared store keeps it: one key every worker reads and changes.
 
 The clock keeps its state in memory and reads it from here once per request; every change is
-an `update` of the key, so two workers moving the clock at once lose neither move.
+an `update` of the key, so two workers moving the clock at once lose neither move. The key is
+read-mostly: a store whose reads are round trips serves it from a copy that every move drops.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class SharedClockState:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        store.read_mostly(self.KEY)
 
     def read(self) -> ClockState | None:
         """The state (one store read); None when the store holds none yet."""

@@ -196,7 +196,7 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
         app = self.create_app(App())
         return {"appId": app.app_id, "appSecret": app.app_secret}
 
-    _apps = Records("app", App)
+    _apps = Records("app", App, read_mostly=True)
     _tokens = Records("token", TokenRecord)
     _current = Records("current", CurrentToken)
 

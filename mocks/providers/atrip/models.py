@@ -209,7 +209,7 @@ class AtripModel(ProviderModel[AtripConfig]):
         client = self.create_client(Client())
         return {CLIENT_ID_HEADER: client.client_id, CLIENT_SECRET_HEADER: client.client_secret}
 
-    _clients = Records("client", Client)
+    _clients = Records("client", Client, read_mostly=True)
     _sessions = Records("session", Session)
 
     def clients(self) -> list[Client]:

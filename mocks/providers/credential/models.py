@@ -218,8 +218,8 @@ class CredentialModel(ProviderModel[CredentialConfig]):
         """A config app may have replaced a demo one's secret or partner."""
         return as_configured(demo_set()[1], self.config.apps, "client_id")
 
-    _partners = Records("partner", Partner)
-    _apps = Records("app", App)
+    _partners = Records("partner", Partner, read_mostly=True)
+    _apps = Records("app", App, read_mostly=True)
     _tokens = Records("token", TokenRecord)
 
     def partners(self) -> list[Partner]:

@@ -30,6 +30,7 @@ from ...core.audit import note
 from ...core.demo import drawn
 from ...core.errors import ProviderError
 from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Records, Strict, as_configured
+from ...core.stores.base import Count, Put, Swap
 from . import errors
 
 TOKEN_PATH = "/itrigger-tenant/v1/basic/accessTokenOpen/token"
@@ -159,8 +160,8 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
     def fresh_credentials(self) -> dict[str, Any]:
         return self.create_app(App()).shown()
 
-    _tenants = Records("tenant", Tenant)
-    _apps = Records("app", App)
+    _tenants = Records("tenant", Tenant, read_mostly=True)
+    _apps = Records("app", App, read_mostly=True)
     _tokens = Records("token", TokenRecord)
 
     def tenants(self) -> list[dict[str, Any]]:
@@ -268,30 +269,34 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
         token = uuid.uuid4().hex
         expires_at = now + settings.token_lifetime
         record = TokenRecord(app_id=app_id, issued_at=now, expires_at=expires_at, valid_until=expires_at)
-        with self.store.atomic():  # no other fetch between counting, issuing and overwriting
-            counted = self.store.incr(
+        # One group, no other fetch between: count, write the token's record, make it the app's
+        # current token (kept as long as its record: the next fetch finds even an expired one),
+        # and read the record of the token it replaces.
+        done = self.store.run(
+            Count(
                 self.key("count", app.tenant, day),
                 limit=settings.daily_limit if limit is None else limit,
                 expires_at=day_end,
-            )
-            if counted is None:
-                note(backoff=True)
-                raise ProviderError(errors.TENANT_LIMIT)
-            self._tokens.put(token, record, expires_at=expires_at + RETAIN)
-            # Kept as long as the token's record: the next fetch finds even an expired one.
-            previous, _ = self.store.update(
-                self.key("current", app_id), lambda _: token, expires_at=expires_at + RETAIN
-            )
-            if previous is not None:
-                self._replace(previous, now)
+            ),
+            Put(self.key("token", token), record.model_dump(), expires_at=expires_at + RETAIN),
+            Swap(
+                self.key("current", app_id),
+                token,
+                expires_at=expires_at + RETAIN,
+                follow=self.key("token", ""),
+            ),
+        )
+        if done is None:
+            note(backoff=True)
+            raise ProviderError(errors.TENANT_LIMIT)
+        previous, replaced = done[2]
+        if replaced is not None:
+            self._replace(previous, TokenRecord.model_validate(replaced), now)
         note(token=token)
         return str(token)
 
-    def _replace(self, token: str, now: float) -> None:
+    def _replace(self, token: str, record: TokenRecord, now: float) -> None:
         """The old token goes into the trace; unexpired, it stops working (after the grace period)."""
-        record = self._tokens.find(token)
-        if record is None:
-            return
         if now < record.expires_at:
             note(
                 replaced=token,

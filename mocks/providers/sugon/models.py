@@ -65,6 +65,7 @@ class Caller:
 class SugonModel(ProviderModel[SugonConfig]):
     slug = "sugon"
     MESSAGES = errors.MESSAGES
+    READ_MOSTLY = (signing.SIGNING_KEY,)
 
     # -- credentials -------------------------------------------------------
 
@@ -102,10 +103,10 @@ class SugonModel(ProviderModel[SugonConfig]):
             "secretKey": key.secret_key,
         }
 
-    _orgs = Records("org", Org)
-    _regions = Records("region", RegionRecord)
-    _users = Records("user", UserRecord)
-    _access_keys = Records("accesskey", AccessKey, "access key")
+    _orgs = Records("org", Org, read_mostly=True)
+    _regions = Records("region", RegionRecord, read_mostly=True)
+    _users = Records("user", UserRecord, read_mostly=True)
+    _access_keys = Records("accesskey", AccessKey, "access key", read_mostly=True)
     _logins = Records("login", LoginRecord)
 
     def orgs(self) -> list[Org]:
