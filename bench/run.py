@@ -5,8 +5,9 @@ Measured in one run, on this machine, at 32 connections (wrk, 2 threads):
 - requests per second, p50 and p99 latency on the hottest endpoints (iTrigger
   token, iTrigger business call, Sugon token state), journal and audit facts on,
   for `serve` (one process on werkzeug's server), `serve --workers 1` (one
-  granian worker, state in memory), `serve --workers 2` (SQLite store) and, when
-  a redis-server is at hand, `serve --workers 2 --store redis://`; and the same
+  granian worker, state in memory), `serve --workers 2` (its default LMDB store,
+  and with `--store sqlite://`) and, when a redis-server is at hand, `serve
+  --workers 2 --store redis://`; and the same
   load against WireMock (npm package `wiremock`, on the machine's Java) serving
   a static stub of each endpoint, twice: with its request journal off (its
   fastest configuration) and capped at 5,000 entries (like ours). Every server
@@ -400,7 +401,7 @@ def _rate(call: Any) -> float:
 
 
 LAYERS = [
-    ("store (and JSON encoding)", ("mocks/core/stores/", "sqlite3", "json/")),
+    ("store (and JSON encoding)", ("mocks/core/stores/", "sqlite3", "lmdb", "json/", "jsonio", "orjson")),
     ("provider model and routes", ("mocks/providers/",)),
     ("journal, faults, clock, audit facts (our hooks)", ("mocks/app.py", "mocks/core/")),
     ("Flask and Werkzeug (routing, request, response)", ("flask/", "werkzeug/")),
@@ -790,8 +791,14 @@ def main() -> int:
         candidates = [
             ours("provider-mocks serve (1 process, werkzeug, memory store)", config),
             ours("provider-mocks serve --workers 1 (granian, memory store)", config, "--workers", "1"),
+            ours(f"provider-mocks serve --workers {WORKERS} (LMDB store)", config, "--workers", str(WORKERS)),
             ours(
-                f"provider-mocks serve --workers {WORKERS} (SQLite store)", config, "--workers", str(WORKERS)
+                f"provider-mocks serve --workers {WORKERS} --store sqlite://",
+                config,
+                "--workers",
+                str(WORKERS),
+                "--store",
+                f"sqlite://{folder}/bench.db",
             ),
         ]
         redis_server = shutil.which("redis-server")
@@ -860,7 +867,7 @@ def main() -> int:
         rates = interception(config)
         print("profiling the token endpoint in-process ...", flush=True)
         memory_cost, memory_layers = where_time_goes(config, None)
-        sqlite_cost, sqlite_layers = where_time_goes(config, f"sqlite://{folder}/profile.db")
+        shared_cost, shared_layers = where_time_goes(config, f"lmdb://{folder}/profile")
         compared = stacks(config, folder) if os.environ.get("BENCH_STACKS") == "1" else []
         print("measuring the token endpoint while the admin API is polled ...", flush=True)
         polled: list[Polled] = []
@@ -945,10 +952,10 @@ def main() -> int:
     print()
     print("## Where the time of one token request goes (in-process, no HTTP; cProfile's own time by layer)")
     print()
-    print("| layer | memory store | SQLite store |")
+    print("| layer | memory store | LMDB store |")
     print("|---|---:|---:|")
-    print(f"| per request, unprofiled | {memory_cost:.3f} ms | {sqlite_cost:.3f} ms |")
-    for (name, share), (_, other) in zip(memory_layers, sqlite_layers, strict=True):
+    print(f"| per request, unprofiled | {memory_cost:.3f} ms | {shared_cost:.3f} ms |")
+    for (name, share), (_, other) in zip(memory_layers, shared_layers, strict=True):
         print(f"| {name} | {share:.0%} | {other:.0%} |")
     return 0
 
