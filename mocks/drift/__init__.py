@@ -1,0 +1,1 @@
+"""Recording a provider, and drift: where the mock answers differently from the recording."""
