@@ -3,11 +3,12 @@
 The first line says what was recorded (`{"cassette": 1, "provider": ..., "upstream": ...}`);
 every further line is one exchange, written and flushed as it happened, so a killed recorder
 loses at most the exchange it was writing (a reader skips a last line cut short). A line holds
-the request as it came (method, path and query as on the wire, header fields in order, the
-body) and the answer as the upstream gave it (status, header fields, the body with any
-Content-Encoding undone), with secrets and tokens replaced by aliases (`aliases.py`). A body
-that is not UTF-8 text is kept as `{"base64": "..."}`. Times are UTC with their offset, so a
-cassette replays the same on any machine.
+the request as the upstream received it (method, path and query as on the wire, header fields
+in order, the body) and the answer as the upstream gave it (status, header fields, the body),
+bodies with any Content-Encoding undone, secrets and tokens replaced by aliases (`aliases.py`).
+A body that is not UTF-8 text is kept as `{"base64": "..."}`. Where the upstream gave no answer,
+the line holds the recorder's own (a 502) and `error` says why. Times are UTC with their
+offset, so a cassette replays the same on any machine.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ class Recorded:
     response_headers: Fields
     response: bytes
     ms: float = 0.0
+    #: Why the upstream gave no answer; the status and answer are then the recorder's own.
+    error: str | None = None
 
     def header(self, name: str, answer: bool = False) -> str | None:
         """A request's (or, with `answer`, the answer's) header field, by name in any case."""
@@ -78,6 +81,7 @@ class Recorded:
             return None
 
     def line(self) -> str:
+        failed = {} if self.error is None else {"error": self.error}
         return json.dumps(
             {
                 "n": self.n,
@@ -91,6 +95,7 @@ class Recorded:
                 "status": self.status,
                 "response_headers": [list(pair) for pair in self.response_headers],
                 "response": _text(self.response),
+                **failed,
             },
             ensure_ascii=False,
             separators=(", ", ": "),
@@ -110,6 +115,7 @@ class Recorded:
             response_headers=tuple((str(k), str(v)) for k, v in kept.get("response_headers", [])),
             response=_bytes(kept.get("response", "")),
             ms=float(kept.get("ms", 0.0)),
+            error=None if kept.get("error") is None else str(kept["error"]),
         )
 
 
