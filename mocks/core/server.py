@@ -228,16 +228,21 @@ class LiveServer(Started):
     """A threaded WSGI server on `host:port` (port 0: any free one).
 
     It binds the socket itself, so a port in use is an OSError for the caller
-    to report, not werkzeug's exit.
+    to report, not werkzeug's exit. `handler` may be a RequestHandler of the caller's own.
     """
 
     def __init__(
-        self, app: Flask, host: str = "127.0.0.1", port: int = 0, limits: Limits | None = None
+        self,
+        app: Flask,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        limits: Limits | None = None,
+        handler: type[RequestHandler] = RequestHandler,
     ) -> None:
         self.app = app
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         with socket.create_server((host, port), family=family, backlog=1024) as listener:
-            self._server = _Server(host, port, app, RequestHandler, fd=listener.fileno())
+            self._server = _Server(host, port, app, handler, fd=listener.fileno())
         self._server.limits = limits or Limits.of(app)
         self._thread: threading.Thread | None = None
 
