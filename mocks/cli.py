@@ -226,6 +226,69 @@ def audit(args: argparse.Namespace) -> int:
     return 1 if any(v.severity == "error" for v in violations) else 0
 
 
+def record(args: argparse.Namespace) -> int:
+    """Forward to a provider and write each exchange to a cassette, until Ctrl+C or SIGTERM.
+
+    A signal only asks to stop: the server stops accepting, the exchanges in flight end and
+    are written, and the file is closed before the summary is printed.
+    """
+    import logging
+    import signal
+    import threading
+    from pathlib import Path
+
+    from .core.plugins import load
+    from .core.server import LiveServer
+    from .drift.recorder import Handler, Recorder, Upstream
+
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        try:
+            upstream = Upstream.parse(args.upstream)
+        except ValueError as exc:
+            return _error(f"--upstream: {exc}")
+        if not 0 <= args.port <= 65535:
+            return _error("--port: give 0 (any free port) to 65535")
+        out = Path(args.out)
+        existed = out.exists()
+        if existed and not args.force:
+            return _error(
+                f"{out} exists, and a recording cannot go on with it (its aliases would not match): "
+                "give another file, or --force to overwrite it"
+            )
+        try:
+            providers = [] if args.provider else [load(slug) for slug in SLUGS]
+            stream = out.open("w" if args.force else "x", encoding="utf-8")
+        except ValueError as exc:
+            return _error(str(exc))
+        except OSError as exc:
+            return _error(f"cannot write {out}: {exc.strerror}")
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # an access line would show the secrets
+        recorder = Recorder(upstream, stream, args.provider, providers)
+        try:
+            server = LiveServer(recorder.app, args.host, args.port, handler=Handler)
+        except OSError as exc:
+            stream.close()
+            if not existed:
+                out.unlink()
+            return _error(f"cannot listen on {args.host}:{args.port}: {exc.strerror}")
+        with server:
+            print(
+                f"provider-mocks record: listening on {server.url}, forwarding to {upstream.url}, "
+                f"writing {out}",
+                flush=True,
+            )
+            stop.wait()
+        count = recorder.close()
+        exchanges = f"{count} exchange{'' if count == 1 else 's'}"
+        print(f"provider-mocks record: {exchanges} written to {out}", flush=True)
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="provider-mocks", description=__doc__)
     root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -321,6 +384,25 @@ def parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--provider", choices=SLUGS, metavar="PROVIDER", help="only this provider's clients")
     report.set_defaults(func=audit)
+
+    tape = commands.add_parser(
+        "record", help="forward to a provider and record its answers in a cassette, secrets aliased"
+    )
+    tape.add_argument(
+        "--upstream", required=True, metavar="URL", help="the provider's base URL, e.g. https://api.scnet.cn"
+    )
+    tape.add_argument("--port", required=True, type=int, help="port to listen on (0: any free)")
+    tape.add_argument("--out", required=True, metavar="FILE", help="the cassette to write (JSON Lines)")
+    tape.add_argument(
+        "--provider",
+        choices=SLUGS,
+        metavar="SLUG",
+        help="the provider recorded, named in the cassette (default: the one whose paths the first "
+        "request's path lies under)",
+    )
+    tape.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    tape.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    tape.set_defaults(func=record)
     return root
 
 
