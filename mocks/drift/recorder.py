@@ -232,11 +232,17 @@ class Recorder:
             self._busy += 1
             self._first = self._first or target.partition("?")[0]
         try:
-            return self._forward(arrived, target)
-        finally:
-            with self._lock:
-                self._busy -= 1
-                self._lock.notify_all()
+            answer = self._forward(arrived, target)
+        except BaseException:
+            self._done()
+            raise
+        answer.call_on_close(self._done)  # once sent: a recorder that stops waits for that too
+        return answer
+
+    def _done(self) -> None:
+        with self._lock:
+            self._busy -= 1
+            self._lock.notify_all()
 
     def _forward(self, arrived: datetime, target: str) -> Response:
         path, _, query = target.partition("?")
