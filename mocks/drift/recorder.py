@@ -60,8 +60,10 @@ HOP_BY_HOP = frozenset(
 )
 #: Header fields the HTTP client adds of its own unless told not to: a client that sent none sends none.
 _ADDED = ("User-Agent", "Accept-Encoding")
-#: The WSGI environ's key for the request's header fields as the client wrote them.
+#: The WSGI environ's keys: the request's header fields as the client wrote them; what to call
+#: once its exchange is over, the answer sent (or the client gone).
 FIELDS_KEY = "provider_mocks.recorder.fields"
+DONE_KEY = "provider_mocks.recorder.done"
 
 
 @dataclass(frozen=True)
@@ -89,9 +91,11 @@ class Upstream:
 
 
 class Handler(RequestHandler):
-    """The serving handler for a proxy: the answer carries the upstream's Server and Date, so it
-    adds none of its own; and the app gets the header fields as the client wrote them (names in
-    their case, in order, a repeated one apart), which the WSGI environ folds together."""
+    """The serving handler the recorder's app needs. The answer carries the upstream's Server and
+    Date, so it adds none of its own; the app gets the header fields as the client wrote them
+    (names in their case, in order, a repeated one apart), which the WSGI environ folds
+    together; and it learns when an exchange is over, the answer sent or the client gone (a
+    response's own close is skipped when the client leaves early)."""
 
     def send_response(self, code: int, message: str | None = None) -> None:
         self.log_request(code)
@@ -101,6 +105,14 @@ class Handler(RequestHandler):
         environ = super().make_environ()
         environ[FIELDS_KEY] = self.headers.items()
         return environ
+
+    def run_wsgi(self) -> None:
+        try:
+            super().run_wsgi()
+        finally:
+            done = getattr(self, "environ", {}).pop(DONE_KEY, None)
+            if done is not None:
+                done()
 
 
 class _Forwarding(Flask):
@@ -195,7 +207,8 @@ def _own(status: HTTPStatus, said: dict[str, str]) -> Response:
 
 
 class Recorder:
-    """Forwards every request to the upstream and writes each exchange to the cassette as it ends.
+    """Forwards every request to the upstream and writes each exchange to the cassette as it ends;
+    its `app` is served with `Handler`.
 
     The cassette's header line is written with the first exchange (or on closing if none
     came): its provider is `provider`, else the one of `providers` that owns the first
@@ -231,13 +244,8 @@ class Recorder:
                 return _own(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "the recorder is stopping"})
             self._busy += 1
             self._first = self._first or target.partition("?")[0]
-        try:
-            answer = self._forward(arrived, target)
-        except BaseException:
-            self._done()
-            raise
-        answer.call_on_close(self._done)  # once sent: a recorder that stops waits for that too
-        return answer
+        request.environ[DONE_KEY] = self._done  # once sent: a recorder that stops waits for that too
+        return self._forward(arrived, target)
 
     def _done(self) -> None:
         with self._lock:
@@ -247,12 +255,11 @@ class Recorder:
     def _forward(self, arrived: datetime, target: str) -> Response:
         path, _, query = target.partition("?")
         sent = request.get_data()
-        fields = request.environ.get(FIELDS_KEY) or request.headers.items()
         prepared = requests.PreparedRequest()
         prepared.prepare(
             method=request.method,
             url=self.upstream.url,
-            headers=_forwarded(fields, self.upstream.host),
+            headers=_forwarded(request.environ[FIELDS_KEY], self.upstream.host),
             data=sent or None,
         )
         prepared.url = self.upstream.url + target  # as received: requests would requote it

@@ -226,6 +226,20 @@ def test_a_signal_lets_the_exchange_in_flight_end(upstream: Upstream, tmp_path: 
     assert exchange.response == answered[0].body
 
 
+def test_a_client_that_leaves_early_does_not_hold_the_stop(upstream: Upstream, tmp_path: Path) -> None:
+    with recording(upstream.url, tmp_path / "c.jsonl") as recorder:
+        for _ in range(3):
+            address = urlsplit(recorder.url)
+            with socket.create_connection((address.hostname, address.port or 80)) as client:
+                client.sendall(f"GET {ITRIGGER_TOKEN} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                client.recv(1)  # the answer has begun; closing with the rest unread resets the connection
+        time.sleep(0.2)
+        began = time.monotonic()
+        code, _ = recorder.stop()
+    assert code == 0
+    assert time.monotonic() - began < 5
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
