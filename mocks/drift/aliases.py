@@ -235,6 +235,7 @@ class Aliases:
             return [(name, take(value, _header(name, value), _jwts(value))) for name, value in pairs]
 
         def body(data: bytes, answer: bool) -> int:
+            # bytes that are not UTF-8 ride along as lone surrogates, and come back as they were
             text = data.decode("utf-8", errors="surrogateescape")
             form = (exchange.header("Content-Type", answer) or "").split(";")[0].strip().lower() == _FORM
             return take(text, _pairs(text) if form else _json(text), _jwts(text))
