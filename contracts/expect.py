@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import requests
 import schemathesis
 from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.core.result import Ok
 
 from ..core.plugins import load
 from .checks import content_type_problem, envelope_keys, escaping_problem, key_order_problem
@@ -32,6 +33,16 @@ def is_string(what: str = "a non-empty string") -> Predicate:
 @functools.cache
 def spec(provider: str) -> schemathesis.BaseSchema:
     return schemathesis.openapi.from_path(load(provider).spec_path)
+
+
+def documented(schema: schemathesis.BaseSchema, provider: str) -> list[Any]:
+    """Every operation of a provider's spec: one that schemathesis cannot read is an error, not a gap."""
+    operations = []
+    for found in schema.get_all_operations():
+        if not isinstance(found, Ok):
+            raise ValueError(f"the {provider} spec has an operation schemathesis cannot read: {found.err()}")
+        operations.append(found.ok())
+    return operations
 
 
 def failures(error: BaseException) -> list[str]:

@@ -14,7 +14,6 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -23,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from .checks import ENVELOPE_CHECKS
-from .expect import failures, spec
+from .expect import documented, failures, spec
 from .registry import contract_module
 from .results import Result
 from .target import Exchange, Target
@@ -61,14 +60,8 @@ def fuzz(target: Target, max_examples: int = 25) -> list[Result]:
     """One result per operation and generation mode."""
     prepare: Prepare | None = getattr(contract_module(target.provider), "prepare", None)
     fill = None if prepare is None else prepare(target)
-    schema = spec(target.provider)
     results = []
-    for found in schema.get_all_operations():
-        if not isinstance(found, Ok):
-            raise ValueError(
-                f"the {target.provider} spec has an operation schemathesis cannot read: {found.err()}"
-            )
-        operation = found.ok()
+    for operation in documented(spec(target.provider), target.provider):
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             results.append(_fuzz_operation(target, operation, mode, max_examples, fill))
     return results

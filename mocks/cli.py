@@ -24,6 +24,8 @@ DEFAULT_PORT = 8700
 ADMIN_TOKEN_ENV = "PROVIDER_MOCKS_ADMIN_TOKEN"
 #: gunicorn's and uvicorn's variable for the proxies to believe (`--forwarded-allow-ips` wins).
 FORWARDED_ENV = "FORWARDED_ALLOW_IPS"
+#: `verify --examples`: generated requests per operation and mode.
+DEFAULT_EXAMPLES = 25
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -159,26 +161,28 @@ def _serve(args: argparse.Namespace, store: str | None) -> int:
 
 
 def verify(args: argparse.Namespace) -> int:
-    """Run a provider's contract against a target; exit 1 on any failure."""
-    import logging
+    """Run a provider's contract against a target, or check a cassette; exit 1 on any failure."""
     from pathlib import Path
 
-    from .contracts import report
+    for path, suffixes in ((args.report, (".md", ".html", ".htm")), (args.junit_xml, (".xml",))):
+        if path and Path(path).suffix.lower() not in suffixes:
+            return _error(f"{path}: give a {' or '.join(suffixes)} file")
+    if args.cassette is not None:
+        return _verify_cassette(args)
+    if args.provider is None:
+        return _error("verify: give PROVIDER (only --cassette may leave it out)")
+    return _verify_target(args)
+
+
+def _verify_target(args: argparse.Namespace) -> int:
+    import logging
+
     from .contracts.runner import run
     from .contracts.target import open_target
     from .core.config import ConfigError
 
-    for path, suffixes in ((args.report, (".md", ".html", ".htm")), (args.junit_xml, (".xml",))):
-        if path and Path(path).suffix.lower() not in suffixes:
-            print(f"provider-mocks: error: {path}: give a {' or '.join(suffixes)} file", file=sys.stderr)
-            return 2
-    marks = {"pass": "pass", "fail": "FAIL", "n/a": "n/a "}
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the in-process mock's access log is noise here
-
-    def progress(result: Result) -> None:
-        line = f"{marks[result.outcome]}  {result.id}  {result.title}"
-        print(line + (f"\n      {result.reason}" if result.outcome != "pass" else ""), flush=True)
-
+    examples = DEFAULT_EXAMPLES if args.examples is None else args.examples
     try:
         with open_target(args.provider, args.base_url, args.credentials) as target:
             print(
@@ -186,17 +190,56 @@ def verify(args: argparse.Namespace) -> int:
                 f"{' (mock admin API found)' if target.admin else ''}",
                 flush=True,
             )
-            results = run(target, fuzz_examples=args.examples, progress=progress)
+            results = run(target, fuzz_examples=examples, progress=_progress)
             where = target.base_url if args.base_url else f"provider-mocks {args.provider} (in-process)"
     except (ValueError, ConfigError) as exc:
-        print(f"provider-mocks: error: {exc}", file=sys.stderr)
-        return 2
+        return _error(str(exc))
+    return _reported(args, args.provider, where, results)
+
+
+def _verify_cassette(args: argparse.Namespace) -> int:
+    """The contract's checks on a cassette's recorded answers: offline, so nothing to reach or fill."""
+    from .contracts.cassette import describe, provider_of, run
+    from .drift.cassette import Cassette, CassetteError
+
+    given = [flag for flag in ("base_url", "credentials", "examples") if getattr(args, flag) is not None]
+    if given:
+        flags = " and ".join(f"--{flag.replace('_', '-')}" for flag in given)
+        return _error(f"--cassette: {flags} cannot go with it (a cassette is checked offline, nothing sent)")
+    try:
+        cassette = Cassette.read(args.cassette)
+        provider = provider_of(cassette, args.provider)
+    except (CassetteError, ValueError) as exc:
+        return _error(str(exc))
+    where = describe(cassette, args.cassette)
+    print(f"Verifying {provider} as recorded in {where}", flush=True)
+    try:
+        results = run(cassette, provider, progress=_progress)
+    except ValueError as exc:  # a spec schemathesis cannot read
+        return _error(str(exc))
+    return _reported(args, provider, where, results)
+
+
+def _progress(result: Result) -> None:
+    """A result's line as it comes, with its reason unless it passed."""
+    from .contracts.report import MARKS
+
+    line = f"{MARKS[result.outcome]:<4}  {result.id}  {result.title}"
+    print(line + (f"\n      {result.reason}" if result.outcome != "pass" else ""), flush=True)
+
+
+def _reported(args: argparse.Namespace, provider: str, where: str, results: list[Result]) -> int:
+    """The summary and the reports asked for; the exit status: 1 on any failure."""
+    from pathlib import Path
+
+    from .contracts import report
+
     print(report.summary(results))
     if args.report:
-        report.write(args.report, args.provider, where, results)
+        report.write(args.report, provider, where, results)
         print(f"report: {args.report}")
     if args.junit_xml:
-        Path(args.junit_xml).write_text(report.junit_xml(args.provider, results), encoding="utf-8")
+        Path(args.junit_xml).write_text(report.junit_xml(provider, results), encoding="utf-8")
         print(f"JUnit XML: {args.junit_xml}")
     return 1 if any(r.outcome == "fail" for r in results) else 0
 
@@ -359,10 +402,23 @@ def parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(func=serve)
 
-    check = commands.add_parser("verify", help="check a server against a provider's documented contract")
-    check.add_argument("provider", choices=SLUGS, metavar="PROVIDER", help=", ".join(SLUGS))
+    check = commands.add_parser(
+        "verify", help="check a server, or its recorded traffic, against a provider's documented contract"
+    )
+    check.add_argument(
+        "provider",
+        nargs="?",
+        choices=SLUGS,
+        metavar="PROVIDER",
+        help=f"{', '.join(SLUGS)} (with --cassette: default the one it recorded)",
+    )
     check.add_argument(
         "--base-url", metavar="URL", help="the server to verify (default: our mock, in-process)"
+    )
+    check.add_argument(
+        "--cassette",
+        metavar="FILE",
+        help="check the answers recorded in a cassette instead of a server, offline",
     )
     check.add_argument(
         "--credentials", metavar="FILE", help="TOML credentials by role: [PROVIDER.ROLE] field = value"
@@ -372,9 +428,8 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--examples",
         type=int,
-        default=25,
         metavar="N",
-        help="generated requests per operation and mode (default: %(default)s; 0: no property run)",
+        help=f"generated requests per operation and mode (default: {DEFAULT_EXAMPLES}; 0: no property run)",
     )
     check.set_defaults(func=verify)
 

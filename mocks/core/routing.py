@@ -19,6 +19,11 @@ _NAME = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 Builder = Callable[..., tuple[str, str]]
 
 
+def merged_slashes(path: str) -> str:
+    """`path` with its runs of slashes read as one, as the providers' servers read them (`MergeSlashes`)."""
+    return _SLASHES.sub("/", path)
+
+
 def under(path: str, prefix: str) -> bool:
     """`path` is `prefix` or lies under it: what follows does not go on with the prefix's last name.
 
@@ -66,5 +71,5 @@ class MergeSlashes:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if "//" in path:
-            environ["PATH_INFO"] = _SLASHES.sub("/", path)
+            environ["PATH_INFO"] = merged_slashes(path)
         return self.app(environ, start_response)
