@@ -68,7 +68,7 @@ def envelope_keys(
 ) -> list[str] | None:
     """The documented key order for an answer: its matching oneOf branch's, else the operation's or spec's."""
     if status is not None:
-        for branch in _branches(spec, operation, status):
+        for branch in answer_schemas(spec, operation, status):
             if branch.get("x-envelope-keys") and Draft4Validator({**branch, **_roots(spec)}).is_valid(body):
                 branch_keys: list[str] = branch["x-envelope-keys"]
                 return branch_keys
@@ -80,7 +80,7 @@ def _roots(spec: Mapping[str, Any]) -> dict[str, Any]:
     return {"components": spec.get("components", {})}
 
 
-def _resolve(spec: Mapping[str, Any], node: Any) -> Any:
+def resolved(spec: Mapping[str, Any], node: Any) -> Any:
     while isinstance(node, Mapping) and "$ref" in node:
         target: Any = spec
         for part in node["$ref"].removeprefix("#/").split("/"):
@@ -89,12 +89,14 @@ def _resolve(spec: Mapping[str, Any], node: Any) -> Any:
     return node
 
 
-def _branches(spec: Mapping[str, Any], operation: Mapping[str, Any], status: int) -> list[Mapping[str, Any]]:
+def answer_schemas(
+    spec: Mapping[str, Any], operation: Mapping[str, Any], status: int
+) -> list[Mapping[str, Any]]:
     """The oneOf branches of the operation's JSON answer schema for `status`."""
-    answer = _resolve(spec, operation.get("responses", {}).get(str(status), {}))
+    answer = resolved(spec, operation.get("responses", {}).get(str(status), {}))
     for media in (answer.get("content") or {}).values():
-        schema = _resolve(spec, media.get("schema", {}))
-        return [_resolve(spec, branch) for branch in schema.get("oneOf", [])]
+        schema = resolved(spec, media.get("schema", {}))
+        return [resolved(spec, branch) for branch in schema.get("oneOf", [])]
     return []
 
 

@@ -332,6 +332,49 @@ def record(args: argparse.Namespace) -> int:
             signal.signal(sig, handler)
 
 
+def drift(args: argparse.Namespace) -> int:
+    """Replay a cassette on the mock and show where its answers differ; exit 1 on any drift."""
+    import logging
+    from pathlib import Path
+
+    from .contracts import report
+    from .drift.cassette import Cassette, CassetteError
+    from .drift.run import drift as replay
+    from .drift.run import provider_of
+
+    for path, suffixes in ((args.report, (".md", ".html", ".htm")), (args.junit_xml, (".xml",))):
+        if path and Path(path).suffix.lower() not in suffixes:
+            return _error(f"{path}: give a {' or '.join(suffixes)} file")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    marks = {"pass": "same", "fail": "DRIFT", "n/a": "n/a "}
+
+    def progress(result: Result) -> None:
+        line = f"{marks[result.outcome]}  {result.id}  {result.title}"
+        print(line + (f"\n      {result.reason}" if result.outcome != "pass" else ""), flush=True)
+
+    try:
+        cassette = Cassette.read(args.cassette)
+        provider = provider_of(cassette, args.provider)
+        where = args.base_url or f"provider-mocks {provider} (in-process)"
+        print(f"Replaying {len(cassette.exchanges)} exchanges of {args.cassette} on {where}", flush=True)
+        found = replay(cassette, provider, args.base_url, progress)
+    except (CassetteError, ValueError) as exc:
+        return _error(str(exc))
+    for recorded, stand_in in found.stand_ins.items():
+        shown = stand_in.role or "none (sent as recorded)"
+        print(
+            f"stand-in for {recorded}: {shown}{'' if stand_in.accepted else ', no recorded secret accepted'}"
+        )
+    print(report.summary(found.results).replace("passed", "the same").replace("failed", "drifted"))
+    if args.report:
+        report.write(args.report, provider, where, found.results)
+        print(f"report: {args.report}")
+    if args.junit_xml:
+        Path(args.junit_xml).write_text(report.junit_xml(provider, found.results), encoding="utf-8")
+        print(f"JUnit XML: {args.junit_xml}")
+    return 1 if found.drifted else 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="provider-mocks", description=__doc__)
     root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -458,6 +501,20 @@ def parser() -> argparse.ArgumentParser:
     tape.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     tape.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     tape.set_defaults(func=record)
+
+    differ = commands.add_parser(
+        "drift", help="replay a recorded cassette on the mock and show where the answers differ"
+    )
+    differ.add_argument("cassette", metavar="FILE", help="a cassette written by provider-mocks record")
+    differ.add_argument(
+        "--provider", choices=SLUGS, metavar="SLUG", help="the provider recorded (default: the cassette's)"
+    )
+    differ.add_argument(
+        "--base-url", metavar="URL", help="a running provider-mocks server (default: the mock, in-process)"
+    )
+    differ.add_argument("--report", metavar="FILE", help="write a report (.html or .md)")
+    differ.add_argument("--junit-xml", metavar="FILE", help="write a JUnit XML report")
+    differ.set_defaults(func=drift)
     return root
 
 

@@ -1,0 +1,177 @@
+"""Where the mock's answer differs from the recorded one, and the documented rule each difference touches.
+
+These providers say everything in the body of an HTTP 200, so the body is compared as
+closely as the header fields: the status, the exact Content-Type and Content-Encoding, the
+escaping of non-ASCII text, the envelope's key order, the set of fields and their JSON types
+at every depth, the code and message, the expiry fields, and the token's life: whether the
+upstream and the mock both gave the same token again, or both a new one.
+
+A difference names the rule the provider's spec states for the answer (the matching answer
+schema's description and its `x-source`); a difference on a [decided] rule proposes to
+change the decision.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft4Validator
+
+from ..contracts.checks import answer_schemas, escaping_problem, resolved
+from .cassette import Recorded
+from .replay import CODE_KEYS, TOKEN_ALIAS, Answer, paired_tokens
+
+#: Keys whose values are compared, not only their types: the code, the message, expiries.
+MESSAGE_KEYS = ("message", "msg", "errmsg")
+_EXPIRY = re.compile(r"expire|expiry|ttl", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Difference:
+    #: What differs: status, content-type, content-encoding, escaping, key-order, fields, type,
+    #: code, message, value, token.
+    aspect: str
+    where: str
+    upstream: str
+    mock: str
+
+    def __str__(self) -> str:
+        place = f" at {self.where}" if self.where else ""
+        return f"{self.aspect}{place}: upstream {self.upstream}, mock {self.mock}"
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    return {float: "number", str: "string", dict: "object", list: "array", type(None): "null"}[type(value)]
+
+
+def _shown(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value).lower() if value is None else str(value)
+
+
+def differences(recorded: Recorded, answer: Answer, tokens: TokenLife) -> list[Difference]:
+    """Every way the mock's answer differs from the recorded one."""
+    found = []
+    if recorded.status != answer.status:
+        found.append(Difference("status", "", f"HTTP {recorded.status}", f"HTTP {answer.status}"))
+    for name in ("Content-Type", "Content-Encoding"):
+        theirs, ours = recorded.header(name, answer=True), answer.header(name)
+        if theirs != ours:
+            found.append(Difference(name.lower(), "", repr(theirs), repr(ours)))
+    theirs_escaped = escaping_problem(recorded.response) is not None
+    if theirs_escaped != (escaping_problem(answer.body) is not None):
+        shown = {True: "\\u-escapes non-ASCII text", False: "sends non-ASCII text as UTF-8"}
+        found.append(Difference("escaping", "", shown[theirs_escaped], shown[not theirs_escaped]))
+    theirs_body, ours_body = recorded.json(), answer.json()
+    if theirs_body is None or ours_body is None:
+        if (theirs_body is None) != (ours_body is None):
+            found.append(Difference("body", "", _json_or_not(theirs_body), _json_or_not(ours_body)))
+        return found
+    if isinstance(theirs_body, dict) and isinstance(ours_body, dict):
+        if list(theirs_body) != list(ours_body) and set(theirs_body) == set(ours_body):
+            found.append(Difference("key-order", "", str(list(theirs_body)), str(list(ours_body))))
+        for keys, aspect in ((CODE_KEYS, "code"), (MESSAGE_KEYS, "message")):
+            key = next((k for k in keys if k in theirs_body), None)
+            if key is not None and key in ours_body and theirs_body[key] != ours_body[key]:
+                found.append(Difference(aspect, key, _shown(theirs_body[key]), _shown(ours_body[key])))
+    found += _shape(theirs_body, ours_body, "")
+    found += tokens.compare(theirs_body, ours_body)
+    return found
+
+
+def _json_or_not(body: Any) -> str:
+    return "not JSON" if body is None else "JSON"
+
+
+def _shape(theirs: Any, ours: Any, where: str) -> Iterator[Difference]:
+    """Fields one side has and the other lacks, JSON types, expiry values: at every depth."""
+    if _kind(theirs) != _kind(ours):
+        if not (isinstance(theirs, str) and TOKEN_ALIAS.fullmatch(theirs) and isinstance(ours, str)):
+            yield Difference("type", where or "the body", _kind(theirs), _kind(ours))
+        return
+    if isinstance(theirs, dict):
+        for key in theirs.keys() - ours.keys():
+            yield Difference("fields", f"{where}.{key}".lstrip("."), "sends it", "does not")
+        for key in ours.keys() - theirs.keys():
+            yield Difference("fields", f"{where}.{key}".lstrip("."), "does not send it", "does")
+        for key in theirs.keys() & ours.keys():
+            place = f"{where}.{key}".lstrip(".")
+            if _EXPIRY.search(key) and not isinstance(theirs[key], dict | list) and theirs[key] != ours[key]:
+                yield Difference("value", place, _shown(theirs[key]), _shown(ours[key]))
+            yield from _shape(theirs[key], ours[key], place)
+    elif isinstance(theirs, list):
+        if len(theirs) != len(ours):
+            yield Difference("items", where or "the body", str(len(theirs)), str(len(ours)))
+        for i, (mine, other) in enumerate(zip(theirs, ours, strict=False)):
+            yield from _shape(mine, other, f"{where}[{i}]")
+
+
+class TokenLife:
+    """Which token each side gave where: the upstream's by alias, the mock's by value."""
+
+    def __init__(self) -> None:
+        self._mock_by_alias: dict[str, Any] = {}
+        self._alias_by_mock: dict[Any, str] = {}
+
+    def compare(self, recorded: Any, answered: Any) -> list[Difference]:
+        found = []
+        for alias, value in paired_tokens(recorded, answered):
+            if not isinstance(value, str):
+                continue
+            known, earlier = self._mock_by_alias.get(alias), self._alias_by_mock.get(value)
+            if known is not None and known != value:
+                found.append(Difference("token", "", f"gave the same token again ({alias})", "a new token"))
+            elif known is None and earlier is not None and earlier != alias:
+                found.append(
+                    Difference(
+                        "token", "", f"a new token ({alias})", f"gave the same token again ({earlier})"
+                    )
+                )
+            self._mock_by_alias.setdefault(alias, value)
+            self._alias_by_mock.setdefault(value, alias)
+        return found
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The rule an answer is held to: the spec's words and where they come from."""
+
+    text: str
+    source: str
+
+    @property
+    def decided(self) -> bool:
+        return self.source == "decided"
+
+
+def rule_for(spec: Mapping[str, Any], method: str, path: str, status: int, body: Any) -> Rule:
+    """The rule of the answer schema in `spec` that `body` matches, else the operation's."""
+    operation = find_operation(spec, method, path)
+    if operation is None:
+        return Rule(f"{method} {path}: no documented operation", "decided")
+    for branch in answer_schemas(spec, operation, status):
+        if Draft4Validator({**branch, "components": spec.get("components", {})}).is_valid(body):
+            return Rule(_words(branch, operation), branch.get("x-source", operation.get("x-source", "doc")))
+    answer = resolved(spec, operation.get("responses", {}).get(str(status), {}))
+    return Rule(_words(answer, operation), answer.get("x-source", operation.get("x-source", "doc")))
+
+
+def _words(node: Mapping[str, Any], operation: Mapping[str, Any]) -> str:
+    text = str(node.get("description") or operation.get("summary") or "").strip()
+    return " ".join(text.split())
+
+
+def find_operation(spec: Mapping[str, Any], method: str, path: str) -> Mapping[str, Any] | None:
+    """The spec's operation for a method and a concrete path (templates like /a/{b} match one segment)."""
+    for template, item in spec.get("paths", {}).items():
+        pattern = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, path) and method.lower() in item:
+            operation: Mapping[str, Any] = item[method.lower()]
+            return operation
+    return None

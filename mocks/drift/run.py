@@ -1,0 +1,100 @@
+"""`provider-mocks drift`: a cassette replayed on the mock, answer by answer against the recording."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from ..contracts.results import Result
+from ..contracts.target import Exchange, open_target
+from ..core.plugins import load
+from .cassette import Cassette, Recorded
+from .compare import Rule, TokenLife, differences, rule_for
+from .replay import Replayer, StandIn
+
+Progress = Callable[[Result], None]
+
+#: Said of every difference on a [decided] rule.
+PROPOSAL = "the rule is [decided]: this proposes to change the decision"
+
+
+@dataclass
+class Drift:
+    """A replay's outcome: a row per exchange, and which demo credential stood in for which."""
+
+    provider: str
+    results: list[Result] = field(default_factory=list)
+    stand_ins: dict[str, StandIn] = field(default_factory=dict)
+
+    @property
+    def drifted(self) -> bool:
+        return any(r.outcome == "fail" for r in self.results)
+
+
+def provider_of(cassette: Cassette, given: str | None) -> str:
+    """The cassette's provider: the one given, which must agree with the cassette's own."""
+    if given and cassette.provider and given != cassette.provider:
+        raise ValueError(f"the cassette records {cassette.provider}, not {given}")
+    slug = given or cassette.provider
+    if not slug:
+        raise ValueError("the cassette does not say which provider it records: give --provider")
+    load(slug)  # an unknown provider is a clear error here
+    return slug
+
+
+def recorded_exchange(upstream: str, recorded: Recorded) -> Exchange:
+    return Exchange(
+        recorded.method,
+        upstream.rstrip("/") + recorded.target,
+        dict(recorded.headers),
+        recorded.body.decode("utf-8", "replace"),
+        recorded.status,
+        dict(recorded.response_headers),
+        recorded.response,
+    )
+
+
+def drift(
+    cassette: Cassette, provider: str, base_url: str | None = None, progress: Progress | None = None
+) -> Drift:
+    """Replay the cassette on the mock (in-process, or the provider-mocks server at `base_url`)."""
+    kit = load(provider)
+    spec: dict[str, Any] = yaml.safe_load(kit.spec.read_text(encoding="utf-8")) if kit.spec else {}
+    outcome = Drift(provider)
+    with open_target(provider, base_url) as target:
+        if not target.admin:
+            raise ValueError(
+                f"{base_url} is not a provider-mocks server serving {provider}: drift moves its clock"
+            )
+        replayer = Replayer(target, kit.credential_fields, target.credentials)
+        try:
+            outcome.stand_ins = replayer.stand_ins(cassette.exchanges)
+            tokens = TokenLife()
+            for recorded, answer, why in replayer.replay(cassette.exchanges):
+                result = Result(f"#{recorded.n}", f"{recorded.method} {recorded.path}", "", "doc", "pass")
+                mine = [recorded_exchange(cassette.upstream, recorded)]
+                if answer is None:
+                    result.outcome, result.reason = "fail", why
+                else:
+                    rule = rule_for(spec, recorded.method, recorded.path, answer.status, answer.json())
+                    result.rule, result.source = rule.text, rule.source
+                    found = differences(recorded, answer, tokens)
+                    if found:
+                        result.outcome, result.reason = "fail", _reason(found, rule)
+                    mine.append(answer.sent)
+                if result.outcome == "fail":
+                    result.exchanges = mine
+                outcome.results.append(result)
+                if progress:
+                    progress(result)
+        finally:
+            target.reset_clock()
+    return outcome
+
+
+def _reason(found: list[Any], rule: Rule) -> str:
+    text = "; ".join(map(str, found))
+    return f"{text} ({PROPOSAL})" if rule.decided else text

@@ -1,0 +1,110 @@
+"""Drift: a cassette recorded through the real recorder, replayed on the mock in-process.
+
+Recording our own mock gives no drift; recording a deviating server shows its deviation, named
+by the aspect that differs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+
+import pytest
+import requests
+
+from provider_mocks.cli import main
+from tests.contracts.deviants import CHARSET_DROPPED, ESCAPED_CHINESE, Deviant, serving
+from tests.contracts.deviations import itrigger as itrigger_deviations
+from tests.drift.conftest import Upstream
+from tests.drift.helpers import FLOWS, Credentials, Story, recording
+
+
+def record_flow(upstream: str, slug: str, out: Path, credentials: Credentials) -> None:
+    with recording(upstream, out, "--provider", slug) as recorder:
+        # A deviant may break what the flow expects: the flow is traffic here, what it got is recorded.
+        with contextlib.suppress(AssertionError):
+            FLOWS[slug](Story(recorder.url), credentials)
+        code, _ = recorder.stop()
+    assert code == 0
+
+
+def drift(cassette: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    capsys.readouterr()
+    code = main(["drift", str(cassette), *args])
+    return code, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("slug", ["atrip", "itrigger", "appauth", "credential"])
+def test_recording_our_own_mock_gives_no_drift(
+    slug: str, upstream: Upstream, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cassette = tmp_path / f"{slug}.jsonl"
+    record_flow(upstream.url, slug, cassette, upstream.credentials(slug))
+    code, out = drift(cassette, capsys, "--junit-xml", str(tmp_path / "drift.xml"))
+    assert code == 0, out
+    assert "DRIFT" not in out
+    assert " 0 drifted" in out
+    assert 'failures="0"' in (tmp_path / "drift.xml").read_text(encoding="utf-8")
+
+
+def test_a_frozen_credential_and_a_wrong_secret_get_stand_ins_that_answer_alike(
+    upstream: Upstream, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    roles = upstream.credentials("itrigger")
+    token = "/itrigger-tenant/v1/basic/accessTokenOpen/token"
+    cassette = tmp_path / "roles.jsonl"
+    with recording(upstream.url, cassette) as recorder:
+        for params in (
+            {"appId": roles["frozen"]["appId"], "appSecret": roles["frozen"]["appSecret"]},
+            {"appId": roles["demo"]["appId"], "appSecret": "not-the-secret-at-all"},
+            {"appId": roles["demo"]["appId"], "appSecret": roles["demo"]["appSecret"]},
+        ):
+            requests.get(recorder.url + token, params=params, timeout=30)
+        assert recorder.stop()[0] == 0
+    codes = [json.loads(r.response)["code"] for r in recorder.cassette()]
+    assert codes == [40003, 40002, 200]
+    code, out = drift(cassette, capsys)
+    assert code == 0, out
+    assert f"stand-in for {roles['frozen']['appId']}: frozen" in out
+    assert f"stand-in for {roles['demo']['appId']}: demo" in out
+
+
+#: A deviating iTrigger server, and what drift says of the flow recorded from it.
+DEVIANT_DRIFT: list[tuple[Deviant, str]] = [
+    (
+        itrigger_deviations.DEVIANTS[0],
+        "key-order: upstream ['code', 'data', 'message'], mock ['code', 'message', 'data']",
+    ),
+    (itrigger_deviations.DEVIANTS[1], "fields at msg: upstream sends it, mock does not"),
+    (ESCAPED_CHINESE, "escaping: upstream \\u-escapes non-ASCII text"),
+    (itrigger_deviations.DEVIANTS[3], "message at message: upstream '成功', mock '操作成功'"),
+    (itrigger_deviations.DEVIANTS[4], "code at code: upstream '200', mock 200"),
+    (CHARSET_DROPPED, "content-type: upstream 'application/json', mock 'application/json;charset=UTF-8'"),
+    (itrigger_deviations.DEVIANTS[7], "code at code: upstream 200, mock 401"),
+]
+
+
+@pytest.mark.parametrize(("deviant", "shown"), DEVIANT_DRIFT, ids=[d.name for d, _ in DEVIANT_DRIFT])
+def test_a_deviating_server_shows_its_deviation(
+    deviant: Deviant, shown: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cassette = tmp_path / "deviant.jsonl"
+    with serving("itrigger", deviant) as url:
+        listed = requests.get(f"{url}/__admin/providers", timeout=30).json()["providers"]
+        record_flow(url, "itrigger", cassette, listed[0]["credentials"])
+    report = tmp_path / "drift.md"
+    code, out = drift(cassette, capsys, "--report", str(report))
+    assert code == 1, out
+    assert shown in out
+    assert shown in report.read_text(encoding="utf-8")
+
+
+def test_a_cassette_that_is_not_one_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["drift", str(bad)]) == 2
+    assert "provider-mocks: error:" in capsys.readouterr().err
