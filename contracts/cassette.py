@@ -153,6 +153,11 @@ def _operation(
     raise NotApplicable(f"no documented operation at {path}")
 
 
+def operation_of(provider: str, recorded: Recorded) -> Any:
+    """The documented operation (schemathesis's) an exchange called; NotApplicable says why there is none."""
+    return _operation(_paths(provider), load(provider), recorded)[0]
+
+
 def _fields(pairs: Fields) -> dict[str, list[str]]:
     """Header fields by name (as first spelled), a repeated one's values together."""
     grouped: dict[str, list[str]] = {}

@@ -13,6 +13,8 @@ from .target import Exchange
 
 BODY_LIMIT = 4000
 MARKS = {"pass": "pass", "fail": "FAIL", "n/a": "n/a"}
+#: What a report is of, its heading: a contract verification unless said (`drift`).
+TITLE = "Contract verification"
 
 
 def summary(results: Sequence[Result]) -> str:
@@ -37,9 +39,9 @@ def exchange_text(exchange: Exchange) -> str:
     return "\n".join(lines)
 
 
-def markdown(provider: str, target: str, results: Sequence[Result]) -> str:
+def markdown(provider: str, target: str, results: Sequence[Result], title: str = TITLE) -> str:
     out = [
-        f"# Contract verification: {provider}",
+        f"# {title}: {provider}",
         "",
         f"Target: {target}",
         "",
@@ -68,7 +70,7 @@ def markdown(provider: str, target: str, results: Sequence[Result]) -> str:
     return "\n".join(out) + "\n"
 
 
-def html_report(provider: str, target: str, results: Sequence[Result]) -> str:
+def html_report(provider: str, target: str, results: Sequence[Result], title: str = TITLE) -> str:
     e = html.escape
     rows = "\n".join(
         f'<tr class="{"na" if r.outcome == "n/a" else r.outcome}"><td>{MARKS[r.outcome]}</td>'
@@ -85,7 +87,7 @@ def html_report(provider: str, target: str, results: Sequence[Result]) -> str:
         if r.outcome == "fail"
     )
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Contract verification: {e(provider)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>{e(title)}: {e(provider)}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2rem; }}
 table {{ border-collapse: collapse; width: 100%; }}
@@ -95,7 +97,7 @@ tr.pass td:first-child {{ background: #d4edda; }}
 tr.na td:first-child {{ background: #eee; }}
 pre {{ background: #f6f6f6; padding: .5rem; white-space: pre-wrap; }}
 </style></head><body>
-<h1>Contract verification: {e(provider)}</h1>
+<h1>{e(title)}: {e(provider)}</h1>
 <p>Target: {e(target)}</p><p>Result: {e(summary(results))}</p>
 <table><tr><th>outcome</th><th>case</th><th>rule</th><th>source</th><th>reason</th></tr>
 {rows}
@@ -130,13 +132,15 @@ def junit_xml(provider: str, results: Sequence[Result]) -> str:
     return str(ET.tostring(suite, encoding="unicode", xml_declaration=True))
 
 
-def write(path: str | Path, provider: str, target: str, results: Sequence[Result]) -> None:
+def write(
+    path: str | Path, provider: str, target: str, results: Sequence[Result], title: str = TITLE
+) -> None:
     """A report by the file's suffix: .md or .html."""
     suffix = Path(path).suffix.lower()
     if suffix == ".md":
-        text = markdown(provider, target, results)
+        text = markdown(provider, target, results, title)
     elif suffix in (".html", ".htm"):
-        text = html_report(provider, target, results)
+        text = html_report(provider, target, results, title)
     else:
         raise ValueError(f"report {path}: give a .md or .html file")
     Path(path).write_text(text, encoding="utf-8")

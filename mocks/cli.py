@@ -367,7 +367,7 @@ def drift(args: argparse.Namespace) -> int:
         )
     print(report.summary(found.results).replace("passed", "the same").replace("failed", "drifted"))
     if args.report:
-        report.write(args.report, provider, where, found.results)
+        report.write(args.report, provider, where, found.results, "Drift from the recording")
         print(f"report: {args.report}")
     if args.junit_xml:
         Path(args.junit_xml).write_text(report.junit_xml(provider, found.results), encoding="utf-8")

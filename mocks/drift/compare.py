@@ -20,7 +20,9 @@ from typing import Any
 
 from jsonschema import Draft4Validator
 
+from ..contracts.cassette import operation_of
 from ..contracts.checks import answer_schemas, escaping_problem, resolved
+from ..contracts.target import NotApplicable
 from .cassette import Recorded
 from .replay import CODE_KEYS, TOKEN_ALIAS, Answer, paired_tokens
 
@@ -150,28 +152,20 @@ class Rule:
         return self.source == "decided"
 
 
-def rule_for(spec: Mapping[str, Any], method: str, path: str, status: int, body: Any) -> Rule:
-    """The rule of the answer schema in `spec` that `body` matches, else the operation's."""
-    operation = find_operation(spec, method, path)
-    if operation is None:
-        return Rule(f"{method} {path}: no documented operation", "decided")
-    for branch in answer_schemas(spec, operation, status):
+def rule_for(provider: str, recorded: Recorded, status: int, body: Any) -> Rule:
+    """The rule of the answer schema the mock's answer matches, else of the operation's answer."""
+    try:
+        operation = operation_of(provider, recorded)
+    except NotApplicable as exc:
+        return Rule(str(exc), "decided")
+    spec, raw = operation.schema.raw_schema, operation.definition.raw
+    for branch in answer_schemas(spec, raw, status):
         if Draft4Validator({**branch, "components": spec.get("components", {})}).is_valid(body):
-            return Rule(_words(branch, operation), branch.get("x-source", operation.get("x-source", "doc")))
-    answer = resolved(spec, operation.get("responses", {}).get(str(status), {}))
-    return Rule(_words(answer, operation), answer.get("x-source", operation.get("x-source", "doc")))
+            return Rule(_words(branch, raw), branch.get("x-source", raw.get("x-source", "doc")))
+    answer = resolved(spec, raw.get("responses", {}).get(str(status), {}))
+    return Rule(_words(answer, raw), answer.get("x-source", raw.get("x-source", "doc")))
 
 
 def _words(node: Mapping[str, Any], operation: Mapping[str, Any]) -> str:
     text = str(node.get("description") or operation.get("summary") or "").strip()
     return " ".join(text.split())
-
-
-def find_operation(spec: Mapping[str, Any], method: str, path: str) -> Mapping[str, Any] | None:
-    """The spec's operation for a method and a concrete path (templates like /a/{b} match one segment)."""
-    for template, item in spec.get("paths", {}).items():
-        pattern = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"
-        if re.match(pattern, path) and method.lower() in item:
-            operation: Mapping[str, Any] = item[method.lower()]
-            return operation
-    return None

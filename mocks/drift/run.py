@@ -6,8 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from ..contracts.results import Result
 from ..contracts.target import Exchange, open_target
 from ..core.plugins import load
@@ -62,7 +60,6 @@ def drift(
 ) -> Drift:
     """Replay the cassette on the mock (in-process, or the provider-mocks server at `base_url`)."""
     kit = load(provider)
-    spec: dict[str, Any] = yaml.safe_load(kit.spec.read_text(encoding="utf-8")) if kit.spec else {}
     outcome = Drift(provider)
     with open_target(provider, base_url) as target:
         if not target.admin:
@@ -79,7 +76,7 @@ def drift(
                 if answer is None:
                     result.outcome, result.reason = "fail", why
                 else:
-                    rule = rule_for(spec, recorded.method, recorded.path, answer.status, answer.json())
+                    rule = rule_for(provider, recorded, answer.status, answer.json())
                     result.rule, result.source = rule.text, rule.source
                     found = differences(recorded, answer, tokens)
                     if found:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -97,7 +98,11 @@ def test_a_deviating_server_shows_its_deviation(
     code, out = drift(cassette, capsys, "--report", str(report))
     assert code == 1, out
     assert shown in out
-    assert shown in report.read_text(encoding="utf-8")
+    written = report.read_text(encoding="utf-8")
+    assert written.startswith("# Drift from the recording: itrigger")
+    assert shown in written
+    # each difference names the spec's rule for the answer, and where the rule comes from
+    assert re.search(r"Rule \((doc|public|decided)\): \w", written), written
 
 
 def test_a_cassette_that_is_not_one_is_a_clear_error(
