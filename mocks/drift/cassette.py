@@ -155,6 +155,8 @@ class Cassette:
                     cassette = cls._header(kept, name)
                 else:
                     cassette.exchanges.append(Recorded.of_line(kept))
+            except CassetteError:
+                raise  # the header's own error says what is wrong with the file
             except (ValueError, KeyError, TypeError) as exc:
                 if cut and number == rows[-1][0] and cassette is not None:
                     cassette.truncated = True
