@@ -30,6 +30,7 @@ from schemathesis import Response
 from ..core.plugins import load
 from ..core.provider import Provider
 from ..core.routing import merged_slashes
+from ..drift.aliases import TOKEN_ALIAS
 from ..drift.cassette import Cassette, Fields, Recorded
 from .expect import documented, failures, spec
 from .fuzz import CHECKS
@@ -37,8 +38,8 @@ from .results import Result
 from .runner import Progress
 from .target import Exchange, NotApplicable
 
-#: A token's alias in a cassette, as the recorder writes it in place of the token.
-TOKEN_ALIAS = re.compile(r"^<token:[0-9]+>$")
+#: A string that is a token's alias, whole: what a spec's token shape also accepts.
+ALIAS_ONLY = {"pattern": f"^{TOKEN_ALIAS.pattern}$"}
 #: The schema keywords that constrain a string's shape, which a token's alias cannot keep.
 SHAPE = ("pattern", "format", "minLength", "maxLength")
 RULE = (
@@ -86,7 +87,10 @@ def accepting_aliases(node: Any) -> Any:
     copied = {key: v if key in ("example", "examples") else accepting_aliases(v) for key, v in node.items()}
     shape = {key: copied.pop(key) for key in SHAPE if key in copied} if copied.get("type") == "string" else {}
     if shape:
-        copied["allOf"] = [*copied.get("allOf", []), {"anyOf": [shape, {"pattern": TOKEN_ALIAS.pattern}]}]
+        copied["allOf"] = [
+            *copied.get("allOf", []),
+            {"anyOf": [shape, ALIAS_ONLY]},
+        ]
     return copied
 
 

@@ -23,8 +23,9 @@ from jsonschema import Draft4Validator
 from ..contracts.cassette import operation_of
 from ..contracts.checks import answer_schemas, escaping_problem, resolved
 from ..contracts.target import NotApplicable
+from .aliases import TOKEN_ALIAS
 from .cassette import Recorded
-from .replay import CODE_KEYS, TOKEN_ALIAS, Answer, paired_tokens
+from .replay import CODE_KEYS, Answer, paired_tokens
 
 #: Keys whose values are compared, not only their types: the code, the message, expiries.
 MESSAGE_KEYS = ("message", "msg", "errmsg")

@@ -24,10 +24,9 @@ from urllib.parse import parse_qsl
 import requests
 
 from ..contracts.target import Exchange, Target
+from .aliases import TOKEN_ALIAS
 from .cassette import Recorded
 
-#: A token's alias, as the cassette writes it.
-TOKEN_ALIAS = re.compile(r"<token:\d+>")
 #: Header fields the HTTP client sets itself, never copied from the recording.
 _OWN_FIELDS = frozenset({"host", "content-length", "connection", "transfer-encoding", "keep-alive"})
 #: Fields requests would add on its own: left out unless the recording sent them.
