@@ -47,13 +47,14 @@ RULE = (
 )
 
 
-def provider_of(cassette: Cassette, given: str | None) -> str:
-    """The provider a cassette is checked as: the one its header names, or `given`; both must agree."""
+def provider_of(cassette: Cassette, given: str | None, option: str = "PROVIDER") -> str:
+    """The provider a cassette is checked as: the one its header names, or `given` (the command's
+    `option`); both must agree."""
     if given and cassette.provider and given != cassette.provider:
         raise ValueError(f"the cassette recorded {cassette.provider}, not {given}")
     provider = given or cassette.provider
     if provider is None:
-        raise ValueError("the cassette does not say which provider it recorded: give PROVIDER")
+        raise ValueError(f"the cassette does not say which provider it recorded: give {option}")
     return load(provider).slug
 
 
@@ -189,6 +190,12 @@ def _response(recorded: Recorded, upstream: str) -> Response:
     )
 
 
+def evidence(recorded: Recorded, upstream: str) -> Exchange:
+    """A recorded exchange as a report shows it."""
+    response = _response(recorded, upstream)
+    return Exchange.of(response.request, response.status_code, response.headers, response.content)
+
+
 def _check(paths: tuple[SpecPath, ...], owner: Provider, recorded: Recorded, upstream: str) -> Result:
     started = time.monotonic()
     result = Result(
@@ -209,8 +216,6 @@ def _check(paths: tuple[SpecPath, ...], owner: Provider, recorded: Recorded, ups
         operation.Case(path_parameters=parameters).validate_response(response, checks=CHECKS)
     except (Exception, BaseExceptionGroup) as error:  # every failure becomes a report row
         result.outcome, result.reason = "fail", "; ".join(sorted(failures(error)))  # the same every run
-        result.exchanges = [
-            Exchange.of(response.request, response.status_code, response.headers, response.content)
-        ]
+        result.exchanges = [evidence(recorded, upstream)]
     result.seconds = time.monotonic() - started
     return result

@@ -160,13 +160,20 @@ def _serve(args: argparse.Namespace, store: str | None) -> int:
     return 0
 
 
-def verify(args: argparse.Namespace) -> int:
-    """Run a provider's contract against a target, or check a cassette; exit 1 on any failure."""
+def _report_problem(args: argparse.Namespace) -> str | None:
+    """A --report or --junit-xml file of a kind that cannot be written."""
     from pathlib import Path
 
     for path, suffixes in ((args.report, (".md", ".html", ".htm")), (args.junit_xml, (".xml",))):
         if path and Path(path).suffix.lower() not in suffixes:
-            return _error(f"{path}: give a {' or '.join(suffixes)} file")
+            return f"{path}: give a {' or '.join(suffixes)} file"
+    return None
+
+
+def verify(args: argparse.Namespace) -> int:
+    """Run a provider's contract against a target, or check a cassette; exit 1 on any failure."""
+    if problem := _report_problem(args):
+        return _error(problem)
     if args.cassette is not None:
         return _verify_cassette(args)
     if args.provider is None:
@@ -220,23 +227,31 @@ def _verify_cassette(args: argparse.Namespace) -> int:
     return _reported(args, provider, where, results)
 
 
-def _progress(result: Result) -> None:
-    """A result's line as it comes, with its reason unless it passed."""
+def _progress(result: Result, marks: dict[str, str] | None = None) -> None:
+    """A result's line as it comes (marked as a report marks it, unless `marks` are given), with its
+    reason unless it passed."""
     from .contracts.report import MARKS
 
-    line = f"{MARKS[result.outcome]:<4}  {result.id}  {result.title}"
+    line = f"{(marks or MARKS)[result.outcome]:<4}  {result.id}  {result.title}"
     print(line + (f"\n      {result.reason}" if result.outcome != "pass" else ""), flush=True)
 
 
-def _reported(args: argparse.Namespace, provider: str, where: str, results: list[Result]) -> int:
-    """The summary and the reports asked for; the exit status: 1 on any failure."""
+def _reported(
+    args: argparse.Namespace,
+    provider: str,
+    where: str,
+    results: list[Result],
+    title: str | None = None,
+    summary: str | None = None,
+) -> int:
+    """The summary and the reports asked for (headed `title`); the exit status: 1 on any failure."""
     from pathlib import Path
 
     from .contracts import report
 
-    print(report.summary(results))
+    print(summary or report.summary(results))
     if args.report:
-        report.write(args.report, provider, where, results)
+        report.write(args.report, provider, where, results, title or report.TITLE)
         print(f"report: {args.report}")
     if args.junit_xml:
         Path(args.junit_xml).write_text(report.junit_xml(provider, results), encoding="utf-8")
@@ -332,32 +347,29 @@ def record(args: argparse.Namespace) -> int:
             signal.signal(sig, handler)
 
 
+#: How `drift` marks an exchange: its answer the same as recorded, or not.
+DRIFT_MARKS = {"pass": "same", "fail": "DRIFT", "n/a": "n/a"}
+
+
 def drift(args: argparse.Namespace) -> int:
     """Replay a cassette on the mock and show where its answers differ; exit 1 on any drift."""
+    import functools
     import logging
-    from pathlib import Path
 
     from .contracts import report
+    from .contracts.cassette import provider_of
     from .drift.cassette import Cassette, CassetteError
     from .drift.run import drift as replay
-    from .drift.run import provider_of
 
-    for path, suffixes in ((args.report, (".md", ".html", ".htm")), (args.junit_xml, (".xml",))):
-        if path and Path(path).suffix.lower() not in suffixes:
-            return _error(f"{path}: give a {' or '.join(suffixes)} file")
+    if problem := _report_problem(args):
+        return _error(problem)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    marks = {"pass": "same", "fail": "DRIFT", "n/a": "n/a "}
-
-    def progress(result: Result) -> None:
-        line = f"{marks[result.outcome]}  {result.id}  {result.title}"
-        print(line + (f"\n      {result.reason}" if result.outcome != "pass" else ""), flush=True)
-
     try:
         cassette = Cassette.read(args.cassette)
-        provider = provider_of(cassette, args.provider)
+        provider = provider_of(cassette, args.provider, "--provider")
         where = args.base_url or f"provider-mocks {provider} (in-process)"
         print(f"Replaying {len(cassette.exchanges)} exchanges of {args.cassette} on {where}", flush=True)
-        found = replay(cassette, provider, args.base_url, progress)
+        found = replay(cassette, provider, args.base_url, functools.partial(_progress, marks=DRIFT_MARKS))
     except (CassetteError, ValueError) as exc:
         return _error(str(exc))
     for recorded, stand_in in found.stand_ins.items():
@@ -365,14 +377,8 @@ def drift(args: argparse.Namespace) -> int:
         print(
             f"stand-in for {recorded}: {shown}{'' if stand_in.accepted else ', no recorded secret accepted'}"
         )
-    print(report.summary(found.results).replace("passed", "the same").replace("failed", "drifted"))
-    if args.report:
-        report.write(args.report, provider, where, found.results, "Drift from the recording")
-        print(f"report: {args.report}")
-    if args.junit_xml:
-        Path(args.junit_xml).write_text(report.junit_xml(provider, found.results), encoding="utf-8")
-        print(f"JUnit XML: {args.junit_xml}")
-    return 1 if found.drifted else 0
+    summary = report.summary(found.results).replace("passed", "the same").replace("failed", "drifted")
+    return _reported(args, provider, where, found.results, "Drift from the recording", summary)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..contracts.cassette import evidence
 from ..contracts.results import Result
-from ..contracts.target import Exchange, open_target
+from ..contracts.target import open_target
 from ..core.plugins import load
-from .cassette import Cassette, Recorded
+from .cassette import Cassette
 from .compare import Rule, TokenLife, differences, rule_for
 from .replay import Replayer, StandIn
 
@@ -26,33 +27,6 @@ class Drift:
     provider: str
     results: list[Result] = field(default_factory=list)
     stand_ins: dict[str, StandIn] = field(default_factory=dict)
-
-    @property
-    def drifted(self) -> bool:
-        return any(r.outcome == "fail" for r in self.results)
-
-
-def provider_of(cassette: Cassette, given: str | None) -> str:
-    """The cassette's provider: the one given, which must agree with the cassette's own."""
-    if given and cassette.provider and given != cassette.provider:
-        raise ValueError(f"the cassette records {cassette.provider}, not {given}")
-    slug = given or cassette.provider
-    if not slug:
-        raise ValueError("the cassette does not say which provider it records: give --provider")
-    load(slug)  # an unknown provider is a clear error here
-    return slug
-
-
-def recorded_exchange(upstream: str, recorded: Recorded) -> Exchange:
-    return Exchange(
-        recorded.method,
-        upstream.rstrip("/") + recorded.target,
-        dict(recorded.headers),
-        recorded.body.decode("utf-8", "replace"),
-        recorded.status,
-        dict(recorded.response_headers),
-        recorded.response,
-    )
 
 
 def drift(
@@ -72,7 +46,7 @@ def drift(
             tokens = TokenLife()
             for recorded, answer, why in replayer.replay(cassette.exchanges):
                 result = Result(f"#{recorded.n}", f"{recorded.method} {recorded.path}", "", "doc", "pass")
-                mine = [recorded_exchange(cassette.upstream, recorded)]
+                mine = [evidence(recorded, cassette.upstream)]
                 if answer is None:
                     result.outcome, result.reason = "fail", why
                 else:
