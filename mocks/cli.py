@@ -372,11 +372,8 @@ def drift(args: argparse.Namespace) -> int:
         found = replay(cassette, provider, args.base_url, functools.partial(_progress, marks=DRIFT_MARKS))
     except (CassetteError, ValueError) as exc:
         return _error(str(exc))
-    for recorded, stand_in in found.stand_ins.items():
-        shown = stand_in.role or "none (sent as recorded)"
-        print(
-            f"stand-in for {recorded}: {shown}{'' if stand_in.accepted else ', no recorded secret accepted'}"
-        )
+    for stand_in in found.stand_ins.values():
+        print(stand_in)
     summary = report.summary(found.results).replace("passed", "the same").replace("failed", "drifted")
     return _reported(args, provider, where, found.results, "Drift from the recording", summary)
 

@@ -6,7 +6,7 @@ import importlib
 import importlib.util
 import sys
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -258,6 +258,22 @@ class ProviderModel(ABC, Generic[C]):
 
 
 @dataclass(frozen=True)
+class Outgoing:
+    """A request about to be sent again with another credential's values in it (drift's
+    stand-ins): what a provider's `sign_again` reads and changes."""
+
+    method: str
+    target: str
+    headers: dict[str, str]
+    body: bytes
+
+
+#: A provider's way to sign a request again with a credential (as its demo credentials list
+#: it), for a recorded request whose signature was made with a secret nobody has.
+SignAgain = Callable[[Outgoing, Mapping[str, Any]], Outgoing]
+
+
+@dataclass(frozen=True)
 class Provider:
     """A provider package's parts, as the app factory mounts them: built from the package by
     `of_package`, or by hand."""
@@ -280,6 +296,8 @@ class Provider:
     rules: Registry[Rule] | None = None
     #: Its OpenAPI document; None: `<slug>.yaml` among this project's specs.
     spec: Path | None = None
+    #: How a signed request is signed again (its package's `signing.sign_again`), if any is.
+    sign_again: SignAgain | None = None
 
     @classmethod
     def of_package(
@@ -295,7 +313,8 @@ class Provider:
     ) -> Provider:
         """The provider the package `package` is, its parts found by the roles of its modules:
         `routes.bp` (the route table, which names the slug and the model), `admin.bp`, and
-        `rules.RULES` if it has a `rules` module. Its contract cases are in
+        `rules.RULES` if it has a `rules` module, `signing.sign_again` if its `signing` module
+        has one. Its contract cases are in
         `provider_mocks.contracts.providers.<slug>` for a provider of this project, else in its
         package's `contract` module if it has one, unless `contracts` names another module; its
         OpenAPI document is `<slug>.yaml` beside its modules if there is one, else among this
@@ -314,6 +333,7 @@ class Provider:
             beside = Path(str(sys.modules[package].__file__)).with_name(f"{slug}.yaml")
             spec = beside if beside.is_file() else None
         has_rules = importlib.util.find_spec(f"{package}.rules") is not None
+        has_signing = importlib.util.find_spec(f"{package}.signing") is not None
         return cls(
             slug=slug,
             title=title,
@@ -326,6 +346,9 @@ class Provider:
             contracts=contracts,
             rules=importlib.import_module(f"{package}.rules").RULES if has_rules else None,
             spec=spec,
+            sign_again=getattr(importlib.import_module(f"{package}.signing"), "sign_again", None)
+            if has_signing
+            else None,
         )
 
     @property

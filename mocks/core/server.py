@@ -224,6 +224,11 @@ class RequestHandler(WSGIRequestHandler):
             super().log_error(format, *args)
 
 
+#: Seconds between the serving loop's looks at whether it should stop: what a stop waits at most
+#: (socketserver's 0.5 s made every stop of a test's or a recorder's server half a second).
+POLL_INTERVAL = 0.05
+
+
 class LiveServer(Started):
     """A threaded WSGI server on `host:port` (port 0: any free one).
 
@@ -252,11 +257,11 @@ class LiveServer(Started):
         return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
     def serve_forever(self) -> None:
-        self._server.serve_forever()
+        self._server.serve_forever(POLL_INTERVAL)
 
     def start(self) -> Self:
         """Serve from a daemon thread and return at once."""
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
         self._thread.start()
         return self
 

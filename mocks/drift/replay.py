@@ -2,12 +2,13 @@
 
 The mock cannot know the recorded credentials: their secrets are aliases. Each credential
 the cassette names (by its provider's credential field: `appId`, `user`, ...) gets a stand-in,
-one of the mock's demo credentials, chosen so that it behaves as the recording shows: its
-first request is tried with each demo credential (and as recorded, and with a demo id but
-the recorded, wrong, secret) on a fresh mock, and the first that gets the code the upstream
-gave stands in. The secret aliases seen with an accepted credential become the stand-in's
-secrets; any other alias stays as it is, a wrong secret. A token alias becomes the token the
-mock gave where the upstream gave it, so a later call uses the mock's own.
+one of the mock's demo credentials (those that share an id as one), chosen so that it behaves
+as the recording shows. For each set of secrets the recording sent with the credential, its
+first few requests are tried on a fresh mock with the stand-in's own secrets (and the request
+signed again with them, where the provider signs requests) or with the recorded ones, which
+the mock refuses like a wrong secret; the role and the choices that get the upstream's status
+and code on most of them stand in. A token alias becomes the token the mock gave where the
+upstream gave it, so a later call uses the mock's own.
 
 Before each request the mock's clock is frozen at the time the request was recorded.
 """
@@ -18,12 +19,14 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 from urllib.parse import parse_qsl
 
 import requests
 
 from ..contracts.target import Exchange, Target
+from ..core.provider import Outgoing, SignAgain
 from .aliases import TOKEN_ALIAS
 from .cassette import Recorded
 
@@ -80,31 +83,64 @@ def fields_of(recorded: Recorded) -> dict[str, str]:
     return found
 
 
+#: The secrets a request sent with its credential: (lower-cased name, recorded value) pairs.
+Secrets = tuple[tuple[str, str], ...]
+
+
+class Trust(Enum):
+    """What a stand-in does with a set of secrets the recording sent with its credential."""
+
+    #: Replaced by the stand-in's own.
+    OWN = "its own"
+    #: Replaced by the stand-in's own, and the request signed again with its secret.
+    SIGNED = "its own, the request signed again"
+    #: Left as recorded: the upstream refused them, so a wrong secret stays wrong.
+    KEPT = "as recorded (refused like a wrong secret)"
+
+
 @dataclass
 class StandIn:
-    """The demo credential (role) that stands in for a recorded one, and the recorded secrets it accepts."""
+    """The demo credential (role) that stands in for a recorded one, and what it does with each
+    set of secrets the recording sent with it."""
 
     recorded: str
     role: str | None
-    #: Lower-cased field name → the recorded value (an alias) the role's own value replaces.
-    accepted: dict[str, str] = field(default_factory=dict)
+    trusted: dict[Secrets, Trust] = field(default_factory=dict)
+
+    def trust(self, secrets: Secrets) -> Trust:
+        return self.trusted.get(secrets, Trust.KEPT) if secrets else Trust.OWN
+
+    def __str__(self) -> str:
+        """Its role, and what it sends for each set of recorded secrets, a line each."""
+        lines = [f"stand-in for {self.recorded}: {self.role or 'none (sent as recorded)'}"]
+        for secrets, trust in self.trusted.items():
+            if not secrets:
+                continue
+            sent = ", ".join(f"{name}={value}" for name, value in secrets)
+            lines.append(f"  {sent}: {trust.value}")
+        return "\n".join(lines)
 
 
-def substitutions(
-    recorded: Recorded, stand_in: StandIn, roles: Mapping[str, Mapping[str, Any]]
-) -> dict[str, str]:
-    """What a stand-in replaces in a request: the recorded id, and the accepted secrets sent with it."""
-    if stand_in.role is None:
-        return {}
+def merged_roles(
+    roles: Mapping[str, Mapping[str, Any]], credential_fields: tuple[str, ...]
+) -> dict[str, dict[str, Any]]:
+    """The demo credentials, the roles that share an id as one (a user's password and its access
+    key): a recorded credential may use both, and one stand-in must serve both."""
+    merged: dict[tuple[Any, ...], tuple[list[str], dict[str, Any]]] = {}
+    for name, role in roles.items():
+        names, values = merged.setdefault(tuple(role.get(f) for f in credential_fields), ([], {}))
+        names.append(name)
+        values.update({k: v for k, v in role.items() if k not in values})
+    return {" + ".join(names): values for names, values in merged.values()}
+
+
+def secrets_of(
+    recorded: Recorded, roles: Mapping[str, Mapping[str, Any]], credential_fields: tuple[str, ...]
+) -> Secrets:
+    """What a request sent of the fields a demo credential has, its id aside: its secrets."""
     sent = fields_of(recorded)
-    found: dict[str, str] = {}
-    for name, value in roles[stand_in.role].items():
-        sent_value = sent.get(name.lower())
-        if not isinstance(value, str) or sent_value is None or sent_value == value:
-            continue
-        if sent_value == stand_in.recorded or stand_in.accepted.get(name.lower()) == sent_value:
-            found[sent_value] = value
-    return found
+    names = {n.lower() for role in roles.values() for n in role} - {f.lower() for f in credential_fields}
+    return tuple((name, sent[name]) for name in sorted(names) if name in sent)
 
 
 def substitute(text: str, table: Mapping[str, str]) -> str:
@@ -120,27 +156,68 @@ class Replayer:
 
     target: Target
     credential_fields: tuple[str, ...]
+    #: The demo credentials by role, as the target lists them (see `merged_roles`).
     roles: Mapping[str, Mapping[str, Any]]
+    #: The provider's way to sign a request again, if its requests are signed.
+    sign_again: SignAgain | None = None
     #: Alias or recorded value → what the mock is sent instead.
     table: dict[str, str] = field(default_factory=dict)
+    #: Each recorded credential's stand-in, once chosen.
+    chosen: dict[str, StandIn] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.roles = merged_roles(self.roles, self.credential_fields)
 
     def credential_of(self, recorded: Recorded) -> str | None:
         sent = fields_of(recorded)
         return next((sent[f.lower()] for f in self.credential_fields if sent.get(f.lower())), None)
 
-    def send(self, recorded: Recorded, table: Mapping[str, str]) -> Answer:
+    def secrets_of(self, recorded: Recorded) -> Secrets:
+        return secrets_of(recorded, self.roles, self.credential_fields)
+
+    def substitutions(self, recorded: Recorded, stand_in: StandIn) -> dict[str, str]:
+        """What a stand-in replaces in a request: the recorded id, and the secrets sent with it
+        unless it keeps them."""
+        if stand_in.role is None:
+            return {}
+        sent, own = fields_of(recorded), stand_in.trust(self.secrets_of(recorded)) is not Trust.KEPT
+        found: dict[str, str] = {}
+        for name, value in self.roles[stand_in.role].items():
+            sent_value = sent.get(name.lower())
+            if not isinstance(value, str) or sent_value is None or sent_value == value:
+                continue
+            if sent_value == stand_in.recorded or own:
+                found[sent_value] = value
+        return found
+
+    def send(self, recorded: Recorded, table: Mapping[str, str], stand_in: StandIn | None = None) -> Answer:
+        """The request as recorded, `table`'s values in it, signed again where the stand-in signs."""
         self.target.clock(freeze=True, set=recorded.time.isoformat())
-        headers: dict[str, str | None] = dict.fromkeys(_DEFAULT_FIELDS)
-        for name, value in recorded.headers:
-            if name.lower() not in _OWN_FIELDS:
-                headers[name] = substitute(value, table)
-        target = substitute(recorded.target, table)
-        body = substitute(recorded.body.decode("utf-8", "surrogateescape"), table)
-        response = self.target.request(
+        headers = {
+            name: substitute(value, table)
+            for name, value in recorded.headers
+            if name.lower() not in _OWN_FIELDS
+        }
+        outgoing = Outgoing(
             recorded.method,
-            target,
-            headers=headers,
-            data=body.encode("utf-8", "surrogateescape") or None,
+            substitute(recorded.target, table),
+            headers,
+            substitute(recorded.body.decode("utf-8", "surrogateescape"), table).encode(
+                "utf-8", "surrogateescape"
+            ),
+        )
+        if (
+            self.sign_again is not None
+            and stand_in is not None
+            and stand_in.role is not None
+            and stand_in.trust(self.secrets_of(recorded)) is Trust.SIGNED
+        ):
+            outgoing = self.sign_again(outgoing, self.roles[stand_in.role])
+        response = self.target.request(
+            outgoing.method,
+            outgoing.target,
+            headers={**dict.fromkeys(_DEFAULT_FIELDS), **outgoing.headers},
+            data=outgoing.body or None,
             allow_redirects=False,
         )
         return Answer(
@@ -151,59 +228,64 @@ class Replayer:
         self.target.admin_call("POST", "/reset")
         self.target.exchanges.clear()
 
-    def candidates(self, credential: str, requests_: list[Recorded]) -> list[StandIn]:
-        """Every demo credential with each set of secrets the recording sent, as recorded, and each
-        demo id with none of them accepted (a wrong secret)."""
-        variants: list[dict[str, str]] = []
+    def score(self, stand_in: StandIn, requests_: list[Recorded]) -> int:
+        """On how many of the requests, each sent alone to a fresh mock, the stand-in gets the
+        upstream's status and code."""
+        score = 0
         for recorded in requests_:
-            sent = fields_of(recorded)
-            names = {n.lower() for role in self.roles.values() for n in role} - {
-                f.lower() for f in self.credential_fields
-            }
-            variant = {
-                name: sent[name] for name in sorted(names) if name in sent and sent[name] != credential
-            }
-            if variant and variant not in variants:
-                variants.append(variant)
-        found = [StandIn(credential, role, variant) for role in self.roles for variant in variants]
-        return [*found, StandIn(credential, None), *(StandIn(credential, role) for role in self.roles)]
+            self.reset()
+            table = {**self.table, **self.substitutions(recorded, stand_in)}
+            try:
+                answer = self.send(recorded, table, stand_in)
+            except requests.RequestException:
+                continue
+            wanted = (recorded.status, code_of(recorded.json()))
+            score += (answer.status, code_of(answer.json())) == wanted
+        return score
 
-    def choose(self, credential: str, requests_: list[Recorded]) -> StandIn:
-        """The stand-in that gets the upstream's status and code on most of the credential's first
-        requests, each sent alone to a fresh mock (the first such, on a tie)."""
-        best, best_score = None, -1
-        for candidate in self.candidates(credential, requests_):
-            score = 0
-            for recorded in requests_:
-                self.reset()
-                table = {**self.table, **substitutions(recorded, candidate, self.roles)}
-                try:
-                    answer = self.send(recorded, table)
-                except requests.RequestException:
-                    continue
-                wanted = (recorded.status, code_of(recorded.json()))
-                score += (answer.status, code_of(answer.json())) == wanted
-            if score > best_score:
-                best, best_score = candidate, score
-            if score == len(requests_):
-                break
-        assert best is not None
+    def choose(self, credential: str, sent: Mapping[Secrets, list[Recorded]]) -> StandIn:
+        """The stand-in that gets the upstream's status and code on most of the credential's
+        first requests with each set of secrets: each role, trusting each set of secrets as best
+        it can (signed again, its own, kept), then sent as recorded (the first such, on a tie)."""
+        trusts = [t for t in Trust if t is not Trust.SIGNED or self.sign_again is not None]
+        best, best_score = StandIn(credential, None), -1
+        for role in self.roles:
+            candidate, total = StandIn(credential, role), 0
+            for secrets, requests_ in sent.items():
+                scores = []
+                for trust in trusts if secrets else [Trust.OWN]:
+                    candidate.trusted[secrets] = trust
+                    scores.append((self.score(candidate, requests_), trust))
+                    if scores[-1][0] == len(requests_):
+                        break
+                found, candidate.trusted[secrets] = max(scores, key=lambda s: s[0])
+                total += found
+            if total > best_score:
+                best, best_score = candidate, total
+            if total == sum(map(len, sent.values())):
+                return best
+        as_recorded = StandIn(credential, None)
+        if sum(self.score(as_recorded, r) for r in sent.values()) > best_score:
+            return as_recorded
         return best
 
     def stand_ins(self, exchanges: list[Recorded]) -> dict[str, StandIn]:
-        """A stand-in for every credential the cassette names, judged by its first few requests."""
-        by_credential: dict[str, list[Recorded]] = {}
-        for recorded in exchanges:
-            credential = self.credential_of(recorded)
-            if credential is not None and len(by_credential.setdefault(credential, [])) < TRIED:
-                by_credential[credential].append(recorded)
-        chosen = {credential: self.choose(credential, sent) for credential, sent in by_credential.items()}
+        """A stand-in for every credential the cassette names, judged by its first few requests
+        with each set of secrets it sent."""
+        by_credential: dict[str, dict[Secrets, list[Recorded]]] = {}
         for recorded in exchanges:
             credential = self.credential_of(recorded)
             if credential is not None:
-                self.table.update(substitutions(recorded, chosen[credential], self.roles))
+                sent = by_credential.setdefault(credential, {}).setdefault(self.secrets_of(recorded), [])
+                if len(sent) < TRIED:
+                    sent.append(recorded)
+        self.chosen = {name: self.choose(name, sent) for name, sent in by_credential.items()}
+        for recorded in exchanges:
+            credential = self.credential_of(recorded)
+            if credential is not None:
+                self.table.update(self.substitutions(recorded, self.chosen[credential]))
         self.reset()
-        return chosen
+        return self.chosen
 
     def learn_tokens(self, recorded: Any, answered: Any) -> None:
         """Where the upstream gave a token (its alias), the mock's token at the same place."""
@@ -213,8 +295,10 @@ class Replayer:
     def replay(self, exchanges: list[Recorded]) -> Iterator[tuple[Recorded, Answer | None, str]]:
         """Each recorded exchange with the mock's answer (None and why, when it could not be sent)."""
         for recorded in exchanges:
+            credential = self.credential_of(recorded)
+            stand_in = None if credential is None else self.chosen.get(credential)
             try:
-                answer = self.send(recorded, self.table)
+                answer = self.send(recorded, self.table, stand_in)
             except requests.RequestException as exc:
                 yield recorded, None, f"no answer from the mock: {exc}"
                 continue

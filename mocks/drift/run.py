@@ -40,7 +40,7 @@ def drift(
             raise ValueError(
                 f"{base_url} is not a provider-mocks server serving {provider}: drift moves its clock"
             )
-        replayer = Replayer(target, kit.credential_fields, target.credentials)
+        replayer = Replayer(target, kit.credential_fields, target.credentials, kit.sign_again)
         try:
             outcome.stand_ins = replayer.stand_ins(cassette.exchanges)
             tokens = TokenLife()

@@ -9,16 +9,21 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
+from provider_mocks import create_app
 from provider_mocks.cli import main
+from provider_mocks.core.server import LiveServer
 from tests.contracts.deviants import CHARSET_DROPPED, ESCAPED_CHINESE, Deviant, serving
 from tests.contracts.deviations import itrigger as itrigger_deviations
 from tests.drift.conftest import Upstream
 from tests.drift.helpers import FLOWS, Credentials, Story, recording
+from tests.sugon.helpers import AKSK, sign
 
 
 def record_flow(upstream: str, slug: str, out: Path, credentials: Credentials) -> None:
@@ -36,7 +41,7 @@ def drift(cassette: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tup
     return code, capsys.readouterr().out
 
 
-@pytest.mark.parametrize("slug", ["atrip", "itrigger", "appauth", "credential"])
+@pytest.mark.parametrize("slug", ["atrip", "itrigger", "appauth", "sugon", "credential"])
 def test_recording_our_own_mock_gives_no_drift(
     slug: str, upstream: Upstream, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -68,7 +73,76 @@ def test_a_frozen_credential_and_a_wrong_secret_get_stand_ins_that_answer_alike(
     code, out = drift(cassette, capsys)
     assert code == 0, out
     assert f"stand-in for {roles['frozen']['appId']}: frozen" in out
-    assert f"stand-in for {roles['demo']['appId']}: demo" in out
+    assert (
+        f"stand-in for {roles['demo']['appId']}: demo\n"
+        "  appsecret=<secret:2>: as recorded (refused like a wrong secret)\n"
+        "  appsecret=<secret:3>: its own\n"
+    ) in out
+
+
+#: A Sugon user of its own, not a demo one, on an upstream with its own signing key: its password,
+#: access key and signatures are nobody's the mock knows.
+ACME = {
+    "settings": {"jwt_secret": "another platform's own HS256 token signing key"},
+    "users": [
+        {
+            "user": "acme01",
+            "password": "acme-password",
+            "org_id": "803fe0e83398f361ef41c38fd15bfefd",
+            "user_id": "11655048541",
+            "regions": ["11250", "11112", "11126"],
+            "suspended": ["11126"],
+        }
+    ],
+    "access_keys": [{"access_key": "acme-ak", "secret_key": "acme-sk", "user": "acme01"}],
+}
+ACME_CREDENTIALS: Credentials = {
+    "demo": {"user": "acme01", "password": "acme-password", "orgId": "803fe0e83398f361ef41c38fd15bfefd"},
+    "aksk": {"user": "acme01", "accessKey": "acme-ak", "secretKey": "acme-sk"},
+}
+
+
+@contextlib.contextmanager
+def acme() -> Iterator[str]:
+    """A Sugon upstream serving ACME's user: its base URL."""
+    with LiveServer(create_app({"sugon": ACME}, providers=["sugon"])) as server:
+        yield server.url
+
+
+def test_a_signed_request_is_signed_again_with_its_stand_ins_secret(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cassette = tmp_path / "acme.jsonl"
+    with acme() as url:
+        record_flow(url, "sugon", cassette, ACME_CREDENTIALS)
+    assert "acme-sk" not in cassette.read_text(encoding="utf-8")
+    code, out = drift(cassette, capsys)
+    assert code == 0, out
+    assert "stand-in for acme01: demo + aksk\n" in out
+    assert "  accesskey=acme-ak: its own, the request signed again\n" in out
+    assert "  orgid=803fe0e83398f361ef41c38fd15bfefd, password=<password:1>: its own\n" in out
+
+
+def test_a_signature_the_upstream_refused_stays_wrong(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cassette = tmp_path / "refused.jsonl"
+    key = ACME_CREDENTIALS["aksk"]
+    with acme() as url, recording(url, cassette) as recorder:
+        stamp = str(int(time.time()))
+        signed = {
+            "user": key["user"],
+            "accessKey": key["accessKey"],
+            "timestamp": stamp,
+            "signature": sign(key["accessKey"], stamp, key["user"], "not-the-secret-key"),
+        }
+        answer = requests.post(recorder.url + AKSK, headers=signed, timeout=30).json()
+        assert recorder.stop()[0] == 0
+    assert answer["code"] == "10009"
+    code, out = drift(cassette, capsys)
+    assert code == 0, out
+    # the access key is the stand-in's, and the signature stays the recorded one: wrong
+    assert "stand-in for acme01: demo + aksk\n  accesskey=acme-ak: its own\n" in out
 
 
 #: A deviating iTrigger server, and what drift says of the flow recorded from it.
