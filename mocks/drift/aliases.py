@@ -33,6 +33,8 @@ MIN_LENGTH = 6
 _ALIAS = re.compile(rf"<(?:{'|'.join(KINDS)}):\d+>")
 #: A token's alias, as the cassette writes it (replay and the offline checks find tokens by it).
 TOKEN_ALIAS = re.compile(r"<token:[0-9]+>")
+#: A signature's alias: each signed request's own, so each is judged on its own in a replay.
+SIGNATURE_ALIAS = re.compile(r"<signature:[0-9]+>")
 _JWT = re.compile(r"(?<![\w-])eyJ[\w-]+\.[\w-]+\.[\w-]*(?![\w-])", re.ASCII)
 _SPACE = re.compile(r"[ \t\n\r]*")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)

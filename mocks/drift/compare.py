@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from jsonschema import Draft4Validator
 
@@ -25,17 +26,40 @@ from ..contracts.checks import answer_schemas, escaping_problem, resolved
 from ..contracts.target import NotApplicable
 from .aliases import TOKEN_ALIAS
 from .cassette import Recorded
-from .replay import CODE_KEYS, Answer, paired_tokens
+from .replay import CODE_KEYS, Answer, item_key, paired_items, paired_tokens
 
 #: Keys whose values are compared, not only their types: the code, the message, expiries.
 MESSAGE_KEYS = ("message", "msg", "errmsg")
 _EXPIRY = re.compile(r"expire|expiry|ttl", re.IGNORECASE)
+#: Keys of a point in time, whose unit (seconds or milliseconds) is compared by its digits.
+_TIME = re.compile(r"time|stamp", re.IGNORECASE)
+
+
+def _time_digits(theirs: Any, ours: Any) -> tuple[int, int] | None:
+    """The digits of two whole-number times, where they differ (seconds against milliseconds)."""
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (theirs, ours)):
+        return None
+    digits = len(str(theirs)), len(str(ours))
+    return digits if digits[0] != digits[1] else None
+
+
+def _link_paths(theirs: str, ours: Any) -> tuple[str, str] | None:
+    """The paths of two links (`http(s)://host/path`), where they differ: the host is the
+    upstream's own, the path is the provider's rule."""
+    try:
+        links = [urlsplit(v) for v in (theirs, ours)]
+    except ValueError:  # a bracketed host that is no IPv6 address: not a link
+        return None
+    if not all(link.scheme in ("http", "https") and link.netloc for link in links):
+        return None
+    paths = links[0].path.rstrip("/"), links[1].path.rstrip("/")
+    return paths if paths[0] != paths[1] else None
 
 
 @dataclass(frozen=True)
 class Difference:
     #: What differs: status, content-type, content-encoding, escaping, key-order, fields, type,
-    #: code, message, value, token.
+    #: items, item-order, code, message, value, scale, link-path, token.
     aspect: str
     where: str
     upstream: str
@@ -77,8 +101,6 @@ def differences(recorded: Recorded, answer: Answer, tokens: TokenLife) -> list[D
             found.append(Difference("body", "", _json_or_not(theirs_body), _json_or_not(ours_body)))
         return found
     if isinstance(theirs_body, dict) and isinstance(ours_body, dict):
-        if list(theirs_body) != list(ours_body) and set(theirs_body) == set(ours_body):
-            found.append(Difference("key-order", "", str(list(theirs_body)), str(list(ours_body))))
         for keys, aspect in ((CODE_KEYS, "code"), (MESSAGE_KEYS, "message")):
             key = next((k for k in keys if k in theirs_body), None)
             if key is not None and key in ours_body and theirs_body[key] != ours_body[key]:
@@ -93,12 +115,17 @@ def _json_or_not(body: Any) -> str:
 
 
 def _shape(theirs: Any, ours: Any, where: str) -> Iterator[Difference]:
-    """Fields one side has and the other lacks, JSON types, expiry values: at every depth."""
+    """Key order, fields one side has and the other lacks, JSON types, expiry values, the scale of
+    a time, the path of a link: at every depth."""
     if _kind(theirs) != _kind(ours):
         if not (isinstance(theirs, str) and TOKEN_ALIAS.fullmatch(theirs) and isinstance(ours, str)):
             yield Difference("type", where or "the body", _kind(theirs), _kind(ours))
         return
+    if isinstance(theirs, str) and (paths := _link_paths(theirs, ours)):
+        yield Difference("link-path", where, *map(repr, paths))
     if isinstance(theirs, dict):
+        if list(theirs) != list(ours) and set(theirs) == set(ours):
+            yield Difference("key-order", where, str(list(theirs)), str(list(ours)))
         for key in theirs.keys() - ours.keys():
             yield Difference("fields", f"{where}.{key}".lstrip("."), "sends it", "does not")
         for key in ours.keys() - theirs.keys():
@@ -107,11 +134,18 @@ def _shape(theirs: Any, ours: Any, where: str) -> Iterator[Difference]:
             place = f"{where}.{key}".lstrip(".")
             if _EXPIRY.search(key) and not isinstance(theirs[key], dict | list) and theirs[key] != ours[key]:
                 yield Difference("value", place, _shown(theirs[key]), _shown(ours[key]))
+            elif _TIME.search(key) and (digits := _time_digits(theirs[key], ours[key])):
+                yield Difference("scale", place, *(f"{n} digits" for n in digits))
             yield from _shape(theirs[key], ours[key], place)
     elif isinstance(theirs, list):
         if len(theirs) != len(ours):
             yield Difference("items", where or "the body", str(len(theirs)), str(len(ours)))
-        for i, (mine, other) in enumerate(zip(theirs, ours, strict=False)):
+        key = item_key(theirs, ours)
+        if key is not None:
+            order = [item[key] for item in theirs], [item[key] for item in ours]
+            if order[0] != order[1]:
+                yield Difference("item-order", f"{where} by {key}", *map(str, order))
+        for i, (mine, other) in enumerate(paired_items(theirs, ours)[: len(ours)]):
             yield from _shape(mine, other, f"{where}[{i}]")
 
 

@@ -27,7 +27,7 @@ import requests
 
 from ..contracts.target import Exchange, Target
 from ..core.provider import Outgoing, SignAgain
-from .aliases import TOKEN_ALIAS
+from .aliases import SIGNATURE_ALIAS, TOKEN_ALIAS
 from .cassette import Recorded
 
 #: Header fields the HTTP client sets itself, never copied from the recording.
@@ -137,10 +137,16 @@ def merged_roles(
 def secrets_of(
     recorded: Recorded, roles: Mapping[str, Mapping[str, Any]], credential_fields: tuple[str, ...]
 ) -> Secrets:
-    """What a request sent of the fields a demo credential has, its id aside: its secrets."""
+    """What a request sent of the fields a demo credential has, its id aside, and its signature: its
+    secrets. A signature makes each signed request's secrets its own: one the upstream accepted
+    and one it refused are told apart."""
     sent = fields_of(recorded)
     names = {n.lower() for role in roles.values() for n in role} - {f.lower() for f in credential_fields}
-    return tuple((name, sent[name]) for name in sorted(names) if name in sent)
+    return tuple(
+        (name, value)
+        for name, value in sorted(sent.items())
+        if name in names or SIGNATURE_ALIAS.fullmatch(value)
+    )
 
 
 def substitute(text: str, table: Mapping[str, str]) -> str:
@@ -239,8 +245,9 @@ class Replayer:
                 answer = self.send(recorded, table, stand_in)
             except requests.RequestException:
                 continue
-            wanted = (recorded.status, code_of(recorded.json()))
-            score += (answer.status, code_of(answer.json())) == wanted
+            # a code compared as text: one sent as a string is still the same code
+            wanted = (recorded.status, str(code_of(recorded.json())))
+            score += (answer.status, str(code_of(answer.json()))) == wanted
         return score
 
     def choose(self, credential: str, sent: Mapping[Secrets, list[Recorded]]) -> StandIn:
@@ -317,9 +324,35 @@ def paired_tokens(recorded: Any, answered: Any) -> Iterator[tuple[str, Any]]:
         for key, value in recorded.items():
             yield from paired_tokens(value, answered.get(key) if isinstance(answered, dict) else None)
     elif isinstance(recorded, list):
-        for i, value in enumerate(recorded):
-            mine = answered[i] if isinstance(answered, list) and i < len(answered) else None
+        for value, mine in paired_items(recorded, answered):
             yield from paired_tokens(value, mine)
+
+
+def paired_items(recorded: list[Any], answered: Any) -> list[tuple[Any, Any]]:
+    """Each recorded item with the answer's item that stands for it: the one with the same
+    `item_key` where the items have one, else the one at the same place (None past its end)."""
+    if not isinstance(answered, list):
+        return [(item, None) for item in recorded]
+    key = item_key(recorded, answered)
+    if key is None:
+        return [(item, answered[i] if i < len(answered) else None) for i, item in enumerate(recorded)]
+    by_key = {item[key]: item for item in answered}
+    return [(item, by_key[item[key]]) for item in recorded]
+
+
+def item_key(theirs: list[Any], ours: list[Any]) -> str | None:
+    """A key that names each object of both lists once, with the same names on both sides (a
+    region's `clusterId`): the items are compared by it, not by their place."""
+    if not theirs or not all(isinstance(item, dict) for item in (*theirs, *ours)):
+        return None
+    first: dict[str, Any] = theirs[0]
+    for key in first:
+        named = [[item.get(key) for item in side] for side in (theirs, ours)]
+        if all(isinstance(v, str | int) and not isinstance(v, bool) for v in (*named[0], *named[1])) and (
+            len(set(named[0])) == len(named[0]) == len(named[1]) and set(named[0]) == set(named[1])
+        ):
+            return key
+    return None
 
 
 def _embedded(recorded: str, answered: str) -> Iterator[tuple[str, str]]:

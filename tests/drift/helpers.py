@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import requests
 
+from provider_mocks.cli import main
 from provider_mocks.drift.cassette import Cassette
 from tests.sugon.helpers import ACTIVE, AKSK, CENTER, RENEW, STATE, TOKENS, sign
 
@@ -257,3 +259,10 @@ def recording(upstream: str, out: Path, *args: str) -> Iterator[Recording]:
         for pipe in (process.stdout, process.stderr):
             if pipe is not None:
                 pipe.close()
+
+
+def drift(cassette: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """`provider-mocks drift CASSETTE ARGS...` in-process: its exit code and what it printed."""
+    capsys.readouterr()
+    code = main(["drift", str(cassette), *args])
+    return code, capsys.readouterr().out
