@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import schemathesis
-from jsonschema import Draft4Validator
 from schemathesis import Case, CheckContext, Response
 
 JSON_UTF8 = "application/json;charset=UTF-8"
@@ -69,15 +68,19 @@ def envelope_keys(
     """The documented key order for an answer: its matching oneOf branch's, else the operation's or spec's."""
     if status is not None:
         for branch in answer_schemas(spec, operation, status):
-            if branch.get("x-envelope-keys") and Draft4Validator({**branch, **_roots(spec)}).is_valid(body):
+            if branch.get("x-envelope-keys") and matches(spec, branch, body):
                 branch_keys: list[str] = branch["x-envelope-keys"]
                 return branch_keys
     keys: list[str] | None = operation.get("x-envelope-keys", spec.get("x-envelope-keys"))
     return keys
 
 
-def _roots(spec: Mapping[str, Any]) -> dict[str, Any]:
-    return {"components": spec.get("components", {})}
+def matches(spec: Mapping[str, Any], schema: Mapping[str, Any], body: Any) -> bool:
+    """Whether `body` is valid against `schema`, one of the spec's, read as OpenAPI 3.0 reads it
+    (`nullable: true` lets a field be null), its `$ref`s into the spec's components."""
+    from openapi_schema_validator import OAS30Validator
+
+    return bool(OAS30Validator({**schema, "components": spec.get("components", {})}).is_valid(body))
 
 
 def resolved(spec: Mapping[str, Any], node: Any) -> Any:

@@ -7,12 +7,13 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import re
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -239,11 +240,16 @@ class Recording:
 
 
 @contextmanager
-def recording(upstream: str, out: Path, *args: str) -> Iterator[Recording]:
-    """Start `record --port 0` in front of `upstream`, wait for its start line; kill it afterwards
-    if it still runs."""
+def recording(
+    upstream: str, out: Path, *args: str, env: Mapping[str, str] | None = None
+) -> Iterator[Recording]:
+    """Start `record --port 0` in front of `upstream` (with `env` added to its environment), wait
+    for its start line; kill it afterwards if it still runs."""
     command = [*COMMAND, "record", "--upstream", upstream, "--port", "0", "--out", str(out), *args]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    environ = {**os.environ, **(env or {})}
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environ
+    )
     try:
         assert process.stdout is not None
         assert process.stderr is not None

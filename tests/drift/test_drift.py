@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +23,7 @@ from provider_mocks import create_app
 from provider_mocks.cli import main
 from provider_mocks.core.server import LiveServer
 from tests.drift.conftest import Upstream
-from tests.drift.helpers import FLOWS, Credentials, Story, drift, recording
+from tests.drift.helpers import COMMAND, FLOWS, Credentials, Story, drift, recording
 from tests.sugon.helpers import AKSK, sign
 
 
@@ -111,6 +114,42 @@ def test_a_signed_request_is_signed_again_with_its_stand_ins_secret(
     assert "stand-in for acme01: demo + aksk\n" in out
     assert "  accesskey=acme-ak, signature=<signature:1>: its own, the request signed again\n" in out
     assert "  orgid=803fe0e83398f361ef41c38fd15bfefd, password=<password:1>: its own\n" in out
+
+
+@pytest.mark.parametrize("slug", ["atrip", "itrigger", "appauth", "sugon", "credential"])
+def test_a_cassette_recorded_on_one_machine_replays_on_another(
+    slug: str, upstream: Upstream, tmp_path: Path
+) -> None:
+    """Recorded in one time zone by a recorder of its own, replayed from a copy in another
+    directory, time zone and locale by a fresh `provider-mocks drift`; Sugon's user, keys and
+    token signing key are another platform's own."""
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir()
+    there.mkdir()
+    cassette = here / "recorded.jsonl"
+    with contextlib.ExitStack() as stack:
+        url, credentials = upstream.url, upstream.credentials(slug)
+        if slug == "sugon":
+            url, credentials = stack.enter_context(acme()), ACME_CREDENTIALS
+        recorder = stack.enter_context(
+            recording(
+                url, cassette, "--provider", slug, env={"TZ": "America/Los_Angeles", "LC_ALL": "C.UTF-8"}
+            )
+        )
+        FLOWS[slug](Story(recorder.url), credentials)
+        assert recorder.stop()[0] == 0
+    shutil.copy(cassette, there / "copied.jsonl")
+    elsewhere = {**os.environ, "TZ": "Asia/Shanghai", "LC_ALL": "C", "LANG": "C", "HOME": str(there)}
+    done = subprocess.run(
+        [*COMMAND, "drift", "copied.jsonl"],
+        cwd=there,
+        env=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert " 0 drifted" in done.stdout
 
 
 def test_a_signature_the_upstream_refused_stays_wrong(
