@@ -30,6 +30,7 @@ DEFAULT_EXAMPLES = 25
 if TYPE_CHECKING:
     from flask import Flask
 
+    from .contracts.report import Wording
     from .contracts.results import Result
 
 
@@ -227,12 +228,12 @@ def _verify_cassette(args: argparse.Namespace) -> int:
     return _reported(args, provider, where, results)
 
 
-def _progress(result: Result, marks: dict[str, str] | None = None) -> None:
-    """A result's line as it comes (marked as a report marks it, unless `marks` are given), with its
-    reason unless it passed."""
-    from .contracts.report import MARKS
+def _progress(result: Result, wording: Wording | None = None) -> None:
+    """A result's line as it comes, marked as its report marks it (a verification's unless
+    `wording` says), with its reason unless it passed."""
+    from .contracts.report import VERIFY
 
-    line = f"{(marks or MARKS)[result.outcome]:<4}  {result.id}  {result.title}"
+    line = f"{(wording or VERIFY).marks[result.outcome]:<4}  {result.id}  {result.title}"
     print(line + (f"\n      {result.reason}" if result.outcome != "pass" else ""), flush=True)
 
 
@@ -241,17 +242,18 @@ def _reported(
     provider: str,
     where: str,
     results: list[Result],
-    title: str | None = None,
-    summary: str | None = None,
+    wording: Wording | None = None,
 ) -> int:
-    """The summary and the reports asked for (headed `title`); the exit status: 1 on any failure."""
+    """The summary and the reports asked for (a verification's unless `wording` says); the exit
+    status: 1 on any failure."""
     from pathlib import Path
 
     from .contracts import report
 
-    print(summary or report.summary(results))
+    wording = wording or report.VERIFY
+    print(report.summary(results, wording))
     if args.report:
-        report.write(args.report, provider, where, results, title or report.TITLE)
+        report.write(args.report, provider, where, results, wording)
         print(f"report: {args.report}")
     if args.junit_xml:
         Path(args.junit_xml).write_text(report.junit_xml(provider, results), encoding="utf-8")
@@ -347,10 +349,6 @@ def record(args: argparse.Namespace) -> int:
             signal.signal(sig, handler)
 
 
-#: How `drift` marks an exchange: its answer the same as recorded, or not.
-DRIFT_MARKS = {"pass": "same", "fail": "DRIFT", "n/a": "n/a"}
-
-
 def drift(args: argparse.Namespace) -> int:
     """Replay a cassette on the mock and show where its answers differ; exit 1 on any drift."""
     import functools
@@ -369,13 +367,12 @@ def drift(args: argparse.Namespace) -> int:
         provider = provider_of(cassette, args.provider, "--provider")
         where = args.base_url or f"provider-mocks {provider} (in-process)"
         print(f"Replaying {len(cassette.exchanges)} exchanges of {args.cassette} on {where}", flush=True)
-        found = replay(cassette, provider, args.base_url, functools.partial(_progress, marks=DRIFT_MARKS))
+        found = replay(cassette, provider, args.base_url, functools.partial(_progress, wording=report.DRIFT))
     except (CassetteError, ValueError) as exc:
         return _error(str(exc))
     for stand_in in found.stand_ins.values():
         print(stand_in)
-    summary = report.summary(found.results).replace("passed", "the same").replace("failed", "drifted")
-    return _reported(args, provider, where, found.results, "Drift from the recording", summary)
+    return _reported(args, provider, where, found.results, report.DRIFT)
 
 
 def parser() -> argparse.ArgumentParser:

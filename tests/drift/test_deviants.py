@@ -242,6 +242,7 @@ def test_a_deviating_server_shows_its_deviation(
     assert any(shown in text for text in said), out
     written = report.read_text(encoding="utf-8")
     assert written.startswith(f"# Drift from the recording: {slug}")
-    assert shown in written
+    assert re.search(r"^Result: \d+ the same, [1-9]\d* drifted, 0 not applicable$", written, re.M), written
+    assert f"Difference: {shown}" in written or f"; {shown}" in written
     # each difference names the spec's rule for the answer, and where the rule comes from
     assert re.search(r"Rule \((doc|public|decided)\): \S", written), written
