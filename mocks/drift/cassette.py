@@ -73,6 +73,11 @@ class Recorded:
         """The path and query as on the request line."""
         return self.path + (f"?{self.query}" if self.query else "")
 
+    def sent_text(self) -> str:
+        """What the request sent, as text: its target, header fields and body."""
+        fields = "\n".join(f"{name}: {value}" for name, value in self.headers)
+        return f"{self.target}\n{fields}\n{self.body.decode('utf-8', 'replace')}"
+
     def json(self) -> Any:
         """The answer as JSON, or None where it is not."""
         try:

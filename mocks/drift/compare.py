@@ -50,6 +50,15 @@ def _same_expiry(theirs: Any, ours: Any) -> bool:
     return False
 
 
+def _duration(seconds: int) -> str:
+    """`1 h 30 min`, `25 min`, `12 s`."""
+    hours, minutes = divmod(seconds // 60, 60)
+    if not hours and not minutes:
+        return f"{seconds} s"
+    parts = (f"{hours} h" if hours else "", f"{minutes} min" if minutes else "")
+    return " ".join(part for part in parts if part)
+
+
 def _time_digits(theirs: Any, ours: Any) -> tuple[int, int] | None:
     """The digits of two whole-number times, where they differ (seconds against milliseconds)."""
     if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (theirs, ours)):
@@ -164,12 +173,55 @@ def _shape(theirs: Any, ours: Any, where: str) -> Iterator[Difference]:
             yield from _shape(mine, other, f"{where}[{i}]")
 
 
+@dataclass(frozen=True)
+class Birth:
+    """Where a token was first given: the exchange, its time, the request (method and path) and
+    the credential it was given to."""
+
+    n: int
+    time: datetime
+    request: str
+    credential: str | None
+
+
 class TokenLife:
-    """Which token each side gave where: the upstream's by alias, the mock's by value."""
+    """Which token each side gave where: the upstream's by alias, the mock's by value; and where
+    each of the upstream's tokens was born, to tell of a token a drifted request sent."""
 
     def __init__(self) -> None:
         self._mock_by_alias: dict[str, Any] = {}
         self._alias_by_mock: dict[Any, str] = {}
+        self._born: dict[str, Birth] = {}
+
+    def born(self, recorded: Recorded, credential: str | None) -> None:
+        """Note the tokens the recorded answer gives for the first time, given to `credential`."""
+        for alias in TOKEN_ALIAS.findall(recorded.response.decode("utf-8", "replace")):
+            birth = Birth(recorded.n, recorded.time, f"{recorded.method} {recorded.path}", credential)
+            self._born.setdefault(alias, birth)
+
+    def told(self, recorded: Recorded) -> str:
+        """What the recording says of each token the request sent: where it came from, how old
+        it was, and whether the same request of the same credential had given a newer one since."""
+        sent = dict.fromkeys(TOKEN_ALIAS.findall(recorded.sent_text()))
+        told = []
+        for alias in sent:
+            birth = self._born.get(alias)
+            if birth is None:
+                continue
+            age = int((recorded.time - birth.time).total_seconds())
+            text = f"{alias}, given at #{birth.n} {_duration(age)} before"
+            newer = next(
+                (
+                    later
+                    for later in self._born.values()
+                    if birth.credential is not None
+                    and (later.credential, later.request) == (birth.credential, birth.request)
+                    and birth.n < later.n < recorded.n
+                ),
+                None,
+            )
+            told.append(text + (f", then a newer one at #{newer.n}" if newer else ""))
+        return f"the token sent: {'; '.join(told)}" if told else ""
 
     def compare(self, recorded: Any, answered: Any) -> list[Difference]:
         found = []

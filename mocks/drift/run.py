@@ -54,8 +54,10 @@ def drift(
                     result.rule, result.source = rule.text, rule.source
                     found = differences(recorded, answer, tokens)
                     if found:
-                        result.outcome, result.reason = "fail", _reason(found, rule)
+                        told = tokens.told(recorded)
+                        result.outcome, result.reason = "fail", _reason(found, rule, told)
                     mine.append(answer.sent)
+                tokens.born(recorded, replayer.credential_of(recorded))
                 if result.outcome == "fail":
                     result.exchanges = mine
                 outcome.results.append(result)
@@ -66,6 +68,9 @@ def drift(
     return outcome
 
 
-def _reason(found: list[Any], rule: Rule) -> str:
+def _reason(found: list[Any], rule: Rule, told: str) -> str:
+    """The differences, what the recording tells of the tokens the request sent, and whether the
+    rule is a decision this proposes to change."""
+    notes = [note for note in (told, PROPOSAL if rule.decided else "") if note]
     text = "; ".join(map(str, found))
-    return f"{text} ({PROPOSAL})" if rule.decided else text
+    return f"{text} ({'; '.join(notes)})" if notes else text
