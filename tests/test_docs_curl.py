@@ -97,8 +97,10 @@ def blocks(path: Path) -> list[Block]:
         line = lines[index]
         if line.startswith("#"):
             heading = line.lstrip("#").strip()
-        elif line.startswith("```"):  # a fence: its comment lines are no headings
-            end = lines.index("```", index + 1)
+        elif fence := re.match(r"`{3,}", line):  # a fence: its comment lines are no headings
+            # closed by a line of as many backticks or more: a ```` fence holds ``` ones
+            closing = re.compile(rf"{fence.group(0)}`*\s*")
+            end = next(i for i in range(index + 1, len(lines)) if closing.fullmatch(lines[i]))
             body = "\n".join(lines[index + 1 : end])
             if line.strip() == "```sh" and re.search(r"^\s*(\w+=\$\()?curl\b", body, re.M):
                 found.append(Block(source, heading, index + 2, parse_block(body, index + 2)))
