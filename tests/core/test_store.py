@@ -14,7 +14,7 @@ import pytest
 
 from provider_mocks.core.clock import Clock
 from provider_mocks.core.stores import IfAbsent, MemoryStore, Store, open_store
-from provider_mocks.core.stores.base import Count, Put, Ring, Swap
+from provider_mocks.core.stores.base import Count, Put, Ring, StoreUnavailable, Swap
 from tests.redis_server import RedisServer, redis_server  # noqa: F401 - the fixture
 
 from .fakes import START, FakeSource
@@ -486,6 +486,31 @@ def test_a_read_mostly_copy_keeps_to_the_virtual_clock(store: Store, clock: Cloc
     assert store.get("conf:k") is None
     clock.advance(-10)  # dropped once read expired, as every key is
     assert store.get("conf:k") is None
+
+
+def test_a_read_mostly_key_lost_with_the_state_is_an_outage_not_an_absence(
+    redis_server: RedisServer,  # noqa: F811 - the fixture
+    clock: Clock,
+) -> None:
+    """A request reads the clock, Redis restarts empty, the request reads a credential: that must
+    not be "unknown credential" but the store's outage, and the next request seeds it again."""
+    redis_server.flush()
+    store = open_store(redis_server.url(), clock)
+    try:
+        store.read_mostly("conf:")
+        store.marks_state("conf:state")
+        store.set("conf:state", 1)
+        store.set("conf:credential", "seeded")
+        assert store.get("conf:unknown") is None  # the state is there: absent is absent
+        redis_server.flush()  # as a Redis restarted without persistence
+        with pytest.raises(StoreUnavailable, match="lost its state"):
+            store.get("conf:credential")
+        assert store.get("conf:state") is None  # the state's own key: not seeded yet
+        assert IfAbsent(store).get("conf:credential") is None  # seeding it: absent is absent
+        store.set("conf:state", 1)
+        assert store.get("conf:credential") is None
+    finally:
+        store.close()
 
 
 # -- the periodic sweep ---------------------------------------------------------------

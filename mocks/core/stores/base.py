@@ -166,6 +166,17 @@ class Store(ABC):
         keeps a copy of them, which every write anywhere drops. A hint: nothing else changes."""
         return None
 
+    def marks_state(self, key: str) -> None:
+        """Declare `key` (the shared clock's) present whenever the store holds its state, which is
+        seeded before it: a store that can lose its state under a running app (a Redis restarted
+        empty) then answers a read-mostly key found absent while `key` is absent too with
+        StoreUnavailable, not with "absent" (a configured credential refused as unknown)."""
+        return None
+
+    def get_unvouched(self, key: str) -> Value | None:
+        """`get` while seeding, when the state is not there yet: absent means absent."""
+        return self.get(key)
+
     def run(self, *steps: Step) -> list[Any] | None:
         """Run `steps` in order as one group, with no other writer between them: their answers.
 
@@ -293,7 +304,7 @@ class IfAbsent(Store):
         self.inner.read_mostly(*prefixes)
 
     def get(self, key: str) -> Value | None:
-        return self.inner.get(key)
+        return self.inner.get_unvouched(key)
 
     def set(self, key: str, value: Value, *, expires_at: float | None = None) -> None:
         self.inner.compare_and_set(key, None, value, expires_at=expires_at)

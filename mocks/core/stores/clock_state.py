@@ -38,6 +38,7 @@ class SharedClockState:
     def __init__(self, store: Store) -> None:
         self.store = store
         store.read_mostly(self.KEY)
+        store.marks_state(self.KEY)
 
     def read(self) -> ClockState | None:
         """The state (one store read); None when the store holds none yet."""

@@ -445,6 +445,8 @@ class RedisStore(Store):
         #: monotonic instant Redis last answered (see LEASE).
         self._heard = 0.0
         self._copies = LocalCopies(self)
+        #: The key present whenever the store holds its state (`marks_state`).
+        self._state: str | None = None
         #: Each thread's writes waiting for its next call (`later`).
         self._waiting = threading.local()
 
@@ -584,8 +586,14 @@ class RedisStore(Store):
     def read_mostly(self, *prefixes: str) -> None:
         self._copies.declare(NAMESPACE + prefix for prefix in prefixes)
 
-    def _read(self, name: str) -> str | None:
-        """The raw entry `name`: this process's copy of a read-mostly key, else Redis's."""
+    def marks_state(self, key: str) -> None:
+        self._state = NAMESPACE + key
+
+    def _read(self, name: str, vouch: bool = True) -> str | None:
+        """The raw entry `name`: this process's copy of a read-mostly key, else Redis's. A
+        read-mostly key Redis does not hold is read with the state's key (`marks_state`), in the
+        same script: absent too, Redis lost its state (restarted empty) after this request read
+        the clock, and the request fails as in an outage; the next one seeds it again."""
         copies = self._copies
         if not copies.covers(name):
             return cast("str | None", self._send([Op("get", (name,))])[0])
@@ -593,13 +601,23 @@ class RedisStore(Store):
         if found is not UNKNOWN:
             return cast("str | None", found)
         epoch = copies.epoch
-        raw = cast("str | None", self._send([Op("get", (name,))])[0])
+        state = self._state if vouch and self._state not in (None, name) else None
+        answers = self._send([Op("get", (name,)), *([Op("get", (state,))] if state else [])])
+        raw = cast("str | None", answers[0])
+        if state and raw is None and answers[1] is None:
+            raise StoreUnavailable(f"the Redis store at {self.url} lost its state (restarted empty?)")
         copies.keep(name, raw, epoch)
         return raw
 
     def get(self, key: str) -> Value | None:
+        return self._get(key, vouch=True)
+
+    def get_unvouched(self, key: str) -> Value | None:
+        return self._get(key, vouch=False)
+
+    def _get(self, key: str, vouch: bool) -> Value | None:
         name = NAMESPACE + key
-        raw = self._read(name)
+        raw = self._read(name, vouch)
         value = self._live(raw)
         if value is None and raw is not None:  # expired: dropped with the next call
             self._later([Op("drop", (name,), (raw,))])
