@@ -253,7 +253,8 @@ class Replayer:
     def choose(self, credential: str, sent: Mapping[Secrets, list[Recorded]]) -> StandIn:
         """The stand-in that gets the upstream's status and code on most of the credential's
         first requests with each set of secrets: each role, trusting each set of secrets as best
-        it can (signed again, its own, kept), then sent as recorded (the first such, on a tie)."""
+        it can (its own, its own with the request signed again, kept), then sent as recorded (the
+        first such, on a tie)."""
         trusts = [t for t in Trust if t is not Trust.SIGNED or self.sign_again is not None]
         best, best_score = StandIn(credential, None), -1
         for role in self.roles:

@@ -25,7 +25,7 @@ import requests
 
 from provider_mocks.cli import main
 from provider_mocks.drift.cassette import Cassette
-from tests.sugon.helpers import ACTIVE, AKSK, CENTER, RENEW, STATE, TOKENS, sign
+from tests.sugon.helpers import ACTIVE, AKSK, CENTER, RENEW, STATE, TOKENS, key_headers
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -125,17 +125,22 @@ class Story:
         return tokens[0]
 
 
-def atrip(story: Story, credentials: Credentials) -> None:
-    """A portal link (gzip-compressed, as the client accepts), the portal it opens, another link."""
-    demo = credentials["demo"]
-    story.secrets.add(demo["x-atlas-client-secret"])
-    headers = {
+def atrip_headers(demo: dict[str, Any]) -> dict[str, str]:
+    """ATRIP's token request header fields, as a client accepting gzip sends them."""
+    return {
         "Accept": "*/*",
         "Content-Type": "application/json",
         "Accept-Encoding": "gzip",
         "x-atlas-client-id": demo["x-atlas-client-id"],
         "x-atlas-client-secret": demo["x-atlas-client-secret"],
     }
+
+
+def atrip(story: Story, credentials: Credentials) -> None:
+    """A portal link (gzip-compressed, as the client accepts), the portal it opens, another link."""
+    demo = credentials["demo"]
+    story.secrets.add(demo["x-atlas-client-secret"])
+    headers = atrip_headers(demo)
     body = {"orderNo": "TK4058960725", "userName": "王小明", "role": "Admin"}
     for _ in range(2):
         link = urlsplit(story.call("POST", "/getAtripToken.do", headers=headers, json=body).json()["url"])
@@ -179,10 +184,8 @@ def sugon(story: Story, credentials: Credentials) -> None:
     assert story.call("GET", STATE, headers={"token": region}).json()["code"] == "0"
     renewed = story.got(story.call("POST", RENEW, headers={"token": region}).json()["data"])
     assert story.call("GET", CENTER, headers={"token": renewed}).json()["code"] == "0"
-    stamp = str(int(time.time()))
-    signature = sign(key["accessKey"], stamp, key["user"], key["secretKey"])
-    story.secrets.add(signature)
-    signed = {"user": key["user"], "accessKey": key["accessKey"], "timestamp": stamp, "signature": signature}
+    signed = key_headers(key, int(time.time()))
+    story.secrets.add(signed["signature"])
     story.got(
         *[
             entry["token"]

@@ -17,8 +17,8 @@ from typing import Any
 
 import requests
 
-from tests.drift.helpers import Credentials, Got, Story
-from tests.sugon.helpers import AKSK, CENTER, RENEW, STATE, TOKENS, sign
+from tests.drift.helpers import Credentials, Got, Story, atrip_headers
+from tests.sugon.helpers import AKSK, CENTER, RENEW, STATE, TOKENS, key_headers
 
 HOUR = 3600.0
 
@@ -64,15 +64,15 @@ def dug(got: Got, *path: str | int) -> Any:
     return found
 
 
+def region_token(got: Got, cluster_id: str = "11250") -> str:
+    """A Sugon token list's token of one region, "" where the answer has none."""
+    listed = dug(got, "data")
+    found = (e.get("token") for e in listed or [] if isinstance(e, dict) and e.get("clusterId") == cluster_id)
+    return next((token for token in found if isinstance(token, str)), "")
+
+
 def atrip(probe: Probe, credentials: Credentials) -> None:
-    demo = credentials["demo"]
-    headers = {
-        "Accept": "*/*",
-        "Content-Type": "application/json",
-        "Accept-Encoding": "gzip",
-        "x-atlas-client-id": demo["x-atlas-client-id"],
-        "x-atlas-client-secret": demo["x-atlas-client-secret"],
-    }
+    headers = atrip_headers(credentials["demo"])
     link = "/getAtripToken.do"
     body = {"orderNo": "TK4058960725", "userName": "李伟", "role": "Admin"}
     url = dug(probe.call("POST", link, headers=headers, json=body), "url")
@@ -119,36 +119,21 @@ def appauth(probe: Probe, credentials: Credentials) -> None:
 def sugon(probe: Probe, credentials: Credentials) -> None:
     demo, key, frozen = credentials["demo"], credentials["aksk"], credentials["frozen"]
     by_password = {k: demo[k] for k in ("user", "password", "orgId")}
-    listed = dug(probe.call("POST", TOKENS, headers=by_password), "data") or []
-    region = next(
-        (e.get("token") for e in listed if isinstance(e, dict) and e.get("clusterId") == "11250"), ""
-    )
+    region = region_token(probe.call("POST", TOKENS, headers=by_password))
     probe.call("GET", STATE, headers={"token": region})
     probe.call("GET", STATE, headers={"token": "not.a.token"})
     probe.call("GET", CENTER, headers={"token": region})
     probe.call("GET", "/ac/openapi/v2/user", headers={"token": region})
     probe.call("POST", TOKENS, headers={k: frozen[k] for k in ("user", "password", "orgId")})
     probe.call("POST", TOKENS, headers={**by_password, "password": "wrong"})
-
-    def signed(stamp: int, secret: str) -> dict[str, str]:
-        return {
-            "user": key["user"],
-            "accessKey": key["accessKey"],
-            "timestamp": str(stamp),
-            "signature": sign(key["accessKey"], str(stamp), key["user"], secret),
-        }
-
-    probe.call("POST", AKSK, headers=signed(probe.now(), key["secretKey"]))
-    probe.call("POST", AKSK, headers=signed(probe.now() - 360, key["secretKey"]))
-    probe.call("POST", AKSK, headers=signed(probe.now(), "not-the-secret-key"))
+    probe.call("POST", AKSK, headers=key_headers(key, probe.now()))
+    probe.call("POST", AKSK, headers=key_headers(key, probe.now() - 360))
+    probe.call("POST", AKSK, headers=key_headers({**key, "secretKey": "not-the-secret-key"}, probe.now()))
     probe.later(1.5 * HOUR)
     probe.call("GET", STATE, headers={"token": region})
     probe.later(46.5 * HOUR + 60)  # 24 h 1 min after the token's expiry
     probe.call("POST", RENEW, headers={"token": region})
-    renewed = dug(probe.call("POST", TOKENS, headers=by_password), "data") or []
-    fresh = next(
-        (e.get("token") for e in renewed if isinstance(e, dict) and e.get("clusterId") == "11250"), ""
-    )
+    fresh = region_token(probe.call("POST", TOKENS, headers=by_password))
     probe.call("POST", RENEW, headers={"token": fresh})
 
 

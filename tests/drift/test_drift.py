@@ -24,7 +24,7 @@ from provider_mocks.cli import main
 from provider_mocks.core.server import LiveServer
 from tests.drift.conftest import Upstream
 from tests.drift.helpers import COMMAND, FLOWS, Credentials, Story, drift, recording
-from tests.sugon.helpers import AKSK, sign
+from tests.sugon.helpers import AKSK, key_headers
 
 
 def record_flow(upstream: str, slug: str, out: Path, credentials: Credentials) -> None:
@@ -158,13 +158,7 @@ def test_a_signature_the_upstream_refused_stays_wrong(
     cassette = tmp_path / "refused.jsonl"
     key = ACME_CREDENTIALS["aksk"]
     with acme() as url, recording(url, cassette) as recorder:
-        stamp = str(int(time.time()))
-        signed = {
-            "user": key["user"],
-            "accessKey": key["accessKey"],
-            "timestamp": stamp,
-            "signature": sign(key["accessKey"], stamp, key["user"], "not-the-secret-key"),
-        }
+        signed = key_headers({**key, "secretKey": "not-the-secret-key"}, int(time.time()))
         answer = requests.post(recorder.url + AKSK, headers=signed, timeout=30).json()
         assert recorder.stop()[0] == 0
     assert answer["code"] == "10009"
