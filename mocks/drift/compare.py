@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..contracts.cassette import operation_of
-from ..contracts.checks import answer_schemas, escaping_problem, matches, resolved
+from ..contracts.checks import answer_schemas, envelope_keys, escaping_problem, matches, resolved
 from ..contracts.target import NotApplicable
 from .aliases import TOKEN_ALIAS
 from .cassette import Recorded
@@ -30,6 +30,8 @@ from .replay import CODE_KEYS, Answer, item_key, paired_items, paired_tokens
 #: Keys whose values are compared, not only their types: the code, the message, expiries.
 MESSAGE_KEYS = ("message", "msg", "errmsg")
 _EXPIRY = re.compile(r"expire|expiry|ttl", re.IGNORECASE)
+#: What the envelope rule holds every answer to (key order: of the envelope itself).
+ENVELOPE_ASPECTS = ("content-type", "content-encoding", "escaping", "key-order")
 #: Keys of a point in time, whose unit (seconds or milliseconds) is compared by its digits.
 _TIME = re.compile(r"time|stamp", re.IGNORECASE)
 
@@ -92,6 +94,12 @@ class Difference:
     def __str__(self) -> str:
         place = f" at {self.where}" if self.where else ""
         return f"{self.aspect}{place}: upstream {self.upstream}, mock {self.mock}"
+
+    @property
+    def of_envelope(self) -> bool:
+        """Whether it touches the envelope every answer shares (its media type, its encoding, its
+        escaping, its keys' order), not the rule of this one answer."""
+        return self.aspect in ENVELOPE_ASPECTS and not self.where
 
 
 def _kind(value: Any) -> str:
@@ -254,18 +262,45 @@ class Rule:
         return self.source == "decided"
 
 
-def rule_for(provider: str, recorded: Recorded, status: int, body: Any) -> Rule:
-    """The rule of the answer schema the mock's answer matches, else of the operation's answer."""
+@dataclass(frozen=True)
+class Rules:
+    """The rules of one answer: its own (the answer schema's) and the envelope's."""
+
+    answer: Rule
+    envelope: Rule
+
+    def touched(self, found: list[Difference]) -> list[Rule]:
+        """The rules the differences touch (the answer's, where there are none)."""
+        kinds = {difference.of_envelope for difference in found}
+        touched = [rule for rule, kind in ((self.answer, False), (self.envelope, True)) if kind in kinds]
+        return touched or [self.answer]
+
+
+def rules_for(provider: str, recorded: Recorded, status: int, body: Any) -> Rules:
+    """The rule of the answer schema the mock's answer matches (else of the operation's answer),
+    and the envelope's: its keys in their documented order, its exact media type, UTF-8 text."""
     try:
         operation = operation_of(provider, recorded)
     except NotApplicable as exc:
-        return Rule(str(exc), "decided")
+        return Rules(Rule(str(exc), "decided"), Rule(str(exc), "decided"))
     spec, raw = operation.schema.raw_schema, operation.definition.raw
+    source = raw.get("x-source", "doc")
+    answer = resolved(spec, raw.get("responses", {}).get(str(status), {}))
+    keys, media = envelope_keys(spec, raw, status, body), next(iter(answer.get("content") or {}), None)
+    envelope = "; ".join(
+        part
+        for part in (
+            f"keys {', '.join(keys)} in that order" if keys else "",
+            f"Content-Type {media}" if media else "",
+            "non-ASCII text as UTF-8",
+        )
+        if part
+    )
+    envelope_rule = Rule(f"The envelope: {envelope}.", source)
     for branch in answer_schemas(spec, raw, status):
         if matches(spec, branch, body):
-            return Rule(_words(branch, raw), branch.get("x-source", raw.get("x-source", "doc")))
-    answer = resolved(spec, raw.get("responses", {}).get(str(status), {}))
-    return Rule(_words(answer, raw), answer.get("x-source", raw.get("x-source", "doc")))
+            return Rules(Rule(_words(branch, raw), branch.get("x-source", source)), envelope_rule)
+    return Rules(Rule(_words(answer, raw), answer.get("x-source", source)), envelope_rule)
 
 
 def _words(node: Mapping[str, Any], operation: Mapping[str, Any]) -> str:

@@ -11,7 +11,7 @@ from ..contracts.results import Result
 from ..contracts.target import open_target
 from ..core.plugins import load
 from .cassette import Cassette
-from .compare import Rule, TokenLife, differences, rule_for
+from .compare import Rule, TokenLife, differences, rules_for
 from .replay import Replayer, StandIn
 
 Progress = Callable[[Result], None]
@@ -50,12 +50,14 @@ def drift(
                 if answer is None:
                     result.outcome, result.reason = "fail", why
                 else:
-                    rule = rule_for(provider, recorded, answer.status, answer.json())
-                    result.rule, result.source = rule.text, rule.source
+                    rules = rules_for(provider, recorded, answer.status, answer.json())
                     found = differences(recorded, answer, tokens)
+                    touched = rules.touched(found)
+                    result.rule = " / ".join(rule.text for rule in touched)
+                    result.source = "/".join(dict.fromkeys(rule.source for rule in touched))
                     if found:
                         told = tokens.told(recorded)
-                        result.outcome, result.reason = "fail", _reason(found, rule, told)
+                        result.outcome, result.reason = "fail", _reason(found, touched, told)
                     mine.append(answer.sent)
                 tokens.born(recorded, replayer.credential_of(recorded))
                 if result.outcome == "fail":
@@ -68,9 +70,12 @@ def drift(
     return outcome
 
 
-def _reason(found: list[Any], rule: Rule, told: str) -> str:
-    """The differences, what the recording tells of the tokens the request sent, and whether the
-    rule is a decision this proposes to change."""
-    notes = [note for note in (told, PROPOSAL if rule.decided else "") if note]
+def _reason(found: list[Any], touched: list[Rule], told: str) -> str:
+    """The differences, what the recording tells of the tokens the request sent, and whether a
+    rule they touch is a decision this proposes to change."""
+    proposal = ""
+    if any(rule.decided for rule in touched):
+        proposal = PROPOSAL if len(touched) == 1 else PROPOSAL.replace("the rule is", "a rule it touches is")
+    notes = [note for note in (told, proposal) if note]
     text = "; ".join(map(str, found))
     return f"{text} ({'; '.join(notes)})" if notes else text

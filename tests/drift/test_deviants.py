@@ -264,5 +264,10 @@ def test_a_deviating_server_shows_its_deviation(
     assert written.startswith(f"# Drift from the recording: {slug}")
     assert re.search(r"^Result: \d+ the same, [1-9]\d* drifted, 0 not applicable$", written, re.M), written
     assert f"Difference: {shown}" in written or f"; {shown}" in written
-    # each difference names the spec's rule for the answer, and where the rule comes from
-    assert re.search(r"Rule \((doc|public|decided)\): \S", written), written
+    # each difference names the spec's rule it touches, and where the rule comes from: the
+    # envelope's for its media type, escaping and key order, the answer's for the rest
+    assert re.search(r"Rule \((doc|public|decided)(/(doc|public|decided))?\): \S", written), written
+    reasons = "\n".join(drifted(out).values())
+    envelope = re.search(r"(^|; )(content-type|content-encoding|escaping|key-order): ", reasons, re.M)
+    if "no documented operation" not in written:  # the ATRIP portal page is no API the spec has
+        assert ("The envelope: " in written) == bool(envelope), written
