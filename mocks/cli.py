@@ -308,8 +308,6 @@ def record(args: argparse.Namespace) -> int:
             upstream = Upstream.parse(args.upstream)
         except ValueError as exc:
             return _error(f"--upstream: {exc}")
-        if not 0 <= args.port <= 65535:
-            return _error("--port: give 0 (any free port) to 65535")
         out = Path(args.out)
         existed = out.exists()
         if existed and not args.force:
@@ -375,6 +373,19 @@ def drift(args: argparse.Namespace) -> int:
     return _reported(args, provider, where, found.results, report.DRIFT)
 
 
+def port(text: str) -> int:
+    """A port number, as `--port` takes it: 0 (any free port) to 65535."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number: give 0 (any free port) to 65535"
+        ) from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{number} is no port: give 0 (any free port) to 65535")
+    return number
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="provider-mocks", description=__doc__)
     root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -382,7 +393,7 @@ def parser() -> argparse.ArgumentParser:
     run = commands.add_parser("serve", help="serve the mocks at the providers' real paths")
     run.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     run.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s; 0: any free)"
+        "--port", type=port, default=DEFAULT_PORT, help="port (default: %(default)s; 0: any free)"
     )
     run.add_argument(
         "--provider",
@@ -489,7 +500,7 @@ def parser() -> argparse.ArgumentParser:
     tape.add_argument(
         "--upstream", required=True, metavar="URL", help="the provider's base URL, e.g. https://api.scnet.cn"
     )
-    tape.add_argument("--port", required=True, type=int, help="port to listen on (0: any free)")
+    tape.add_argument("--port", required=True, type=port, help="port to listen on (0: any free)")
     tape.add_argument("--out", required=True, metavar="FILE", help="the cassette to write (JSON Lines)")
     tape.add_argument(
         "--provider",

@@ -121,9 +121,11 @@ def test_the_app_loads_when_a_command_runs_not_with_the_cli() -> None:
         (["--body-timeout", "61"], "--body-timeout: give more than 0 and at most 60 seconds"),
         (["--body-timeout", "nan"], "--body-timeout: give more than 0 and at most 60 seconds"),
         (["--header-timeout", "soon"], "argument --header-timeout: invalid float value: 'soon'"),
+        (["--port", "70000"], "argument --port: 70000 is no port: give 0 (any free port) to 65535"),
+        (["--port", "eighty"], "argument --port: 'eighty' is not a number: give 0 (any free port) to 65535"),
     ],
 )
-def test_a_timeout_out_of_range_is_a_clear_error(args: list[str], message: str) -> None:
+def test_an_option_out_of_range_is_a_clear_error(args: list[str], message: str) -> None:
     command = [*COMMAND, "serve", "--port", "0", *args]
     done = subprocess.run(command, capture_output=True, text=True, timeout=30)
     assert done.returncode == 2

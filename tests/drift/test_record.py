@@ -326,7 +326,12 @@ def refused(*args: str) -> str:
             [],
             "'http://example.com:99999' is not a URL: Port out of range",
         ),
-        ("http://127.0.0.1:9", "c.jsonl", ["--port", "70000"], "--port: give 0 (any free port) to 65535"),
+        (
+            "http://127.0.0.1:9",
+            "c.jsonl",
+            ["--port", "70000"],
+            "--port: 70000 is no port: give 0 (any free port)",
+        ),
         ("http://127.0.0.1:9", "c.jsonl", ["--provider", "nope"], "invalid choice: 'nope'"),
         (
             "http://127.0.0.1:9",
