@@ -73,7 +73,7 @@ def _fuzz_operation(
     last: list[Exchange] = []
 
     def send(case: Case[Any]) -> None:
-        response = case.call(base_url=target.base_url, session=target.session, timeout=30)
+        response = case.call(base_url=target.root, session=target.session, timeout=30)
         last[:] = [Exchange.of(response.request, response.status_code, response.headers, response.content)]
         case.validate_response(response, checks=CHECKS)
 

@@ -63,11 +63,18 @@ class Target:
     admin: bool
     session: requests.Session = field(default_factory=requests.Session)
     exchanges: list[Exchange] = field(default_factory=list)
+    #: Where our mock serves a prefixed provider's real paths (`/<slug>`; see `Provider.mount`).
+    mount: str = ""
+
+    @property
+    def root(self) -> str:
+        """The base URL of the provider's real paths."""
+        return self.base_url + self.mount
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """Send a request to the target and keep the exchange for the report."""
         kwargs.setdefault("timeout", 30)
-        response = self.session.request(method, self.base_url + path, **kwargs)
+        response = self.session.request(method, self.root + path, **kwargs)
         self.exchanges.append(
             Exchange.of(response.request, response.status_code, response.headers, response.content)
         )
@@ -149,14 +156,18 @@ def open_target(
         from ..core.server import LiveServer
 
         app = create_app(providers=[provider])
+        mocks = get_mocks(app)
         with LiveServer(app) as server:
-            yield Target(provider, server.url, get_mocks(app).model(provider).demo_credentials(), admin=True)
+            demo = mocks.model(provider).demo_credentials()
+            yield Target(provider, server.url, demo, admin=True, mount=mocks.providers[provider].mount)
         return
     base_url = base_url.rstrip("/")
     session = requests.Session()
     listing = _mock_listing(session, base_url, provider)
     given = load_credentials(provider, credentials, os.environ if environ is None else environ)
     if listing is not None:
-        yield Target(provider, base_url, {**listing["credentials"], **given}, admin=True, session=session)
+        listed = {**listing["credentials"], **given}
+        mount = str(listing.get("mount", ""))
+        yield Target(provider, base_url, listed, admin=True, session=session, mount=mount)
     else:
         yield Target(provider, base_url, given, admin=False, session=session)

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request
+from werkzeug.routing import MapAdapter
 
 from .core import admin, error_handlers
 from .core.addresses import parse_host_names
@@ -17,8 +18,9 @@ from .core.faults import Faults
 from .core.faults import init_app as init_faults
 from .core.forwarded import ForwardedHeaders, parse_allow_ips
 from .core.plugins import SLUGS, load
+from .core.provider import Provider
 from .core.recording import init_app as init_recording
-from .core.routing import LazyRule, MergeSlashes
+from .core.routing import MOUNTED, LazyRule, MergeSlashes, ProviderRouting
 from .core.services import Mocks
 from .core.stores import Store, open_store
 
@@ -34,10 +36,19 @@ class MockApp(Flask):
     def ensure_sync(self, func: Any) -> Any:
         return func
 
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        """A request for a prefixed provider (`ProviderRouting`) is matched under its mount, where
+        its routes are, while the provider reads its real path."""
+        adapter = super().create_url_adapter(request)
+        provider = None if request is None else request.environ.get(MOUNTED)
+        if adapter is not None and provider is not None:
+            adapter.path_info = provider.mount + adapter.path_info
+        return adapter
+
 
 def create_app(
     config: ConfigSource = None,
-    providers: Iterable[str] | None = None,
+    providers: Iterable[str | Provider] | None = None,
     *,
     clock: Clock | None = None,
     store: Store | str | None = None,
@@ -45,7 +56,8 @@ def create_app(
     forwarded_allow_ips: str | Iterable[str] | None = None,
     allowed_hosts: str | Iterable[str] | None = None,
 ) -> Flask:
-    """Build an app with `providers` (default: all) configured by `config`.
+    """Build an app with `providers` (default: all installed; a slug or a `Provider` each)
+    configured by `config`.
 
     `config` is a parsed TOML mapping, a path to a TOML file, or None for the
     defaults. A ConfigError says what is wrong with it.
@@ -71,8 +83,9 @@ def create_app(
     names an entry that is not a host name.
     """
     raw = read_toml(config) if isinstance(config, str | Path) else (config or {})
-    mounted = {slug: load(slug) for slug in (providers or SLUGS)}
-    server, configs = parse(raw, mounted, SLUGS)
+    chosen = (load(p) if isinstance(p, str) else p for p in (providers or SLUGS))
+    mounted = {provider.slug: provider for provider in chosen}
+    server, configs = parse(raw, mounted, (*SLUGS, *mounted))
     trusted_proxies = parse_allow_ips(
         server.forwarded_allow_ips if forwarded_allow_ips is None else forwarded_allow_ips
     )
@@ -104,7 +117,7 @@ def create_app(
     mocks.init_app(app)
     for slug, provider in mounted.items():
         mocks.models[slug] = provider.model(configs[slug], store, clock)
-        app.register_blueprint(provider.routes)
+        app.register_blueprint(provider.routes, url_prefix=provider.mount or None)
     mocks.operations = {
         slug: sorted(
             {
@@ -123,6 +136,8 @@ def create_app(
     error_handlers.init_app(app)
     init_recording(app, admin_prefix=admin.PREFIX)
     init_faults(app, admin_prefix=admin.PREFIX)
-    app.wsgi_app = ForwardedHeaders(MergeSlashes(app.wsgi_app), trusted_proxies)  # type: ignore[method-assign]
+    app.wsgi_app = ForwardedHeaders(  # type: ignore[method-assign]
+        MergeSlashes(ProviderRouting(app.wsgi_app, mounted.values())), trusted_proxies
+    )
     mocks.start()
     return app

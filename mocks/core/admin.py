@@ -110,6 +110,9 @@ def providers() -> Response:
                 "base_path": provider.base_path,
                 "prefixes": list(provider.prefixes),
                 "hosts": list(provider.hosts),
+                # reached under /<slug> too; a prefixed provider's real paths are served there only
+                "prefix": f"/{slug}",
+                "mount": provider.mount,
                 "spec": f"{PREFIX}/specs/{slug}",
                 "credentials": model.demo_credentials(),
                 "settings": model.settings(),

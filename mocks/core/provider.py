@@ -298,6 +298,9 @@ class Provider:
     spec: Path | None = None
     #: How a signed request is signed again (its package's `signing.sign_again`), if any is.
     sign_again: SignAgain | None = None
+    #: Its real paths are another provider's too (WeChat's and WeCom's `/cgi-bin/`): they are
+    #: served under `/<slug>` (`mount`) only, and to a request whose Host is one of `hosts`.
+    prefixed: bool = False
 
     @classmethod
     def of_package(
@@ -310,6 +313,7 @@ class Provider:
         credential_fields: tuple[str, ...] = (),
         contracts: str | None = None,
         spec: Path | None = None,
+        prefixed: bool = False,
     ) -> Provider:
         """The provider the package `package` is, its parts found by the roles of its modules:
         `routes.bp` (the route table, which names the slug and the model), `admin.bp`, and
@@ -319,6 +323,9 @@ class Provider:
         package's `contract` module if it has one, unless `contracts` names another module; its
         OpenAPI document is `<slug>.yaml` beside its modules if there is one, else among this
         project's specs, unless `spec` names one.
+
+        `prefixed=True` serves its real paths under `/<slug>`, reached there or by its real
+        hosts: for a provider whose paths another's share.
 
         A package calls it from its `__init__` with `__name__`: its modules import then, the
         package already being set up.
@@ -349,7 +356,13 @@ class Provider:
             sign_again=getattr(importlib.import_module(f"{package}.signing"), "sign_again", None)
             if has_signing
             else None,
+            prefixed=prefixed,
         )
+
+    @property
+    def mount(self) -> str:
+        """Where its real paths are served: `/<slug>` for a prefixed provider, else the root."""
+        return f"/{self.slug}" if self.prefixed else ""
 
     @property
     def base_path(self) -> str:

@@ -12,6 +12,8 @@ from werkzeug.routing import Rule
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
+    from .provider import Provider
+
 _SLASHES = re.compile(r"//+")
 #: The characters a path segment's name is made of (RFC 3986's unreserved ones).
 _NAME = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
@@ -72,4 +74,48 @@ class MergeSlashes:
         path = environ.get("PATH_INFO", "")
         if "//" in path:
             environ["PATH_INFO"] = merged_slashes(path)
+        return self.app(environ, start_response)
+
+
+def host_name(environ: WSGIEnvironment) -> str:
+    """The request's host name, lower-cased, without its port (`[::1]` keeps its brackets)."""
+    host = str(environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or "").lower()
+    name, colon, port = host.rpartition(":")
+    return name if colon and port.isdigit() and not host.endswith("]") else host
+
+
+#: Where `ProviderRouting` leaves the prefixed provider a request is for.
+MOUNTED = "provider_mocks.mounted"
+
+
+class ProviderRouting:
+    """WSGI middleware: every provider is reached under `/<slug>` as well as at its real paths,
+    and a prefixed provider (whose real paths another's share: WeChat's and WeCom's
+    `/cgi-bin/`) there and by its real hosts only.
+
+    `/<slug>/PATH` (PATH one of the provider's own paths) goes to PATH, `/<slug>` moved to
+    SCRIPT_NAME, so the provider sees its real path and a link it builds from the request keeps
+    the prefix. A request for a prefixed provider, by its prefix or by a Host that is one of its
+    hosts, is marked (`MOUNTED`): its routes are matched under its mount (`MockApp`).
+    """
+
+    def __init__(self, app: WSGIApplication, providers: Iterable[Provider]) -> None:
+        self.app = app
+        providers = list(providers)
+        self.by_slug = {provider.slug: provider for provider in providers}
+        self.by_host = {
+            host.lower(): provider for provider in providers if provider.prefixed for host in provider.hosts
+        }
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        first, slash, rest = path[1:].partition("/")
+        provider = self.by_slug.get(first)
+        if provider is not None and (provider.prefixed or provider.owns(slash + rest)):
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + f"/{first}"
+            environ["PATH_INFO"] = slash + rest
+        else:
+            provider = self.by_host.get(host_name(environ))
+        if provider is not None and provider.prefixed:
+            environ[MOUNTED] = provider
         return self.app(environ, start_response)

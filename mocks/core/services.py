@@ -12,6 +12,7 @@ from .checks import Violation
 from .clock import Clock
 from .journal import Journal
 from .provider import Provider, ProviderModel
+from .routing import MOUNTED
 from .stores import IfAbsent, Store
 
 if TYPE_CHECKING:
@@ -109,7 +110,8 @@ class Mocks:
         return self.faults.add(rule)
 
     def provider_for_path(self, path: str) -> Provider | None:
-        return next((p for p in self.providers.values() if p.owns(path)), None)
+        """The provider served at the root that owns `path` (a prefixed one is found by its mount)."""
+        return next((p for p in self.providers.values() if not p.prefixed and p.owns(path)), None)
 
     def model(self, slug: str) -> ProviderModel[Any]:
         return self.models[slug]
@@ -132,7 +134,9 @@ def current_provider() -> Provider | None:
     if found is _NOT_FOUND:
         mocks = get_mocks()
         blueprint = request.blueprint
-        found = next((p for p in mocks.providers.values() if p.routes.name == blueprint), None)
+        found = environ.get(MOUNTED) or next(
+            (p for p in mocks.providers.values() if p.routes.name == blueprint), None
+        )
         if found is None:
             found = mocks.provider_for_path(request.path)
         environ["provider_mocks.provider"] = found

@@ -316,9 +316,14 @@ class Recorder:
         return passed
 
     def _provider_of(self, path: str | None) -> str | None:
+        """The provider given, else the one whose real host the upstream is, else the one owning
+        the first path."""
         if self._provider or path is None:
             return self._provider
-        return next((provider.slug for provider in self._providers if provider.owns(path)), None)
+        host = self.upstream.host.rpartition(":")[0] or self.upstream.host
+        by_host = (p.slug for p in self._providers if host.lower() in map(str.lower, p.hosts))
+        owning = (p.slug for p in self._providers if p.owns(path))
+        return next(by_host, None) or next(owning, None)
 
     def _writing(self) -> Writer:
         if self._writer is None:

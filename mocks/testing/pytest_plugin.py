@@ -31,7 +31,8 @@ from .intercept import Interceptor
 
 @dataclass
 class ProviderMock:
-    """One provider for one test: where it is, credentials of the test's own, the clock and the journal."""
+    """One provider for one test: where it is (the base URL of its real paths), credentials of the
+    test's own, the clock and the journal."""
 
     slug: str
     base_url: str
@@ -107,7 +108,8 @@ def provider_mock(provider_mocks: Mocks, provider_mocks_server: LiveServer) -> C
                 f"provider {slug!r} is not mounted; mounted: {', '.join(provider_mocks.providers)}"
             )
         credentials = provider_mocks.model(slug).fresh_credentials()
-        return ProviderMock(slug, provider_mocks_server.url, credentials, provider_mocks)
+        base_url = provider_mocks_server.url + provider_mocks.providers[slug].mount
+        return ProviderMock(slug, base_url, credentials, provider_mocks)
 
     return make
 
