@@ -95,8 +95,9 @@ class ProviderRouting:
 
     `/<slug>/PATH` (PATH one of the provider's own paths) goes to PATH, `/<slug>` moved to
     SCRIPT_NAME, so the provider sees its real path and a link it builds from the request keeps
-    the prefix. A request for a prefixed provider, by its prefix or by a Host that is one of its
-    hosts, is marked (`MOUNTED`): its routes are matched under its mount (`MockApp`).
+    the prefix. A request for a prefixed provider, by its prefix or on one of its paths with a
+    Host that is one of its hosts, is marked (`MOUNTED`): its routes are matched under its mount
+    (`MockApp`).
     """
 
     def __init__(self, app: WSGIApplication, providers: Iterable[Provider]) -> None:
@@ -114,8 +115,9 @@ class ProviderRouting:
         if provider is not None and (provider.prefixed or provider.owns(slash + rest)):
             environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + f"/{first}"
             environ["PATH_INFO"] = slash + rest
-        else:
+        else:  # by its host, on one of its own paths (the admin API, say, is nobody's)
             provider = self.by_host.get(host_name(environ))
+            provider = provider if provider is not None and provider.owns(path) else None
         if provider is not None and provider.prefixed:
             environ[MOUNTED] = provider
         return self.app(environ, start_response)
