@@ -46,7 +46,7 @@ def banner(app: Flask, url: str) -> str:
         "",
     ]
     for slug, provider in mocks.providers.items():
-        lines.append(f"{slug}: {provider.title}  {url}{provider.base_path}")
+        lines.append(f"{slug}: {provider.title}  {url}{provider.mount}{provider.base_path}")
         credentials = mocks.model(slug).demo_credentials()
         width = max(map(len, credentials), default=0)
         for role, fields in credentials.items():

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from provider_mocks import create_app, get_mocks
+from provider_mocks.cli import banner
 from provider_mocks.contracts.target import open_target
 from provider_mocks.core.plugins import load
 from provider_mocks.core.server import LiveServer
@@ -118,3 +119,10 @@ def test_a_link_a_provider_builds_under_its_slug_works() -> None:
         assert get(link.json()["url"]).status_code == 200
         paths = [e["path"] for e in get_mocks(app).journal.entries("atrip")]
     assert paths[0] == "/getAtripToken.do"
+
+
+def test_the_banner_shows_where_a_prefixed_provider_is() -> None:
+    app = create_app(providers=[replace(load("itrigger"), prefixed=True), "appauth"])
+    shown = banner(app, "http://127.0.0.1:8700")
+    assert "http://127.0.0.1:8700/itrigger/itrigger-tenant" in shown
+    assert "http://127.0.0.1:8700/auth" in shown
