@@ -22,6 +22,8 @@ from typing import Any
 import schemathesis
 from schemathesis import Case, CheckContext, Response
 
+from ..core.openapi import resolved
+
 JSON_UTF8 = "application/json;charset=UTF-8"
 #: A `\uXXXX` escape not preceded by an escaped backslash, for a non-ASCII code point.
 _ESCAPED_NON_ASCII = re.compile(r"(?<!\\)(?:\\\\)*\\u(?!00[0-7][0-9a-fA-F])[0-9a-fA-F]{4}")
@@ -81,15 +83,6 @@ def matches(spec: Mapping[str, Any], schema: Mapping[str, Any], body: Any) -> bo
     from openapi_schema_validator import OAS30Validator
 
     return bool(OAS30Validator({**schema, "components": spec.get("components", {})}).is_valid(body))
-
-
-def resolved(spec: Mapping[str, Any], node: Any) -> Any:
-    while isinstance(node, Mapping) and "$ref" in node:
-        target: Any = spec
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
 
 
 def answer_schemas(

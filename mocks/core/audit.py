@@ -41,6 +41,7 @@ from werkzeug.wrappers import Request
 
 from .checks import AuditSettings, Rule, Violation
 from .journal import Entry, Exchange
+from .openapi import resolved
 from .provider import Provider, ProviderConfig
 from .registry import Registry
 from .rules import RULES
@@ -112,23 +113,13 @@ def _as_request(entry: Entry) -> Request:
     return Request(builder.get_environ())
 
 
-def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    """Follow local `$ref`s ("#/components/...") to what they name."""
-    while "$ref" in node:
-        target: Any = document
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
-
-
 def _undeclared_query(spec_path: Path, entry: Entry) -> list[str]:
     """Query parameters the operation does not declare (unless it takes any: `x-open-query`)."""
     document = _document(spec_path)
     operation = document.get("paths", {}).get(entry["path"], {}).get(entry["method"].lower())
     if not operation or operation.get("x-open-query"):
         return []
-    parameters = [_resolve(document, p) for p in operation.get("parameters", [])]
+    parameters = [resolved(document, p) for p in operation.get("parameters", [])]
     declared = {p.get("name") for p in parameters if p.get("in") == "query"}
     extra = [name for name in entry["query"] if name not in declared]
     if not extra:

@@ -115,9 +115,11 @@ class ProviderRouting:
         if provider is not None and (provider.prefixed or provider.owns(slash + rest)):
             environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + f"/{first}"
             environ["PATH_INFO"] = slash + rest
-        else:  # by its host, on one of its own paths (the admin API, say, is nobody's)
+        elif self.by_host:  # by its host, on one of its own paths (the admin API, say, is nobody's)
             provider = self.by_host.get(host_name(environ))
             provider = provider if provider is not None and provider.owns(path) else None
+        else:
+            provider = None
         if provider is not None and provider.prefixed:
             environ[MOUNTED] = provider
         return self.app(environ, start_response)

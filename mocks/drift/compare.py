@@ -21,8 +21,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..contracts.cassette import operation_of
-from ..contracts.checks import answer_schemas, envelope_keys, escaping_problem, matches, resolved
+from ..contracts.checks import answer_schemas, envelope_keys, escaping_problem, matches
 from ..contracts.target import NotApplicable
+from ..core.openapi import resolved
 from .aliases import TOKEN_ALIAS
 from .cassette import Recorded
 from .replay import CODE_KEYS, Answer, item_key, paired_items, paired_tokens
