@@ -32,9 +32,12 @@ def dumps(payload: Any) -> str:
     return _LONE_SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
-def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """A Flask response carrying `payload` byte for byte as the gateways would."""
-    return Response(dumps(payload).encode("utf-8"), status=status, headers=headers, content_type=CONTENT_TYPE)
+def json_response(
+    payload: Any, status: int = 200, headers: dict[str, str] | None = None, content_type: str = CONTENT_TYPE
+) -> Response:
+    """A Flask response carrying `payload` byte for byte as the gateways would (`content_type`: a
+    provider's own, where it writes another)."""
+    return Response(dumps(payload).encode("utf-8"), status=status, headers=headers, content_type=content_type)
 
 
 def pack(value: Any) -> bytes | str:

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, request
 from werkzeug.exceptions import MethodNotAllowed
 
 from .errors import ProviderError
-from .jsonio import json_response
+from .jsonio import CONTENT_TYPE, json_response
 from .provider import ProviderModel
 from .services import get_mocks
 
@@ -32,12 +32,16 @@ class Routes(Blueprint, Generic[M]):
     """A provider's real paths: a blueprint named by the provider's slug, whose views are its
     operations (fault rules, the journal and per-operation texts name them by the view's name)."""
 
-    def __init__(self, slug: str, model: type[M], error_body: ErrorBody[M]) -> None:
+    def __init__(
+        self, slug: str, model: type[M], error_body: ErrorBody[M], content_type: str = CONTENT_TYPE
+    ) -> None:
         super().__init__(slug, model.__module__)
         self.slug = slug
         #: The provider's model class, which the app factory builds for each app.
         self.model_type = model
         self._error_body = error_body
+        #: The Content-Type of its JSON answers.
+        self.content_type = content_type
 
     def model(self) -> M:
         """The provider's model in the current app."""
@@ -72,7 +76,11 @@ class Routes(Blueprint, Generic[M]):
     def error_response(self, error: ProviderError) -> Response:
         """`error` as the provider answers it: its envelope, status and headers."""
         body = self._error_body(self.model(), error)
-        return json_response(body, status=error.http_status, headers=error.headers)
+        return json_response(body, error.http_status, error.headers, self.content_type)
+
+    def json(self, payload: Any) -> Response:
+        """A success, with the provider's Content-Type."""
+        return json_response(payload, content_type=self.content_type)
 
 
 def _not_json(constant: str) -> Any:

@@ -1,0 +1,231 @@
+"""WeCom's rules: apps (a corp's id and an app's secret), one token per app, the business call.
+
+The lifecycle rule [public: the older text of docs 91039]: a fetch while the app's token lives
+answers that same token ("有效期内重复获取返回相同结果"), with the seconds it has left; once it
+has expired, a new one ("过期后获取会返回新的access_token"). The newer page drops the sentence
+and keeps the warning that the platform may end a token early; `settings.reuse_token = false`
+issues a new token on every fetch, the old one working until its own expiry, and the admin API
+ends a token early.
+
+Store layout (all under `wecom:`):
+  app:<corpid>:<corpsecret>   {"corpid", "corpsecret", "name"} (App)
+  corp:<corpid>               {"corpid"}: a corp with an app (Corp)
+  current:<corpid>:<secret>   the app's live token {"token", "expires_at"} (Token)
+  token:<token>               {"corpid", "corpsecret", "expires_at"} (Issued): what a call checks
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import Field
+
+from ...core.audit import note
+from ...core.errors import ProviderError
+from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Records, Strict, as_configured
+from . import errors
+
+TOKEN_PATH = "/cgi-bin/gettoken"
+DOMAIN_IP_PATH = "/cgi-bin/get_api_domain_ip"
+#: What get_api_domain_ip answers [public: docs 97073, its example].
+API_DOMAIN_IPS = ("182.254.11.176", "182.254.78.66")
+#: A token's length: the docs keep 512 bytes for it ("最长为512字节"); real ones are 150-200
+#: URL-safe characters [public: clients].
+TOKEN_BYTES = 120
+
+
+class Settings(Strict):
+    """The [decided] knobs, and where the docs' two versions disagree."""
+
+    token_lifetime: int = Field(default=7200, gt=0, description="seconds a token lives [public: docs 7200]")
+    reuse_token: bool = Field(
+        default=True,
+        description="a fetch within validity answers the same token [public: the older docs]; "
+        "false: a new one each fetch, the old one working until it expires",
+    )
+    errmsg_hint: bool = Field(
+        default=True,
+        description="errmsg as the platform writes it since about 2019: '<text>, hint: [...], "
+        "from ip: ..., more info at ...' [public]; false: the bare text",
+    )
+
+
+class App(Strict):
+    """An app of a corp: the corp's id and the app's secret name it [public: docs 91039]."""
+
+    corpid: str = Field(default_factory=lambda: "ww" + secrets.token_hex(8), min_length=1)
+    corpsecret: str = Field(default_factory=lambda: secrets.token_urlsafe(32)[:43], min_length=1)
+    name: str = "应用"
+
+    def shown(self) -> dict[str, Any]:
+        return {"corpid": self.corpid, "corpsecret": self.corpsecret, "name": self.name}
+
+
+class Corp(Strict):
+    """A corp with at least one app: an unknown corpid is 40013, a known one with a wrong secret 40001."""
+
+    corpid: str
+
+
+class Token(Strict):
+    """An app's live token, as `current:<corpid>:<corpsecret>` keeps it."""
+
+    token: str
+    expires_at: float
+
+
+class Issued(Strict):
+    """What a business call checks of a token: whose it is and until when it works."""
+
+    corpid: str
+    corpsecret: str
+    expires_at: float
+
+
+class WeComConfig(ProviderConfig):
+    settings: Settings = Settings()
+    apps: list[App] = Field(default_factory=list)
+
+
+#: The demo apps, the same on every start: two apps of one corp, each with a token of its own
+#: ("每个应用有独立的secret,获取到的access_token只能本应用使用").
+DEMO: dict[str, tuple[App, str]] = {
+    "demo": (
+        App(
+            corpid="ww4d2b5c8a19e3f760", corpsecret="Xq3bH8kPz7VwR2mN5tYc9LdF4gJs6AeU1oKiBn0TfWh", name="考勤"
+        ),
+        "an app in good standing",
+    ),
+    "second_app": (
+        App(
+            corpid="ww4d2b5c8a19e3f760", corpsecret="Pm7sD2vQx9LcW4nH8kRz3TbY6fJg1AeU5oKiBn0GtXq", name="审批"
+        ),
+        "another app of the same corp: a token of its own",
+    ),
+}
+
+
+class WeComModel(ProviderModel[WeComConfig]):
+    slug = "wecom"
+    MESSAGES = errors.MESSAGES
+
+    _apps = Records("app", App, "app", read_mostly=True)
+    _corps = Records("corp", Corp, "corp", read_mostly=True)
+    _current = Records("current", Token)
+    _issued = Records("token", Issued)
+
+    def seed(self) -> None:
+        for app in self.seeded(DEMO.values(), self.config.apps):
+            self._add(app)
+
+    def demo_entries(self) -> Iterator[tuple[str, App, str]]:
+        return as_configured(DEMO, self.config.apps, "corpsecret")
+
+    def fresh_credentials(self) -> dict[str, Any]:
+        app = App()
+        self._add(app)
+        return app.shown()
+
+    def _add(self, app: App) -> None:
+        self._corps.put(app.corpid, Corp(corpid=app.corpid))
+        self._apps.put(self._app_key(app.corpid, app.corpsecret), app)
+
+    @staticmethod
+    def _app_key(corpid: str, corpsecret: str) -> str:
+        return f"{corpid}:{corpsecret}"
+
+    def token(self, corpid: str | None, corpsecret: str | None) -> dict[str, Any]:
+        """The app's live token, or a new one once it has expired (each fetch, without reuse)."""
+        note(kind="fetch", credential=corpid or None)
+        if not corpsecret:  # the secret is checked first [public: a probe: 41004 before 41002]
+            raise ProviderError(errors.SECRET_MISSING)
+        if not corpid:
+            raise ProviderError(errors.CORPID_MISSING)
+        if self._corps.find(corpid) is None:
+            raise ProviderError(errors.INVALID_CORPID)
+        if self._apps.find(self._app_key(corpid, corpsecret)) is None:
+            raise ProviderError(errors.INVALID_SECRET)
+        now = self.clock.time()
+        settings = self.config.settings
+        expires_at = now + settings.token_lifetime
+        fresh = Token(token=secrets.token_urlsafe(TOKEN_BYTES), expires_at=expires_at)
+
+        def keep_or_issue(held: Token | None) -> Token:
+            return held if settings.reuse_token and held is not None and now < held.expires_at else fresh
+
+        _, live = self._current.swap(self._app_key(corpid, corpsecret), keep_or_issue, expires_at=expires_at)
+        if live.token == fresh.token:
+            self._issued.put(
+                live.token,
+                Issued(corpid=corpid, corpsecret=corpsecret, expires_at=live.expires_at),
+                expires_at=live.expires_at + RETAIN,
+            )
+        note(token=live.token)
+        return {"access_token": live.token, "expires_in": math.ceil(live.expires_at - now)}
+
+    def check(self, token: str | None) -> Issued:
+        """The token's record, if a business call may be made with it: missing 41001, unknown
+        40014, past its expiry 42001 [public: docs and clients]."""
+        if not token:
+            raise ProviderError(errors.TOKEN_MISSING)
+        issued = self._issued.find(token)
+        if issued is None:
+            raise ProviderError(errors.INVALID_TOKEN)
+        note(credential=issued.corpid, token=token)
+        if self.clock.time() >= issued.expires_at:
+            raise ProviderError(errors.TOKEN_EXPIRED)
+        return issued
+
+    def api_domain_ip(self, token: str | None) -> list[str]:
+        self.check(token)
+        return list(API_DOMAIN_IPS)
+
+    def end_token(self, token: str) -> bool:
+        """End a token early, as the platform may ("提前使access_token失效"): True if it lived."""
+        issued = self._issued.find(token)
+        if issued is None or self.clock.time() >= issued.expires_at:
+            return False
+        now = self.clock.time()
+        self._issued.put(token, issued.model_copy(update={"expires_at": now}), expires_at=now + RETAIN)
+        return True
+
+    def hint(self, code: int, text: str, caller: str) -> str:
+        """`text` as the platform writes an errmsg: with a hint id, the caller's address and where
+        to look the code up, unless `settings.errmsg_hint` is off."""
+        if not self.config.settings.errmsg_hint:
+            return text
+        hint = f"{int(self.clock.time())}_{secrets.randbelow(256)}_{secrets.token_hex(16)}"
+        more = errors.MORE_INFO.format(code=code)
+        return f"{text}, hint: [{hint}], from ip: {caller}, more info at {more}"
+
+    def http_error(self, status: int) -> ProviderError:
+        """HTTP failures keep their status, the code its number [decided]; a crash or a store
+        outage is the platform's own -1, system busy, in an HTTP 200 [public: docs]."""
+        if status >= 500:
+            return ProviderError(errors.SYSTEM_BUSY)
+        return ProviderError(status if str(status) in self.messages else 400, http_status=status)
+
+    # -- the admin API ---------------------------------------------------------------------
+
+    def apps(self) -> list[App]:
+        return [app for _, app in self._apps.items()]
+
+    def create_app(self, app: App) -> App:
+        """Add an app (a new corp with it, unless its corpid has one already)."""
+        self._add(app)
+        return app
+
+    def tokens(self) -> list[dict[str, Any]]:
+        """The apps' live tokens, with their seconds left on the virtual clock."""
+        now = self.clock.time()
+        return [
+            {"access_token": token, **issued.model_dump(), "expires_in": math.ceil(issued.expires_at - now)}
+            for token, issued in self._issued.items()
+            if now < issued.expires_at
+        ]
+
+    def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
+        return self.current_tokens(self._current, "token", limit)
