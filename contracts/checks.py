@@ -29,11 +29,19 @@ JSON_UTF8 = "application/json;charset=UTF-8"
 _ESCAPED_NON_ASCII = re.compile(r"(?<!\\)(?:\\\\)*\\u(?!00[0-7][0-9a-fA-F])[0-9a-fA-F]{4}")
 
 
-def content_type_problem(content_types: list[str]) -> str | None:
-    """The gateways send exactly `application/json;charset=UTF-8`: clients that compare it must work."""
-    if content_types != [JSON_UTF8]:
-        return f"Content-Type is {content_types or 'missing'}, the provider sends {JSON_UTF8!r}"
+def content_type_problem(content_types: list[str], expected: str = JSON_UTF8) -> str | None:
+    """The provider's exact Content-Type (the gateways' `application/json;charset=UTF-8`, unless
+    its spec documents another): clients that compare it must work."""
+    if content_types != [expected]:
+        return f"Content-Type is {content_types or 'missing'}, the provider sends {expected!r}"
     return None
+
+
+def documented_media_type(spec: Mapping[str, Any], operation: Mapping[str, Any], status: int) -> str:
+    """The media type the spec documents for the operation's answer with `status` (else the
+    gateways')."""
+    answer = resolved(spec, operation.get("responses", {}).get(str(status), {}))
+    return next(iter(answer.get("content") or {}), JSON_UTF8)
 
 
 def escaping_problem(content: bytes) -> str | None:
@@ -107,8 +115,13 @@ def _content_types(response: Response) -> list[str]:
 
 @schemathesis.check
 def exact_json_content_type(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
-    """The gateways send exactly `application/json;charset=UTF-8`."""
-    _fail(content_type_problem(_content_types(response)))
+    """The provider sends exactly its documented Content-Type (`application/json;charset=UTF-8`)."""
+    spec, operation = case.operation.schema.raw_schema, case.operation.definition.raw
+    _fail(
+        content_type_problem(
+            _content_types(response), documented_media_type(spec, operation, response.status_code)
+        )
+    )
     return None
 
 

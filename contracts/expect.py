@@ -15,7 +15,13 @@ from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.result import Ok
 
 from ..core.plugins import load
-from .checks import content_type_problem, envelope_keys, escaping_problem, key_order_problem
+from .checks import (
+    content_type_problem,
+    documented_media_type,
+    envelope_keys,
+    escaping_problem,
+    key_order_problem,
+)
 
 
 class Deviation(AssertionError):
@@ -88,11 +94,16 @@ def expect(
     problems: list[str] = []
     if response.status_code != status:
         problems.append(f"HTTP status {response.status_code}, documented {status}")
-    problems.append(content_type_problem([response.headers.get("Content-Type", "")]) or "")
-    problems.append(escaping_problem(response.content) or "")
     schema = spec(provider)
+    # the spec's real path: a prefixed provider of our own is served under its mount
     path = urlsplit(response.request.path_url).path
+    mount = load(provider).mount
+    if mount and path.startswith(f"{mount}/") and path not in schema.raw_schema.get("paths", {}):
+        path = path.removeprefix(mount)
     operation = schema[path][method or str(response.request.method)]
+    media = documented_media_type(schema.raw_schema, operation.definition.raw, response.status_code)
+    problems.append(content_type_problem([response.headers.get("Content-Type", "")], media) or "")
+    problems.append(escaping_problem(response.content) or "")
     try:
         parsed = json.loads(response.content)
     except ValueError:

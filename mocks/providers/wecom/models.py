@@ -190,6 +190,9 @@ class WeComModel(ProviderModel[WeComConfig]):
             return False
         now = self.clock.time()
         self._issued.put(token, issued.model_copy(update={"expires_at": now}), expires_at=now + RETAIN)
+        app = self._app_key(issued.corpid, issued.corpsecret)
+        if (current := self._current.find(app)) is not None and current.token == token:
+            self._current.delete(app)  # the next fetch gets a new one
         return True
 
     def hint(self, code: int, text: str, caller: str) -> str:
