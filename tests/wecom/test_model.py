@@ -1,0 +1,112 @@
+"""WeCom's rules through its real paths: the token per app secret and its life, the business call,
+the errcode answers with the platform's hinted errmsg, by its host and under its prefix."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from provider_mocks import create_app, get_mocks
+
+HOST = {"Host": "qyapi.weixin.qq.com"}
+TOKEN, DOMAIN_IP = "/cgi-bin/gettoken", "/cgi-bin/get_api_domain_ip"
+HINTED = re.compile(
+    r"^(?P<text>[^,]+), hint: \[\d+_\d+_[0-9a-f]{32}\], from ip: 127\.0\.0\.1, "
+    r"more info at https://open\.work\.weixin\.qq\.com/devtool/query\?e=(?P<code>-?\d+)$"
+)
+
+
+@pytest.fixture
+def made() -> Iterator[Any]:
+    def make(**settings: Any) -> tuple[FlaskClient, dict[str, dict[str, str]]]:
+        app = create_app({"wecom": {"settings": settings}} if settings else None, providers=["wecom"])
+        demo = get_mocks(app).model("wecom").demo_credentials()
+        roles = {role: {k: shown[k] for k in ("corpid", "corpsecret")} for role, shown in demo.items()}
+        return app.test_client(), roles
+
+    yield make
+
+
+def fetch(client: FlaskClient, creds: dict[str, str]) -> dict[str, Any]:
+    found: dict[str, Any] = client.get(TOKEN, query_string=creds, headers=HOST).get_json()
+    return found
+
+
+def test_a_fetch_within_validity_answers_the_same_token_with_less_time(made: Any) -> None:
+    client, roles = made()
+    first = fetch(client, roles["demo"])
+    assert list(first) == ["errcode", "errmsg", "access_token", "expires_in"]
+    assert (first["errcode"], first["errmsg"], first["expires_in"]) == (0, "ok", 7200)
+    get_mocks(client.application).clock.advance(100)
+    again = fetch(client, roles["demo"])
+    assert (again["access_token"], again["expires_in"]) == (first["access_token"], 7100)
+    # another app of the same corp has a token of its own
+    assert fetch(client, roles["second_app"])["access_token"] != first["access_token"]
+
+
+def test_an_expired_token_is_refused_and_the_next_fetch_is_new(made: Any) -> None:
+    client, roles = made()
+    first = fetch(client, roles["demo"])["access_token"]
+    get_mocks(client.application).clock.advance(7200)
+    answer = client.get(DOMAIN_IP, query_string={"access_token": first}, headers=HOST).get_json()
+    assert list(answer) == ["ip_list", "errcode", "errmsg"]
+    assert (answer["ip_list"], answer["errcode"]) == ([], 42001)
+    found = HINTED.match(answer["errmsg"])
+    assert found and (found["text"], found["code"]) == ("access_token expired", "42001")
+    assert fetch(client, roles["demo"])["access_token"] != first
+
+
+def test_without_reuse_each_fetch_is_new_and_the_old_one_still_works(made: Any) -> None:
+    client, roles = made(reuse_token=False, errmsg_hint=False)
+    first, second = fetch(client, roles["demo"])["access_token"], fetch(client, roles["demo"])["access_token"]
+    assert first != second
+    ok = client.get(DOMAIN_IP, query_string={"access_token": first}, headers=HOST).get_json()
+    assert ok["errcode"] == 0 and ok["ip_list"]
+    refused = client.get(DOMAIN_IP, query_string={"access_token": "nope"}, headers=HOST).get_json()
+    assert refused == {"ip_list": [], "errcode": 40014, "errmsg": "invalid access_token"}
+
+
+@pytest.mark.parametrize(
+    ("query", "code", "text"),
+    [
+        ({}, 41004, "corpsecret missing"),
+        ({"corpid": "ww4d2b5c8a19e3f760"}, 41004, "corpsecret missing"),
+        ({"corpsecret": "x"}, 41002, "corpid missing"),
+        ({"corpid": "ww0000000000000000", "corpsecret": "x"}, 40013, "invalid corpid"),
+        ({"corpid": "ww4d2b5c8a19e3f760", "corpsecret": "x"}, 40001, "invalid credential"),
+    ],
+)
+def test_a_refused_fetch_answers_its_code_and_text(
+    made: Any, query: dict[str, str], code: int, text: str
+) -> None:
+    client, _ = made()
+    answer = client.get(TOKEN, query_string=query, headers=HOST)
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == "application/json; charset=utf-8"
+    body = answer.get_json()
+    assert list(body) == ["errcode", "errmsg"] and body["errcode"] == code
+    found = HINTED.match(body["errmsg"])
+    assert found and (found["text"], found["code"]) == (text, str(code))
+
+
+def test_a_token_ended_early_is_refused_and_replaced(made: Any) -> None:
+    client, roles = made()
+    first = fetch(client, roles["demo"])["access_token"]
+    ended = client.post(f"/__admin/wecom/tokens/{first}/end")
+    assert ended.get_json() == {"ended": first}
+    answer = client.get(DOMAIN_IP, query_string={"access_token": first}, headers=HOST).get_json()
+    assert answer["errcode"] == 42001
+    assert fetch(client, roles["demo"])["access_token"] != first
+    assert client.post(f"/__admin/wecom/tokens/{first}/end").status_code == 404
+
+
+def test_wecom_is_served_by_its_host_and_under_its_prefix_only(made: Any) -> None:
+    client, roles = made()
+    assert client.get(TOKEN, query_string=roles["demo"]).status_code == 404  # /cgi-bin/ is WeChat's too
+    assert client.get(f"/wecom{TOKEN}", query_string=roles["demo"]).get_json()["errcode"] == 0
+    journal = get_mocks(client.application).journal.entries("wecom")
+    assert [entry["path"] for entry in journal] == [TOKEN]  # the real path, the provider named
