@@ -4,7 +4,6 @@ the errcode answers with the platform's hinted errmsg, by its host and under its
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,14 +20,14 @@ HINTED = re.compile(
 
 
 @pytest.fixture
-def made() -> Iterator[Any]:
+def made() -> Any:
     def make(**settings: Any) -> tuple[FlaskClient, dict[str, dict[str, str]]]:
         app = create_app({"wecom": {"settings": settings}} if settings else None, providers=["wecom"])
         demo = get_mocks(app).model("wecom").demo_credentials()
         roles = {role: {k: shown[k] for k in ("corpid", "corpsecret")} for role, shown in demo.items()}
         return app.test_client(), roles
 
-    yield make
+    return make
 
 
 def fetch(client: FlaskClient, creds: dict[str, str]) -> dict[str, Any]:
@@ -56,7 +55,8 @@ def test_an_expired_token_is_refused_and_the_next_fetch_is_new(made: Any) -> Non
     assert list(answer) == ["ip_list", "errcode", "errmsg"]
     assert (answer["ip_list"], answer["errcode"]) == ([], 42001)
     found = HINTED.match(answer["errmsg"])
-    assert found and (found["text"], found["code"]) == ("access_token expired", "42001")
+    assert found is not None
+    assert (found["text"], found["code"]) == ("access_token expired", "42001")
     assert fetch(client, roles["demo"])["access_token"] != first
 
 
@@ -65,7 +65,8 @@ def test_without_reuse_each_fetch_is_new_and_the_old_one_still_works(made: Any) 
     first, second = fetch(client, roles["demo"])["access_token"], fetch(client, roles["demo"])["access_token"]
     assert first != second
     ok = client.get(DOMAIN_IP, query_string={"access_token": first}, headers=HOST).get_json()
-    assert ok["errcode"] == 0 and ok["ip_list"]
+    assert ok["errcode"] == 0
+    assert ok["ip_list"]
     refused = client.get(DOMAIN_IP, query_string={"access_token": "nope"}, headers=HOST).get_json()
     assert refused == {"ip_list": [], "errcode": 40014, "errmsg": "invalid access_token"}
 
@@ -88,9 +89,11 @@ def test_a_refused_fetch_answers_its_code_and_text(
     assert answer.status_code == 200
     assert answer.headers["Content-Type"] == "application/json; charset=utf-8"
     body = answer.get_json()
-    assert list(body) == ["errcode", "errmsg"] and body["errcode"] == code
+    assert list(body) == ["errcode", "errmsg"]
+    assert body["errcode"] == code
     found = HINTED.match(body["errmsg"])
-    assert found and (found["text"], found["code"]) == (text, str(code))
+    assert found is not None
+    assert (found["text"], found["code"]) == (text, str(code))
 
 
 def test_a_token_ended_early_is_refused_and_replaced(made: Any) -> None:
