@@ -113,3 +113,60 @@ def test_wecom_is_served_by_its_host_and_under_its_prefix_only(made: Any) -> Non
     assert client.get(f"/wecom{TOKEN}", query_string=roles["demo"]).get_json()["errcode"] == 0
     journal = get_mocks(client.application).journal.entries("wecom")
     assert [entry["path"] for entry in journal] == [TOKEN]  # the real path, the provider named
+
+
+def test_an_api_over_its_minute_is_refused_for_60_seconds(made: Any) -> None:
+    client, roles = made(api_per_minute=3)
+    access = fetch(client, roles["demo"])["access_token"]
+    clock = get_mocks(client.application).clock
+
+    def code() -> int:
+        answer = client.get(DOMAIN_IP, query_string={"access_token": access}, headers=HOST).get_json()
+        return int(answer["errcode"])
+
+    assert [code() for _ in range(4)] == [0, 0, 0, 45009]
+    clock.advance(59.5)  # a new minute window has begun, but the block lasts 60 s
+    assert code() == 45009
+    clock.advance(0.5)
+    assert code() == 0
+    # another app of the corp is the same corp: its calls count too, not its own
+    assert fetch(client, roles["second_app"])["errcode"] == 0
+
+
+def test_an_address_refused_too_often_is_refused_gettoken_for_an_hour(made: Any) -> None:
+    client, roles = made(failed_fetches_per_hour=2)
+    wrong = {**roles["demo"], "corpsecret": "wrong"}
+    assert [fetch(client, wrong)["errcode"] for _ in range(3)] == [40001, 40001, 40001]
+    assert fetch(client, roles["demo"])["errcode"] == 45009  # even with the right secret
+    get_mocks(client.application).clock.advance(3600)
+    assert fetch(client, roles["demo"])["errcode"] == 0
+
+
+def test_the_minute_limit_is_exact_under_concurrency() -> None:
+    import threading
+
+    import requests
+
+    from provider_mocks.core.server import LiveServer
+
+    app = create_app({"wecom": {"settings": {"api_per_minute": 25}}}, providers=["wecom"])
+    demo = get_mocks(app).model("wecom").demo_credentials()["demo"]
+    codes: list[int] = []
+    with LiveServer(app) as server:
+        base = f"{server.url}/wecom"
+        params = {"corpid": demo["corpid"], "corpsecret": demo["corpsecret"]}
+        access = requests.get(base + TOKEN, params=params, timeout=10).json()["access_token"]
+        get_mocks(app).clock.freeze()
+
+        def call() -> None:
+            for _ in range(10):
+                got = requests.get(base + DOMAIN_IP, params={"access_token": access}, timeout=10).json()
+                codes.append(got["errcode"])
+
+        threads = [threading.Thread(target=call) for _ in range(5)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(codes).count(0) == 25
+    assert codes.count(45009) == 25

@@ -26,6 +26,7 @@ from pydantic import Field
 from ...core.audit import note
 from ...core.errors import ProviderError
 from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Records, Strict, as_configured
+from ...core.stores.base import Count
 from . import errors
 
 TOKEN_PATH = "/cgi-bin/gettoken"
@@ -45,6 +46,18 @@ class Settings(Strict):
         default=True,
         description="a fetch within validity answers the same token [public: the older docs]; "
         "false: a new one each fetch, the old one working until it expires",
+    )
+    api_per_minute: int = Field(
+        default=10_000, ge=0, description="calls of one API a corp may make a minute [public: docs 90454]"
+    )
+    api_per_hour: int = Field(
+        default=150_000, ge=0, description="calls of one API a corp may make an hour [public: docs 90454]"
+    )
+    failed_fetches_per_hour: int = Field(
+        default=2000,
+        ge=0,
+        description="refused gettoken calls an address may make an hour before gettoken refuses it "
+        "for an hour [public: a WeCom staff answer]",
     )
     errmsg_hint: bool = Field(
         default=True,
@@ -137,17 +150,21 @@ class WeComModel(ProviderModel[WeComConfig]):
     def _app_key(corpid: str, corpsecret: str) -> str:
         return f"{corpid}:{corpsecret}"
 
-    def token(self, corpid: str | None, corpsecret: str | None) -> dict[str, Any]:
-        """The app's live token, or a new one once it has expired (each fetch, without reuse)."""
+    def token(self, corpid: str | None, corpsecret: str | None, caller: str = "") -> dict[str, Any]:
+        """The app's live token, or a new one once it has expired (each fetch, without reuse).
+
+        An address whose fetches were refused `failed_fetches_per_hour` times in an hour is
+        refused every fetch for the hour after (45009) [public: a WeCom staff answer]; a corp's
+        fetches count against the API limits like any call."""
         note(kind="fetch", credential=corpid or None)
-        if not corpsecret:  # the secret is checked first [public: a probe: 41004 before 41002]
-            raise ProviderError(errors.SECRET_MISSING)
-        if not corpid:
-            raise ProviderError(errors.CORPID_MISSING)
-        if self._corps.find(corpid) is None:
-            raise ProviderError(errors.INVALID_CORPID)
-        if self._apps.find(self._app_key(corpid, corpsecret)) is None:
-            raise ProviderError(errors.INVALID_SECRET)
+        if self.store.get(self.key("blocked", "gettoken", caller)) is not None:
+            raise ProviderError(errors.FREQUENCY)
+        try:
+            corpid, corpsecret = self._checked_app(corpid, corpsecret)
+        except ProviderError:
+            self._count_failure(caller)
+            raise
+        self._count_call(corpid, "gettoken")
         now = self.clock.time()
         settings = self.config.settings
         expires_at = now + settings.token_lifetime
@@ -166,6 +183,50 @@ class WeComModel(ProviderModel[WeComConfig]):
         note(token=live.token)
         return {"access_token": live.token, "expires_in": math.ceil(live.expires_at - now)}
 
+    def _checked_app(self, corpid: str | None, corpsecret: str | None) -> tuple[str, str]:
+        """The app's corpid and secret, if they name one; else the documented refusal."""
+        if not corpsecret:  # the secret is checked first [public: a probe: 41004 before 41002]
+            raise ProviderError(errors.SECRET_MISSING)
+        if not corpid:
+            raise ProviderError(errors.CORPID_MISSING)
+        if self._corps.find(corpid) is None:
+            raise ProviderError(errors.INVALID_CORPID)
+        if self._apps.find(self._app_key(corpid, corpsecret)) is None:
+            raise ProviderError(errors.INVALID_SECRET)
+        return corpid, corpsecret
+
+    def _count_failure(self, caller: str) -> None:
+        """A refused fetch from `caller`: past the hour's allowance, its fetches are refused for an hour."""
+        now = self.clock.time()
+        hour = int(now // 3600)
+        allowed = self.config.settings.failed_fetches_per_hour
+        counted = self.store.incr(
+            self.key("failed", caller, hour), limit=allowed, expires_at=(hour + 1) * 3600
+        )
+        if counted is None:
+            self.store.set(self.key("blocked", "gettoken", caller), True, expires_at=now + 3600)
+
+    def _count_call(self, corpid: str, api: str) -> None:
+        """A corp's call of one API, against its minute's and its hour's allowance: past either,
+        45009, and the API refused to the corp for the rest of 60 s, or of 60 min [public: docs
+        90454: "按分钟拦截则被屏蔽60秒,按小时拦截则被屏蔽60分钟"]."""
+        now = self.clock.time()
+        blocked = self.key("blocked", api, corpid)
+        if self.store.get(blocked) is not None:
+            raise ProviderError(errors.FREQUENCY)
+        settings = self.config.settings
+        minute, hour = int(now // 60), int(now // 3600)
+        for window, size, limit, block in (
+            (minute, 60, settings.api_per_minute, 60),
+            (hour, 3600, settings.api_per_hour, 3600),
+        ):
+            step = Count(
+                self.key("calls", api, corpid, size, window), limit=limit, expires_at=(window + 1) * size
+            )
+            if self.store.run(step) is None:
+                self.store.set(blocked, True, expires_at=now + block)
+                raise ProviderError(errors.FREQUENCY)
+
     def check(self, token: str | None) -> Issued:
         """The token's record, if a business call may be made with it: missing 41001, unknown
         40014, past its expiry 42001 [public: docs and clients]."""
@@ -180,7 +241,8 @@ class WeComModel(ProviderModel[WeComConfig]):
         return issued
 
     def api_domain_ip(self, token: str | None) -> list[str]:
-        self.check(token)
+        issued = self.check(token)
+        self._count_call(issued.corpid, "get_api_domain_ip")
         return list(API_DOMAIN_IPS)
 
     def end_token(self, token: str) -> bool:

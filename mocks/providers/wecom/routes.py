@@ -18,7 +18,8 @@ bp = Routes("wecom", WeComModel, errors.error_body, CONTENT_TYPE)
 
 @bp.answer(TOKEN_PATH, methods=["GET"])
 def gettoken() -> Response:
-    answer = bp.model().token(request.args.get("corpid"), request.args.get("corpsecret"))
+    args = request.args
+    answer = bp.model().token(args.get("corpid"), args.get("corpsecret"), request.remote_addr or "")
     return bp.json(errors.token(bp.model(), answer))
 
 
