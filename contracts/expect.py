@@ -17,7 +17,7 @@ from schemathesis.core.result import Ok
 from ..core.plugins import load
 from .checks import (
     content_type_problem,
-    documented_media_type,
+    documented_content_type,
     envelope_keys,
     escaping_problem,
     key_order_problem,
@@ -101,7 +101,7 @@ def expect(
     if mount and path.startswith(f"{mount}/") and path not in schema.raw_schema.get("paths", {}):
         path = path.removeprefix(mount)
     operation = schema[path][method or str(response.request.method)]
-    media = documented_media_type(schema.raw_schema, operation.definition.raw, response.status_code)
+    media = documented_content_type(schema.raw_schema)
     problems.append(content_type_problem([response.headers.get("Content-Type", "")], media) or "")
     problems.append(escaping_problem(response.content) or "")
     try:
