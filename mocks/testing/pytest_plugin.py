@@ -149,3 +149,9 @@ def sugon_mock(provider_mock: Callable[[str], ProviderMock]) -> ProviderMock:
 def credential_mock(provider_mock: Callable[[str], ProviderMock]) -> ProviderMock:
     """The `/openapi/auth/credential` platform mock, with credentials of this test's own."""
     return provider_mock("credential")
+
+
+@pytest.fixture
+def wecom_mock(provider_mock: Callable[[str], ProviderMock]) -> ProviderMock:
+    """The WeCom 企业微信 mock (its base URL under /wecom), with credentials of this test's own."""
+    return provider_mock("wecom")

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from provider_mocks.contracts.checks import JSON_UTF8, key_order_problem
+from provider_mocks.contracts.checks import documented_content_type, key_order_problem
 from provider_mocks.contracts.expect import spec
 
 from .routes import Route
@@ -157,7 +157,7 @@ def kind(answer: Answer, route: Route, head: bool) -> str:
         raise AssertionError(f"HTTP {answer.status}: {answer.body[:200]!r}")
     if b"Traceback" in answer.body:
         raise AssertionError(f"a traceback in the answer: {answer.body[:500]!r}")
-    if answer.content_type == JSON_UTF8:
+    if answer.content_type == documented_content_type(spec(route.slug).raw_schema):
         if not head:
             orders = envelope_orders(route.slug)
             if all(key_order_problem(answer.body, order) for order in orders):

@@ -21,7 +21,7 @@ import requests
 
 from provider_mocks import create_app
 from provider_mocks.contracts.expect import spec
-from provider_mocks.core.plugins import SLUGS
+from provider_mocks.core.plugins import SLUGS, load
 from provider_mocks.providers.atrip.models import PORTAL_PREFIX
 from tests.sugon.helpers import sign
 
@@ -56,11 +56,12 @@ def provider_routes() -> list[Route]:
         slug = rule.endpoint.partition(".")[0]
         if slug not in SLUGS:
             continue
+        mount = load(slug).mount  # a prefixed provider's real paths are served under it
         documented = [
-            Route(slug, path, method.upper())
+            Route(slug, mount + path, method.upper())
             for path, operations in spec(slug).raw_schema["paths"].items()
             for method in operations
-            if method in METHODS and urls.match(path, method.upper(), return_rule=True)[0] is rule
+            if method in METHODS and urls.match(mount + path, method.upper(), return_rule=True)[0] is rule
         ]
         found += documented or [Route(slug, re.sub(r"<[^>]+>", "x", rule.rule), "GET")]
     return found
@@ -160,12 +161,20 @@ def _credential(url: str, creds: dict[str, Any]) -> Credentials:
     return Credentials({"Access-Token": token, "Request-Id": "hostile"}, demo, {"echo": "x"})
 
 
+def _wecom(url: str, creds: dict[str, Any]) -> Credentials:
+    """Its routes are under /wecom (its real paths are WeChat's too)."""
+    demo = {"corpid": creds["demo"]["corpid"], "corpsecret": creds["demo"]["corpsecret"]}
+    token = requests.get(f"{url}/wecom/cgi-bin/gettoken", params=demo, timeout=10).json()["access_token"]
+    return Credentials({}, demo | {"access_token": token}, {})
+
+
 CREDENTIALS: dict[str, Callable[[str, dict[str, Any]], Credentials]] = {
     "atrip": _atrip,
     "itrigger": _itrigger,
     "appauth": _appauth,
     "sugon": _sugon,
     "credential": _credential,
+    "wecom": _wecom,
 }
 
 
