@@ -75,10 +75,10 @@ def test_without_reuse_each_fetch_is_new_and_the_old_one_still_works(made: Any) 
     ("query", "code", "text"),
     [
         ({}, 41004, "corpsecret missing"),
-        ({"corpid": "ww4d2b5c8a19e3f760"}, 41004, "corpsecret missing"),
+        ({"corpid": "wwdd755e9b0abd3c42"}, 41004, "corpsecret missing"),
         ({"corpsecret": "x"}, 41002, "corpid missing"),
         ({"corpid": "ww0000000000000000", "corpsecret": "x"}, 40013, "invalid corpid"),
-        ({"corpid": "ww4d2b5c8a19e3f760", "corpsecret": "x"}, 40001, "invalid credential"),
+        ({"corpid": "wwdd755e9b0abd3c42", "corpsecret": "x"}, 40001, "invalid credential"),
     ],
 )
 def test_a_refused_fetch_answers_its_code_and_text(

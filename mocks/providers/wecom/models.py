@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import Field
 
 from ...core.audit import note
+from ...core.demo import drawn
 from ...core.errors import ProviderError
 from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Records, Strict, as_configured
 from ...core.stores.base import Count
@@ -103,22 +104,23 @@ class WeComConfig(ProviderConfig):
     apps: list[App] = Field(default_factory=list)
 
 
-#: The demo apps, the same on every start: two apps of one corp, each with a token of its own
-#: ("每个应用有独立的secret,获取到的access_token只能本应用使用").
-DEMO: dict[str, tuple[App, str]] = {
-    "demo": (
-        App(
-            corpid="ww4d2b5c8a19e3f760", corpsecret="Xq3bH8kPz7VwR2mN5tYc9LdF4gJs6AeU1oKiBn0TfWh", name="考勤"
-        ),
-        "an app in good standing",
-    ),
-    "second_app": (
-        App(
-            corpid="ww4d2b5c8a19e3f760", corpsecret="Pm7sD2vQx9LcW4nH8kRz3TbY6fJg1AeU5oKiBn0GtXq", name="审批"
-        ),
-        "another app of the same corp: a token of its own",
-    ),
-}
+#: The characters of an app's secret (43 of them, as real ones have) [public: clients].
+SECRET_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+@drawn("wecom")
+def demo_set(fake: Any) -> dict[str, tuple[App, str]]:
+    """The demo apps: two apps of one corp, each with a token of its own ("每个应用有独立的secret,
+    获取到的access_token只能本应用使用")."""
+    corpid = "ww" + fake.hexify("^" * 16)
+
+    def app(name: str) -> App:
+        return App(corpid=corpid, corpsecret=fake.lexify("?" * 43, letters=SECRET_LETTERS), name=name)
+
+    return {
+        "demo": (app("考勤"), "an app in good standing"),
+        "second_app": (app("审批"), "another app of the same corp: a token of its own"),
+    }
 
 
 class WeComModel(ProviderModel[WeComConfig]):
@@ -131,11 +133,11 @@ class WeComModel(ProviderModel[WeComConfig]):
     _issued = Records("token", Issued)
 
     def seed(self) -> None:
-        for app in self.seeded(DEMO.values(), self.config.apps):
+        for app in self.seeded(demo_set().values(), self.config.apps):
             self._add(app)
 
     def demo_entries(self) -> Iterator[tuple[str, App, str]]:
-        return as_configured(DEMO, self.config.apps, "corpsecret")
+        return as_configured(demo_set(), self.config.apps, "corpsecret")
 
     def fresh_credentials(self) -> dict[str, Any]:
         app = App()
