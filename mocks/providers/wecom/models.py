@@ -160,6 +160,7 @@ class WeComModel(ProviderModel[WeComConfig]):
         fetches count against the API limits like any call."""
         note(kind="fetch", credential=corpid or None)
         if self.store.get(self.key("blocked", "gettoken", caller)) is not None:
+            note(backoff=True)
             raise ProviderError(errors.FREQUENCY)
         try:
             corpid, corpsecret = self._checked_app(corpid, corpsecret)
@@ -175,7 +176,15 @@ class WeComModel(ProviderModel[WeComConfig]):
         def keep_or_issue(held: Token | None) -> Token:
             return held if settings.reuse_token and held is not None and now < held.expires_at else fresh
 
-        _, live = self._current.swap(self._app_key(corpid, corpsecret), keep_or_issue, expires_at=expires_at)
+        held, live = self._current.swap(
+            self._app_key(corpid, corpsecret), keep_or_issue, expires_at=expires_at
+        )
+        if held is not None and live.token == held.token:  # the audit: a fetch while it lived
+            note(
+                replaced=live.token,
+                replaced_left=live.expires_at - now,
+                replaced_lifetime=settings.token_lifetime,
+            )
         if live.token == fresh.token:
             self._issued.put(
                 live.token,
@@ -215,6 +224,7 @@ class WeComModel(ProviderModel[WeComConfig]):
         now = self.clock.time()
         blocked = self.key("blocked", api, corpid)
         if self.store.get(blocked) is not None:
+            note(backoff=True)
             raise ProviderError(errors.FREQUENCY)
         settings = self.config.settings
         minute, hour = int(now // 60), int(now // 3600)
@@ -227,18 +237,23 @@ class WeComModel(ProviderModel[WeComConfig]):
             )
             if self.store.run(step) is None:
                 self.store.set(blocked, True, expires_at=now + block)
+                note(backoff=True)
                 raise ProviderError(errors.FREQUENCY)
 
     def check(self, token: str | None) -> Issued:
         """The token's record, if a business call may be made with it: missing 41001, unknown
         40014, past its expiry 42001 [public: docs and clients]."""
         if not token:
+            note(kind="call", token_state="missing")
             raise ProviderError(errors.TOKEN_MISSING)
         issued = self._issued.find(token)
         if issued is None:
+            note(kind="call", token=token, token_state="unknown")
             raise ProviderError(errors.INVALID_TOKEN)
-        note(credential=issued.corpid, token=token)
-        if self.clock.time() >= issued.expires_at:
+        expired = self.clock.time() >= issued.expires_at
+        state = "expired" if expired else "valid"
+        note(kind="call", token=token, token_state=state, credential=issued.corpid)
+        if expired:
             raise ProviderError(errors.TOKEN_EXPIRED)
         return issued
 
