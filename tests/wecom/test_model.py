@@ -170,3 +170,16 @@ def test_the_minute_limit_is_exact_under_concurrency() -> None:
             thread.join()
     assert sorted(codes).count(0) == 25
     assert codes.count(45009) == 25
+
+
+def test_the_audit_judges_a_wecom_client(made: Any) -> None:
+    """A client that fetches before every call is warned; one that stops at an expired token is an error."""
+    client, roles = made()
+    mocks = get_mocks(client.application)
+    for _ in range(2):
+        access = fetch(client, roles["demo"])["access_token"]
+        client.get(DOMAIN_IP, query_string={"access_token": access}, headers=HOST)
+    mocks.clock.advance(7200)
+    client.get(DOMAIN_IP, query_string={"access_token": access}, headers=HOST)
+    found = {(v.rule, v.severity) for v in mocks.violations("wecom")}
+    assert found == {("refetch-while-valid", "warning"), ("no-refresh-after-invalid", "error")}
