@@ -19,8 +19,10 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import IO, Any, Self
+from urllib.parse import parse_qsl
 
 VERSION = 1
 
@@ -29,6 +31,14 @@ Fields = tuple[tuple[str, str], ...]
 
 class CassetteError(ValueError):
     """A file that is not a cassette this version reads; the message says where and why."""
+
+
+def parsed(data: bytes) -> Any:
+    """`data` as JSON, or None where it is not."""
+    try:
+        return json.loads(data)
+    except ValueError:
+        return None
 
 
 def _text(data: bytes) -> str | dict[str, str]:
@@ -80,10 +90,21 @@ class Recorded:
 
     def json(self) -> Any:
         """The answer as JSON, or None where it is not."""
-        try:
-            return json.loads(self.response)
-        except ValueError:
-            return None
+        return parsed(self.response)
+
+    @cached_property
+    def fields(self) -> dict[str, str]:
+        """The request's named values, by lower-cased name: query, form or JSON body, header
+        fields (read once: the replay asks for them several times a request)."""
+        found = {name.lower(): value for name, value in parse_qsl(self.query, keep_blank_values=True)}
+        body = parsed(self.body)
+        if isinstance(body, dict):
+            found.update({str(k).lower(): v for k, v in body.items() if isinstance(v, str)})
+        elif "form" in (self.header("Content-Type") or ""):
+            text = self.body.decode("utf-8", "replace")
+            found.update({k.lower(): v for k, v in parse_qsl(text, keep_blank_values=True)})
+        found.update({name.lower(): value for name, value in self.headers})
+        return found
 
     def line(self) -> str:
         failed = {} if self.error is None else {"error": self.error}

@@ -15,20 +15,18 @@ Before each request the mock's clock is frozen at the time the request was recor
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
-from urllib.parse import parse_qsl
 
 import requests
 
 from ..contracts.target import Exchange, Target
 from ..core.provider import Outgoing, SignAgain
 from .aliases import SIGNATURE_ALIAS, TOKEN_ALIAS
-from .cassette import Recorded
+from .cassette import Recorded, parsed
 
 #: Header fields the HTTP client sets itself, never copied from the recording.
 _OWN_FIELDS = frozenset({"host", "content-length", "connection", "transfer-encoding", "keep-alive"})
@@ -47,13 +45,6 @@ def code_of(body: Any) -> Any:
     return None
 
 
-def _json(data: bytes) -> Any:
-    try:
-        return json.loads(data)
-    except ValueError:
-        return None
-
-
 @dataclass(frozen=True)
 class Answer:
     """The mock's answer to a replayed request, and what was sent for the report."""
@@ -67,20 +58,7 @@ class Answer:
         return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
 
     def json(self) -> Any:
-        return _json(self.body)
-
-
-def fields_of(recorded: Recorded) -> dict[str, str]:
-    """A request's named values, by lower-cased name: query, form or JSON body, header fields."""
-    found = {name.lower(): value for name, value in parse_qsl(recorded.query, keep_blank_values=True)}
-    body = _json(recorded.body)
-    if isinstance(body, dict):
-        found.update({str(k).lower(): v for k, v in body.items() if isinstance(v, str)})
-    elif "form" in (recorded.header("Content-Type") or ""):
-        text = recorded.body.decode("utf-8", "replace")
-        found.update({k.lower(): v for k, v in parse_qsl(text, keep_blank_values=True)})
-    found.update({name.lower(): value for name, value in recorded.headers})
-    return found
+        return parsed(self.body)
 
 
 #: The secrets a request sent with its credential: (lower-cased name, recorded value) pairs.
@@ -140,7 +118,7 @@ def secrets_of(
     """What a request sent of the fields a demo credential has, its id aside, and its signature: its
     secrets. A signature makes each signed request's secrets its own: one the upstream accepted
     and one it refused are told apart."""
-    sent = fields_of(recorded)
+    sent = recorded.fields
     names = {n.lower() for role in roles.values() for n in role} - {f.lower() for f in credential_fields}
     return tuple(
         (name, value)
@@ -175,7 +153,7 @@ class Replayer:
         self.roles = merged_roles(self.roles, self.credential_fields)
 
     def credential_of(self, recorded: Recorded) -> str | None:
-        sent = fields_of(recorded)
+        sent = recorded.fields
         return next((sent[f.lower()] for f in self.credential_fields if sent.get(f.lower())), None)
 
     def secrets_of(self, recorded: Recorded) -> Secrets:
@@ -186,7 +164,7 @@ class Replayer:
         unless it keeps them."""
         if stand_in.role is None:
             return {}
-        sent, own = fields_of(recorded), stand_in.trust(self.secrets_of(recorded)) is not Trust.KEPT
+        sent, own = recorded.fields, stand_in.trust(self.secrets_of(recorded)) is not Trust.KEPT
         found: dict[str, str] = {}
         for name, value in self.roles[stand_in.role].items():
             sent_value = sent.get(name.lower())
