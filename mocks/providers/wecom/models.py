@@ -12,6 +12,10 @@ Store layout (all under `wecom:`):
   corp:<corpid>               {"corpid"}: a corp with an app (Corp)
   current:<corpid>:<secret>   the app's live token {"token", "expires_at"} (Token)
   token:<token>               {"corpid", "corpsecret", "expires_at"} (Issued): what a call checks
+  calls:<api>:<corpid>:<size>:<n>  a corp's calls of one API in the n-th window of `size` seconds
+  blocked:<api>:<corpid>      present while the API refuses the corp (45009)
+  failed:<address>:<n>        gettoken calls refused to an address in the n-th hour
+  blocked-address:<address>   present while gettoken refuses the address (45009)
 """
 
 from __future__ import annotations
@@ -27,7 +31,6 @@ from ...core.audit import note
 from ...core.demo import drawn
 from ...core.errors import ProviderError
 from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Records, Strict, as_configured
-from ...core.stores.base import Count
 from . import errors
 
 TOKEN_PATH = "/cgi-bin/gettoken"
@@ -159,7 +162,7 @@ class WeComModel(ProviderModel[WeComConfig]):
         refused every fetch for the hour after (45009) [public: a WeCom staff answer]; a corp's
         fetches count against the API limits like any call."""
         note(kind="fetch", credential=corpid or None)
-        if self.store.get(self.key("blocked", "gettoken", caller)) is not None:
+        if self.store.get(self.key("blocked-address", caller)) is not None:
             note(backoff=True)
             raise ProviderError(errors.FREQUENCY)
         try:
@@ -215,7 +218,7 @@ class WeComModel(ProviderModel[WeComConfig]):
             self.key("failed", caller, hour), limit=allowed, expires_at=(hour + 1) * 3600
         )
         if counted is None:
-            self.store.set(self.key("blocked", "gettoken", caller), True, expires_at=now + 3600)
+            self.store.set(self.key("blocked-address", caller), True, expires_at=now + 3600)
 
     def _count_call(self, corpid: str, api: str) -> None:
         """A corp's call of one API, against its minute's and its hour's allowance: past either,
@@ -232,10 +235,10 @@ class WeComModel(ProviderModel[WeComConfig]):
             (minute, 60, settings.api_per_minute, 60),
             (hour, 3600, settings.api_per_hour, 3600),
         ):
-            step = Count(
+            counted = self.store.incr(
                 self.key("calls", api, corpid, size, window), limit=limit, expires_at=(window + 1) * size
             )
-            if self.store.run(step) is None:
+            if counted is None:
                 self.store.set(blocked, True, expires_at=now + block)
                 note(backoff=True)
                 raise ProviderError(errors.FREQUENCY)
