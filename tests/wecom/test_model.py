@@ -183,3 +183,18 @@ def test_the_audit_judges_a_wecom_client(made: Any) -> None:
     client.get(DOMAIN_IP, query_string={"access_token": access}, headers=HOST)
     found = {(v.rule, v.severity) for v in mocks.violations("wecom")}
     assert found == {("refetch-while-valid", "warning"), ("no-refresh-after-invalid", "error")}
+
+
+def test_an_error_body_is_written_outside_a_request_too(made: Any) -> None:
+    """The admin API and faults may render an error with no request to read an address from."""
+    from provider_mocks.core.errors import ProviderError
+    from provider_mocks.providers.wecom import errors
+    from provider_mocks.providers.wecom.models import WeComModel
+
+    client, _ = made(errmsg_hint=False)
+    model = get_mocks(client.application).model("wecom")
+    assert isinstance(model, WeComModel)
+    assert errors.error_body(model, ProviderError(errors.TOKEN_EXPIRED)) == {
+        "errcode": 42001,
+        "errmsg": "access_token expired",
+    }

@@ -70,8 +70,8 @@ def listed(model: WeComModel, name: str, items: list[Any]) -> dict[str, Any]:
 def error_body(model: WeComModel, error: ProviderError) -> dict[str, Any]:
     """The error's code and text, the operation's list (empty) before them where it has one."""
     code = int(error.code)
-    caller = request.remote_addr or "" if has_request_context() else ""
+    in_request = has_request_context()
+    caller = (request.remote_addr or "") if in_request else ""
     body = {"errcode": code, "errmsg": model.hint(code, model.error_message(error), caller)}
-    operation = (request.endpoint or "").rpartition(".")[2] if has_request_context() else ""
-    name = LISTED.get(operation)
+    name = LISTED.get((request.endpoint or "").rpartition(".")[2]) if in_request else None
     return {name: [], **body} if name else body
