@@ -2,13 +2,14 @@
 
 These providers say everything in the body of an HTTP 200, so the body is compared as
 closely as the header fields: the status, the exact Content-Type and Content-Encoding, the
-escaping of non-ASCII text, the envelope's key order, the set of fields and their JSON types
-at every depth, the code and message, the expiry fields, and the token's life: whether the
-upstream and the mock both gave the same token again, or both a new one.
+escaping of non-ASCII text, key order, the set of fields and their JSON types at every depth
+(lists paired by their items' key), the code and message, expiries, a time's unit, a link's
+path, and the token's life: whether the upstream and the mock both gave the same token
+again, or both a new one.
 
-A difference names the rule the provider's spec states for the answer (the matching answer
-schema's description and its `x-source`); a difference on a [decided] rule proposes to
-change the decision.
+A difference in the envelope names the envelope rule; any other, the rule the provider's spec
+states for the answer (the matching answer schema's description and its `x-source`). A
+difference on a [decided] rule proposes to change the decision.
 """
 
 from __future__ import annotations
