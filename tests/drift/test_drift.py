@@ -176,3 +176,27 @@ def test_a_cassette_that_is_not_one_is_a_clear_error(
     capsys.readouterr()
     assert main(["drift", str(bad)]) == 2
     assert "provider-mocks: error:" in capsys.readouterr().err
+
+
+def test_drift_replays_on_a_running_mock_and_writes_an_html_report(
+    upstream: Upstream, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--base-url` replays on a provider-mocks server that runs (here our upstream itself, once
+    reset); a server without the admin API is refused, since drift moves its clock."""
+    cassette = tmp_path / "itrigger.jsonl"
+    record_flow(upstream.url, "itrigger", cassette, upstream.credentials("itrigger"))
+    upstream.reset()
+    report = tmp_path / "drift.html"
+    code, out = drift(cassette, capsys, "--base-url", upstream.url, "--report", str(report))
+    assert code == 0, out
+    assert f"on {upstream.url}" in out
+    assert len(upstream.tap.sent) > 5  # the replay went to the running server
+    written = report.read_text(encoding="utf-8")
+    assert written.startswith("<!doctype html>")
+    assert "<h1>Drift from the recording: itrigger</h1>" in written
+    assert "<td>same</td>" in written
+    with LiveServer(create_app(providers=["itrigger"])) as other:
+        plain = f"{other.url}/itrigger"  # the admin API is not under a provider's prefix
+        capsys.readouterr()
+        assert main(["drift", str(cassette), "--base-url", plain]) == 2
+    assert "drift moves its clock" in capsys.readouterr().err
