@@ -271,3 +271,8 @@ def test_a_deviating_server_shows_its_deviation(
     envelope = re.search(r"(^|; )(content-type|content-encoding|escaping|key-order): ", reasons, re.M)
     if "no documented operation" not in written:  # the ATRIP portal page is no API the spec has
         assert ("The envelope: " in written) == bool(envelope), written
+    # a difference on a [decided] rule, and only there, proposes to change the decision
+    for row in re.findall(r"^\| DRIFT \|.*$", written, re.M):
+        source, reason = [cell.strip() for cell in row.split(" | ")[3:5]]
+        proposed = "[decided]: this proposes to change the decision" in reason
+        assert proposed == ("decided" in source.split("/")), row
