@@ -252,6 +252,10 @@ class ProviderModel(ABC, Generic[C]):
             return {}
         return {role: {**credential.shown(), "note": note} for role, credential, note in self.demo_entries()}
 
+    def audit_credential(self, shown: dict[str, Any]) -> str:
+        """The id the audit knows a credential (as `shown`) by: its first field (appId, clientId, ...)."""
+        return str(next(iter(shown.values())))
+
     @abstractmethod
     def demo_entries(self) -> Iterable[tuple[str, Shown, str]]:
         """The demo credentials as (role, credential as configured, note): see `as_configured`."""

@@ -46,7 +46,7 @@ class ProviderMock:
     @property
     def credential(self) -> str:
         """The id the audit knows these credentials by (the first field: appId, clientId, ...)."""
-        return str(next(iter(self.credentials.values())))
+        return self.mocks.model(self.slug).audit_credential(self.credentials)
 
     def journal(self) -> list[Entry]:
         return [

@@ -185,6 +185,22 @@ def test_the_audit_judges_a_wecom_client(made: Any) -> None:
     assert found == {("refetch-while-valid", "warning"), ("no-refresh-after-invalid", "error")}
 
 
+def test_two_apps_of_one_corp_are_two_clients_to_the_audit(made: Any) -> None:
+    """They share the corpid: one app's refused call followed by the other's is no fault of either."""
+    client, roles = made()
+    mocks = get_mocks(client.application)
+    tokens = {role: fetch(client, roles[role])["access_token"] for role in ("demo", "second_app")}
+    mocks.clock.advance(7200)
+    for role in ("demo", "second_app"):  # each refused, then refreshed and retried
+        client.get(DOMAIN_IP, query_string={"access_token": tokens[role]}, headers=HOST)
+    for role in ("demo", "second_app"):
+        access = fetch(client, roles[role])["access_token"]
+        assert client.get(DOMAIN_IP, query_string={"access_token": access}, headers=HOST).json["errcode"] == 0
+    assert mocks.violations("wecom") == []
+    credentials = {e["facts"].get("credential") for e in mocks.journal.entries()}
+    assert credentials == {f"{roles['demo']['corpid']}/{agentid}" for agentid in (1000002, 1000003)}
+
+
 def test_an_error_body_is_written_outside_a_request_too(made: Any) -> None:
     """The admin API and faults may render an error with no request to read an address from."""
     from provider_mocks.core.errors import ProviderError

@@ -71,14 +71,25 @@ class Settings(Strict):
 
 
 class App(Strict):
-    """An app of a corp: the corp's id and the app's secret name it [public: docs 91039]."""
+    """An app of a corp: the corp's id and the app's secret name it [public: docs 91039]. Its
+    AgentId, which no token request sends, tells the audit one app of a corp from another."""
 
     corpid: str = Field(default_factory=lambda: "ww" + secrets.token_hex(8), min_length=1)
     corpsecret: str = Field(default_factory=lambda: secrets.token_urlsafe(32)[:43], min_length=1)
+    agentid: int = Field(default_factory=lambda: 1000002 + secrets.randbelow(10**6), ge=0)
     name: str = "应用"
 
     def shown(self) -> dict[str, Any]:
-        return {"corpid": self.corpid, "corpsecret": self.corpsecret, "name": self.name}
+        return self.model_dump()
+
+    @property
+    def ident(self) -> str:
+        """What the audit knows the app by: its corp and AgentId (two apps of a corp share the corpid)."""
+        return app_ident(self.corpid, self.agentid)
+
+
+def app_ident(corpid: str, agentid: int) -> str:
+    return f"{corpid}/{agentid}"
 
 
 class Corp(Strict):
@@ -99,6 +110,7 @@ class Issued(Strict):
 
     corpid: str
     corpsecret: str
+    agentid: int
     expires_at: float
 
 
@@ -117,12 +129,13 @@ def demo_set(fake: Any) -> dict[str, tuple[App, str]]:
     获取到的access_token只能本应用使用")."""
     corpid = "ww" + fake.hexify("^" * 16)
 
-    def app(name: str) -> App:
-        return App(corpid=corpid, corpsecret=fake.lexify("?" * 43, letters=SECRET_LETTERS), name=name)
+    def app(name: str, agentid: int) -> App:
+        secret = fake.lexify("?" * 43, letters=SECRET_LETTERS)
+        return App(corpid=corpid, corpsecret=secret, agentid=agentid, name=name)
 
     return {
-        "demo": (app("考勤"), "an app in good standing"),
-        "second_app": (app("审批"), "another app of the same corp: a token of its own"),
+        "demo": (app("考勤", 1000002), "an app in good standing"),
+        "second_app": (app("审批", 1000003), "another app of the same corp: a token of its own"),
     }
 
 
@@ -166,10 +179,12 @@ class WeComModel(ProviderModel[WeComConfig]):
             note(backoff=True)
             raise ProviderError(errors.FREQUENCY)
         try:
-            corpid, corpsecret = self._checked_app(corpid, corpsecret)
+            app = self._checked_app(corpid, corpsecret)
         except ProviderError:
             self._count_failure(caller)
             raise
+        note(credential=app.ident)
+        corpid, corpsecret = app.corpid, app.corpsecret
         self._count_call(corpid, "gettoken")
         now = self.clock.time()
         settings = self.config.settings
@@ -191,23 +206,23 @@ class WeComModel(ProviderModel[WeComConfig]):
         if live.token == fresh.token:
             self._issued.put(
                 live.token,
-                Issued(corpid=corpid, corpsecret=corpsecret, expires_at=live.expires_at),
+                Issued(corpid=corpid, corpsecret=corpsecret, agentid=app.agentid, expires_at=live.expires_at),
                 expires_at=live.expires_at + RETAIN,
             )
         note(token=live.token)
         return {"access_token": live.token, "expires_in": math.ceil(live.expires_at - now)}
 
-    def _checked_app(self, corpid: str | None, corpsecret: str | None) -> tuple[str, str]:
-        """The app's corpid and secret, if they name one; else the documented refusal."""
+    def _checked_app(self, corpid: str | None, corpsecret: str | None) -> App:
+        """The app the corpid and secret name, if they name one; else the documented refusal."""
         if not corpsecret:  # the secret is checked first [public: a probe: 41004 before 41002]
             raise ProviderError(errors.SECRET_MISSING)
         if not corpid:
             raise ProviderError(errors.CORPID_MISSING)
         if self._corps.find(corpid) is None:
             raise ProviderError(errors.INVALID_CORPID)
-        if self._apps.find(self._app_key(corpid, corpsecret)) is None:
+        if (app := self._apps.find(self._app_key(corpid, corpsecret))) is None:
             raise ProviderError(errors.INVALID_SECRET)
-        return corpid, corpsecret
+        return app
 
     def _count_failure(self, caller: str) -> None:
         """A refused fetch from `caller`: past the hour's allowance, its fetches are refused for an hour."""
@@ -255,7 +270,7 @@ class WeComModel(ProviderModel[WeComConfig]):
             raise ProviderError(errors.INVALID_TOKEN)
         expired = self.clock.time() >= issued.expires_at
         state = "expired" if expired else "valid"
-        note(kind="call", token=token, token_state=state, credential=issued.corpid)
+        note(kind="call", token=token, token_state=state, credential=app_ident(issued.corpid, issued.agentid))
         if expired:
             raise ProviderError(errors.TOKEN_EXPIRED)
         return issued
@@ -311,6 +326,9 @@ class WeComModel(ProviderModel[WeComConfig]):
             for token, issued in self._issued.items()
             if now < issued.expires_at
         ]
+
+    def audit_credential(self, shown: dict[str, Any]) -> str:
+        return app_ident(shown["corpid"], shown["agentid"])
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
         return self.current_tokens(self._current, "token", limit)
