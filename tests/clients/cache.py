@@ -34,16 +34,17 @@ class Client:
 
 
 def send_with_refresh(
-    token: Callable[[str | None], str], send: Callable[[str], Answer], invalid: object
+    token: Callable[[str | None], str], send: Callable[[str], Answer], invalid: object, code: str = "code"
 ) -> Answer:
-    """`send` with the cached token; answered `invalid`, refresh it and send once more (the passive refresh).
+    """`send` with the cached token; answered `invalid` (its `code` field), refresh it and send once
+    more (the passive refresh).
 
     `token(stale)` is the cache: `stale` is the token a call was refused with, or None.
     """
     for _ in range(2):
         access = token(None)
         answer = send(access)
-        if answer["code"] != invalid:
+        if answer[code] != invalid:
             return answer
         token(access)
     return answer
@@ -54,8 +55,9 @@ class TokenCache(Client, ABC):
     """One token for every caller, fetched by one caller at a time: when there is none yet, when it
     is due, and when a call was refused with it."""
 
-    #: The answer code that says the token sent is no longer valid.
+    #: The answer code that says the token sent is no longer valid, and the field that holds it.
     INVALID: ClassVar[object]
+    CODE: ClassVar[str] = "code"
 
     _token: str | None = field(default=None, init=False, repr=False)
     _refresh_at: float = field(default=0.0, init=False, repr=False)
@@ -81,7 +83,7 @@ class TokenCache(Client, ABC):
 
     def with_refresh(self, send: Callable[[str], Answer]) -> Answer:
         """`send` with this cache's token, refreshed once when the answer is INVALID."""
-        return send_with_refresh(self.token, send, self.INVALID)
+        return send_with_refresh(self.token, send, self.INVALID, self.CODE)
 
 
 class FetchingPerCall(TokenCache):

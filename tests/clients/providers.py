@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from provider_mocks.testing.pytest_plugin import ProviderMock
 
-from . import appauth, credential, itrigger, sugon
+from . import appauth, credential, itrigger, sugon, wecom
 from .cache import Answer
 from .harness import build
 
@@ -34,6 +34,8 @@ class Provider(Generic[C]):
     lifetime: float
     #: How many tokens the client has fetched.
     fetched: Callable[[C], int] = attrgetter("fetches")
+    #: The answer's field that holds its code.
+    code: str = "code"
 
     def client(
         self, mock: ProviderMock, kind: type[C] | None = None, base: str | None = None, **options: Any
@@ -98,4 +100,16 @@ SUGON = Provider(
     lifetime=24 * 3600,  # a login's tokens live a day
     fetched=attrgetter("logins"),
 )
-PROVIDERS: list[Provider[Any]] = [APPAUTH, CREDENTIAL, ITRIGGER, SUGON]
+WECOM = Provider(
+    "wecom",
+    ("corpid", "corpsecret"),
+    wecom.TokenManager,
+    wecom.FetchPerCall,
+    wecom.IgnoresExpiry,
+    call=lambda client, i: client.call(),
+    expected=lambda i: {"errcode": 0, "errmsg": "ok"},
+    invalid=wecom.TOKEN_EXPIRED,
+    lifetime=wecom.LIFETIME,
+    code="errcode",
+)
+PROVIDERS: list[Provider[Any]] = [APPAUTH, CREDENTIAL, ITRIGGER, SUGON, WECOM]
