@@ -136,14 +136,16 @@ def serving_process(
             process.wait(timeout=15)
 
 
-def burst(urls: Sequence[str], count: int, params: dict[str, str], *, threads: int = 50) -> Counter[Any]:
-    """`count` GETs at once, spread over `urls` in turn; the answers' codes counted."""
+def burst(
+    urls: Sequence[str], count: int, params: dict[str, str], *, threads: int = 50, code: str = "code"
+) -> Counter[Any]:
+    """`count` GETs at once, spread over `urls` in turn; the answers' codes (field `code`) counted."""
     sessions = [requests.Session() for _ in range(threads)]
 
     def fetch(i: int) -> Any:
         answer = sessions[i % threads].get(urls[i % len(urls)], params=params, timeout=60)
         assert answer.status_code == 200, answer.text
-        return answer.json()["code"]
+        return answer.json()[code]
 
     try:
         with ThreadPoolExecutor(threads) as pool:
