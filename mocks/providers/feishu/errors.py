@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...core.envelope import HTTP_MESSAGES, code_of
+from ...core.envelope import HTTP_MESSAGES
+from ...core.envelope import code_of as code_of  # "10014.app" -> 10014, for the table's readers
 from ...core.errors import ProviderError
 
 if TYPE_CHECKING:
@@ -55,9 +56,7 @@ TOKEN_CODES = frozenset({INVALID_PARAM, code_of(APP_NOT_FOUND)})
 #: The codes the gateway refuses a business call's token with, in an HTTP 400.
 GATEWAY_CODES = frozenset({TOKEN_MISSING, TOKEN_INVALID, USER_TOKEN_INVALID})
 #: Where the gateway's `error.troubleshooter` sends the developer [public: clients' captures].
-TROUBLESHOOTER = (
-    "排查建议查看(Troubleshooting suggestions): https://open.feishu.cn/search?from=openapi&log_id={log_id}&code={code}"
-)
+TROUBLESHOOTER = "排查建议查看(Troubleshooting suggestions): https://open.feishu.cn/search?from=openapi&log_id={log_id}&code={code}"
 
 
 def alphabetical(answer: dict[str, Any]) -> dict[str, Any]:

@@ -54,7 +54,9 @@ CST = timezone(timedelta(hours=8))
 class Settings(Strict):
     """The [decided] knobs, and where the docs leave a choice."""
 
-    token_lifetime: int = Field(default=7200, gt=0, description="seconds a token lives [public: docs 2 hours]")
+    token_lifetime: int = Field(
+        default=7200, gt=0, description="seconds a token lives [public: docs 2 hours]"
+    )
     renew_below: int = Field(
         default=1800,
         ge=0,
@@ -162,7 +164,11 @@ class FeishuModel(ProviderModel[FeishuConfig]):
 
         def keep_or_issue(held: Token | None) -> Token:
             lives = held is not None and now < held.expires_at
-            return held if held is not None and lives and held.expires_at - now >= settings.renew_below else fresh
+            return (
+                held
+                if held is not None and lives and held.expires_at - now >= settings.renew_below
+                else fresh
+            )
 
         held, live = self._current.swap(app.app_id, keep_or_issue, expires_at=fresh.expires_at)
         if held is not None and live.token == held.token:  # the audit: a fetch that changed nothing
@@ -173,7 +179,9 @@ class FeishuModel(ProviderModel[FeishuConfig]):
             )
         if live.token == fresh.token:
             self._issued.put(
-                live.token, Issued(app_id=app.app_id, expires_at=live.expires_at), expires_at=live.expires_at + RETAIN
+                live.token,
+                Issued(app_id=app.app_id, expires_at=live.expires_at),
+                expires_at=live.expires_at + RETAIN,
             )
             self.trace(self.key("token", live.token), {"app_id": app.app_id, "expires_at": live.expires_at})
         note(token=live.token)
@@ -188,7 +196,9 @@ class FeishuModel(ProviderModel[FeishuConfig]):
             raise ProviderError(errors.INVALID_PARAM)
         app = self._apps.find(app_id)
         if app is None:
-            raise ProviderError(errors.APP_NOT_FOUND if APP_ID_FORM.fullmatch(app_id) else errors.INVALID_PARAM)
+            raise ProviderError(
+                errors.APP_NOT_FOUND if APP_ID_FORM.fullmatch(app_id) else errors.INVALID_PARAM
+            )
         if not secrets.compare_digest(app.app_secret.encode(), app_secret.encode()):
             raise ProviderError(errors.SECRET_INVALID)
         return app
@@ -202,7 +212,10 @@ class FeishuModel(ProviderModel[FeishuConfig]):
         for size, limit in ((1, settings.per_second), (60, settings.per_minute)):
             window = int(now // size)
             ends = (window + 1) * size
-            if self.store.incr(self.key("calls", api, app_id, size, window), limit=limit, expires_at=ends) is None:
+            if (
+                self.store.incr(self.key("calls", api, app_id, size, window), limit=limit, expires_at=ends)
+                is None
+            ):
                 note(backoff=True)
                 raise ProviderError(
                     errors.FREQUENCY,
@@ -229,7 +242,9 @@ class FeishuModel(ProviderModel[FeishuConfig]):
             user = token.startswith(("u-", "eyJ"))
             raise errors.gateway(errors.USER_TOKEN_INVALID if user else errors.TOKEN_INVALID)
         expired = self.clock.time() >= issued.expires_at
-        note(kind="call", token=token, token_state="expired" if expired else "valid", credential=issued.app_id)
+        note(
+            kind="call", token=token, token_state="expired" if expired else "valid", credential=issued.app_id
+        )
         if expired:
             raise errors.gateway(errors.TOKEN_INVALID)
         return issued

@@ -30,7 +30,11 @@ def app_access_token() -> Response:
     """自建应用获取 app_access_token: for a self-built app, its tenant token under both names
     [public: docs, the example answers one value for both]."""
     live = bp.model().token(json_body(errors.INVALID_PARAM), "app_access_token")
-    fields = {"app_access_token": live["token"], "expire": live["expire"], "tenant_access_token": live["token"]}
+    fields = {
+        "app_access_token": live["token"],
+        "expire": live["expire"],
+        "tenant_access_token": live["token"],
+    }
     return bp.json(errors.token(bp.model(), fields))
 
 
