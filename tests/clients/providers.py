@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from provider_mocks.testing.pytest_plugin import ProviderMock
 
-from . import appauth, credential, itrigger, sugon
+from . import appauth, credential, feishu, itrigger, sugon
 from .cache import Answer
 from .harness import build
 
@@ -98,4 +98,15 @@ SUGON = Provider(
     lifetime=24 * 3600,  # a login's tokens live a day
     fetched=attrgetter("logins"),
 )
-PROVIDERS: list[Provider[Any]] = [APPAUTH, CREDENTIAL, ITRIGGER, SUGON]
+FEISHU = Provider(
+    "feishu",
+    ("app_id", "app_secret"),
+    feishu.TokenManager,
+    feishu.FetchPerCall,
+    feishu.IgnoresExpiry,
+    call=lambda client, i: client.call(),
+    expected=lambda i: {"code": 0, "msg": "ok"},
+    invalid=feishu.TOKEN_INVALID,
+    lifetime=feishu.LIFETIME,
+)
+PROVIDERS: list[Provider[Any]] = [APPAUTH, CREDENTIAL, ITRIGGER, SUGON, FEISHU]
