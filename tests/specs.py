@@ -361,6 +361,18 @@ def envelope_order(spec: Node, operation: Operation, schema: Node, payload: Any)
     return order
 
 
+def branch_order(spec: Node, operation: Operation, schema: Node, payload: Any) -> list[str]:
+    """The key order `payload` must have where answers differ in it: its matching branch's own,
+    else its operation's, else the spec's."""
+    matching = [b for b in branches(spec, schema) if not schema_errors(spec, b, payload)]
+    assert len(matching) == 1, f"{payload} matches {len(matching)} branches"
+    path, method = operation
+    found = spec["paths"][path][method.lower()]
+    order = matching[0].get("x-envelope-keys", found.get("x-envelope-keys", spec["x-envelope-keys"]))
+    assert isinstance(order, list)
+    return order
+
+
 def code_key(path: str, code: Any, message: Any) -> int | str | None:
     """An answer's errors.MESSAGES key where each code has one text: its code."""
     key: int | str = code
@@ -379,6 +391,9 @@ class AnswerTable(Generic[L]):
     text_key: Callable[[str, Any, Any], int | str | None] = code_key
     #: The keys of errors.MESSAGES no operation declares: HTTP-level, answered off the operations.
     undeclared: frozenset[int | str] = frozenset({400, 404, 414})
+    #: HTTP statuses the platform itself answers with its own codes (Feishu's 400 and 429); at
+    #: any other status but 200 the code is the status (an HTTP-level failure).
+    own_statuses: frozenset[int] = frozenset()
     code_type: type = int
     #: The envelope's message property.
     message: str = "message"

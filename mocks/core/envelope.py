@@ -23,6 +23,15 @@ GATEWAY_HTTP_MESSAGES: dict[int | str, str] = {
     414: "请求地址过长",
 }
 
+#: The same failures on the paths of a platform that writes English texts (Feishu) [decided].
+HTTP_MESSAGES: dict[int | str, str] = {
+    400: "bad request",
+    404: "not found",
+    405: "method not allowed",
+    413: "request entity too large",
+    414: "request uri too long",
+}
+
 
 def code_of(key: int | str) -> int:
     """The envelope code of a message key: `"401.missing"` -> 401, where one code has several texts."""

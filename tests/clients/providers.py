@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from provider_mocks.testing.pytest_plugin import ProviderMock
 
-from . import appauth, credential, itrigger, sugon, wecom
+from . import appauth, credential, feishu, itrigger, sugon, wecom
 from .cache import Answer
 from .harness import build
 
@@ -112,4 +112,15 @@ WECOM = Provider(
     lifetime=wecom.LIFETIME,
     code="errcode",
 )
-PROVIDERS: list[Provider[Any]] = [APPAUTH, CREDENTIAL, ITRIGGER, SUGON, WECOM]
+FEISHU = Provider(
+    "feishu",
+    ("app_id", "app_secret"),
+    feishu.TokenManager,
+    feishu.FetchPerCall,
+    feishu.IgnoresExpiry,
+    call=lambda client, i: client.call(),
+    expected=lambda i: {"code": 0, "msg": "ok"},
+    invalid=feishu.TOKEN_INVALID,
+    lifetime=feishu.LIFETIME,
+)
+PROVIDERS: list[Provider[Any]] = [APPAUTH, CREDENTIAL, ITRIGGER, SUGON, WECOM, FEISHU]

@@ -168,6 +168,14 @@ def _wecom(url: str, creds: dict[str, Any]) -> Credentials:
     return Credentials({}, demo | {"access_token": token}, {})
 
 
+def _feishu(url: str, creds: dict[str, Any]) -> Credentials:
+    """The token routes take the app's JSON body; get bot info, its token as a Bearer."""
+    demo = {"app_id": creds["demo"]["app_id"], "app_secret": creds["demo"]["app_secret"]}
+    path = "/open-apis/auth/v3/tenant_access_token/internal"
+    token = requests.post(f"{url}{path}", json=demo, timeout=10).json()["tenant_access_token"]
+    return Credentials({"Authorization": f"Bearer {token}"}, {}, demo)
+
+
 CREDENTIALS: dict[str, Callable[[str, dict[str, Any]], Credentials]] = {
     "atrip": _atrip,
     "itrigger": _itrigger,
@@ -175,6 +183,7 @@ CREDENTIALS: dict[str, Callable[[str, dict[str, Any]], Credentials]] = {
     "sugon": _sugon,
     "credential": _credential,
     "wecom": _wecom,
+    "feishu": _feishu,
 }
 
 

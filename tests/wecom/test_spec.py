@@ -10,6 +10,7 @@ schema, key order), and its errmsg is the code's text with the platform's hint.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,7 +86,9 @@ Case = LiveCase[Context]
 context = live_context(Context)
 
 
-def _crashed(method: str, send: Any) -> Any:
+def _crashed(
+    method: str, send: Callable[[Context, str], requests.Response]
+) -> Callable[[Context], requests.Response]:
     def crash(c: Context) -> requests.Response:
         token = c.token()
         c.crash(method)
