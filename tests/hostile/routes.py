@@ -168,6 +168,17 @@ def _wecom(url: str, creds: dict[str, Any]) -> Credentials:
     return Credentials({}, demo | {"access_token": token}, {})
 
 
+def _dingtalk(url: str, creds: dict[str, Any]) -> Credentials:
+    """Both generations' credentials: the legacy query's, the new body's and header's."""
+    key, secret = creds["demo"]["appkey"], creds["demo"]["appsecret"]
+    token = requests.get(f"{url}/gettoken", params={"appkey": key, "appsecret": secret}, timeout=10).json()
+    return Credentials(
+        {"x-acs-dingtalk-access-token": token["access_token"]},
+        {"appkey": key, "appsecret": secret, "access_token": token["access_token"]},
+        {"appKey": key, "appSecret": secret},
+    )
+
+
 CREDENTIALS: dict[str, Callable[[str, dict[str, Any]], Credentials]] = {
     "atrip": _atrip,
     "itrigger": _itrigger,
@@ -175,6 +186,7 @@ CREDENTIALS: dict[str, Callable[[str, dict[str, Any]], Credentials]] = {
     "sugon": _sugon,
     "credential": _credential,
     "wecom": _wecom,
+    "dingtalk": _dingtalk,
 }
 
 
