@@ -155,15 +155,11 @@ def gettoken_post(t: Target) -> None:
     refused(answer, P, legacy_error(43001, "需要GET请求"), method="GET")
 
 
-@CASES.story(
-    "accessToken.404.get", rule="the API gateway finds no api for another method", source="decided"
-)
+@CASES.story("accessToken.404.get", rule="the API gateway finds no api for another method", source="decided")
 def access_token_get(t: Target) -> None:
     """A GET of oauth2/accessToken answers the gateway's 404"""
     text = "Specified api is not found, please check your url and method."
-    refused(
-        t.request("GET", ACCESS_TOKEN), P, new_error("InvalidAction.NotFound", text), 404, method="POST"
-    )
+    refused(t.request("GET", ACCESS_TOKEN), P, new_error("InvalidAction.NotFound", text), 404, method="POST")
 
 
 CASES.refusals(
