@@ -20,6 +20,7 @@ ACCESS_TOKEN, INNER_APPS = "/v1.0/oauth2/accessToken", "/v1.0/microApp/allInnerA
 HEADER = "x-acs-dingtalk-access-token"
 OAPI, API = {"Host": "oapi.dingtalk.com"}, {"Host": "api.dingtalk.com"}
 REQUEST_ID = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$")
+INVALID_CLIENT = "无效的clientId或者clientSecret"
 NO_LIMITS = {"api_per_second": 100_000, "api_per_minute": 100_000}
 
 
@@ -202,10 +203,10 @@ def test_a_post_to_gettoken_is_43001(made: type[Client]) -> None:
         (b'{"appKey": "x"', 400, "Missingbody", "body is mandatory for this action."),
         (b"{}", 400, "MissingappKey", "appKey is mandatory for this action."),
         (b'{"appKey": "x"}', 400, "MissingappSecret", "appSecret is mandatory for this action."),
-        (b'{"appKey": 1, "appSecret": 2}', 400, "invalidClientIdOrSecret", "无效的clientId或者clientSecret"),
-        (b'{"appKey": "x", "appSecret": "y"}', 400, "invalidClientIdOrSecret", "无效的clientId或者clientSecret"),
+        (b'{"appKey": 1, "appSecret": 2}', 400, "invalidClientIdOrSecret", INVALID_CLIENT),
+        (b'{"appKey": "x", "appSecret": "y"}', 400, "invalidClientIdOrSecret", INVALID_CLIENT),
         ('{"appKey": "钉钉", "appSecret": "\\ud800"}'.encode(), 400, "invalidClientIdOrSecret",
-         "无效的clientId或者clientSecret"),
+         INVALID_CLIENT),
     ],
 )  # fmt: skip
 def test_a_refused_access_token_answers_its_status_code_and_message(
@@ -303,10 +304,8 @@ def test_a_corps_business_calls_past_its_month_are_refused_until_the_next(made: 
     token, other = client.legacy(), client.legacy("second_app")
     assert client.ticket(token)["errcode"] == 0
     assert client.apps(other).status_code == 200  # the corp's, whichever app and API
-    assert client.ticket(token) == {
-        "errcode": 90020,
-        "errmsg": "您的企业本月api调用量已超过限制,调用量:3次,额度:2次,请登录开发者后台-资源管理-查看用量明细",
-    }
+    month = "您的企业本月api调用量已超过限制,调用量:3次,额度:2次,请登录开发者后台-资源管理-查看用量明细"
+    assert client.ticket(token) == {"errcode": 90020, "errmsg": month}
     refused = client.apps(other)
     assert refused.status_code == 403
     assert refused.get_json()["code"] == "Forbidden.AccessDenied.ApiCountLimitForOrg"
