@@ -23,6 +23,7 @@ from provider_mocks.core.plugins import load
 from tests.appauth import test_spec as appauth
 from tests.atrip import test_spec as atrip
 from tests.credential import test_spec as credential
+from tests.dingtalk import test_spec as dingtalk
 from tests.itrigger import test_spec as itrigger
 from tests.specs import (
     AnswerTable,
@@ -47,7 +48,7 @@ from tests.specs import (
 )
 from tests.sugon import test_spec as sugon
 
-SPECS = [atrip.SPEC, itrigger.SPEC, appauth.SPEC, sugon.SPEC, credential.SPEC]
+SPECS = [atrip.SPEC, itrigger.SPEC, appauth.SPEC, sugon.SPEC, credential.SPEC, dingtalk.SPEC]
 ANSWERS: list[AnswerTable[Any]] = [itrigger.ANSWERS, appauth.ANSWERS, sugon.ANSWERS, credential.ANSWERS]
 LOADED = {table.slug: load_spec(table.slug) for table in SPECS}
 CASES = [(table, case) for table in ANSWERS for case in table.cases]
