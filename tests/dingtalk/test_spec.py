@@ -126,7 +126,7 @@ def _expired(send: str, **settings: Any) -> Any:
 
 SECOND = {"api_per_second": 1}
 MINUTE = {"api_per_second": 100, "api_per_minute": 1}
-MONTH = {"calls_per_month": 0}
+MONTH = {"calls_per_month": 1, "api_per_second": 100}
 
 CASES = [
     Case("gettoken ok", TOKEN, 0, lambda c: c.call(TOKEN_PATH, params=c.creds())),
@@ -148,9 +148,11 @@ CASES = [
     Case("ticket per minute", TICKET, 90006, _limited("ticket", **MINUTE)),
     Case("ticket month", TICKET, 90020, _limited("ticket", **MONTH)),
     Case("new token ok", NEW_TOKEN, "ok", lambda c: c.new_token()),
-    Case("new token form", NEW_TOKEN, errors.BODY_MISSING, lambda c: c.call(ACCESS_TOKEN_PATH, "POST", data=c.creds())),
+    Case("new token form", NEW_TOKEN, errors.BODY_MISSING,
+         lambda c: c.call(ACCESS_TOKEN_PATH, "POST", data=c.creds())),
     Case("new token no appKey", NEW_TOKEN, errors.APP_KEY_MISSING, lambda c: c.new_token({})),
-    Case("new token no appSecret", NEW_TOKEN, errors.APP_SECRET_MISSING, lambda c: c.new_token({"appKey": "x"})),
+    Case("new token no appSecret", NEW_TOKEN, errors.APP_SECRET_MISSING,
+         lambda c: c.new_token({"appKey": "x"})),
     Case("new token wrong", NEW_TOKEN, errors.CLIENT_INVALID,
          lambda c: c.new_token({"appKey": "x", "appSecret": "y"})),
     Case("new token per second", NEW_TOKEN, errors.QPS_LIMIT, _limited("new", **SECOND)),

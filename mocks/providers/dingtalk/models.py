@@ -93,11 +93,11 @@ class Settings(Strict):
         description="calls of one API an app may make a minute (90006, QpsLimitForAppkeyAndApi) "
         "[public: clients]",
     )
-    calls_per_month: int | None = Field(
+    calls_per_month: int = Field(
         default=10_000,
         ge=0,
         description="business calls a corp may make a calendar month, Beijing time (90020, "
-        "ApiCountLimitForOrg) [public: DingTalk's help page, its example quota]; null: no quota",
+        "ApiCountLimitForOrg) [public: DingTalk's help page, its example quota]; 0: no quota",
     )
 
 
@@ -294,7 +294,7 @@ class DingTalkModel(ProviderModel[DingTalkConfig]):
         """A corp's business call against its month's quota [public: DingTalk's help page]: each
         call past it is refused, with the month's count and the quota."""
         quota = self.config.settings.calls_per_month
-        if quota is None:
+        if not quota:
             return
         today = datetime.fromtimestamp(self.clock.time(), BEIJING)
         next_month = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
