@@ -33,17 +33,26 @@ class Client:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
 
+def code(answer: Answer) -> object:
+    """An answer's code, where most providers put it."""
+    return answer["code"]
+
+
 def send_with_refresh(
-    token: Callable[[str | None], str], send: Callable[[str], Answer], invalid: object
+    token: Callable[[str | None], str],
+    send: Callable[[str], Answer],
+    invalid: object,
+    code_of: Callable[[Answer], object] = code,
 ) -> Answer:
     """`send` with the cached token; answered `invalid`, refresh it and send once more (the passive refresh).
 
-    `token(stale)` is the cache: `stale` is the token a call was refused with, or None.
+    `token(stale)` is the cache: `stale` is the token a call was refused with, or None;
+    `code_of` reads an answer's code (DingTalk's legacy answers say `errcode`).
     """
     for _ in range(2):
         access = token(None)
         answer = send(access)
-        if answer["code"] != invalid:
+        if code_of(answer) != invalid:
             return answer
         token(access)
     return answer
@@ -79,9 +88,13 @@ class TokenCache(Client, ABC):
                 self.fetches += 1
             return self._token
 
+    def code_of(self, answer: Answer) -> object:
+        """An answer's code (a provider whose answers put it elsewhere says where)."""
+        return code(answer)
+
     def with_refresh(self, send: Callable[[str], Answer]) -> Answer:
         """`send` with this cache's token, refreshed once when the answer is INVALID."""
-        return send_with_refresh(self.token, send, self.INVALID)
+        return send_with_refresh(self.token, send, self.INVALID, self.code_of)
 
 
 class FetchingPerCall(TokenCache):
@@ -96,6 +109,10 @@ class IgnoringExpiry(TokenCache):
 
     def refresh_at(self, token: str, lifetime: float) -> float:
         return math.inf
+
+    def code_of(self, answer: Answer) -> object:
+        """An answer's code (a provider whose answers put it elsewhere says where)."""
+        return code(answer)
 
     def with_refresh(self, send: Callable[[str], Answer]) -> Answer:
         return send(self.token())

@@ -9,8 +9,8 @@ from typing import Any, Generic, TypeVar
 
 from provider_mocks.testing.pytest_plugin import ProviderMock
 
-from . import appauth, credential, itrigger, sugon
-from .cache import Answer
+from . import appauth, credential, dingtalk, itrigger, sugon
+from .cache import Answer, code
 from .harness import build
 
 C = TypeVar("C")
@@ -34,6 +34,8 @@ class Provider(Generic[C]):
     lifetime: float
     #: How many tokens the client has fetched.
     fetched: Callable[[C], int] = attrgetter("fetches")
+    #: An answer's code.
+    code: Callable[[Answer], object] = code
 
     def client(
         self, mock: ProviderMock, kind: type[C] | None = None, base: str | None = None, **options: Any
@@ -98,4 +100,16 @@ SUGON = Provider(
     lifetime=24 * 3600,  # a login's tokens live a day
     fetched=attrgetter("logins"),
 )
-PROVIDERS: list[Provider[Any]] = [APPAUTH, CREDENTIAL, ITRIGGER, SUGON]
+DINGTALK = Provider(
+    "dingtalk",
+    ("appkey", "appsecret"),
+    dingtalk.TokenManager,
+    dingtalk.FetchPerCall,
+    dingtalk.IgnoresExpiry,
+    call=lambda client, i: client.call(),
+    expected=lambda i: {"errcode": 0, "errmsg": "ok"},
+    invalid=dingtalk.TOKEN_INVALID,
+    lifetime=dingtalk.LIFETIME,
+    code=lambda answer: answer["errcode"],
+)
+PROVIDERS: list[Provider[Any]] = [APPAUTH, CREDENTIAL, ITRIGGER, SUGON, DINGTALK]

@@ -8,6 +8,7 @@ by their code rather than through the shared AnswerTable.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,10 +107,14 @@ def _limited(send: str, **limits: Any) -> Any:
         c.mocks.clock.freeze()
         c.settings(**limits)
         token = c.token()
-        calls = {"gettoken": lambda: c.call(TOKEN_PATH, params=c.creds()), "ticket": lambda: c.ticket(token),
-                 "new": lambda: c.new_token(), "apps": lambda: c.apps(token)}[send]  # fmt: skip
-        calls()
-        return calls()
+        calls: dict[str, Callable[[], requests.Response]] = {
+            "gettoken": lambda: c.call(TOKEN_PATH, params=c.creds()),
+            "ticket": lambda: c.ticket(token),
+            "new": lambda: c.new_token(),
+            "apps": lambda: c.apps(token),
+        }
+        calls[send]()
+        return calls[send]()
 
     return provoke
 
