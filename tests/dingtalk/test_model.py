@@ -228,6 +228,8 @@ def test_a_refused_access_token_answers_its_status_code_and_message(
         ("GET", "/v1.0/nothing/here", 404, "InvalidAction.NotFound"),
         ("GET", "/gettoken/x", 404, 404),
         ("PUT", TICKET, 200, 43001),
+        ("BREW", TOKEN, 405, 405),
+        ("BREW", INNER_APPS, 405, "MethodNotAllowed"),
     ],
 )
 def test_http_failures_answer_in_the_paths_envelope(
@@ -237,7 +239,7 @@ def test_http_failures_answer_in_the_paths_envelope(
     assert answer.status_code == status
     found = answer.get_json()
     assert found.get("code", found.get("errcode")) == body
-    assert "Allow" not in answer.headers or status == 200
+    assert ("Allow" in answer.headers) == (status == 405)
 
 
 def test_a_crash_is_each_generations_system_busy(made: type[Client], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -219,7 +219,7 @@ def test_the_cases_reach_every_code_of_errors_py(
 ) -> None:
     """Every code the mock can send on its operations is provoked above, and declared in the spec."""
     seen = {check(spec, case, case.send(context)) for case in one_by_one(CASES, context, mocks, monkeypatch)}
-    off_operations = {400, 404, 413, 414, errors.BAD_REQUEST, errors.URI_TOO_LONG}
+    off_operations = {400, 404, 405, 413, 414, errors.BAD_REQUEST, errors.URI_TOO_LONG, errors.METHOD_UNKNOWN}
     assert seen | off_operations == set(errors.MESSAGES) | {"ok"}
     written = str(spec)
     for code in set(errors.MESSAGES) - off_operations - {0, -1}:

@@ -49,6 +49,7 @@ NOT_FOUND = "InvalidAction.NotFound"
 BAD_REQUEST = "BadRequest"
 TOO_LARGE = "RequestEntityTooLarge"
 URI_TOO_LONG = "RequestURITooLong"
+METHOD_UNKNOWN = "MethodNotAllowed"
 
 #: The texts of 90020 and its new-API twin: the month's count and the quota are filled in.
 MONTH_TEXT = (
@@ -73,8 +74,8 @@ MESSAGES: dict[int | str, str] = {
         "您当前使用的CorpId及CorpSecret调用当前接口次数过多,请求被暂时禁用了,仅对企业自己的Accesstoken有效"
     ),
     ORG_PER_MONTH: MONTH_TEXT,  # [public: DingTalk's help page on the monthly quota]
-    # HTTP-level failures on its legacy paths [decided]; a wrong method is 43001
-    **{status: text for status, text in GATEWAY_HTTP_MESSAGES.items() if status != 405},
+    # HTTP-level failures on its legacy paths [decided]; a known method it does not take is 43001
+    **GATEWAY_HTTP_MESSAGES,
     CLIENT_INVALID: "无效的clientId或者clientSecret",  # [public: docs]
     AUTHENTICATION: "不合法的access_token",  # [public: captured answers]
     BODY_MISSING: "body is mandatory for this action.",  # [public: a client's capture]
@@ -89,6 +90,7 @@ MESSAGES: dict[int | str, str] = {
     BAD_REQUEST: "The request is malformed.",
     TOO_LARGE: "The request entity is too large.",
     URI_TOO_LONG: "The request URI is too long.",
+    METHOD_UNKNOWN: "The request method is not supported.",
 }
 
 #: The HTTP status of each new-API code [public: docs and captures; decided for the HTTP-level ones].
@@ -105,11 +107,12 @@ STATUS: dict[str, int] = {
     BAD_REQUEST: 400,
     TOO_LARGE: 413,
     URI_TOO_LONG: 414,
+    METHOD_UNKNOWN: 405,
 }
 
-#: A new-API HTTP-level failure's code, by its status (405: the gateway finds no api for the
-#: method, as for an unknown path [decided]).
-BY_STATUS = {400: BAD_REQUEST, 404: NOT_FOUND, 405: NOT_FOUND, 413: TOO_LARGE, 414: URI_TOO_LONG}
+#: A new-API HTTP-level failure's code, by its status [decided]. A known method a path does not
+#: take is the gateway's 404 (see routes); 405 is a method no HTTP client sends (`BREW`).
+BY_STATUS = {400: BAD_REQUEST, 404: NOT_FOUND, 405: METHOD_UNKNOWN, 413: TOO_LARGE, 414: URI_TOO_LONG}
 
 
 @dataclass(frozen=True)

@@ -347,16 +347,15 @@ class DingTalkModel(ProviderModel[DingTalkConfig]):
 
     def http_error(self, status: int) -> ProviderError:
         """HTTP failures on the new API keep their status with a gateway code, a crash there is
-        systemBusy 500 [public: docs]; on the legacy API they are errcodes in an HTTP 200 where
-        the old code table has one (a wrong method 43001, a crash -1), else the status [decided]."""
+        systemBusy 500 [public: docs]; on the legacy API a crash is -1 in an HTTP 200 [public:
+        docs], the others keep their status [decided]. (A known method a path does not take is
+        answered by the routes: 43001, or the gateway's 404.)"""
         if has_request_context() and under(request.path, NEW_PREFIX):
             return errors.refusal(
                 errors.BUSY if status >= 500 else errors.BY_STATUS.get(status, errors.BAD_REQUEST)
             )
         if status >= 500:
             return errors.refusal(errors.SYSTEM_BUSY)
-        if status == 405:
-            return errors.refusal(errors.NEEDS_GET)
         return ProviderError(status if str(status) in self.messages else 400, http_status=status)
 
     # -- the admin API ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ header of a business call [public: docs].
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from flask import Response, request
 
@@ -33,10 +34,20 @@ class DingTalkRoutes(Routes[DingTalkModel]):
 
     def error_response(self, error: ProviderError) -> Response:
         body = errors.error_body(self.model(), error)
-        if isinstance(error.code, str):  # a 405 is the gateway's 404, which names no method
-            headers = {k: v for k, v in error.headers.items() if k != "Allow"}
-            return new_answer(body, error.http_status, {**headers, "x-acs-request-id": body["requestid"]})
+        if isinstance(error.code, str):
+            headers = {**error.headers, "x-acs-request-id": body["requestid"]}
+            return new_answer(body, error.http_status, headers)
         return json_response(body, error.http_status, error.headers, LEGACY_CONTENT_TYPE)
+
+
+def needs_get(methods: Sequence[str]) -> Response:
+    """Another method on a legacy GET path: 43001 需要GET请求 in an HTTP 200 [public: the old table]."""
+    return bp.error_response(errors.refusal(errors.NEEDS_GET))
+
+
+def not_found(methods: Sequence[str]) -> Response:
+    """Another method on a new-API path: the gateway finds no api for it, a 404 [decided]."""
+    return bp.error_response(errors.refusal(errors.NOT_FOUND))
 
 
 def new_answer(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -51,7 +62,7 @@ def new_answer(body: object, status: int = 200, headers: dict[str, str] | None =
 bp = DingTalkRoutes("dingtalk", DingTalkModel, errors.error_body, LEGACY_CONTENT_TYPE)
 
 
-@bp.answer(TOKEN_PATH, methods=["GET"])
+@bp.answer(TOKEN_PATH, methods=["GET"], refuse=needs_get)
 def gettoken() -> Response:
     args = request.args
     appkey, appsecret = args.get("appkey", args.get("corpid")), args.get("appsecret", args.get("corpsecret"))
@@ -59,13 +70,13 @@ def gettoken() -> Response:
     return bp.json(errors.token(value, seconds))
 
 
-@bp.answer(TICKET_PATH, methods=["GET"])
+@bp.answer(TICKET_PATH, methods=["GET"], refuse=needs_get)
 def get_jsapi_ticket() -> Response:
     value, seconds = bp.model().jsapi_ticket(request.args.get("access_token"))
     return bp.json(errors.ticket(value, seconds))
 
 
-@bp.answer(ACCESS_TOKEN_PATH, methods=["POST"])
+@bp.answer(ACCESS_TOKEN_PATH, methods=["POST"], refuse=not_found)
 def access_token() -> Response:
     try:
         body = json.loads(request.get_data())
@@ -77,6 +88,6 @@ def access_token() -> Response:
     return new_answer(errors.access_token(value, seconds))
 
 
-@bp.answer(INNER_APPS_PATH, methods=["GET"])
+@bp.answer(INNER_APPS_PATH, methods=["GET"], refuse=not_found)
 def all_inner_apps() -> Response:
     return new_answer({"appList": bp.model().inner_apps(request.headers.get(TOKEN_HEADER))})
