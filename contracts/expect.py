@@ -101,7 +101,7 @@ def expect(
     if mount and path.startswith(f"{mount}/") and path not in schema.raw_schema.get("paths", {}):
         path = path.removeprefix(mount)
     operation = schema[path][method or str(response.request.method)]
-    media = documented_content_type(schema.raw_schema)
+    media = documented_content_type(schema.raw_schema, operation.definition.raw)
     problems.append(content_type_problem([response.headers.get("Content-Type", "")], media) or "")
     problems.append(escaping_problem(response.content) or "")
     try:

@@ -23,6 +23,7 @@ from provider_mocks.core.plugins import load
 from tests.appauth import test_spec as appauth
 from tests.atrip import test_spec as atrip
 from tests.credential import test_spec as credential
+from tests.dingtalk import test_spec as dingtalk
 from tests.feishu import test_spec as feishu
 from tests.itrigger import test_spec as itrigger
 from tests.specs import (
@@ -49,7 +50,16 @@ from tests.specs import (
 from tests.sugon import test_spec as sugon
 from tests.wecom import test_spec as wecom
 
-SPECS = [atrip.SPEC, itrigger.SPEC, appauth.SPEC, sugon.SPEC, credential.SPEC, wecom.SPEC, feishu.SPEC]
+SPECS = [
+    atrip.SPEC,
+    itrigger.SPEC,
+    appauth.SPEC,
+    sugon.SPEC,
+    credential.SPEC,
+    wecom.SPEC,
+    dingtalk.SPEC,
+    feishu.SPEC,
+]
 ANSWERS: list[AnswerTable[Any]] = [
     itrigger.ANSWERS,
     appauth.ANSWERS,

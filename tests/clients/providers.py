@@ -9,8 +9,8 @@ from typing import Any, Generic, TypeVar
 
 from provider_mocks.testing.pytest_plugin import ProviderMock
 
-from . import appauth, credential, feishu, itrigger, sugon, wecom
-from .cache import Answer
+from . import appauth, credential, dingtalk, feishu, itrigger, sugon, wecom
+from .cache import Answer, code, errcode
 from .harness import build
 
 C = TypeVar("C")
@@ -34,8 +34,8 @@ class Provider(Generic[C]):
     lifetime: float
     #: How many tokens the client has fetched.
     fetched: Callable[[C], int] = attrgetter("fetches")
-    #: The answer's field that holds its code.
-    code: str = "code"
+    #: An answer's code.
+    code: Callable[[Answer], object] = code
 
     def client(
         self, mock: ProviderMock, kind: type[C] | None = None, base: str | None = None, **options: Any
@@ -110,7 +110,19 @@ WECOM = Provider(
     expected=lambda i: {"errcode": 0, "errmsg": "ok"},
     invalid=wecom.TOKEN_EXPIRED,
     lifetime=wecom.LIFETIME,
-    code="errcode",
+    code=errcode,
+)
+DINGTALK = Provider(
+    "dingtalk",
+    ("appkey", "appsecret"),
+    dingtalk.TokenManager,
+    dingtalk.FetchPerCall,
+    dingtalk.IgnoresExpiry,
+    call=lambda client, i: client.call(),
+    expected=lambda i: {"errcode": 0, "errmsg": "ok"},
+    invalid=dingtalk.TOKEN_INVALID,
+    lifetime=dingtalk.LIFETIME,
+    code=errcode,
 )
 FEISHU = Provider(
     "feishu",
@@ -123,4 +135,4 @@ FEISHU = Provider(
     invalid=feishu.TOKEN_INVALID,
     lifetime=feishu.LIFETIME,
 )
-PROVIDERS: list[Provider[Any]] = [APPAUTH, CREDENTIAL, ITRIGGER, SUGON, WECOM, FEISHU]
+PROVIDERS: list[Provider[Any]] = [APPAUTH, CREDENTIAL, ITRIGGER, SUGON, WECOM, DINGTALK, FEISHU]

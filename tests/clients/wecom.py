@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cache import Answer, FetchingPerCall, IgnoringExpiry, TokenCache
+from .cache import Answer, FetchingPerCall, IgnoringExpiry, TokenCache, errcode
 
 TOKEN = "/cgi-bin/gettoken"
 DOMAIN_IP = "/cgi-bin/get_api_domain_ip"
@@ -24,7 +24,6 @@ class TokenManager(TokenCache):
     """One cached token per app, kept for the seconds the platform gave it, refreshed on 42001."""
 
     INVALID = TOKEN_EXPIRED
-    CODE = "errcode"
 
     corpid: str
     corpsecret: str = field(repr=False)
@@ -43,6 +42,9 @@ class TokenManager(TokenCache):
     def refresh_at(self, token: str, lifetime: float) -> float:
         """When its seconds are up: a fetch before then answers the same token [public: docs]."""
         return self.now() + lifetime
+
+    def code_of(self, answer: Answer) -> object:
+        return errcode(answer)
 
     def call(self, api: str = DOMAIN_IP, **params: Any) -> Answer:
         def send(access: str) -> Answer:

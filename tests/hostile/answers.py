@@ -4,7 +4,7 @@ Allowed answers, by kind:
 
 - `envelope`: the provider's own JSON envelope (its keys in one of the orders its spec
   documents, `application/json;charset=UTF-8`), HTTP 200 or the provider's documented
-  mapping of an HTTP failure (400, 404, 405, 413).
+  mapping of an HTTP failure (400, 404, 405, 413), or a documented limit's 403.
 - `page`: on ATRIP's portal paths, the portal's own HTML page.
 - `refused`: the server itself refuses the request before the app sees it: 400, 408, 413,
   414 or 431 with an empty body or the server's own short HTML or text page.
@@ -31,13 +31,15 @@ from urllib.parse import urlsplit
 
 from provider_mocks.contracts.checks import documented_content_type, key_order_problem
 from provider_mocks.contracts.expect import spec
+from provider_mocks.core.plugins import load
 
 from .routes import Route
 
 TIMEOUT = 5.0
 #: The pause between the pieces of a slow input.
 GAP = 0.05
-ENVELOPE_STATUSES = frozenset({200, 400, 404, 405, 413})
+#: 403: a documented refusal of a limit (DingTalk's new API), which fast inputs may reach.
+ENVELOPE_STATUSES = frozenset({200, 400, 403, 404, 405, 413})
 REFUSALS = frozenset({400, 408, 413, 414, 431})
 PROTOCOL_ONLY = frozenset({"closed", "bare"})
 
@@ -59,6 +61,13 @@ def envelope_orders(slug: str) -> tuple[list[str], ...]:
 
     walk(spec(slug).raw_schema)
     return tuple(found)
+
+
+def route_content_type(route: Route) -> str:
+    """The Content-Type the route's answers carry: its operation's, else its provider's."""
+    schema = spec(route.slug).raw_schema
+    operation = schema["paths"].get(route.path.removeprefix(load(route.slug).mount), {})
+    return documented_content_type(schema, operation.get(route.method.lower()))
 
 
 def exchange(url: str, pieces: Sequence[bytes], *, half_close: bool, head: bool) -> bytes | None:
@@ -157,7 +166,7 @@ def kind(answer: Answer, route: Route, head: bool) -> str:
         raise AssertionError(f"HTTP {answer.status}: {answer.body[:200]!r}")
     if b"Traceback" in answer.body:
         raise AssertionError(f"a traceback in the answer: {answer.body[:500]!r}")
-    if answer.content_type == documented_content_type(spec(route.slug).raw_schema):
+    if answer.content_type == route_content_type(route):
         if not head:
             orders = envelope_orders(route.slug)
             if all(key_order_problem(answer.body, order) for order in orders):

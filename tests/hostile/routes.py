@@ -168,6 +168,17 @@ def _wecom(url: str, creds: dict[str, Any]) -> Credentials:
     return Credentials({}, demo | {"access_token": token}, {})
 
 
+def _dingtalk(url: str, creds: dict[str, Any]) -> Credentials:
+    """Both generations' credentials: the legacy query's, the new body's and header's."""
+    key, secret = creds["demo"]["appkey"], creds["demo"]["appsecret"]
+    token = requests.get(f"{url}/gettoken", params={"appkey": key, "appsecret": secret}, timeout=10).json()
+    return Credentials(
+        {"x-acs-dingtalk-access-token": token["access_token"]},
+        {"appkey": key, "appsecret": secret, "access_token": token["access_token"]},
+        {"appKey": key, "appSecret": secret},
+    )
+
+
 def _feishu(url: str, creds: dict[str, Any]) -> Credentials:
     """The token routes take the app's JSON body; get bot info, its token as a Bearer."""
     demo = {"app_id": creds["demo"]["app_id"], "app_secret": creds["demo"]["app_secret"]}
@@ -183,6 +194,7 @@ CREDENTIALS: dict[str, Callable[[str, dict[str, Any]], Credentials]] = {
     "sugon": _sugon,
     "credential": _credential,
     "wecom": _wecom,
+    "dingtalk": _dingtalk,
     "feishu": _feishu,
 }
 
