@@ -135,6 +135,16 @@ class Records(Generic[B]):
         return found
 
 
+@dataclass(frozen=True)
+class Window:
+    """A window of `seconds` a call went past the `limit` of: when it `ends`, how many seconds are `left`."""
+
+    seconds: int
+    limit: int
+    ends: float
+    left: float
+
+
 class ProviderModel(ABC, Generic[C]):
     """A provider's rules. All state is in the store under `<slug>:`, all time from the clock."""
 
@@ -168,6 +178,18 @@ class ProviderModel(ABC, Generic[C]):
 
     def key(self, *parts: object) -> str:
         return ":".join((self.slug, *map(str, parts)))
+
+    def over_limit(self, counter: Iterable[object], windows: Iterable[tuple[int, int]]) -> Window | None:
+        """Count one call under `counter` (the key's parts) in each fixed window, aligned to the
+        epoch on the virtual clock, of `(seconds, limit)`: the first window the call is past its
+        limit in, or None. Exact under concurrency and across workers: each count is `Store.incr`."""
+        now = self.clock.time()
+        for size, limit in windows:
+            n = int(now // size)
+            ends = (n + 1) * size
+            if self.store.incr(self.key("calls", *counter, size, n), limit=limit, expires_at=ends) is None:
+                return Window(size, limit, ends, ends - now)
+        return None
 
     def trace(self, key: str, record: dict[str, Any], *, retain: float = RETAIN) -> None:
         """Write a token's record under `key`, for `retain` past its `expires_at`, as the newest

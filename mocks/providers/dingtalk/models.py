@@ -273,22 +273,13 @@ class DingTalkModel(ProviderModel[DingTalkConfig]):
     def _count_call(self, appkey: str, api: str, generation: Generation) -> None:
         """An app's call of one API, against its second's and its minute's allowance: past either,
         refused until that window ends [decided: how long a refusal lasts is not documented]."""
-        now = self.clock.time()
         settings = self.config.settings
-        for size, limit, code in (
-            (1, settings.api_per_second, generation.per_second),
-            (60, settings.api_per_minute, generation.per_minute),
-        ):
-            window = int(now // size)
-            ends = (window + 1) * size
-            counted = self.store.incr(
-                self.key("calls", api, appkey, size, window), limit=limit, expires_at=ends
-            )
-            if counted is None:
-                note(backoff=True)
-                until = datetime.fromtimestamp(ends, BEIJING).strftime("%Y-%m-%d %H:%M:%S")
-                text = self.message(code).format(until=until) if generation.new else None
-                raise errors.refusal(code, text)
+        over = self.over_limit((api, appkey), ((1, settings.api_per_second), (60, settings.api_per_minute)))
+        if over is not None:
+            note(backoff=True)
+            code = generation.per_second if over.seconds == 1 else generation.per_minute
+            until = datetime.fromtimestamp(over.ends, BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+            raise errors.refusal(code, self.message(code).format(until=until) if generation.new else None)
 
     def _count_month(self, corp_id: str, generation: Generation) -> None:
         """A corp's business call against its month's quota [public: DingTalk's help page]: each

@@ -207,24 +207,18 @@ class FeishuModel(ProviderModel[FeishuConfig]):
         """An app's call of one API, against its second's and its minute's allowance ("每个
         API、每个应用、每个租户"; either limit reached refuses [public: docs]): past either,
         99991400 with the window's limit and the seconds until it ends."""
-        now = self.clock.time()
         settings = self.config.settings
-        for size, limit in ((1, settings.per_second), (60, settings.per_minute)):
-            window = int(now // size)
-            ends = (window + 1) * size
-            if (
-                self.store.incr(self.key("calls", api, app_id, size, window), limit=limit, expires_at=ends)
-                is None
-            ):
-                note(backoff=True)
-                raise ProviderError(
-                    errors.FREQUENCY,
-                    http_status=settings.frequency_status,
-                    headers={
-                        "x-ogw-ratelimit-limit": str(limit),
-                        "x-ogw-ratelimit-reset": str(math.ceil(ends - now)),
-                    },
-                )
+        over = self.over_limit((api, app_id), ((1, settings.per_second), (60, settings.per_minute)))
+        if over is not None:
+            note(backoff=True)
+            raise ProviderError(
+                errors.FREQUENCY,
+                http_status=settings.frequency_status,
+                headers={
+                    "x-ogw-ratelimit-limit": str(over.limit),
+                    "x-ogw-ratelimit-reset": str(math.ceil(over.left)),
+                },
+            )
 
     def check(self, authorization: str | None) -> Issued:
         """The token's record, if a business call may be made with it. The gateway reads

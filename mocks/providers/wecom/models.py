@@ -245,18 +245,11 @@ class WeComModel(ProviderModel[WeComConfig]):
             note(backoff=True)
             raise ProviderError(errors.FREQUENCY)
         settings = self.config.settings
-        minute, hour = int(now // 60), int(now // 3600)
-        for window, size, limit, block in (
-            (minute, 60, settings.api_per_minute, 60),
-            (hour, 3600, settings.api_per_hour, 3600),
-        ):
-            counted = self.store.incr(
-                self.key("calls", api, corpid, size, window), limit=limit, expires_at=(window + 1) * size
-            )
-            if counted is None:
-                self.store.set(blocked, True, expires_at=now + block)
-                note(backoff=True)
-                raise ProviderError(errors.FREQUENCY)
+        windows = ((60, settings.api_per_minute), (3600, settings.api_per_hour))
+        if (over := self.over_limit((api, corpid), windows)) is not None:
+            self.store.set(blocked, True, expires_at=now + over.seconds)  # blocked as long as its window
+            note(backoff=True)
+            raise ProviderError(errors.FREQUENCY)
 
     def check(self, token: str | None) -> Issued:
         """The token's record, if a business call may be made with it: missing 41001, unknown
