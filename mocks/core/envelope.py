@@ -23,7 +23,7 @@ GATEWAY_HTTP_MESSAGES: dict[int | str, str] = {
     414: "请求地址过长",
 }
 
-#: The same failures on the paths of a platform that writes English texts (Feishu) [decided].
+#: The same failures on the paths of a platform that writes English texts (WeCom, Feishu) [decided].
 HTTP_MESSAGES: dict[int | str, str] = {
     400: "bad request",
     404: "not found",
