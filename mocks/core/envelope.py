@@ -23,6 +23,16 @@ GATEWAY_HTTP_MESSAGES: dict[int | str, str] = {
     414: "请求地址过长",
 }
 
+#: HTTP-level failures on the paths of the platforms that answer `{"errcode", "errmsg"}` (WeCom,
+#: WeChat) [decided]: the HTTP status, with the status as the errcode and these texts.
+ERRCODE_HTTP_MESSAGES: dict[int | str, str] = {
+    400: "bad request",
+    404: "not found",
+    405: "method not allowed",
+    413: "request entity too large",
+    414: "request uri too long",
+}
+
 
 def code_of(key: int | str) -> int:
     """The envelope code of a message key: `"401.missing"` -> 401, where one code has several texts."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import has_request_context, request
 
+from ...core.envelope import ERRCODE_HTTP_MESSAGES
 from ...core.errors import ProviderError
 
 if TYPE_CHECKING:
@@ -41,12 +42,7 @@ MESSAGES: dict[int | str, str] = {
     SECRET_MISSING: "corpsecret missing",  # [public: clients]
     TOKEN_EXPIRED: "access_token expired",  # [public: docs]
     FREQUENCY: "api freq out of limit",  # [public: clients]
-    # HTTP-level failures on its paths: the status, with the code and these texts [decided]
-    400: "bad request",
-    404: "not found",
-    405: "method not allowed",
-    413: "request entity too large",
-    414: "request uri too long",
+    **ERRCODE_HTTP_MESSAGES,
 }
 
 #: Where every error's text sends the developer [public: docs].
