@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 import requests
@@ -34,8 +33,8 @@ from tests.specs import (
     LiveCase,
     LiveContext,
     Node,
-    Operation,
     SpecTable,
+    branch_order,
     branch_pins,
     branches,
     declared_codes,
@@ -70,17 +69,6 @@ def branch_code(spec: Node, branch: Node) -> str:
     """The one code a oneOf branch pins."""
     code: str = branch_pins(spec, branch, "msg")[0]
     return code
-
-
-def key_order(spec: Node, operation: Operation, schema: Node, payload: Any) -> list[str]:
-    """The key order `payload` must have: its matching branch's own, else its operation's, else the spec's."""
-    matching = [b for b in branches(spec, schema) if not schema_errors(spec, b, payload)]
-    assert len(matching) == 1, f"{payload} matches {len(matching)} branches"
-    path, method = operation
-    found = spec["paths"][path][method.lower()]
-    order = matching[0].get("x-envelope-keys", found.get("x-envelope-keys", spec["x-envelope-keys"]))
-    assert isinstance(order, list)
-    return order
 
 
 def text_key_on(path: str, code: str, message: str) -> str:
@@ -135,7 +123,7 @@ def test_the_doc_example_renewal_answer_validates(spec: Node) -> None:
     }
     schema = {"$ref": "#/components/schemas/RenewAnswer"}
     assert schema_errors(spec, schema, example) == []
-    assert key_order(spec, (RENEW_PATH, "POST"), schema, example) == list(example)
+    assert branch_order(spec, (RENEW_PATH, "POST"), schema, example) == list(example)
 
 
 def test_the_public_center_example_validates(spec: Node) -> None:
@@ -329,6 +317,6 @@ ANSWERS = AnswerTable(
     text_key=text_key_on,
     code_type=str,
     message="msg",
-    key_order=key_order,
+    key_order=branch_order,
     frozen=True,
 )
