@@ -14,10 +14,11 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -136,14 +137,22 @@ def serving_process(
             process.wait(timeout=15)
 
 
-def burst(urls: Sequence[str], count: int, params: dict[str, str], *, threads: int = 50) -> Counter[Any]:
-    """`count` GETs at once, spread over `urls` in turn; the answers' codes counted."""
+def burst(
+    urls: Sequence[str],
+    count: int,
+    params: dict[str, str],
+    *,
+    threads: int = 50,
+    code: Callable[[Any], Any] = itemgetter("code"),
+) -> Counter[Any]:
+    """`count` GETs at once, spread over `urls` in turn; the answers' codes (`code` reads one off
+    an answer's JSON) counted."""
     sessions = [requests.Session() for _ in range(threads)]
 
     def fetch(i: int) -> Any:
         answer = sessions[i % threads].get(urls[i % len(urls)], params=params, timeout=60)
         assert answer.status_code == 200, answer.text
-        return answer.json()["code"]
+        return code(answer.json())
 
     try:
         with ThreadPoolExecutor(threads) as pool:
