@@ -34,16 +34,17 @@ class Client:
 
 
 def send_with_refresh(
-    token: Callable[[str | None], str], send: Callable[[str], Answer], invalid: object
+    token: Callable[[str | None], str], send: Callable[[str], Answer], refused: Callable[[Answer], bool]
 ) -> Answer:
-    """`send` with the cached token; answered `invalid`, refresh it and send once more (the passive refresh).
+    """`send` with the cached token; `refused` for its token, refresh it and send once more (the
+    passive refresh).
 
     `token(stale)` is the cache: `stale` is the token a call was refused with, or None.
     """
     for _ in range(2):
         access = token(None)
         answer = send(access)
-        if answer["code"] != invalid:
+        if not refused(answer):
             return answer
         token(access)
     return answer
@@ -79,9 +80,13 @@ class TokenCache(Client, ABC):
                 self.fetches += 1
             return self._token
 
+    def refused(self, answer: Answer) -> bool:
+        """Whether a call's answer says the token sent is no longer valid: its code is INVALID."""
+        return bool(answer["code"] == self.INVALID)
+
     def with_refresh(self, send: Callable[[str], Answer]) -> Answer:
-        """`send` with this cache's token, refreshed once when the answer is INVALID."""
-        return send_with_refresh(self.token, send, self.INVALID)
+        """`send` with this cache's token, refreshed once when the answer refuses it."""
+        return send_with_refresh(self.token, send, self.refused)
 
 
 class FetchingPerCall(TokenCache):

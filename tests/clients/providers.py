@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, Generic, TypeVar
 
 from provider_mocks.testing.pytest_plugin import ProviderMock
 
-from . import appauth, credential, itrigger, sugon
+from . import appauth, credential, itrigger, sugon, wechat
 from .cache import Answer
 from .harness import build
 
@@ -34,6 +34,8 @@ class Provider(Generic[C]):
     lifetime: float
     #: How many tokens the client has fetched.
     fetched: Callable[[C], int] = attrgetter("fetches")
+    #: An answer's code.
+    code: Callable[[Answer], object] = itemgetter("code")
 
     def client(
         self, mock: ProviderMock, kind: type[C] | None = None, base: str | None = None, **options: Any
@@ -98,4 +100,16 @@ SUGON = Provider(
     lifetime=24 * 3600,  # a login's tokens live a day
     fetched=attrgetter("logins"),
 )
-PROVIDERS: list[Provider[Any]] = [APPAUTH, CREDENTIAL, ITRIGGER, SUGON]
+WECHAT = Provider(
+    "wechat",
+    ("appid", "secret"),
+    wechat.TokenManager,
+    wechat.FetchPerCall,
+    wechat.IgnoresExpiry,
+    call=lambda client, i: client.call(),
+    expected=lambda i: {"ip_list": wechat.API_DOMAIN_IPS},
+    invalid=42001,
+    lifetime=wechat.LIFETIME,
+    code=lambda answer: answer.get("errcode", 0),  # a success carries none
+)
+PROVIDERS: list[Provider[Any]] = [APPAUTH, CREDENTIAL, ITRIGGER, SUGON, WECHAT]

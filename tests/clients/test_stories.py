@@ -11,7 +11,7 @@ import pytest
 from provider_mocks.testing.pytest_plugin import ProviderMock
 
 from .harness import rules
-from .providers import CREDENTIAL, ITRIGGER, PROVIDERS, Provider
+from .providers import CREDENTIAL, ITRIGGER, PROVIDERS, WECHAT, Provider
 
 MockOf = Callable[[str], ProviderMock]
 
@@ -20,7 +20,7 @@ def each(*providers: Provider[Any]) -> pytest.MarkDecorator:
     return pytest.mark.parametrize("provider", [pytest.param(p, id=p.slug) for p in providers])
 
 
-@each(CREDENTIAL, ITRIGGER)
+@each(CREDENTIAL, ITRIGGER, WECHAT)
 def test_well_behaved_manager_passes_the_audit(provider: Provider[Any], provider_mock: MockOf) -> None:
     mock = provider_mock(provider.slug)
     client = provider.client(mock)
@@ -67,5 +67,5 @@ def test_ignoring_expiry_is_flagged(provider: Provider[Any], provider_mock: Mock
     mock.clock.freeze()
     assert provider.answered(client, 0) == provider.expected(0)
     mock.clock.advance(provider.lifetime)
-    assert [provider.call(client, 0)["code"] for _ in range(2)] == [provider.invalid] * 2
+    assert [provider.code(provider.call(client, 0)) for _ in range(2)] == [provider.invalid] * 2
     assert rules(mock) == {"no-refresh-after-invalid"}
