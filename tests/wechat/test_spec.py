@@ -30,6 +30,7 @@ from tests.specs import (
     LiveCase,
     LiveContext,
     Node,
+    Operation,
     SpecTable,
     answer_branches,
     branch_order,
@@ -43,7 +44,7 @@ from .helpers import MOUNT, credentials, text_of
 
 TOKEN, STABLE, QUOTA = (TOKEN_PATH, "GET"), (STABLE_PATH, "POST"), (QUOTA_PATH, "POST")
 CLEAR, CLEAR_V2, DOMAIN_IP = (CLEAR_PATH, "POST"), (CLEAR_V2_PATH, "POST"), (DOMAIN_IP_PATH, "GET")
-OPERATIONS = {
+OPERATIONS: dict[Operation, str | None] = {
     TOKEN: "wechat.token",
     STABLE: "wechat.stable_token",
     QUOTA: "wechat.get_api_quota",
