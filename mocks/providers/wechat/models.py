@@ -276,18 +276,14 @@ class WeChatModel(ProviderModel[WeChatConfig]):
         now = self.clock.time()
         self._count_minute(app, "token", now)
         settings = self.config.settings
-        day, day_end = _day(now)
+        calls, day_end = self._today(app.appid, "token", now)
         access = secrets.token_urlsafe(TOKEN_BYTES)
         expires_at = now + settings.token_lifetime
         record = Issued(appid=app.appid, issued_at=now, expires_at=expires_at, valid_until=expires_at)
         # One group, no other fetch between: count the day's call, write the token's record, make
         # it the account's current token and read the record of the one it replaces.
         done = self.store.run(
-            Count(
-                self.key("calls", app.appid, "token", day),
-                limit=self._daily(app, "token"),
-                expires_at=day_end,
-            ),
+            Count(calls, limit=self._limits(app, "token")[0], expires_at=day_end),
             Put(self.key("token", access), record.model_dump(), expires_at=expires_at + RETAIN),
             Swap(
                 self.key("current", app.appid),
@@ -321,8 +317,9 @@ class WeChatModel(ProviderModel[WeChatConfig]):
         )
 
         def keep_or_issue(held: StableToken | None) -> StableToken:
-            keep = held is not None and now < held.expires_at - settings.stable_renew_before
-            return held if keep and held is not None else fresh
+            if held is not None and now < held.expires_at - settings.stable_renew_before:
+                return held
+            return fresh
 
         held, live = self._stable.swap(app.appid, keep_or_issue, expires_at=fresh.expires_at + RETAIN)
         if live.token == fresh.token:
@@ -346,15 +343,13 @@ class WeChatModel(ProviderModel[WeChatConfig]):
         if not self.store.compare_and_set(gate, None, True, expires_at=now + settings.force_interval):
             return None
         day, day_end = _day(now)
-        if (
-            self.store.incr(
-                self.key("forced", app.appid, day), limit=settings.force_per_day, expires_at=day_end
+        try:
+            self._within(
+                self.key("forced", app.appid, day), day_end, settings.force_per_day, errors.DAILY_QUOTA
             )
-            is None
-        ):
-            self.store.delete(gate)
-            note(backoff=True)
-            raise ProviderError(errors.DAILY_QUOTA)
+        except ProviderError:
+            self.store.delete(gate)  # refused, it refreshed nothing: the next may try at once
+            raise
         fresh = StableToken(
             token=secrets.token_urlsafe(TOKEN_BYTES), expires_at=now + settings.token_lifetime
         )
@@ -433,29 +428,31 @@ class WeChatModel(ProviderModel[WeChatConfig]):
             return settings.stable_daily, settings.stable_per_minute
         return settings.api_daily, settings.api_per_minute
 
-    def _daily(self, app: App, api: str) -> int:
-        return self._limits(app, api)[0]
+    def _today(self, appid: str, api: str, now: float) -> tuple[str, float]:
+        """The key of an account's count of `api` on the Beijing day of `now`, and when the day ends."""
+        day, day_end = _day(now)
+        return self.key("calls", appid, api, day), day_end
+
+    def _within(self, key: str, until: float, limit: int, code: int) -> None:
+        """One more under `key` (counted until `until`); past `limit`, `code`, which asks to back off."""
+        if self.store.incr(key, limit=limit, expires_at=until) is None:
+            note(backoff=True)
+            raise ProviderError(code)
 
     def _count_minute(self, app: App, api: str, now: float) -> None:
         """A call of `api` in this minute: past its quota, 45011 until the next minute."""
         minute = int(now // MINUTE)
-        key = self.key("minute", app.appid, api, minute)
-        if self.store.incr(key, limit=self._limits(app, api)[1], expires_at=(minute + 1) * MINUTE) is None:
-            note(backoff=True)
-            raise ProviderError(errors.MINUTE_QUOTA)
+        limit = self._limits(app, api)[1]
+        self._within(
+            self.key("minute", app.appid, api, minute), (minute + 1) * MINUTE, limit, errors.MINUTE_QUOTA
+        )
 
     def _count(self, app: App, api: str, now: float) -> None:
         """A call of `api`, against the minute's quota, then the day's (45009 until it is cleared)."""
         self._count_minute(app, api, now)
-        day, day_end = _day(now)
-        if (
-            self.store.incr(
-                self.key("calls", app.appid, api, day), limit=self._daily(app, api), expires_at=day_end
-            )
-            is None
-        ):
-            note(backoff=True)
-            raise ProviderError(errors.DAILY_QUOTA)
+        self._within(
+            *self._today(app.appid, api, now), limit=self._limits(app, api)[0], code=errors.DAILY_QUOTA
+        )
 
     def quota(self, issued: Issued, cgi_path: Any) -> dict[str, Any]:
         """The quota's get: today's count of one API for the account of the token `issued` (`check`)."""
@@ -466,7 +463,7 @@ class WeChatModel(ProviderModel[WeChatConfig]):
         if api is None or app is None:
             raise ProviderError(errors.CGI_PATH_NOT_FOUND)
         daily, minute = self._limits(app, api)
-        used = self.store.get(self.key("calls", app.appid, api, _day(self.clock.time())[0])) or 0
+        used = self.store.get(self._today(app.appid, api, self.clock.time())[0]) or 0
         quota = {"daily_limit": daily, "used": used, "remain": max(daily - used, 0)}
         if not self.config.settings.quota_rate_limits:
             return errors.ok(self, quota=quota)
@@ -494,9 +491,8 @@ class WeChatModel(ProviderModel[WeChatConfig]):
         limit = self.config.settings.clears_per_month
         if self.store.incr(self.key("clears", appid, month), limit=limit, expires_at=month_end) is None:
             raise ProviderError(errors.CLEAR_LIMIT)
-        day = _day(now)[0]
         for api in QUOTAS.values():
-            self.store.delete(self.key("calls", appid, api, day))
+            self.store.delete(self._today(appid, api, now)[0])
         return errors.ok(self)
 
     # -- business calls ----------------------------------------------------------------
