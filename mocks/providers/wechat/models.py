@@ -37,7 +37,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from itertools import chain, islice
+from itertools import chain
 from typing import Any, Literal
 
 from pydantic import Field
@@ -563,19 +563,7 @@ class WeChatModel(ProviderModel[WeChatConfig]):
         ]
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
-        now = self.clock.time()
         current = (token for _, token in self.store.scan(self.key("current", "")))
         stable = (held.token for _, held in self._stable.items())
         newest = ((token, self._tokens.find(token)) for token in chain(current, stable))
-        traced = ((key.rpartition(":")[2], Issued.model_validate(r)) for key, r in self.traced(limit))
-        listed = (
-            {
-                "token": token,
-                "credential": record.appid,
-                "seconds_left": max(0.0, record.valid_until - now),
-                "valid": now < record.valid_until,
-            }
-            for token, record in chain(newest, traced)
-            if record is not None and now < record.expires_at
-        )
-        return list(islice(listed, limit))
+        return self.newest_tokens(newest, Issued, "appid", limit)
