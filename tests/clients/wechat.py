@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .cache import Answer, FetchingPerCall, IgnoringExpiry, TokenCache
+from .cache import Answer, BackingOff, FetchingPerCall, IgnoringExpiry, RetryingAtOnce
 
 TOKEN = "/cgi-bin/token"
 CALL = "/cgi-bin/get_api_domain_ip"
@@ -20,7 +18,7 @@ API_DOMAIN_IPS = ["101.89.47.18", "101.91.34.103"]
 
 
 @dataclass(eq=False)
-class TokenManager(TokenCache):
+class TokenManager(BackingOff):
     """The documented way, a central server ("中控服务器"): one token for every caller, fetched one
     at a time, refreshed `margin` seconds before its expires_in is up ("中控服务器需要根据这个有效
     时间提前去刷新") and when a call answers 40001, 40014 or 42001 ("被动刷新"). A fetch refused
@@ -31,9 +29,7 @@ class TokenManager(TokenCache):
     appid: str
     secret: str = field(repr=False)
     margin: float = field(default=600, kw_only=True)
-    sleep: Callable[[float], None] = field(default=time.sleep, kw_only=True)
     backoff: float = field(default=60.0, kw_only=True)
-    attempts: int = field(default=3, kw_only=True)
 
     def fetch(self) -> Answer:
         """One GET of cgi-bin/token; the whole answer."""
@@ -41,15 +37,11 @@ class TokenManager(TokenCache):
         answer: Answer = self.http.get(self.base_url + TOKEN, params=params).json()
         return answer
 
-    def fetch_with_backoff(self) -> Answer:
-        for attempt in range(self.attempts):
-            answer = self.fetch()
-            if answer.get("errcode") not in LIMITED or attempt + 1 == self.attempts:
-                break
-            self.sleep(self.backoff * 2**attempt)
-        if "access_token" not in answer:  # a success carries no errcode
-            raise RuntimeError(f"token fetch refused: {answer}")
-        return answer
+    def granted(self, answer: Answer) -> bool:
+        return "access_token" in answer  # a success carries no errcode
+
+    def limited(self, answer: Answer) -> bool:
+        return answer.get("errcode") in LIMITED
 
     def fetch_token(self) -> tuple[str, float]:
         answer = self.fetch_with_backoff()
@@ -77,12 +69,5 @@ class IgnoresExpiry(IgnoringExpiry, TokenManager):
     """Fetches once and keeps the token forever, whatever expires_in and the calls answer."""
 
 
-class RetriesAtOnce(TokenManager):
+class RetriesAtOnce(RetryingAtOnce, TokenManager):
     """Retries a fetch refused for a quota at once, which the quota refuses again."""
-
-    def fetch_with_backoff(self) -> Answer:
-        for _ in range(self.attempts):
-            answer = self.fetch()
-            if "access_token" in answer:
-                return answer
-        raise RuntimeError(f"token fetch refused: {answer}")
