@@ -23,7 +23,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 import requests
+
+from tests.redis_server import RedisServer
 
 COMMAND = [sys.executable, "-m", "provider_mocks.cli"]
 
@@ -135,6 +138,20 @@ def serving_process(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=15)
+
+
+def store_option(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, db: int
+) -> tuple[str, ...]:
+    """`serve`'s arguments for the store `request.param` names: its default (LMDB), `sqlite`, or
+    `redis`, the session's Redis, its database `db` emptied."""
+    if request.param == "sqlite":
+        return ("--store", f"sqlite://{tmp_path_factory.mktemp('sqlite')}/state.db")
+    if request.param == "redis":
+        redis: RedisServer = request.getfixturevalue("redis_server")
+        redis.flush()
+        return ("--store", redis.url(db))
+    return ()
 
 
 def burst(

@@ -17,7 +17,7 @@ from provider_mocks import create_app
 from provider_mocks.core.server import LiveServer
 from provider_mocks.providers.wechat.models import CLEAR_PATH, QUOTA_PATH, STABLE_PATH, TOKEN_PATH
 from tests.redis_server import RedisServer
-from tests.scale.helpers import burst, serving, serving_process
+from tests.scale.helpers import burst, serving, serving_process, store_option
 
 from .helpers import MOUNT, credentials
 
@@ -114,12 +114,7 @@ def workers(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """`serve --workers 2` on its default store (LMDB) and on Redis."""
-    store: tuple[str, ...] = ()
-    if request.param == "redis":
-        redis: RedisServer = request.getfixturevalue("redis_server")
-        redis.flush()
-        store = ("--store", redis.url(7))
-    with serving_process("--workers", "2", *store) as found:
+    with serving_process("--workers", "2", *store_option(request, tmp_path_factory, 7)) as found:
         yield found
 
 
