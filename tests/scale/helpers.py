@@ -20,13 +20,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import pytest
 import requests
 
-from tests.redis_server import RedisServer
+if TYPE_CHECKING:  # annotations only: bench/run.py imports this module without pytest's fixtures
+    import pytest
+
+    from tests.redis_server import RedisServer
 
 COMMAND = [sys.executable, "-m", "provider_mocks.cli"]
 
