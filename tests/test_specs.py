@@ -119,7 +119,7 @@ def test_every_operation_is_routed_by_the_mock(table: SpecTable, app: Flask) -> 
     found = {(path, key.upper()) for path, item in paths.items() for key in item if not key.startswith("x-")}
     assert found == set(table.operations)
     routes = app.url_map.bind("localhost")
-    mount = load(table.slug).mount  # a prefixed provider's real paths are served under it
+    mount = load(table.slug).mount  # a prefixed provider's real paths are routed under it
     for (path, method), expected in table.operations.items():
         endpoint, _ = routes.match(mount + path, method=method)
         if expected is None:

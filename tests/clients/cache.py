@@ -56,8 +56,9 @@ class TokenCache(Client, ABC):
     """One token for every caller, fetched by one caller at a time: when there is none yet, when it
     is due, and when a call was refused with it."""
 
-    #: The answer code that says the token sent is no longer valid.
+    #: The answer code that says the token sent is no longer valid, and the field that holds it.
     INVALID: ClassVar[object]
+    CODE: ClassVar[str] = "code"
 
     _token: str | None = field(default=None, init=False, repr=False)
     _refresh_at: float = field(default=0.0, init=False, repr=False)
@@ -82,8 +83,8 @@ class TokenCache(Client, ABC):
             return self._token
 
     def refused(self, answer: Answer) -> bool:
-        """Whether a call's answer says the token sent is no longer valid: its code is INVALID."""
-        return bool(answer["code"] == self.INVALID)
+        """Whether a call's answer says the token sent is no longer valid: its CODE is INVALID."""
+        return bool(answer[self.CODE] == self.INVALID)
 
     def with_refresh(self, send: Callable[[str], Answer]) -> Answer:
         """`send` with this cache's token, refreshed once when the answer refuses it."""

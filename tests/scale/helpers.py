@@ -14,11 +14,10 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -142,36 +141,14 @@ def serving_process(
             process.wait(timeout=15)
 
 
-def store_option(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, db: int
-) -> tuple[str, ...]:
-    """`serve`'s arguments for the store `request.param` names: its default (LMDB), `sqlite`, or
-    `redis`, the session's Redis, its database `db` emptied."""
-    if request.param == "sqlite":
-        return ("--store", f"sqlite://{tmp_path_factory.mktemp('sqlite')}/state.db")
-    if request.param == "redis":
-        redis: RedisServer = request.getfixturevalue("redis_server")
-        redis.flush()
-        return ("--store", redis.url(db))
-    return ()
-
-
-def burst(
-    urls: Sequence[str],
-    count: int,
-    params: dict[str, str],
-    *,
-    threads: int = 50,
-    code: Callable[[Any], Any] = itemgetter("code"),
-) -> Counter[Any]:
-    """`count` GETs at once, spread over `urls` in turn; the answers' codes (`code` reads one off
-    an answer's JSON) counted."""
+def burst(urls: Sequence[str], count: int, params: dict[str, str], *, threads: int = 50) -> Counter[Any]:
+    """`count` GETs at once, spread over `urls` in turn; the answers' codes counted."""
     sessions = [requests.Session() for _ in range(threads)]
 
     def fetch(i: int) -> Any:
         answer = sessions[i % threads].get(urls[i % len(urls)], params=params, timeout=60)
         assert answer.status_code == 200, answer.text
-        return code(answer.json())
+        return answer.json()["code"]
 
     try:
         with ThreadPoolExecutor(threads) as pool:
@@ -292,3 +269,17 @@ def raise_file_limit(wanted: int) -> bool:
         return False
     resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
     return True
+
+
+def store_option(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, db: int
+) -> tuple[str, ...]:
+    """`serve`'s arguments for the store `request.param` names: its default (LMDB), `sqlite`, or
+    `redis`, the session's Redis, its database `db` emptied."""
+    if request.param == "sqlite":
+        return ("--store", f"sqlite://{tmp_path_factory.mktemp('sqlite')}/state.db")
+    if request.param == "redis":
+        redis: RedisServer = request.getfixturevalue("redis_server")
+        redis.flush()
+        return ("--store", redis.url(db))
+    return ()
