@@ -366,8 +366,8 @@ def envelope_order(spec: Node, operation: Operation, schema: Node, payload: Any)
 
 
 def branch_order(spec: Node, operation: Operation, schema: Node, payload: Any) -> list[str]:
-    """The key order `payload` must have where some answers have their own: its matching branch's
-    `x-envelope-keys`, else its operation's, else the spec's."""
+    """The key order `payload` must have where answers differ in it: its matching branch's own,
+    else its operation's, else the spec's."""
     matching = [b for b in branches(spec, schema) if not schema_errors(spec, b, payload)]
     assert len(matching) == 1, f"{payload} matches {len(matching)} branches"
     path, method = operation

@@ -23,9 +23,8 @@ GATEWAY_HTTP_MESSAGES: dict[int | str, str] = {
     414: "请求地址过长",
 }
 
-#: HTTP-level failures on the paths of the platforms that answer `{"errcode", "errmsg"}` (WeCom,
-#: WeChat) [decided]: the HTTP status, with the status as the errcode and these texts.
-ERRCODE_HTTP_MESSAGES: dict[int | str, str] = {
+#: The same failures on the paths of a platform that writes English texts (WeCom, Feishu) [decided].
+HTTP_MESSAGES: dict[int | str, str] = {
     400: "bad request",
     404: "not found",
     405: "method not allowed",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...core.envelope import ERRCODE_HTTP_MESSAGES
+from ...core.envelope import HTTP_MESSAGES
 from ...core.errors import ProviderError
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ MESSAGES: dict[int | str, str] = {
     CGI_PATH_INVALID: "invalid cgi_path",  # [decided: the code is documented, its text is not]
     CGI_PATH_NOT_FOUND: "cgi_path not found, please check",  # [public: docs]
     # a wrong method is the platform's own 43001 or 43002, never an HTTP 405
-    **{status: text for status, text in ERRCODE_HTTP_MESSAGES.items() if status != 405},
+    **{status: text for status, text in HTTP_MESSAGES.items() if status != 405},
 }
 
 #: The texts of the older pages and answers, where the current ones differ (`settings.texts`).

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import has_request_context, request
 
-from ...core.envelope import ERRCODE_HTTP_MESSAGES
+from ...core.envelope import HTTP_MESSAGES
 from ...core.errors import ProviderError
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ MESSAGES: dict[int | str, str] = {
     SECRET_MISSING: "corpsecret missing",  # [public: clients]
     TOKEN_EXPIRED: "access_token expired",  # [public: docs]
     FREQUENCY: "api freq out of limit",  # [public: clients]
-    **ERRCODE_HTTP_MESSAGES,
+    **HTTP_MESSAGES,  # [decided]: HTTP-level failures keep their status as the code
 }
 
 #: Where every error's text sends the developer [public: docs].
