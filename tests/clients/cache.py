@@ -34,18 +34,31 @@ class Client:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
 
-def send_with_refresh(
-    token: Callable[[str | None], str], send: Callable[[str], Answer], refused: Callable[[Answer], bool]
-) -> Answer:
-    """`send` with the cached token; `refused` for its token, refresh it and send once more (the
-    passive refresh).
+def code(answer: Answer) -> object:
+    """An answer's code, where most providers put it."""
+    return answer["code"]
 
-    `token(stale)` is the cache: `stale` is the token a call was refused with, or None.
+
+def errcode(answer: Answer) -> object:
+    """An answer's code, where the platforms of the errcode/errmsg envelope put it."""
+    return answer["errcode"]
+
+
+def send_with_refresh(
+    token: Callable[[str | None], str],
+    send: Callable[[str], Answer],
+    invalid: object,
+    code_of: Callable[[Answer], object] = code,
+) -> Answer:
+    """`send` with the cached token; answered `invalid`, refresh it and send once more (the passive refresh).
+
+    `token(stale)` is the cache: `stale` is the token a call was refused with, or None;
+    `code_of` reads an answer's code (DingTalk's legacy answers say `errcode`).
     """
     for _ in range(2):
         access = token(None)
         answer = send(access)
-        if not refused(answer):
+        if code_of(answer) != invalid:
             return answer
         token(access)
     return answer
@@ -56,9 +69,8 @@ class TokenCache(Client, ABC):
     """One token for every caller, fetched by one caller at a time: when there is none yet, when it
     is due, and when a call was refused with it."""
 
-    #: The answer code that says the token sent is no longer valid, and the field that holds it.
+    #: The answer code that says the token sent is no longer valid.
     INVALID: ClassVar[object]
-    CODE: ClassVar[str] = "code"
 
     _token: str | None = field(default=None, init=False, repr=False)
     _refresh_at: float = field(default=0.0, init=False, repr=False)
@@ -82,13 +94,13 @@ class TokenCache(Client, ABC):
                 self.fetches += 1
             return self._token
 
-    def refused(self, answer: Answer) -> bool:
-        """Whether a call's answer says the token sent is no longer valid: its CODE is INVALID."""
-        return bool(answer[self.CODE] == self.INVALID)
+    def code_of(self, answer: Answer) -> object:
+        """An answer's code (a provider whose answers put it elsewhere says where)."""
+        return code(answer)
 
     def with_refresh(self, send: Callable[[str], Answer]) -> Answer:
-        """`send` with this cache's token, refreshed once when the answer refuses it."""
-        return send_with_refresh(self.token, send, self.refused)
+        """`send` with this cache's token, refreshed once when the answer is INVALID."""
+        return send_with_refresh(self.token, send, self.INVALID, self.code_of)
 
 
 class FetchingPerCall(TokenCache):
@@ -103,6 +115,10 @@ class IgnoringExpiry(TokenCache):
 
     def refresh_at(self, token: str, lifetime: float) -> float:
         return math.inf
+
+    def code_of(self, answer: Answer) -> object:
+        """An answer's code (a provider whose answers put it elsewhere says where)."""
+        return code(answer)
 
     def with_refresh(self, send: Callable[[str], Answer]) -> Answer:
         return send(self.token())

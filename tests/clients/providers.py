@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 from provider_mocks.testing.pytest_plugin import ProviderMock
 
 from . import appauth, credential, itrigger, sugon, wechat
-from .cache import Answer
+from .cache import Answer, code
 from .harness import build
 
 C = TypeVar("C")
@@ -34,8 +34,8 @@ class Provider(Generic[C]):
     lifetime: float
     #: How many tokens the client has fetched.
     fetched: Callable[[C], int] = attrgetter("fetches")
-    #: The answer's field that holds its code.
-    code: str = "code"
+    #: An answer's code.
+    code: Callable[[Answer], object] = code
 
     def client(
         self, mock: ProviderMock, kind: type[C] | None = None, base: str | None = None, **options: Any
@@ -110,6 +110,6 @@ WECHAT = Provider(
     expected=lambda i: {"ip_list": wechat.API_DOMAIN_IPS},
     invalid=42001,
     lifetime=wechat.LIFETIME,
-    code="errcode",  # a refusal's: a success carries none
+    code=wechat.errcode,
 )
 PROVIDERS: list[Provider[Any]] = [APPAUTH, CREDENTIAL, ITRIGGER, SUGON, WECHAT]

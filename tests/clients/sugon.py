@@ -92,7 +92,7 @@ class TokenManager(Client):
         return send_with_refresh(
             lambda stale: self.token(cluster_id, stale),
             lambda token: self.request(method, path, token),
-            lambda answer: bool(answer["code"] == EXPIRED),
+            EXPIRED,
         )
 
     def data(self, path: str, cluster_id: str) -> Any:

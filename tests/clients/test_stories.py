@@ -67,5 +67,5 @@ def test_ignoring_expiry_is_flagged(provider: Provider[Any], provider_mock: Mock
     mock.clock.freeze()
     assert provider.answered(client, 0) == provider.expected(0)
     mock.clock.advance(provider.lifetime)
-    assert [provider.call(client, 0)[provider.code] for _ in range(2)] == [provider.invalid] * 2
+    assert [provider.code(provider.call(client, 0)) for _ in range(2)] == [provider.invalid] * 2
     assert rules(mock) == {"no-refresh-after-invalid"}

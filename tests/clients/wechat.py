@@ -10,11 +10,18 @@ TOKEN = "/cgi-bin/token"
 CALL = "/cgi-bin/get_api_domain_ip"
 #: The codes that say the token sent no longer works, as WxJava and wechatpy list them [public: clients].
 INVALID = (40001, 40014, 42001)
+#: What the manager reads any of them as.
+TOKEN_REFUSED = "token refused"
 #: The codes that ask to wait: the day's and the minute's quota.
 LIMITED = (45009, 45011)
 LIFETIME = 7200
 #: What get_api_domain_ip answers on the mock.
 API_DOMAIN_IPS = ["101.89.47.18", "101.91.34.103"]
+
+
+def errcode(answer: Answer) -> object:
+    """An answer's code: a success carries none [public: docs]."""
+    return answer.get("errcode", 0)
 
 
 @dataclass(eq=False)
@@ -24,7 +31,7 @@ class TokenManager(BackingOff):
     时间提前去刷新") and when a call answers 40001, 40014 or 42001 ("被动刷新"). A fetch refused
     for a quota (45009, 45011) waits before it tries again, twice as long each time."""
 
-    INVALID = INVALID
+    INVALID = TOKEN_REFUSED
 
     appid: str
     secret: str = field(repr=False)
@@ -41,7 +48,7 @@ class TokenManager(BackingOff):
         return "access_token" in answer  # a success carries no errcode
 
     def limited(self, answer: Answer) -> bool:
-        return answer.get("errcode") in LIMITED
+        return errcode(answer) in LIMITED
 
     def fetch_token(self) -> tuple[str, float]:
         answer = self.fetch_with_backoff()
@@ -51,8 +58,10 @@ class TokenManager(BackingOff):
         """`margin` seconds before the token's lifetime is up."""
         return self.now() + lifetime - self.margin
 
-    def refused(self, answer: Answer) -> bool:
-        return answer.get("errcode") in INVALID
+    def code_of(self, answer: Answer) -> object:
+        """Its errcode, 40001, 40014 and 42001 alike as the one that says the token no longer works."""
+        found = errcode(answer)
+        return self.INVALID if found in INVALID else found
 
     def call(self) -> Answer:
         """The business call; refused for its token, refresh once and retry (the passive refresh)."""
