@@ -82,12 +82,16 @@ def branches(spec: Node, schema: Node) -> list[Node]:
 
 
 def pinned(spec: Node, schema: Node, name: str) -> set[Any]:
-    """The values an allOf tree allows for property `name`: the intersection of its enums."""
+    """The values an allOf tree allows for property `name`: the intersection of its enums, or
+    of its `x-text`s (the text a `pattern` holds, with what the platform adds to it: WeChat's
+    request id)."""
     schema = resolve(spec, schema)
     allowed: set[Any] | None = None
-    prop = schema.get("properties", {}).get(name)
-    if prop is not None and "enum" in resolve(spec, prop):
-        allowed = set(resolve(spec, prop)["enum"])
+    prop = resolve(spec, schema.get("properties", {}).get(name) or {})
+    if "enum" in prop:
+        allowed = set(prop["enum"])
+    elif "x-text" in prop:
+        allowed = {prop["x-text"]}
     for part in schema.get("allOf", []):
         inner = pinned(spec, part, name)
         if inner:
@@ -95,9 +99,9 @@ def pinned(spec: Node, schema: Node, name: str) -> set[Any]:
     return allowed or set()
 
 
-def branch_pins(spec: Node, branch: Node, message: str = "message") -> tuple[Any, Any]:
-    """The one code and the one message (property `message`) a oneOf branch pins."""
-    codes, messages = pinned(spec, branch, "code"), pinned(spec, branch, message)
+def branch_pins(spec: Node, branch: Node, message: str = "message", code: str = "code") -> tuple[Any, Any]:
+    """The one code (property `code`) and the one message (property `message`) a oneOf branch pins."""
+    codes, messages = pinned(spec, branch, code), pinned(spec, branch, message)
     assert len(codes) == 1, f"a branch pins exactly one code, not {codes}: {branch}"
     assert len(messages) == 1, f"a branch pins exactly one message, not {messages}: {branch}"
     return codes.pop(), messages.pop()
@@ -407,7 +411,26 @@ class AnswerTable(Generic[L]):
     frozen: bool = False
     #: What a case's `expected` is compared with, read off the answer's payload: its code by default.
     outcome: Callable[[Node], Any] = field(default=lambda payload: payload["code"])
+    #: The envelope's code property.
+    code: str = "code"
+    #: The code and message an answer that carries neither stands for (WeChat's successes, which
+    #: have no errcode); None: every answer carries both.
+    bare: tuple[Any, Any] | None = None
+    #: The text errors.MESSAGES holds for an answer's message (WeChat's errmsg without its request id).
+    text_of: Callable[[Any], Any] = field(default=lambda message: message)
 
     @property
     def slug(self) -> str:
         return self.context.slug
+
+    def pins(self, spec: Node, branch: Node) -> tuple[Any, Any]:
+        """The one code and message a oneOf branch of the spec pins (`bare` where it pins neither)."""
+        if self.bare is not None and not pinned(spec, branch, self.code) | pinned(spec, branch, self.message):
+            return self.bare
+        return branch_pins(spec, branch, self.message, self.code)
+
+    def read(self, payload: Node) -> tuple[Any, Any]:
+        """An answer's code and its message's text (`bare` where it carries neither)."""
+        if self.bare is not None and self.code not in payload and self.message not in payload:
+            return self.bare
+        return payload[self.code], self.text_of(payload[self.message])

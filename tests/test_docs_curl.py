@@ -122,7 +122,17 @@ def matches(shown: str, output: str) -> bool:
 def test_the_docs_have_curl_blocks_with_answers() -> None:
     """The parser finds what the docs show, so the test below cannot pass on nothing."""
     curl = {b.heading for b in BLOCKS if b.source == "docs/curl.md"}
-    assert curl == {"atrip", "itrigger", "appauth", "sugon", "credential", "wecom", "dingtalk", "feishu"}
+    assert curl == {
+        "atrip",
+        "itrigger",
+        "appauth",
+        "sugon",
+        "credential",
+        "wechat",
+        "wecom",
+        "dingtalk",
+        "feishu",
+    }
     assert {b.source for b in BLOCKS} == {"docs/curl.md", "docs/faults.md", "README.md"}
     assert all(any(c.shown for c in block.commands) for block in BLOCKS)
 

@@ -33,7 +33,6 @@ from tests.specs import (
     Node,
     SpecTable,
     answer_branches,
-    branch_pins,
     branches,
     check_answer_marks,
     check_assumed_marks,
@@ -48,6 +47,7 @@ from tests.specs import (
     schema_errors,
 )
 from tests.sugon import test_spec as sugon
+from tests.wechat import test_spec as wechat
 from tests.wecom import test_spec as wecom
 
 SPECS = [
@@ -56,6 +56,7 @@ SPECS = [
     appauth.SPEC,
     sugon.SPEC,
     credential.SPEC,
+    wechat.SPEC,
     wecom.SPEC,
     dingtalk.SPEC,
     feishu.SPEC,
@@ -65,6 +66,7 @@ ANSWERS: list[AnswerTable[Any]] = [
     appauth.ANSWERS,
     sugon.ANSWERS,
     credential.ANSWERS,
+    wechat.ANSWERS,
     feishu.ANSWERS,
 ]
 LOADED = {table.slug: load_spec(table.slug) for table in SPECS}
@@ -84,7 +86,7 @@ def identity(table: AnswerTable[Any], code: Any, message: Any) -> tuple[Any, ...
 
 def branch_identity(table: AnswerTable[Any], spec: Node, branch: Node) -> tuple[Any, ...]:
     """The answer a oneOf branch pins."""
-    return identity(table, *branch_pins(spec, branch, table.message))
+    return identity(table, *table.pins(spec, branch))
 
 
 def declared(table: AnswerTable[Any], spec: Node) -> set[Answer]:
@@ -153,7 +155,7 @@ def test_declared_answers_are_those_of_errors_py(table: AnswerTable[Any]) -> Non
     answers = list(answer_branches(spec))
     assert answers, "the spec declares no answer"
     for path, method, status, branch in answers:
-        code, message = branch_pins(spec, branch, table.message)
+        code, message = table.pins(spec, branch)
         assert isinstance(code, table.code_type), f"{method} {path}: code {code!r} is not a {table.code_type}"
         assert message == text(table, path, code, message), f"{method} {path}: message of {code}"
         if status not in (200, *table.own_statuses):  # HTTP-level failures carry the status as their code
@@ -166,7 +168,7 @@ def test_every_message_of_errors_py_is_declared(table: AnswerTable[Any]) -> None
     spec = LOADED[table.slug]
     used = set()
     for path, _, _, branch in answer_branches(spec):
-        used.add(table.text_key(path, *branch_pins(spec, branch, table.message)))
+        used.add(table.text_key(path, *table.pins(spec, branch)))
     assert set(table.messages) - used == table.undeclared
 
 
@@ -190,14 +192,15 @@ def test_examples_cover_every_answer_and_match_exactly_one_branch(table: AnswerT
             schema_branches = branches(spec, body["schema"])
             sources = {branch_identity(table, spec, b): b.get("x-source") for b in schema_branches}
             examples = [resolve(spec, e) for e in body.get("examples", {}).values()]
-            found = [identity(table, e["value"]["code"], e["value"][table.message]) for e in examples]
+            found = [identity(table, *table.read(e["value"])) for e in examples]
             assert sorted(found) == sorted(sources), f"{where}: one example per declared answer"
             for example, answer in zip(examples, found, strict=True):
                 value = example["value"]
                 assert schema_errors(spec, body["schema"], value) == [], f"{where}: example {value}"
                 matching = [b for b in schema_branches if not schema_errors(spec, b, value)]
                 assert len(matching) == 1, f"{where}: {value} matches {len(matching)} branches"
-                assert value[table.message] == text(table, path, value["code"], value[table.message]), where
+                code, message = table.read(value)
+                assert message == text(table, path, code, message), where
                 assert example.get("x-source") == sources[answer], f"{where}: x-source of {value}"
                 order = table.key_order(spec, (path, method), body["schema"], value)
                 assert list(value) == order, f"{where}: key order of {value}"
@@ -222,7 +225,7 @@ def check_answer(table: AnswerTable[Any], case: LiveCase[Any], answer: requests.
         answer,
         lambda schema, payload: table.key_order(spec, case.operation, schema, payload),
     )
-    return *case.operation, answer.status_code, *identity(table, payload["code"], payload[table.message])
+    return *case.operation, answer.status_code, *identity(table, *table.read(payload))
 
 
 @pytest.fixture

@@ -1,11 +1,15 @@
 """A connection's address and the host name a request names, as the checks on them read them:
-the admin API's loopback and Host checks, and the trusted-proxy check."""
+the admin API's loopback and Host checks, the trusted-proxy check, and the IP allow-lists
+(white-lists) of the providers whose platforms keep one per app."""
 
 from __future__ import annotations
 
 import ipaddress
 import re
 from collections.abc import Iterable
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -57,3 +61,28 @@ def parse_host_names(value: str | Iterable[str]) -> tuple[str, ...]:
             raise ValueError(f"allowed_hosts: {entry!r} is not a host name (give it without scheme or port)")
         names.append(found[0])
     return tuple(names)
+
+
+def _allowed_entry(entry: str) -> str:
+    """An allow-list entry, checked and written canonically: an IP address (an IPv4-mapped IPv6
+    one as the IPv4 address it stands for) or a CIDR network."""
+    text = entry.strip()
+    try:
+        if "/" in text:
+            return str(ipaddress.ip_network(text, strict=False))
+        address = ipaddress.ip_address(text)
+    except ValueError as exc:
+        raise ValueError(f"{entry!r} is neither an IP address nor a CIDR network") from exc
+    return str(getattr(address, "ipv4_mapped", None) or address)
+
+
+#: IP addresses and CIDR networks (IPv4 or IPv6), written canonically; empty: any address.
+Allowlist = list[Annotated[str, AfterValidator(_allowed_entry)]]
+
+
+def ip_allowed(remote: str | None, allowlist: list[str]) -> bool:
+    """Whether the client's address is on the allow-list; an empty list allows everyone."""
+    if not allowlist:
+        return True
+    networks = [ipaddress.ip_network(entry, strict=False) for entry in allowlist]
+    return any(address in network for address in client_ips(remote) for network in networks)

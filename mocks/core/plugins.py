@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # the slugs alone (the CLI's arguments) need no provider code
 
 GROUP = "provider_mocks.providers"
 #: The built-in providers come first, in this order; installed ones follow by name.
-BUILT_IN = ("atrip", "itrigger", "appauth", "sugon", "credential", "wecom", "dingtalk", "feishu")
+BUILT_IN = ("atrip", "itrigger", "appauth", "sugon", "credential", "wechat", "wecom", "dingtalk", "feishu")
 
 
 @cache

@@ -8,7 +8,7 @@ import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import (
     TYPE_CHECKING,
@@ -221,6 +221,30 @@ class ProviderModel(ABC, Generic[C]):
             }
             for credential, live in current.items()
             if now < live.expires_at
+        )
+        return list(islice(listed, limit))
+
+    def newest_tokens(
+        self,
+        current: Iterable[tuple[str, Any]],
+        record: type[BaseModel],
+        credential: str,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """`live_tokens` where the credentials' current tokens, given with their records (None: gone),
+        come first, then the newest of the trace, `record`s each; a record names its credential in
+        its field `credential` and has an `expires_at` and a `valid_until` (earlier once replaced)."""
+        now = self.clock.time()
+        traced = ((key.rpartition(":")[2], record.model_validate(found)) for key, found in self.traced(limit))
+        listed = (
+            {
+                "token": token,
+                "credential": getattr(found, credential),
+                "seconds_left": max(0.0, found.valid_until - now),
+                "valid": now < found.valid_until,
+            }
+            for token, found in chain(current, traced)
+            if found is not None and now < found.expires_at
         )
         return list(islice(listed, limit))
 

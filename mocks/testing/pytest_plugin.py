@@ -7,6 +7,7 @@ Fixtures (override any of them in your conftest.py):
 - `provider_mocks`: the services (clock, journal, store), reset before each test;
 - `provider_mock`: a factory, `provider_mock("itrigger")` -> a ProviderMock handle;
 - `atrip_mock`, `itrigger_mock`, `appauth_mock`, `sugon_mock`, `credential_mock`: the same, ready made;
+- `wechat_mock`: the same, its base URL under `/wechat`;
 - `dingtalk_mock`: DingTalk 钉钉, both API generations at its base URL;
 - `feishu_mock`: the same, for Feishu;
 - `provider_mocks_intercept`: the providers' real hosts answered in-process by the same app.
@@ -157,6 +158,12 @@ def credential_mock(provider_mock: Callable[[str], ProviderMock]) -> ProviderMoc
 def wecom_mock(provider_mock: Callable[[str], ProviderMock]) -> ProviderMock:
     """The WeCom 企业微信 mock (its base URL under /wecom), with credentials of this test's own."""
     return provider_mock("wecom")
+
+
+@pytest.fixture
+def wechat_mock(provider_mock: Callable[[str], ProviderMock]) -> ProviderMock:
+    """The WeChat 微信公众平台 / 小程序 mock (its base URL under /wechat), with an account of its own."""
+    return provider_mock("wechat")
 
 
 @pytest.fixture

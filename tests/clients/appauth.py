@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .cache import Answer, FetchingPerCall, IgnoringExpiry, TokenCache
+from .cache import Answer, BackingOff, FetchingPerCall, IgnoringExpiry, RetryingAtOnce
 
 TOKEN = "/auth/getAccessToken"
 HELLO = "/auth/hello"
@@ -16,7 +14,7 @@ RATE_LIMITED = 429
 
 
 @dataclass(eq=False)
-class TokenManager(TokenCache):
+class TokenManager(BackingOff):
     """The documented way: one central cache, one fetch at a time, the answer's expiresIn as the truth.
 
     It refreshes in the last `refresh_fraction` of the token's life; the platform answers that
@@ -29,10 +27,7 @@ class TokenManager(TokenCache):
 
     app_id: str
     app_secret: str = field(repr=False)
-    sleep: Callable[[float], None] = field(default=time.sleep, kw_only=True)
     refresh_fraction: float = field(default=0.1, kw_only=True)
-    backoff: float = field(default=30.0, kw_only=True)
-    attempts: int = field(default=3, kw_only=True)
 
     def placement(self) -> tuple[dict[str, str], dict[str, str]]:
         """Where the credentials go: the query (as documented) and the headers."""
@@ -44,15 +39,11 @@ class TokenManager(TokenCache):
         answer: Answer = self.http.get(self.base_url + TOKEN, params=query, headers=headers).json()
         return answer
 
-    def fetch_with_backoff(self) -> Answer:
-        for attempt in range(self.attempts):
-            answer = self.fetch()
-            if answer["code"] != RATE_LIMITED or attempt + 1 == self.attempts:
-                break
-            self.sleep(self.backoff * 2**attempt)
-        if answer["code"] != OK:
-            raise RuntimeError(f"token fetch refused: {answer}")
-        return answer
+    def granted(self, answer: Answer) -> bool:
+        return bool(answer["code"] == OK)
+
+    def limited(self, answer: Answer) -> bool:
+        return bool(answer["code"] == RATE_LIMITED)
 
     def fetch_token(self) -> tuple[str, float]:
         result = self.fetch_with_backoff()["result"]
@@ -78,15 +69,8 @@ class IgnoresExpiry(IgnoringExpiry, TokenManager):
     """Fetches once and keeps the token forever, whatever expiresIn and /auth/hello say."""
 
 
-class RetriesAtOnce(TokenManager):
+class RetriesAtOnce(RetryingAtOnce, TokenManager):
     """Retries a refused fetch immediately, hammering the platform's frequency limit."""
-
-    def fetch_with_backoff(self) -> Answer:
-        for _ in range(self.attempts):
-            answer = self.fetch()
-            if answer["code"] == OK:
-                return answer
-        raise RuntimeError(f"token fetch refused: {answer}")
 
 
 class SecretInHeader(TokenManager):

@@ -2,7 +2,8 @@
 
 A provider's client adds only what is its own: how it fetches a token, when a token is due
 again, and which answer code says a token is no longer valid. The classic mistakes that are
-the same for every provider (a fetch per call, a token kept forever) are written once here.
+the same for every provider (a fetch per call, a token kept forever, a retry at once after a
+limit) are written once here, and so is the backing off from a limit.
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ def code(answer: Answer) -> object:
 
 
 def errcode(answer: Answer) -> object:
-    """An answer's code, where the platforms of the errcode/errmsg envelope put it."""
-    return answer["errcode"]
+    """An answer's code, where the platforms of the errcode/errmsg envelope put it (a WeChat
+    success carries none: 0)."""
+    return answer.get("errcode", 0)
 
 
 def send_with_refresh(
@@ -121,3 +123,46 @@ class IgnoringExpiry(TokenCache):
 
     def with_refresh(self, send: Callable[[str], Answer]) -> Answer:
         return send(self.token())
+
+
+@dataclass(eq=False)
+class BackingOff(TokenCache, ABC):
+    """A fetch refused for a limit waits before it tries again, twice as long each time, `attempts`
+    times in all; a fetch refused otherwise, or each time, is an error."""
+
+    sleep: Callable[[float], None] = field(default=time.sleep, kw_only=True)
+    backoff: float = field(default=30.0, kw_only=True)
+    attempts: int = field(default=3, kw_only=True)
+
+    @abstractmethod
+    def fetch(self) -> Answer:
+        """One token request; the whole answer."""
+
+    @abstractmethod
+    def granted(self, answer: Answer) -> bool:
+        """Whether a fetch's answer is a token."""
+
+    @abstractmethod
+    def limited(self, answer: Answer) -> bool:
+        """Whether a fetch's answer asks to wait: a limit was reached."""
+
+    def fetch_with_backoff(self) -> Answer:
+        for attempt in range(self.attempts):
+            answer = self.fetch()
+            if not self.limited(answer) or attempt + 1 == self.attempts:
+                break
+            self.sleep(self.backoff * 2**attempt)
+        if not self.granted(answer):
+            raise RuntimeError(f"token fetch refused: {answer}")
+        return answer
+
+
+class RetryingAtOnce(BackingOff):
+    """The mistake of retrying a refused fetch at once, hammering the limit that refused it."""
+
+    def fetch_with_backoff(self) -> Answer:
+        for _ in range(self.attempts):
+            answer = self.fetch()
+            if self.granted(answer):
+                return answer
+        raise RuntimeError(f"token fetch refused: {answer}")

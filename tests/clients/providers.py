@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from provider_mocks.testing.pytest_plugin import ProviderMock
 
-from . import appauth, credential, dingtalk, feishu, itrigger, sugon, wecom
+from . import appauth, credential, dingtalk, feishu, itrigger, sugon, wechat, wecom
 from .cache import Answer, code, errcode
 from .harness import build
 
@@ -100,6 +100,18 @@ SUGON = Provider(
     lifetime=24 * 3600,  # a login's tokens live a day
     fetched=attrgetter("logins"),
 )
+WECHAT = Provider(
+    "wechat",
+    ("appid", "secret"),
+    wechat.TokenManager,
+    wechat.FetchPerCall,
+    wechat.IgnoresExpiry,
+    call=lambda client, i: client.call(),
+    expected=lambda i: {"ip_list": wechat.API_DOMAIN_IPS},
+    invalid=42001,
+    lifetime=wechat.LIFETIME,
+    code=errcode,
+)
 WECOM = Provider(
     "wecom",
     ("corpid", "corpsecret"),
@@ -135,4 +147,4 @@ FEISHU = Provider(
     invalid=feishu.TOKEN_INVALID,
     lifetime=feishu.LIFETIME,
 )
-PROVIDERS: list[Provider[Any]] = [APPAUTH, CREDENTIAL, ITRIGGER, SUGON, WECOM, DINGTALK, FEISHU]
+PROVIDERS: list[Provider[Any]] = [APPAUTH, CREDENTIAL, ITRIGGER, SUGON, WECHAT, WECOM, DINGTALK, FEISHU]

@@ -11,7 +11,7 @@ import pytest
 from provider_mocks.testing.pytest_plugin import ProviderMock
 
 from .harness import rules
-from .providers import CREDENTIAL, ITRIGGER, PROVIDERS, Provider
+from .providers import CREDENTIAL, ITRIGGER, PROVIDERS, WECHAT, Provider
 
 MockOf = Callable[[str], ProviderMock]
 
@@ -20,7 +20,7 @@ def each(*providers: Provider[Any]) -> pytest.MarkDecorator:
     return pytest.mark.parametrize("provider", [pytest.param(p, id=p.slug) for p in providers])
 
 
-@each(CREDENTIAL, ITRIGGER)
+@each(CREDENTIAL, ITRIGGER, WECHAT)
 def test_well_behaved_manager_passes_the_audit(provider: Provider[Any], provider_mock: MockOf) -> None:
     mock = provider_mock(provider.slug)
     client = provider.client(mock)

@@ -10,6 +10,7 @@ import jwt
 import pytest
 
 from provider_mocks import create_app
+from provider_mocks.core.addresses import ip_allowed
 from provider_mocks.core.config import ConfigError
 from provider_mocks.core.errors import AdminError, ProviderError
 from provider_mocks.providers.credential import errors
@@ -21,7 +22,6 @@ from provider_mocks.providers.credential.models import (
     Partner,
     PartnerChange,
     demo_set,
-    ip_allowed,
 )
 from tests.support import FrozenWorld, only_listed
 

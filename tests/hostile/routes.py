@@ -168,6 +168,17 @@ def _wecom(url: str, creds: dict[str, Any]) -> Credentials:
     return Credentials({}, demo | {"access_token": token}, {})
 
 
+def _wechat(url: str, creds: dict[str, Any]) -> Credentials:
+    """Its routes are under /wechat (its real paths are WeCom's too). The token routes take another
+    account's credentials: their fetches must not replace the token the other routes send."""
+    demo, second = creds["demo"], creds["second"]
+    own = {"grant_type": "client_credential", "appid": second["appid"], "secret": second["secret"]}
+    fetched = {"grant_type": "client_credential", "appid": demo["appid"], "secret": demo["secret"]}
+    token = requests.get(f"{url}/wechat/cgi-bin/token", params=fetched, timeout=10).json()["access_token"]
+    body = {**own, "appsecret": second["secret"], "cgi_path": "/cgi-bin/token"}
+    return Credentials({}, own | {"access_token": token}, body)
+
+
 def _dingtalk(url: str, creds: dict[str, Any]) -> Credentials:
     """Both generations' credentials: the legacy query's, the new body's and header's."""
     key, secret = creds["demo"]["appkey"], creds["demo"]["appsecret"]
@@ -194,6 +205,7 @@ CREDENTIALS: dict[str, Callable[[str, dict[str, Any]], Credentials]] = {
     "sugon": _sugon,
     "credential": _credential,
     "wecom": _wecom,
+    "wechat": _wechat,
     "dingtalk": _dingtalk,
     "feishu": _feishu,
 }

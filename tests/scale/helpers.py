@@ -19,10 +19,15 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
+
+if TYPE_CHECKING:  # annotations only: bench/run.py imports this module without pytest's fixtures
+    import pytest
+
+    from tests.redis_server import RedisServer
 
 COMMAND = [sys.executable, "-m", "provider_mocks.cli"]
 
@@ -266,3 +271,17 @@ def raise_file_limit(wanted: int) -> bool:
         return False
     resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
     return True
+
+
+def store_option(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, db: int
+) -> tuple[str, ...]:
+    """`serve`'s arguments for the store `request.param` names: its default (LMDB), `sqlite`, or
+    `redis`, the session's Redis, its database `db` emptied."""
+    if request.param == "sqlite":
+        return ("--store", f"sqlite://{tmp_path_factory.mktemp('sqlite')}/state.db")
+    if request.param == "redis":
+        redis: RedisServer = request.getfixturevalue("redis_server")
+        redis.flush()
+        return ("--store", redis.url(db))
+    return ()

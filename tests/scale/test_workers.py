@@ -12,8 +12,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.redis_server import RedisServer
-
 from .helpers import (
     APPAUTH_TOKEN,
     ITRIGGER_TOKEN,
@@ -21,6 +19,7 @@ from .helpers import (
     burst,
     itrigger_app_with_limit,
     serving_process,
+    store_option,
     worker_pids,
 )
 
@@ -30,14 +29,7 @@ def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """`serve --workers 2` on its default store (LMDB), on SQLite and on Redis."""
-    store: tuple[str, ...] = ()
-    if request.param == "sqlite":
-        store = ("--store", f"sqlite://{tmp_path_factory.mktemp('sqlite')}/state.db")
-    elif request.param == "redis":
-        redis: RedisServer = request.getfixturevalue("redis_server")
-        redis.flush()
-        store = ("--store", redis.url(6))
-    with serving_process("--workers", "2", *store) as found:
+    with serving_process("--workers", "2", *store_option(request, tmp_path_factory, 6)) as found:
         yield found
 
 

@@ -17,7 +17,6 @@ however many were issued since; one from before a reset, or forged, is unknown.
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import math
 import secrets
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from ...core.addresses import Allowlist, ip_allowed
 from ...core.audit import note
 from ...core.demo import drawn
 from ...core.errors import ProviderError
@@ -71,44 +71,14 @@ class Settings(Strict):
     )
 
 
-def _client_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-    """An address, an IPv4-mapped IPv6 one as the IPv4 address it stands for."""
-    address = ipaddress.ip_address(text)
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
-
-
-def _address(entry: str) -> str:
-    """An allow-list entry, checked and written canonically: an IP address or a CIDR network."""
-    text = entry.strip()
-    try:
-        return str(ipaddress.ip_network(text, strict=False) if "/" in text else _client_address(text))
-    except ValueError as exc:
-        raise ValueError(f"{entry!r} is neither an IP address nor a CIDR network") from exc
-
-
 def _path(path: str) -> str:
     if not path.startswith(PREFIX + "/"):
         raise ValueError(f"{path!r} is not an API path under {PREFIX}/")
     return path
 
 
-#: IP addresses and CIDR networks (IPv4 or IPv6), written canonically; empty: any address.
-Allowlist = list[Annotated[str, AfterValidator(_address)]]
 #: API paths under /openapi/ the app may call.
 Grants = list[Annotated[str, AfterValidator(_path)]]
-
-
-def ip_allowed(remote: str | None, allowlist: list[str]) -> bool:
-    """Whether the client's address is on the allow-list; an empty list allows everyone."""
-    if not allowlist:
-        return True
-    try:
-        address = _client_address((remote or "").split("%", 1)[0])
-    except ValueError:
-        return False
-    return any(address in ipaddress.ip_network(entry, strict=False) for entry in allowlist)
 
 
 class Partner(Strict):

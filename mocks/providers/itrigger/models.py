@@ -20,7 +20,6 @@ import secrets
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from itertools import chain, islice
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -218,21 +217,9 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
         ]
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
-        now = self.clock.time()
         tokens = self._tokens
         current = ((token, tokens.find(token)) for _, token in self.store.scan(self.key("current", "")))
-        traced = ((key.rpartition(":")[2], TokenRecord.model_validate(r)) for key, r in self.traced(limit))
-        listed = (
-            {
-                "token": token,
-                "credential": record.app_id,
-                "seconds_left": max(0.0, record.valid_until - now),
-                "valid": now < record.valid_until,
-            }
-            for token, record in chain(current, traced)
-            if record is not None and now < record.expires_at
-        )
-        return list(islice(listed, limit))
+        return self.newest_tokens(current, TokenRecord, "app_id", limit)
 
     # -- the documented rules ----------------------------------------------
 
