@@ -24,7 +24,7 @@ Store layout (all under `wechat:`):
   token:<token>                 Issued: whose, until when it works; a replaced token's record is
                                 kept in the trace ring (see ProviderModel.trace)
   calls:<appid>:<api>:<day>     an API's calls on the day-th day (Beijing time)
-  minute:<appid>:<api>:<n>      its calls in the n-th minute
+  calls:<appid>:<api>:60:<n>    its calls in the n-th minute
   forced:<appid>:<day>          forced refreshes of the stable token that day
   force-gate:<appid>            present for 30 s after a forced refresh
   clears:<appid>:<month>        quota clears in a month ("2026-03")
@@ -274,7 +274,7 @@ class WeChatModel(ProviderModel[WeChatConfig]):
         note(kind="fetch", credential=appid or None)
         app = self._checked(appid, secret, caller, grant_type)
         now = self.clock.time()
-        self._count_minute(app, "token", now)
+        self._count_minute(app, "token")
         settings = self.config.settings
         calls, day_end = self._today(app.appid, "token", now)
         access = secrets.token_urlsafe(TOKEN_BYTES)
@@ -439,17 +439,15 @@ class WeChatModel(ProviderModel[WeChatConfig]):
             note(backoff=True)
             raise ProviderError(code)
 
-    def _count_minute(self, app: App, api: str, now: float) -> None:
+    def _count_minute(self, app: App, api: str) -> None:
         """A call of `api` in this minute: past its quota, 45011 until the next minute."""
-        minute = int(now // MINUTE)
-        limit = self._limits(app, api)[1]
-        self._within(
-            self.key("minute", app.appid, api, minute), (minute + 1) * MINUTE, limit, errors.MINUTE_QUOTA
-        )
+        if self.over_limit((app.appid, api), ((MINUTE, self._limits(app, api)[1]),)) is not None:
+            note(backoff=True)
+            raise ProviderError(errors.MINUTE_QUOTA)
 
     def _count(self, app: App, api: str, now: float) -> None:
         """A call of `api`, against the minute's quota, then the day's (45009 until it is cleared)."""
-        self._count_minute(app, api, now)
+        self._count_minute(app, api)
         self._within(
             *self._today(app.appid, api, now), limit=self._limits(app, api)[0], code=errors.DAILY_QUOTA
         )
