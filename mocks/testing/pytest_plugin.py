@@ -6,10 +6,9 @@ Fixtures (override any of them in your conftest.py):
 - `provider_mocks_app` / `provider_mocks_server`: the app, and a server on a free loopback port;
 - `provider_mocks`: the services (clock, journal, store), reset before each test;
 - `provider_mock`: a factory, `provider_mock("itrigger")` -> a ProviderMock handle;
-- `atrip_mock`, `itrigger_mock`, `appauth_mock`, `sugon_mock`, `credential_mock`: the same, ready made;
-- `wechat_mock`: the same, its base URL under `/wechat`;
-- `dingtalk_mock`: DingTalk 钉钉, both API generations at its base URL;
-- `feishu_mock`: the same, for Feishu;
+- `atrip_mock`, `itrigger_mock`, `appauth_mock`, `sugon_mock`, `credential_mock`, `wechat_mock`,
+  `wecom_mock`, `dingtalk_mock`, `feishu_mock`: the same, ready made (WeChat's and WeCom's base
+  URLs under `/wechat` and `/wecom`; DingTalk's serves both API generations);
 - `provider_mocks_intercept`: the providers' real hosts answered in-process by the same app.
 """
 
