@@ -70,6 +70,12 @@ def note(**facts: Any) -> None:
         g.setdefault("facts", {}).update(facts)
 
 
+def note_replaced(token: str, left: float, lifetime: float) -> None:
+    """A fetch replaced (or answered again) the credential's `token`, which had `left` of its
+    `lifetime` seconds to live: what `refetch-while-valid` judges an early fetch by."""
+    note(replaced=token, replaced_left=left, replaced_lifetime=lifetime)
+
+
 def noted() -> dict[str, Any]:
     facts: dict[str, Any] = g.get("facts", {})
     return facts

@@ -7,7 +7,7 @@ Checks read the facts the provider's model noted (see `audit.note`):
 - `kind`: "fetch" (a token acquisition), "renew", or "call" (a business call or token check);
 - `token`: the token fetched or used; on a fetch that replaced the credential's previous
   token: `replaced` (that token), `replaced_left` (its seconds of validity left) and
-  `replaced_lifetime`;
+  `replaced_lifetime` (`audit.note_replaced` notes all three);
 - `token_state`: on a call, "valid", "expired", "overwritten", "unknown" or "missing";
 - `backoff`: the answer asks the client to back off (a limit, a refused renewal);
 - and what a provider's own rules read (`request_id`, `renewal_window_passed`, ...).

@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ...core.audit import note
+from ...core.audit import note, note_replaced
 from ...core.demo import drawn
 from ...core.errors import ProviderError
 from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Records, Strict, as_configured
@@ -298,11 +298,7 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
         if issued and live != issued[0]:  # another fetch issued one first: use it
             self._tokens.delete(issued[0].accessToken)
         if live == held:
-            note(
-                replaced=live.accessToken,
-                replaced_left=live.expires_at - now,
-                replaced_lifetime=live.expires_at - live.issued_at,
-            )
+            note_replaced(live.accessToken, live.expires_at - now, live.expires_at - live.issued_at)
         elif held is not None:
             self._retire(held.accessToken)
         note(token=live.accessToken)

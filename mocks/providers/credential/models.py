@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from ...core.addresses import Allowlist, ip_allowed
-from ...core.audit import note
+from ...core.audit import note, note_replaced
 from ...core.demo import drawn
 from ...core.errors import ProviderError
 from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Records, Strict, as_configured
@@ -354,10 +354,8 @@ class CredentialModel(ProviderModel[CredentialConfig]):
             and not self._overwritten(held.client_id, held.jti)
             and self.clock.time() < held.expires_at
         ):
-            note(
-                replaced=held.access_token,
-                replaced_left=held.expires_at - self.clock.time(),
-                replaced_lifetime=held.expires_at - held.issued_at,
+            note_replaced(
+                held.access_token, held.expires_at - self.clock.time(), held.expires_at - held.issued_at
             )
         return token
 

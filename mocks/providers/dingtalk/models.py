@@ -31,7 +31,7 @@ from typing import Any, Literal
 from flask import has_request_context, request
 from pydantic import Field
 
-from ...core.audit import note
+from ...core.audit import note, note_replaced
 from ...core.demo import drawn
 from ...core.errors import ProviderError
 from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Records, Strict, as_configured
@@ -227,11 +227,7 @@ class DingTalkModel(ProviderModel[DingTalkConfig]):
             expires_at=expires_at + RETAIN,
         )
         if held is not None and held.token == value:  # the audit: a fetch while it lived
-            note(
-                replaced=value,
-                replaced_left=held.expires_at - now,
-                replaced_lifetime=self.config.settings.token_lifetime,
-            )
+            note_replaced(value, held.expires_at - now, self.config.settings.token_lifetime)
         note(token=value)
         return value, math.ceil(expires_at - now)
 

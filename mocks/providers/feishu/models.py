@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from ...core.audit import note
+from ...core.audit import note, note_replaced
 from ...core.demo import drawn
 from ...core.errors import ProviderError
 from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Records, Strict, as_configured
@@ -172,11 +172,7 @@ class FeishuModel(ProviderModel[FeishuConfig]):
 
         held, live = self._current.swap(app.app_id, keep_or_issue, expires_at=fresh.expires_at)
         if held is not None and live.token == held.token:  # the audit: a fetch that changed nothing
-            note(
-                replaced=live.token,
-                replaced_left=live.expires_at - now,
-                replaced_lifetime=settings.token_lifetime,
-            )
+            note_replaced(live.token, live.expires_at - now, settings.token_lifetime)
         if live.token == fresh.token:
             self._issued.put(
                 live.token,

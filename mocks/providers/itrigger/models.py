@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
-from ...core.audit import note
+from ...core.audit import note, note_replaced
 from ...core.demo import drawn
 from ...core.errors import ProviderError
 from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Records, Strict, as_configured
@@ -285,11 +285,7 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
     def _replace(self, token: str, record: TokenRecord, now: float) -> None:
         """The old token goes into the trace; unexpired, it stops working (after the grace period)."""
         if now < record.expires_at:
-            note(
-                replaced=token,
-                replaced_left=max(0.0, record.valid_until - now),
-                replaced_lifetime=record.expires_at - record.issued_at,
-            )
+            note_replaced(token, max(0.0, record.valid_until - now), record.expires_at - record.issued_at)
             record.valid_until = min(record.valid_until, now + self.config.settings.overwrite_grace)
             record.overwritten = True
         self.trace(self.key("token", token), record.model_dump())

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from ...core.audit import note
+from ...core.audit import note, note_replaced
 from ...core.errors import AdminError, ProviderError
 from ...core.provider import ProviderModel, Records, as_configured
 from . import errors, signing
@@ -240,11 +240,7 @@ class SugonModel(ProviderModel[SugonConfig]):
         )
         note(token=token)
         if previous is not None and now_ms < previous.expires_ms:
-            note(
-                replaced=previous.token,
-                replaced_left=(previous.expires_ms - now_ms) / 1000,
-                replaced_lifetime=lifetime,
-            )
+            note_replaced(previous.token, (previous.expires_ms - now_ms) / 1000, lifetime)
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Each user's platform token from their latest login (renewed and region tokens are not kept)."""

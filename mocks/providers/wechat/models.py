@@ -43,7 +43,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from ...core.addresses import Allowlist, client_ips, ip_allowed
-from ...core.audit import note
+from ...core.audit import note, note_replaced
 from ...core.demo import drawn
 from ...core.errors import ProviderError
 from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Records, Strict, as_configured
@@ -327,11 +327,7 @@ class WeChatModel(ProviderModel[WeChatConfig]):
             if held is not None and (renewed := self._tokens.find(held.token)) is not None:
                 self.trace(self.key("token", held.token), renewed.model_dump())  # works on to its end
         elif held is not None:  # the audit: a fetch while the token lived, answered the same token
-            note(
-                replaced=live.token,
-                replaced_left=live.expires_at - now,
-                replaced_lifetime=settings.token_lifetime,
-            )
+            note_replaced(live.token, live.expires_at - now, settings.token_lifetime)
         note(token=live.token)
         return errors.token(live.token, math.ceil(live.expires_at - now))
 
@@ -369,11 +365,7 @@ class WeChatModel(ProviderModel[WeChatConfig]):
     def _replace(self, token: str, record: Issued, now: float) -> None:
         """A token another replaced: it works for `overlap` seconds more (its record into the trace)."""
         if now < record.valid_until:
-            note(
-                replaced=token,
-                replaced_left=record.valid_until - now,
-                replaced_lifetime=record.expires_at - record.issued_at,
-            )
+            note_replaced(token, record.valid_until - now, record.expires_at - record.issued_at)
             until = min(record.valid_until, now + self.config.settings.overlap)
             record = record.model_copy(update={"valid_until": until, "replaced_at": now})
         self.trace(self.key("token", token), record.model_dump())

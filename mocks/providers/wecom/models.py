@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import Field
 
-from ...core.audit import note
+from ...core.audit import note, note_replaced
 from ...core.demo import drawn
 from ...core.errors import ProviderError
 from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Records, Strict, as_configured
@@ -198,11 +198,7 @@ class WeComModel(ProviderModel[WeComConfig]):
             self._app_key(corpid, corpsecret), keep_or_issue, expires_at=expires_at
         )
         if held is not None and live.token == held.token:  # the audit: a fetch while it lived
-            note(
-                replaced=live.token,
-                replaced_left=live.expires_at - now,
-                replaced_lifetime=settings.token_lifetime,
-            )
+            note_replaced(live.token, live.expires_at - now, settings.token_lifetime)
         if live.token == fresh.token:
             self._issued.put(
                 live.token,
