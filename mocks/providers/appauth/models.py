@@ -305,7 +305,7 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
             )
         elif held is not None:
             self._retire(held.accessToken)
-        note(token=live.accessToken)
+        note(token=live.accessToken, expires=live.expires_at)
         return {
             "accessToken": live.accessToken,
             "expireTime": expire_time(live.expires_at),

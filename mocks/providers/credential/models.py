@@ -378,7 +378,7 @@ class CredentialModel(ProviderModel[CredentialConfig]):
             previous = self.store.get(self.key("current", client_id))
             held = self._tokens.find(previous) if previous else None
             self.store.set(self.key("current", client_id), jti, expires_at=expires_at)
-        note(token=token)
+        note(token=token, expires=expires_at)
         if (
             held is not None
             and not self._overwritten(held.client_id, held.jti)
@@ -386,6 +386,7 @@ class CredentialModel(ProviderModel[CredentialConfig]):
         ):
             note(
                 replaced=held.access_token,
+                overwrites=held.access_token,
                 replaced_left=held.expires_at - self.clock.time(),
                 replaced_lifetime=held.expires_at - held.issued_at,
             )

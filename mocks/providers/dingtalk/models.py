@@ -232,7 +232,7 @@ class DingTalkModel(ProviderModel[DingTalkConfig]):
                 replaced_left=held.expires_at - now,
                 replaced_lifetime=self.config.settings.token_lifetime,
             )
-        note(token=value)
+        note(token=value, expires=expires_at)
         return value, math.ceil(expires_at - now)
 
     def _live(self, appkey: str, kind: str) -> tuple[str, float, Live | None]:
