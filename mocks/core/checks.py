@@ -14,6 +14,8 @@ Checks read the facts the provider's model noted (see `audit.note`):
 - `overwrites`: on a fetch whose new token made the previous one stop working, that token
   (a `replaced` one may live on: Sugon's, the same token answered again);
 - `renews`: on a fetch or renewal whose new token succeeds one that lives on, that token;
+- `issued_with`: on a fetch that answered several tokens, the others, which expire with
+  `token` (Sugon's region tokens beside the platform's);
 - `token_state`: on a call, "valid", "expired", "overwritten", "suspended" (its credential
   or region is), "unknown" or "missing";
 - `backoff`: the answer asks the client to back off (a limit, a refused renewal);

@@ -27,6 +27,7 @@ const Timeline = (() => {
     .timeline .limit { fill: #ae3ec9; } .timeline .fault { fill: #f5a524; stroke: #1d2330; }
     .timeline .violation { fill: #e5484d; } .timeline .violation.warning { fill: #f08c00; }
     .timeline .now { stroke: #e5484d; stroke-dasharray: 4 3; }
+    .timeline .row, .timeline .tick, .timeline .join, .timeline .now { pointer-events: none; }
     .timeline .now-label { fill: #e5484d; font-size: 11px; }
     .timeline-tip { position: absolute; z-index: 10; max-width: 400px; white-space: pre-wrap;
       word-break: break-all; background: #1d2330; color: #fff; padding: .4rem .55rem;
@@ -143,6 +144,7 @@ const Timeline = (() => {
     const long = span > 86400 && step < 86400;
     for (let t = Math.ceil(model.start / step) * step; t <= model.end; t += step) {
       el("line", {class: "tick", x1: x(t), x2: x(t), y1: AXIS - 6, y2: height}, svg);
+      if (x(t) > x(model.now) - 110 && x(t) < x(model.now) + 45) continue;  // where "now" is written
       const label = el("text", {class: "tick-label", x: x(t), y: AXIS - 10, "text-anchor": "middle"}, svg);
       label.textContent = tickLabel(t, step, long);
     }

@@ -58,6 +58,11 @@ def script() -> str:
     return SCRIPT.read_text(encoding="utf-8")
 
 
+def _instant(t: float) -> float:
+    """A moment on the virtual clock as the model gives it: to the millisecond."""
+    return round(t, 3)
+
+
 def _cut(text: str) -> str:
     return text if len(text) <= TEXT else text[: TEXT - 1] + "…"
 
@@ -76,6 +81,8 @@ class Digest:
     #: It answered `token`, a new one or the held one again.
     issued: bool
     expires: float | None
+    #: Tokens answered beside `token`, expiring with it.
+    issued_with: tuple[str, ...]
     overwrites: str | None
     renews: str | None
     suspended: bool
@@ -107,13 +114,14 @@ def digest(entry: Entry) -> Digest | None:
     body = entry.get("body") or ""
     return Digest(
         id=entry["id"],
-        at=datetime.fromisoformat(entry["time"]).timestamp(),
+        at=_instant(datetime.fromisoformat(entry["time"]).timestamp()),
         provider=provider,
         credential=str(f.get("credential") or f.get("presented") or ""),
         kind=_kind(entry, f, issued),
         token=f.get("token"),
         issued=issued,
-        expires=f.get("expires"),
+        expires=None if f.get("expires") is None else _instant(f["expires"]),
+        issued_with=tuple(f.get("issued_with") or ()) if issued else (),
         overwrites=f.get("overwrites"),
         renews=f.get("renews"),
         suspended=f.get("token_state") == "suspended",
@@ -152,9 +160,17 @@ class Bar:
 
 
 def _tokens(digests: Iterable[Digest]) -> dict[str, Bar]:
-    """Every token the digests issued, with its cut and the token it renews."""
+    """Every token the digests issued, with its cut and the token it renews. A token answered
+    beside another (`issued_with`) is one once a request presents it: a login's tokens for
+    regions the client never calls are left out."""
     bars: dict[str, Bar] = {}
+    beside: dict[str, Digest] = {}
     for d in digests:
+        for presented in (d.token, d.renews):
+            if presented is not None and (login := beside.pop(presented, None)) is not None:
+                row = (login.provider, login.credential)
+                bars[presented] = Bar(row, presented, login.at, login.expires, login)
+        beside.update(dict.fromkeys(d.issued_with, d))
         if d.issued and d.token is not None:
             bar = bars.get(d.token)
             if bar is None:
@@ -242,7 +258,7 @@ def _axis(digests: Sequence[Digest], now: float, span: float | None) -> tuple[fl
     end = max(now, digests[-1].at if digests else now)
     start = end - span if span else min((d.at for d in digests), default=end)
     start = min(start, end - MIN_SPAN)
-    return start, end + (end - start) * AHEAD
+    return _instant(start), _instant(end + (end - start) * AHEAD)
 
 
 def build(
@@ -254,6 +270,7 @@ def build(
 ) -> dict[str, Any]:
     """The picture of `digests` (oldest first) and the audit's findings, on the axis from `span`
     seconds before now (default: the oldest request) to now, as the JSON `timeline.js` draws."""
+    now = _instant(now)
     start, far = _axis(digests, now, span)
     bucket = (far - start) / BUCKETS
     tokens = _tokens(digests)

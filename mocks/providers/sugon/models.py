@@ -225,6 +225,7 @@ class SugonModel(ProviderModel[SugonConfig]):
             token = None if cluster_id in user.suspended else self._token(user, cluster_id, now, key)
             listed.append({"clusterId": cluster_id, "clusterName": region.cluster_name, "token": token})
         platform = self._token(user, PLATFORM_ID, now, key)
+        note(issued_with=[item["token"] for item in listed if item["token"]])
         listed.append({"clusterId": PLATFORM_ID, "clusterName": PLATFORM_NAME, "token": platform})
         self._remember_login(user.user, platform, now)
         return listed
@@ -341,7 +342,9 @@ class SugonModel(ProviderModel[SugonConfig]):
             region = self._regions.find(cluster_id)
             if region is None or cluster_id not in user.regions or cluster_id in user.suspended:
                 # no renewal or retry helps until the region is usable again
-                note(backoff=True, token_state="suspended")
+                note(backoff=True)
+                if cluster_id in user.suspended:
+                    note(token_state="suspended")
                 raise ProviderError(errors.NO_PERMISSION)
             apis = region.apis
         if api is not None and api not in apis:
