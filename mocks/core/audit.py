@@ -29,7 +29,7 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -39,7 +39,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from .checks import AuditSettings, Rule, Violation
-from .journal import Entry, Exchange, query_string, request_line
+from .journal import Entries, Entry, Exchange, query_string, request_line
 from .openapi import resolved
 from .provider import Provider, ProviderConfig
 from .registry import Registry
@@ -352,8 +352,25 @@ class Auditor:
                 for v in check.violations(oldest, since or 0)
             ]
         start = 0 if since is None else bisect.bisect_left(entries, since, key=_id)
-        found = [v for e in entries[start:] if e["provider"] in slugs for v in self._spec_violations(e)]
-        return sorted(found + behaviour, key=lambda v: v.requests)
+        return sorted(self._spec_found(entries, start, slugs) + behaviour, key=lambda v: v.requests)
+
+    def _spec_found(self, entries: Sequence[Entry], start: int, slugs: Collection[str]) -> list[Violation]:
+        """The spec violations of `entries[start:]` by the providers `slugs`. An entry judged before
+        is not built again (the journal's entries are built when read): asking for every violation
+        of a full journal, as the timeline does each second, costs its new entries only."""
+        found: list[Violation] = []
+        id_at = entries.id_at if isinstance(entries, Entries) else lambda i: _id(entries[i])
+        for i in range(start, len(entries)):
+            known = self._spec_cache.get(id_at(i))
+            if known is None:
+                entry = entries[i]
+                if entry["provider"] not in slugs:
+                    if entry["provider"] not in self.providers:  # no spec judges it: ever
+                        self._spec_cache[entry["id"]] = ()
+                    continue
+                known = self._spec_violations(entry)
+            found += [v for v in known if v.provider in slugs]
+        return found
 
 
 def describe(violations: Sequence[Violation], entries: Sequence[Entry]) -> str:

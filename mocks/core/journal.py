@@ -76,6 +76,10 @@ class Entries(Sequence[Entry]):
     def __len__(self) -> int:
         return len(self._rows)
 
+    def id_at(self, index: int) -> int:
+        """The id of the entry at `index`, without building it."""
+        return self._rows[index][0]
+
     def position(self, entry_id: int) -> int:
         """The index of the first entry with id `entry_id` or a later one, found without building any."""
         return bisect.bisect_left(self._rows, entry_id, key=_row_id)

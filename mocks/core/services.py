@@ -109,7 +109,7 @@ class Mocks:
             digests = [d for d in digests if d.provider == provider]
         found = self.auditor.violations(entries, provider)
         windows = {slug: model.renewal_window() for slug, model in self.models.items()}
-        return timeline.build(digests, found, windows, self.clock.time(), span)
+        return timeline.build(digests, found, windows, self.clock.time(), span, self.auditor.paced)
 
     def add_fault(self, rule: FaultRule) -> FaultRule:
         """Add a fault rule that can fire; a ValueError says what in it cannot."""

@@ -23,11 +23,11 @@ newest), and what was left off counted.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from .checks import Violation, facts
 from .journal import Entries, Entry, request_line
@@ -50,8 +50,21 @@ AHEAD = 0.04
 #: The characters of a request or an answer a hover shows.
 TEXT = 240
 
+Item = TypeVar("Item")
+
 #: Marker kinds, the most telling first: they are kept first when there are too many.
 KINDS = ("violation", "fault", "limit", "refusal", "renew", "fetch", "call")
+
+
+class Paced(Protocol):
+    """Hands `items` over at the pace the providers' requests allow (`Auditor.paced`)."""
+
+    def __call__(self, items: Iterable[Item], /) -> Iterable[Item]: ...
+
+
+def at_once(items: Iterable[Item], /) -> Iterable[Item]:
+    """No pace: nothing else is served meanwhile."""
+    return items
 
 
 def script() -> str:
@@ -267,13 +280,15 @@ def build(
     windows: Mapping[str, RenewalWindow | None],
     now: float,
     span: float | None = None,
+    paced: Paced = at_once,
 ) -> dict[str, Any]:
     """The picture of `digests` (oldest first) and the audit's findings, on the axis from `span`
-    seconds before now (default: the oldest request) to now, as the JSON `timeline.js` draws."""
+    seconds before now (default: the oldest request) to now, as the JSON `timeline.js` draws;
+    its passes over the journal go at the pace `paced` gives."""
     now = _instant(now)
     start, far = _axis(digests, now, span)
     bucket = (far - start) / BUCKETS
-    tokens = _tokens(digests)
+    tokens = _tokens(paced(digests))
     by_row: dict[Row, list[Bar]] = {}
     for bar in tokens.values():  # by start: the fetches' order
         bar.end = _end(bar, windows.get(bar.row[0]))
@@ -311,10 +326,10 @@ def build(
         found.count += 1
         return found
 
-    for d in seen:
+    for d in paced(seen):
         mark(d, d.kind)
     by_id = {d.id: d for d in seen}
-    for v in violations:
+    for v in paced(violations):
         about = by_id.get(v.requests[-1])  # the request the rule was broken at
         if about is not None and (marker := mark(about, "violation")) is not None:
             if marker.severity != "error":
@@ -389,7 +404,7 @@ class Timeline:
     `paced` spreads the digesting out while the providers are busy (`Auditor.paced`).
     """
 
-    def __init__(self, paced: Callable[[Iterable[int]], Iterable[int]] = iter) -> None:
+    def __init__(self, paced: Paced = at_once) -> None:
         self._paced = paced
         self._lock = threading.Lock()
         #: By journal id, oldest first (None: an entry no provider answered).

@@ -17,7 +17,7 @@ from flask import Flask
 from provider_mocks import Mocks, create_app, get_mocks
 from provider_mocks.cli import main
 from provider_mocks.core import timeline
-from provider_mocks.core.journal import Exchange, Journal
+from provider_mocks.core.journal import Entry, Exchange, Journal
 from provider_mocks.testing.pytest_plugin import ProviderMock
 from tests.clients import itrigger, sugon
 from tests.clients.providers import FEISHU, ITRIGGER, SUGON
@@ -209,7 +209,12 @@ def test_thousands_of_entries_stay_bounded_and_are_digested_once(monkeypatch: py
     run_fetch_per_call(app, mocks, 1500)
     digested: list[int] = []
     real = timeline.digest
-    monkeypatch.setattr(timeline, "digest", lambda entry: digested.append(entry["id"]) or real(entry))
+
+    def counted(entry: Entry) -> timeline.Digest | None:
+        digested.append(entry["id"])
+        return real(entry)
+
+    monkeypatch.setattr(timeline, "digest", counted)
     found = mocks.timeline()
     assert len(digested) == 3000
     size = len(json.dumps(found))
@@ -227,10 +232,11 @@ def run_fetch_per_call(app: Flask, mocks: Mocks, calls: int) -> None:
     http = app.test_client()
     demo = mocks.model("itrigger").demo_credentials()["demo"]
     for _ in range(calls):
-        token = http.get(
+        answer = http.get(
             "/itrigger-tenant/v1/basic/accessTokenOpen/token",
             query_string={"appId": demo["appId"], "appSecret": demo["appSecret"]},
-        ).json["data"]["accessToken"]
+        )
+        token = json.loads(answer.data)["data"]["accessToken"]
         http.get(itrigger.GET_API, query_string={"accessToken": token})
         mocks.clock.advance(1)
 

@@ -12,6 +12,7 @@ import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import requests
 from flask import Flask
@@ -104,8 +105,9 @@ def well_behaved_day(provider_mock: MockOf) -> float:
     """A day of three providers' well-behaved token managers, a call each every 10 minutes:
     iTrigger's refreshed before expiry, Feishu's renewed inside its 30-minute window, Sugon's
     renewed an hour before its 24 h are up. When it ended, on the virtual clock."""
-    runs: list[tuple[Provider[object], object]] = []
-    for provider in (ITRIGGER, FEISHU, SUGON):
+    runs: list[tuple[Provider[Any], Any]] = []
+    providers: list[Provider[Any]] = [ITRIGGER, FEISHU, SUGON]
+    for provider in providers:
         mock = provider_mock(provider.slug)
         runs.append((provider, provider.client(mock)))
     clock = mock.clock
