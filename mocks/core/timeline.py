@@ -12,9 +12,10 @@ The picture's model is computed here, once, from the facts the providers' models
 `timeline.js`, and `provider-mocks audit --report` writes the same JSON and the same script
 into its page, so the two cannot draw it differently.
 
-It costs the same whatever the journal holds. Each entry is digested once, at the pace the
-providers' requests allow (`Auditor.paced`), and its digest kept while the journal keeps the
-entry. What is drawn is windowed and aggregated: at most MAX_ROWS rows (the latest active),
+What it costs is bounded by the journal's bounds, and what it draws is bounded whatever the
+journal holds. Each entry is digested once, and its digest kept while the journal keeps the
+entry; the passes over the journal go at the pace the providers' requests allow
+(`Auditor.paced`). What is drawn is windowed and aggregated: at most MAX_ROWS rows (the latest active),
 markers of one kind merged within each BUCKETS-th of the axis, tokens too short to see merged
 into runs, at most MAX_BARS bars and MAX_MARKERS markers (the findings first, then the
 newest), and what was left off counted.
@@ -47,8 +48,9 @@ BUCKETS = 600
 MIN_SPAN = 60.0
 #: The part of the axis shown past now, where live tokens run on.
 AHEAD = 0.04
-#: The characters of a request or an answer a hover shows.
+#: The characters of a request or an answer a hover shows, and the findings of one marker.
 TEXT = 240
+FINDINGS = 5
 
 Item = TypeVar("Item")
 
@@ -290,10 +292,12 @@ def build(
     bucket = (far - start) / BUCKETS
     tokens = _tokens(paced(digests))
     by_row: dict[Row, list[Bar]] = {}
-    for bar in tokens.values():  # by start: the fetches' order
+    for bar in tokens.values():
         bar.end = _end(bar, windows.get(bar.row[0]))
         if (bar.end is None or bar.end >= start) and bar.start <= far:
             by_row.setdefault(bar.row, []).append(bar)
+    for own in by_row.values():  # a login's other tokens come when presented: by start
+        own.sort(key=lambda b: b.start)
     seen = [d for d in digests if d.at >= start]
 
     active: dict[Row, tuple[float, float]] = {}  # each row's first and last moment on the axis
@@ -334,7 +338,8 @@ def build(
         if about is not None and (marker := mark(about, "violation")) is not None:
             if marker.severity != "error":
                 marker.severity = v.severity
-            marker.findings.append(f"[{v.severity}] {v.rule}: {v.message}")
+            if len(marker.findings) < FINDINGS:
+                marker.findings.append(f"[{v.severity}] {v.rule}: {v.message}")
     markers = sorted(merged.values(), key=lambda m: (KINDS.index(m.kind), -m.first.at))
     markers_left = max(0, len(markers) - MAX_MARKERS)
     markers = sorted(markers[:MAX_MARKERS], key=lambda m: m.first.at)
@@ -394,7 +399,7 @@ def _marker(marker: Marker) -> dict[str, Any]:
         "answer": first.answer,
     }
     if marker.kind == "violation":
-        found |= {"severity": marker.severity, "findings": marker.findings[:5]}
+        found |= {"severity": marker.severity, "findings": marker.findings}
     return found
 
 
@@ -418,12 +423,12 @@ class Timeline:
             kept, last_id = self._digests, self._last[0]
             if len(entries) and last_id:
                 held = entries.find(last_id)
-                if (held is None and entries[0]["id"] <= last_id) or (
+                if (held is None and entries.id_at(0) <= last_id) or (
                     held is not None and held.get("received") != self._last[1]
                 ):  # the journal started over (a store that lost it): digest it afresh
                     kept.clear()
                     self._last, last_id = (0, None), 0
-            oldest = entries[0]["id"] if len(entries) else last_id + 1
+            oldest = entries.id_at(0) if len(entries) else last_id + 1
             while kept and (first := next(iter(kept))) < oldest:
                 del kept[first]
             for i in self._paced(range(entries.position(last_id + 1), len(entries))):
