@@ -93,7 +93,7 @@ and answer; click it for the journal entry.</p>
 <script>
 "use strict";
 const model = JSON.parse(document.getElementById("timeline-model").textContent);
-function open(id) {{
+function openEntry(id) {{
   const entry = document.getElementById(`entry-${{id}}`);
   if (!entry) return;
   document.querySelectorAll("details.opened").forEach((d) => d.classList.remove("opened"));
@@ -101,7 +101,7 @@ function open(id) {{
   entry.classList.add("opened");
   entry.scrollIntoView();
 }}
-const draw = () => Timeline.draw(document.getElementById("timeline"), model, {{open}});
+const draw = () => Timeline.draw(document.getElementById("timeline"), model, {{open: openEntry}});
 draw();
 addEventListener("resize", draw);
 </script>
