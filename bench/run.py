@@ -531,7 +531,8 @@ def print_churn(churn: Churn) -> None:
 # -- the admin API polled while the providers are under load --------------------------------------
 
 #: What polls the admin API every second while wrk loads the token endpoint: nothing, a client
-#: asking for every violation, and the dashboard (each of its refresh's requests).
+#: asking for every violation, the dashboard (each of its refresh's requests), and its timeline,
+#: which the page polls on a loop of its own.
 POLLERS: dict[str, list[str]] = {
     "nobody": [],
     "a client: GET /__admin/violations": ["/__admin/violations"],
@@ -542,6 +543,7 @@ POLLERS: dict[str, list[str]] = {
         "/__admin/violations?since={since}",
         "/__admin/faults",
     ],
+    "the dashboard's timeline": ["/__admin/timeline"],
 }
 
 

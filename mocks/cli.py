@@ -262,12 +262,18 @@ def _reported(
 
 
 def audit(args: argparse.Namespace) -> int:
-    """Print the violations a running mock has seen; exit 1 if any is an error."""
+    """Print the violations a running mock has seen, and write the report asked for (its
+    timeline, findings and the journal entries they name); exit 1 if any is an error."""
+    from pathlib import Path
+
     import requests
 
     from .core.audit import describe
     from .core.checks import Violation
+    from .core.report import page
 
+    if args.report and Path(args.report).suffix.lower() not in (".html", ".htm"):
+        return _error(f"{args.report}: give a .html or .htm file")
     base = args.base_url.rstrip("/")
     params = {"provider": args.provider} if args.provider else {}
     try:
@@ -276,6 +282,10 @@ def audit(args: argparse.Namespace) -> int:
         found.raise_for_status()
         violations = [Violation.from_dict(v) for v in found.json()["violations"]]
         journal = entries.json()["requests"]
+        if args.report:
+            drawn = requests.get(f"{base}/__admin/timeline", params=params, timeout=30)
+            drawn.raise_for_status()
+            model = drawn.json()
     except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
         print(
             f"provider-mocks: error: {base} is not a provider-mocks server with an admin API: {exc}",
@@ -283,6 +293,9 @@ def audit(args: argparse.Namespace) -> int:
         )
         return 2
     print(describe(violations, journal))
+    if args.report:
+        Path(args.report).write_text(page(base, model, violations, journal), encoding="utf-8")
+        print(f"report: {args.report}")
     return 1 if any(v.severity == "error" for v in violations) else 0
 
 
@@ -492,6 +505,12 @@ def parser() -> argparse.ArgumentParser:
         "--base-url", required=True, metavar="URL", help="the running mock, e.g. http://127.0.0.1:8700"
     )
     report.add_argument("--provider", choices=SLUGS, metavar="PROVIDER", help="only this provider's clients")
+    report.add_argument(
+        "--report",
+        metavar="FILE",
+        help="write an HTML report: the timeline of each credential's tokens, the findings and the "
+        "journal entries they name, in one self-contained file",
+    )
     report.set_defaults(func=audit)
 
     tape = commands.add_parser(

@@ -3,9 +3,10 @@
 `chromium` (a session-scoped fixture) finds the browser and, when it is missing,
 installs Debian's `chromium` package with apt-get (through `sudo -n` unless root).
 It fails the test loudly when neither works: a page test is never skipped.
-`dump_dom(browser, url)` returns the DOM after the page has rendered.
+`dump_dom(browser, url)` returns the DOM after the page has rendered. `browser` drives it
+with Playwright, and `page` is the dashboard of the session's server open in it.
 
-Use the fixture from a test folder's conftest.py: `from tests.browser import chromium`.
+Use the fixtures from a test module: `from tests.browser import chromium`.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from .debian import apt_get, debian_program
 
@@ -74,3 +77,27 @@ def dump_dom(browser: str, url: str, timeout: float = 120) -> str:
             f"chromium could not render {url} (exit {done.returncode}):\n{done.stderr[-3000:]}"
         )
     return done.stdout
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str) -> Iterator[Browser]:
+    """The browser, driven by Playwright, for a module's tests."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium, args=[f for f in FLAGS if f != "--headless"]
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, base_url: str) -> Iterator[Page]:
+    """The dashboard of the session's server (reset), open in the browser; a script error on
+    the page fails the test."""
+    opened = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.goto(f"{base_url}/__admin/")
+    yield opened
+    opened.close()
+    assert errors == [], f"the page raised: {errors}"

@@ -33,7 +33,7 @@ MAPPING = {
     "contracts": "provider_mocks/contracts",
     "specs": "provider_mocks/specs",
 }
-SHIPPED = {".py", ".yaml", ".html", ".json", ".typed"}
+SHIPPED = {".py", ".yaml", ".html", ".js", ".json", ".typed"}
 #: The README's example of a provider of one's own, a distribution apart.
 EXAMPLE = ROOT / "examples" / "provider-example"
 TOKENBOX = "/tokenbox/token"

@@ -36,6 +36,7 @@ from flask import Blueprint, Flask, Response, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
+from . import timeline
 from .addresses import client_ips, is_ip_literal, split_host
 from .errors import AdminError
 from .faults import FaultRule
@@ -74,13 +75,16 @@ def body(model: type[M]) -> M:
 
 
 _DASHBOARD = Path(__file__).with_name("dashboard.html")
+#: Where the dashboard takes the timeline's script, which the audit's report embeds too.
+TIMELINE_SCRIPT = "<script>/* timeline.js */</script>"
 
 
 @bp.get("/")
 def dashboard() -> Response:
     """The live dashboard: one self-contained page, no build step and nothing from the internet."""
+    page = _DASHBOARD.read_text(encoding="utf-8")
     return Response(
-        _DASHBOARD.read_bytes(),
+        page.replace(TIMELINE_SCRIPT, f"<script>\n{timeline.script()}</script>", 1),
         content_type="text/html; charset=utf-8",
         # no page elsewhere may frame it and steer clicks onto its buttons (clickjacking)
         headers={"Content-Security-Policy": "frame-ancestors 'none'"},
@@ -166,10 +170,24 @@ def requests() -> Response:
     if request.method == "DELETE":
         journal.clear()
         return json_response({"requests": []})
+    return json_response({"requests": journal.entries(provider=provider_arg(), limit=limit_arg("entries"))})
+
+
+@bp.get("/requests/<int:entry_id>")
+def journal_entry(entry_id: int) -> Response:
+    """One entry of the journal, by its id (the dashboard's timeline opens it)."""
+    found = get_mocks().journal.read().find(entry_id)
+    if found is None:
+        raise AdminError(404, f"request #{entry_id} is not in the journal (it holds the newest only)")
+    return json_response(found)
+
+
+def provider_arg() -> str | None:
+    """The `provider` query parameter: a mounted provider's slug, or None when not given."""
     provider = request.args.get("provider")
     if provider is not None and provider not in get_mocks().providers:
         raise AdminError(404, f"provider {provider!r} is not mounted")
-    return json_response({"requests": journal.entries(provider=provider, limit=limit_arg("entries"))})
+    return provider
 
 
 def limit_arg(unit: str) -> int | None:
@@ -199,15 +217,21 @@ def tokens() -> Response:
 @bp.get("/violations")
 def violations() -> Response:
     """`since=ID`: only those naming request ID or a later one (the dashboard's rows)."""
-    mocks = get_mocks()
-    provider = request.args.get("provider")
-    if provider is not None and provider not in mocks.providers:
-        raise AdminError(404, f"provider {provider!r} is not mounted")
+    mocks, provider = get_mocks(), provider_arg()
     since = request.args.get("since", type=int)
     if "since" in request.args and since is None:
         raise AdminError(400, "since: give a request's journal id, a whole number")
     found = mocks.violations(provider, request.args.get("credential"), since)
     return json_response({"violations": [v.as_dict() for v in found]})
+
+
+@bp.get("/timeline")
+def timeline_model() -> Response:
+    """The timeline's model (`core.timeline`); `span=SECONDS`: only the last SECONDS of virtual time."""
+    span = request.args.get("span", type=float)
+    if "span" in request.args and (span is None or not 0 < span < float("inf")):
+        raise AdminError(400, "span: give the seconds of virtual time to show, more than 0")
+    return json_response(get_mocks().timeline(provider_arg(), span))
 
 
 @bp.get("/rules")

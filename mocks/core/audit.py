@@ -29,18 +29,17 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import g, has_request_context
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from .checks import AuditSettings, Rule, Violation
-from .journal import Entry, Exchange
+from .journal import Entries, Entry, Exchange, query_string, request_line
 from .openapi import resolved
 from .provider import Provider, ProviderConfig
 from .registry import Registry
@@ -62,6 +61,8 @@ BUSY_FOR = 0.05
 #: For this long after a poll, each request this process records is judged as it is recorded
 #: (see Auditor.recorded).
 LIVE_FOR = 10.0
+
+T = TypeVar("T")
 
 
 def note(**facts: Any) -> None:
@@ -108,11 +109,10 @@ def _openapi(spec_path: Path) -> OpenAPI:
 
 
 def _as_request(entry: Entry) -> Request:
-    query = urlencode([(k, v) for k, values in entry["query"].items() for v in values])
     builder = EnvironBuilder(
         method=entry["method"],
         path=entry["path"],
-        query_string=query,
+        query_string=query_string(entry),
         headers=entry["headers"],
         data=entry["body"].encode("utf-8"),
     )
@@ -272,15 +272,9 @@ class Auditor:
         ):  # the journal started over (a store that lost it): judge it afresh
             self._start()
             at, known = 0, False
-        turn = time.monotonic()
-        for entry in entries[at + 1 if known else at :]:
+        for entry in self.paced(entries[at + 1 if known else at :]):
             for check in self._checks.get(entry["provider"], ()):
                 check.see(entry)
-            if (now := time.monotonic()) - turn > SLICE:
-                began, thread = self._request_began
-                if now - began < BUSY_FOR and thread != threading.get_ident():
-                    time.sleep(SLICE * (1 / SHARE - 1))
-                turn = time.monotonic()
         if entries and not judged_past:
             self._last = (_id(entries[-1]), entries[-1].get("received"))
         if entries:
@@ -297,6 +291,19 @@ class Auditor:
             if len(self._spec_cache) > 2 * len(entries):  # now and then: entries dropped are never asked for
                 self._spec_cache = {k: v for k, v in self._spec_cache.items() if k >= oldest}
         return oldest
+
+    def paced(self, items: Iterable[T]) -> Iterator[T]:
+        """`items`, with a pause after each SLICE of work done with them while the providers are
+        busy on other threads: a catch-up over the journal takes at most about SHARE of the
+        interpreter from the requests in flight."""
+        turn = time.monotonic()
+        for item in items:
+            yield item
+            if (now := time.monotonic()) - turn > SLICE:
+                began, thread = self._request_began
+                if now - began < BUSY_FOR and thread != threading.get_ident():
+                    time.sleep(SLICE * (1 / SHARE - 1))
+                turn = time.monotonic()
 
     def _spec_problems(self, provider: Provider, entry: Entry) -> tuple[str, ...]:
         key = json.dumps(
@@ -351,8 +358,25 @@ class Auditor:
                 for v in check.violations(oldest, since or 0)
             ]
         start = 0 if since is None else bisect.bisect_left(entries, since, key=_id)
-        found = [v for e in entries[start:] if e["provider"] in slugs for v in self._spec_violations(e)]
-        return sorted(found + behaviour, key=lambda v: v.requests)
+        return sorted(self._spec_found(entries, start, slugs) + behaviour, key=lambda v: v.requests)
+
+    def _spec_found(self, entries: Sequence[Entry], start: int, slugs: Collection[str]) -> list[Violation]:
+        """The spec violations of `entries[start:]` by the providers `slugs`. An entry judged before
+        is not built again (the journal's entries are built when read): asking for every violation
+        of a full journal, as the timeline does each second, costs its new entries only."""
+        found: list[Violation] = []
+        id_at = entries.id_at if isinstance(entries, Entries) else lambda i: _id(entries[i])
+        for i in range(start, len(entries)):
+            known = self._spec_cache.get(id_at(i))
+            if known is None:
+                entry = entries[i]
+                if entry["provider"] not in slugs:
+                    if entry["provider"] not in self.providers:  # no spec judges it: ever
+                        self._spec_cache[entry["id"]] = ()
+                    continue
+                known = self._spec_violations(entry)
+            found += [v for v in known if v.provider in slugs]
+        return found
 
 
 def describe(violations: Sequence[Violation], entries: Sequence[Entry]) -> str:
@@ -368,10 +392,8 @@ def describe(violations: Sequence[Violation], entries: Sequence[Entry]) -> str:
             if entry is None:
                 lines.append(f"      #{request_id} (no longer in the journal)")
                 continue
-            query = urlencode([(k, x) for k, values in entry["query"].items() for x in values])
             lines.append(
-                f"      #{request_id} {entry['method']} {entry['path']}{'?' + query if query else ''}"
-                f" -> {entry['status']} {entry['response'][:160]}"
+                f"      #{request_id} {request_line(entry)} -> {entry['status']} {entry['response'][:160]}"
             )
         lines.append(f"      documentation: {v.source}")
     return "\n".join(lines)

@@ -5,17 +5,29 @@ Checks read the facts the provider's model noted (see `audit.note`):
 
 - `credential`: the app, client or user the request acted for;
 - `kind`: "fetch" (a token acquisition), "renew", or "call" (a business call or token check);
-- `token`: the token fetched or used; on a fetch that replaced the credential's previous
-  token: `replaced` (that token), `replaced_left` (its seconds of validity left) and
-  `replaced_lifetime` (`audit.note_replaced` notes all three);
-- `token_state`: on a call, "valid", "expired", "overwritten", "unknown" or "missing";
+- `token`: the token fetched or used (a renewal's: the one it presents, then, if it answers
+  one, the new one, which `renews` the other); on a fetch that replaced the credential's
+  previous token: `replaced` (that token), `replaced_left` (its seconds of validity left)
+  and `replaced_lifetime` (`audit.note_replaced` notes all three);
+- `expires`: on a fetch or renewal that answered a token, when that token expires (seconds
+  on the virtual clock);
+- `overwrites`: on a fetch whose new token made the previous one stop working, that token
+  (a `replaced` one may live on: Sugon's, the same token answered again);
+- `renews`: on a fetch or renewal whose new token succeeds one that lives on, that token;
+- `issued_with`: on a fetch that answered several tokens, the others, which expire with
+  `token` (Sugon's region tokens beside the platform's);
+- `token_state`: on a call, "valid", "expired", "overwritten", "suspended" (its credential
+  or region is), "unknown" or "missing";
 - `backoff`: the answer asks the client to back off (a limit, a refused renewal);
+- `presented`: the credential a request names, noted when a fault rule fires (an answer the
+  model never saw has no `credential`);
 - and what a provider's own rules read (`request_id`, `renewal_window_passed`, ...).
 
 A Check sees each entry once, oldest first, and keeps what it needs of the past in
 `Recent` mappings, which forget what the journal drops. The rules every provider shares
 are in `core.rules`; a provider's own are in its package's `rules` module, which
-`Provider.of_package` finds (a `Provider` built by hand names them: `rules=...`).
+`Provider.of_package` finds (a `Provider` built by hand names them: `rules=...`). The
+timeline (`core.timeline`) draws the same facts.
 """
 
 from __future__ import annotations

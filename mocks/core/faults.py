@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from flask import Flask, Response, g, request
 from pydantic import Field
 
+from .audit import note
 from .errors import ProviderError
 from .provider import Provider, Strict
 from .services import current_provider, get_mocks
@@ -422,6 +423,8 @@ def init_app(app: Flask, *, admin_prefix: str) -> None:
         rule = faults.decide(call, found)
         if rule is None:
             return None
+        if call.credential:  # for the timeline: the model may never see the request
+            note(presented=call.credential)
         g.fault = rule
         return rule.action.apply(rule, faults)
 

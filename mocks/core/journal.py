@@ -15,6 +15,7 @@ mapping; the size of such an entry is the length of its text (UTF-8).
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 import threading
@@ -23,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar, overload
+from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request
 
@@ -39,10 +41,25 @@ Entry = dict[str, Any]
 Row = tuple[int, str] | tuple[int, str | None, int, "bytes | Exchange"]
 
 
+def _row_id(row: Row) -> int:
+    return row[0]
+
+
 def excerpt(data: bytes) -> str:
     """A body as journal text: UTF-8 (bad bytes replaced), cut at BODY_LIMIT."""
     text = data[:BODY_LIMIT].decode("utf-8", errors="replace")
     return text + "…" if len(data) > BODY_LIMIT else text
+
+
+def query_string(entry: Entry) -> str:
+    """An entry's query as it was sent (each name's values in order)."""
+    return urlencode([(name, value) for name, values in entry["query"].items() for value in values])
+
+
+def request_line(entry: Entry) -> str:
+    """`METHOD /path?query`: the request as a reader looks for it."""
+    query = query_string(entry)
+    return f"{entry['method']} {entry['path']}{'?' + query if query else ''}"
 
 
 class Entries(Sequence[Entry]):
@@ -58,6 +75,19 @@ class Entries(Sequence[Entry]):
 
     def __len__(self) -> int:
         return len(self._rows)
+
+    def id_at(self, index: int) -> int:
+        """The id of the entry at `index`, without building it."""
+        return self._rows[index][0]
+
+    def position(self, entry_id: int) -> int:
+        """The index of the first entry with id `entry_id` or a later one, found without building any."""
+        return bisect.bisect_left(self._rows, entry_id, key=_row_id)
+
+    def find(self, entry_id: int) -> Entry | None:
+        """The entry with id `entry_id`, if the journal still holds it."""
+        at = self.position(entry_id)
+        return self[at] if at < len(self._rows) and self._rows[at][0] == entry_id else None
 
     @overload
     def __getitem__(self, index: int) -> Entry: ...

@@ -15,6 +15,7 @@ from typing import (
     Any,
     ClassVar,
     Generic,
+    Literal,
     Protocol,
     TypeVar,
     cast,
@@ -145,6 +146,20 @@ class Window:
     left: float
 
 
+@dataclass(frozen=True)
+class RenewalWindow:
+    """When a provider expects a token to be renewed, which the timeline shades on each token:
+    from `start` to `end` seconds after its `anchor`, the token's expiry (negative: before it,
+    Feishu's 30 minutes; after it, Sugon's 24 h to renew), or the fetch that overwrote it (the
+    overlap the old token still works: it is cut at its end). A provider declares its own in
+    `ProviderModel.renewal_window`, from its settings."""
+
+    label: str
+    start: float
+    end: float
+    anchor: Literal["expiry", "overwrite"] = "expiry"
+
+
 class ProviderModel(ABC, Generic[C]):
     """A provider's rules. All state is in the store under `<slug>:`, all time from the clock."""
 
@@ -247,6 +262,10 @@ class ProviderModel(ABC, Generic[C]):
             if found is not None and now < found.expires_at
         )
         return list(islice(listed, limit))
+
+    def renewal_window(self) -> RenewalWindow | None:
+        """The window the timeline shades on each of its tokens, if the provider has one."""
+        return None
 
     def message(self, code: int | str, operation: str | None = None) -> str:
         """The code's text: its own text on `operation` where it has one there, else the code's."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask, current_app, request
 
+from . import timeline
 from .audit import Auditor
 from .checks import Violation
 from .clock import Clock
@@ -14,6 +15,7 @@ from .journal import Journal
 from .provider import Provider, ProviderModel
 from .routing import MOUNTED
 from .stores import IfAbsent, Store
+from .timeline import Timeline
 
 if TYPE_CHECKING:
     from .faults import FaultRule, Faults
@@ -34,6 +36,10 @@ class Mocks:
     models: dict[str, ProviderModel[Any]] = field(default_factory=dict)
     #: Each provider's operations (its route endpoints), which fault rules may name.
     operations: dict[str, list[str]] = field(default_factory=dict)
+    _timeline: Timeline = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._timeline = Timeline(self.auditor.paced)
 
     def init_app(self, app: Flask) -> None:
         app.extensions[EXTENSION] = self
@@ -93,6 +99,17 @@ class Mocks:
         naming that request or a later one)."""
         found = self.auditor.violations(self.journal.read(), provider, since)
         return [v for v in found if credential in (None, v.credential)]
+
+    def timeline(self, provider: str | None = None, span: float | None = None) -> dict[str, Any]:
+        """The timeline's model (see `core.timeline`) of the journal, or of one provider's part
+        of it, `span` seconds back from now (default: all of it)."""
+        entries = self.journal.read()
+        digests = self._timeline.digests(entries)
+        if provider is not None:
+            digests = [d for d in digests if d.provider == provider]
+        found = self.auditor.violations(entries, provider)
+        windows = {slug: model.renewal_window() for slug, model in self.models.items()}
+        return timeline.build(digests, found, windows, self.clock.time(), span, self.auditor.paced)
 
     def add_fault(self, rule: FaultRule) -> FaultRule:
         """Add a fault rule that can fire; a ValueError says what in it cannot."""

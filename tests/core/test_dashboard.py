@@ -8,40 +8,16 @@ temporary folder, and the checkout stays clean).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import requests
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from provider_mocks import Mocks
-from tests.browser import FLAGS, chromium  # noqa: F401 - the fixture
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "dashboard.png"
 TOKEN = "/itrigger-tenant/v1/basic/accessTokenOpen/token"
 GET_API = "/itrigger-tenant/v1/basic/openAPItest/test/get"
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: str) -> Iterator[Browser]:  # noqa: F811 - the fixture above
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=chromium, args=[f for f in FLAGS if f != "--headless"]
-        )
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser, base_url: str) -> Iterator[Page]:
-    opened = browser.new_page(viewport={"width": 1400, "height": 1000})
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    opened.goto(f"{base_url}/__admin/")
-    yield opened
-    opened.close()
-    assert errors == [], f"the page raised: {errors}"
 
 
 def fetch(base_url: str, mocks: Mocks) -> str:

@@ -88,7 +88,7 @@ class TokenBoxModel(ProviderModel[TokenBoxConfig]):
             return held if held is not None and now < held.expires_at else fresh
 
         _, live = self._current.swap(client_id, keep_or_issue, expires_at=expires_at)
-        note(token=live.token)
+        note(token=live.token, expires=live.expires_at)
         return {"access_token": live.token, "expires_in": math.ceil(live.expires_at - now)}
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:

@@ -301,7 +301,7 @@ class AppAuthModel(ProviderModel[AppAuthConfig]):
             note_replaced(live.accessToken, live.expires_at - now, live.expires_at - live.issued_at)
         elif held is not None:
             self._retire(held.accessToken)
-        note(token=live.accessToken)
+        note(token=live.accessToken, expires=live.expires_at)
         return {
             "accessToken": live.accessToken,
             "expireTime": expire_time(live.expires_at),

@@ -335,6 +335,7 @@ class AtripModel(ProviderModel[AtripConfig]):
             expires_at=now + self.config.settings.portal_token_lifetime,
         )
         self.trace(self.key("session", token), session.model_dump(), retain=0)
+        note(token=token, expires=session.expires_at)
         return session
 
     def portal_url(self, host_url: str, token: str) -> str:

@@ -348,12 +348,13 @@ class CredentialModel(ProviderModel[CredentialConfig]):
             previous = self.store.get(self.key("current", client_id))
             held = self._tokens.find(previous) if previous else None
             self.store.set(self.key("current", client_id), jti, expires_at=expires_at)
-        note(token=token)
+        note(token=token, expires=expires_at)
         if (
             held is not None
             and not self._overwritten(held.client_id, held.jti)
             and self.clock.time() < held.expires_at
         ):
+            note(overwrites=held.access_token)
             note_replaced(
                 held.access_token, held.expires_at - self.clock.time(), held.expires_at - held.issued_at
             )

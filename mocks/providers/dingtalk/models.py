@@ -228,7 +228,7 @@ class DingTalkModel(ProviderModel[DingTalkConfig]):
         )
         if held is not None and held.token == value:  # the audit: a fetch while it lived
             note_replaced(value, held.expires_at - now, self.config.settings.token_lifetime)
-        note(token=value)
+        note(token=value, expires=expires_at)
         return value, math.ceil(expires_at - now)
 
     def _live(self, appkey: str, kind: str) -> tuple[str, float, Live | None]:

@@ -32,7 +32,15 @@ from pydantic import Field
 from ...core.audit import note, note_replaced
 from ...core.demo import drawn
 from ...core.errors import ProviderError
-from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Records, Strict, as_configured
+from ...core.provider import (
+    RETAIN,
+    ProviderConfig,
+    ProviderModel,
+    Records,
+    RenewalWindow,
+    Strict,
+    as_configured,
+)
 from . import errors
 
 TENANT_TOKEN_PATH = "/open-apis/auth/v3/tenant_access_token/internal"
@@ -150,6 +158,11 @@ class FeishuModel(ProviderModel[FeishuConfig]):
     def fresh_credentials(self) -> dict[str, Any]:
         return self.create_app(App()).shown()
 
+    def renewal_window(self) -> RenewalWindow:
+        """The last `renew_below` seconds of a token, where a fetch answers a new one [public: docs]."""
+        below = self.config.settings.renew_below
+        return RenewalWindow(f"renewal: a fetch in the last {below // 60} min gets a new token", -below, 0)
+
     def token(self, body: Any, api: str) -> dict[str, Any]:
         """The app's live token while it has `renew_below` seconds or more left, else a new one;
         `token` and `expire`, the seconds it has left. `api` names the endpoint, whose calls
@@ -180,7 +193,9 @@ class FeishuModel(ProviderModel[FeishuConfig]):
                 expires_at=live.expires_at + RETAIN,
             )
             self.trace(self.key("token", live.token), {"app_id": app.app_id, "expires_at": live.expires_at})
-        note(token=live.token)
+            if held is not None and now < held.expires_at:  # renewed: the held one lives on
+                note(renews=held.token)
+        note(token=live.token, expires=live.expires_at)
         return {"token": live.token, "expire": int(live.expires_at - now)}
 
     def _checked_app(self, body: Any) -> App:

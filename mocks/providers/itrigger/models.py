@@ -28,7 +28,15 @@ from pydantic import Field, field_validator, model_validator
 from ...core.audit import note, note_replaced
 from ...core.demo import drawn
 from ...core.errors import ProviderError
-from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Records, Strict, as_configured
+from ...core.provider import (
+    RETAIN,
+    ProviderConfig,
+    ProviderModel,
+    Records,
+    RenewalWindow,
+    Strict,
+    as_configured,
+)
 from ...core.stores.base import Count, Put, Swap
 from . import errors
 
@@ -159,6 +167,11 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
     def fresh_credentials(self) -> dict[str, Any]:
         return self.create_app(App()).shown()
 
+    def renewal_window(self) -> RenewalWindow | None:
+        """An overwritten token's `overwrite_grace`, if it has one [decided]: it works on meanwhile."""
+        grace = self.config.settings.overwrite_grace
+        return RenewalWindow("overwritten, still working", 0, grace, "overwrite") if grace else None
+
     _tenants = Records("tenant", Tenant, read_mostly=True)
     _apps = Records("app", App, read_mostly=True)
     _tokens = Records("token", TokenRecord)
@@ -279,12 +292,13 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
         previous, replaced = done[2]
         if replaced is not None:
             self._replace(previous, TokenRecord.model_validate(replaced), now)
-        note(token=token)
+        note(token=token, expires=expires_at)
         return str(token)
 
     def _replace(self, token: str, record: TokenRecord, now: float) -> None:
         """The old token goes into the trace; unexpired, it stops working (after the grace period)."""
         if now < record.expires_at:
+            note(overwrites=token)
             note_replaced(token, max(0.0, record.valid_until - now), record.expires_at - record.issued_at)
             record.valid_until = min(record.valid_until, now + self.config.settings.overwrite_grace)
             record.overwritten = True

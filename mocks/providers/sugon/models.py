@@ -24,7 +24,7 @@ from typing import Any
 
 from ...core.audit import note, note_replaced
 from ...core.errors import AdminError, ProviderError
-from ...core.provider import ProviderModel, Records, as_configured
+from ...core.provider import ProviderModel, Records, RenewalWindow, as_configured
 from . import errors, signing
 from .center import account_answer, center_answer
 from .config import DemoSet, SugonConfig, demo_set
@@ -44,6 +44,7 @@ from .records import (
     UserRecord,
     regions_hold_suspended,
 )
+from .rules import duration
 from .signing import TIMESTAMP, same, signature
 
 #: The platform's own token in the token list [public].
@@ -224,6 +225,7 @@ class SugonModel(ProviderModel[SugonConfig]):
             token = None if cluster_id in user.suspended else self._token(user, cluster_id, now, key)
             listed.append({"clusterId": cluster_id, "clusterName": region.cluster_name, "token": token})
         platform = self._token(user, PLATFORM_ID, now, key)
+        note(issued_with=[item["token"] for item in listed if item["token"]])
         listed.append({"clusterId": PLATFORM_ID, "clusterName": PLATFORM_NAME, "token": platform})
         self._remember_login(user.user, platform, now)
         return listed
@@ -238,9 +240,14 @@ class SugonModel(ProviderModel[SugonConfig]):
             LoginRecord(token=token, expires_ms=now_ms + lifetime * 1000),
             expires_at=now_ms / 1000 + lifetime,
         )
-        note(token=token)
+        note(token=token, expires=now_ms / 1000 + lifetime)
         if previous is not None and now_ms < previous.expires_ms:
             note_replaced(previous.token, (previous.expires_ms - now_ms) / 1000, lifetime)
+
+    def renewal_window(self) -> RenewalWindow:
+        """A token may be renewed until `renew_window` after its expiry [doc: 24 h]."""
+        window = self.config.settings.renew_window
+        return RenewalWindow(f"renewable for {duration(window)} after expiry", 0, window)
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Each user's platform token from their latest login (renewed and region tokens are not kept)."""
@@ -321,6 +328,7 @@ class SugonModel(ProviderModel[SugonConfig]):
             note(backoff=renewal, renewal_window_passed=renewal)
             raise ProviderError(errors.NO_PERMISSION)
         if user.frozen and (renewal or settings.frozen_tokens_refused):
+            note(token_state="suspended")
             raise ProviderError(errors.USER_FROZEN)
         cluster_id = claims["clusterId"]
         region: RegionRecord | None = None
@@ -329,7 +337,10 @@ class SugonModel(ProviderModel[SugonConfig]):
         else:
             region = self._regions.find(cluster_id)
             if region is None or cluster_id not in user.regions or cluster_id in user.suspended:
-                note(backoff=True)  # no renewal or retry helps until the region is usable again
+                # no renewal or retry helps until the region is usable again
+                note(backoff=True)
+                if cluster_id in user.suspended:
+                    note(token_state="suspended")
                 raise ProviderError(errors.NO_PERMISSION)
             apis = region.apis
         if api is not None and api not in apis:
@@ -339,7 +350,10 @@ class SugonModel(ProviderModel[SugonConfig]):
     def renew(self, token: str) -> str:
         """A new token for the same user and region; the old one lives on until its own expiry."""
         caller = self._authorize(token, "renew", renewal=True)
-        return self._token(caller.user, caller.claims["clusterId"], self._now_ms(), self.signing_key())
+        now_ms = self._now_ms()
+        renewed = self._token(caller.user, caller.claims["clusterId"], now_ms, self.signing_key())
+        note(token=renewed, renews=token, expires=now_ms / 1000 + self.config.settings.token_lifetime)
+        return renewed
 
     def state(self, token: str) -> str:
         self._authorize(token, None)

@@ -46,7 +46,15 @@ from ...core.addresses import Allowlist, client_ips, ip_allowed
 from ...core.audit import note, note_replaced
 from ...core.demo import drawn
 from ...core.errors import ProviderError
-from ...core.provider import RETAIN, ProviderConfig, ProviderModel, Records, Strict, as_configured
+from ...core.provider import (
+    RETAIN,
+    ProviderConfig,
+    ProviderModel,
+    Records,
+    RenewalWindow,
+    Strict,
+    as_configured,
+)
 from ...core.stores.base import Count, Put, Swap
 from . import errors
 
@@ -265,6 +273,10 @@ class WeChatModel(ProviderModel[WeChatConfig]):
     def update_app(self, appid: str, change: AppChange) -> App:
         return self._apps.update(appid, change)
 
+    def renewal_window(self) -> RenewalWindow:
+        """A replaced token's `overlap` ("5分钟内，新老access_token都可用"): it works on meanwhile."""
+        return RenewalWindow("replaced, still working", 0, self.config.settings.overlap, "overwrite")
+
     # -- the token endpoints -----------------------------------------------------------
 
     def token(
@@ -298,7 +310,7 @@ class WeChatModel(ProviderModel[WeChatConfig]):
         previous, replaced = done[2]
         if replaced is not None:
             self._replace(previous, Issued.model_validate(replaced), now)
-        note(token=access)
+        note(token=access, expires=expires_at)
         return errors.token(access, settings.token_lifetime)
 
     def stable_token(
@@ -326,9 +338,10 @@ class WeChatModel(ProviderModel[WeChatConfig]):
             self._issue_stable(app.appid, fresh, now)
             if held is not None and (renewed := self._tokens.find(held.token)) is not None:
                 self.trace(self.key("token", held.token), renewed.model_dump())  # works on to its end
+                note(renews=held.token)
         elif held is not None:  # the audit: a fetch while the token lived, answered the same token
             note_replaced(live.token, live.expires_at - now, settings.token_lifetime)
-        note(token=live.token)
+        note(token=live.token, expires=live.expires_at)
         return errors.token(live.token, math.ceil(live.expires_at - now))
 
     def _force(self, app: App, now: float) -> dict[str, Any] | None:
@@ -353,7 +366,7 @@ class WeChatModel(ProviderModel[WeChatConfig]):
         held, _ = self._stable.swap(app.appid, lambda _: fresh, expires_at=fresh.expires_at + RETAIN)
         if held is not None and (replaced := self._tokens.find(held.token)) is not None:
             self._replace(held.token, replaced, now)
-        note(token=fresh.token)
+        note(token=fresh.token, expires=fresh.expires_at)
         return errors.token(fresh.token, settings.token_lifetime)
 
     def _issue_stable(self, appid: str, fresh: StableToken, now: float) -> None:
@@ -365,6 +378,7 @@ class WeChatModel(ProviderModel[WeChatConfig]):
     def _replace(self, token: str, record: Issued, now: float) -> None:
         """A token another replaced: it works for `overlap` seconds more (its record into the trace)."""
         if now < record.valid_until:
+            note(overwrites=token)  # it works its `overlap` on: the timeline's window, then cut
             note_replaced(token, record.valid_until - now, record.expires_at - record.issued_at)
             until = min(record.valid_until, now + self.config.settings.overlap)
             record = record.model_copy(update={"valid_until": until, "replaced_at": now})

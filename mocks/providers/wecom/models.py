@@ -205,7 +205,7 @@ class WeComModel(ProviderModel[WeComConfig]):
                 Issued(corpid=corpid, corpsecret=corpsecret, agentid=app.agentid, expires_at=live.expires_at),
                 expires_at=live.expires_at + RETAIN,
             )
-        note(token=live.token)
+        note(token=live.token, expires=live.expires_at)
         return {"access_token": live.token, "expires_in": math.ceil(live.expires_at - now)}
 
     def _checked_app(self, corpid: str | None, corpsecret: str | None) -> App:
