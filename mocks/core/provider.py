@@ -239,6 +239,22 @@ class ProviderModel(ABC, Generic[C]):
         )
         return list(islice(listed, limit))
 
+    def listed_tokens(self, records: Repository[Any], name: str) -> list[dict[str, Any]]:
+        """The admin API's listing of `records`, tokens whose records have an `expires_at` and a
+        `valid_until` (earlier once replaced): each unexpired one, the token under `name`, with
+        whether it still works and its seconds left."""
+        now = self.clock.time()
+        return [
+            {
+                name: token,
+                **record.model_dump(),
+                "valid": now < record.valid_until,
+                "seconds_left": max(0.0, record.valid_until - now),
+            }
+            for token, record in records.items()
+            if now < record.expires_at
+        ]
+
     def newest_tokens(
         self,
         current: Iterable[tuple[str, Any]],

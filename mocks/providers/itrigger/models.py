@@ -217,17 +217,7 @@ class ITriggerModel(ProviderModel[ITriggerConfig]):
 
     def tokens(self) -> list[dict[str, Any]]:
         """Live tokens with their seconds left on the virtual clock."""
-        now = self.clock.time()
-        return [
-            {
-                "accessToken": token,
-                **record.model_dump(),
-                "valid": now < record.valid_until,
-                "seconds_left": max(0.0, record.valid_until - now),
-            }
-            for token, record in self._tokens.items()
-            if now < record.expires_at
-        ]
+        return self.listed_tokens(self._tokens, "accessToken")
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
         tokens = self._tokens

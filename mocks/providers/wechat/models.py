@@ -554,17 +554,7 @@ class WeChatModel(ProviderModel[WeChatConfig]):
 
     def tokens(self) -> list[dict[str, Any]]:
         """Every unexpired token kept, with whether it still works and its seconds left."""
-        now = self.clock.time()
-        return [
-            {
-                "access_token": token,
-                **record.model_dump(),
-                "valid": now < record.valid_until,
-                "seconds_left": max(0.0, record.valid_until - now),
-            }
-            for token, record in self._tokens.items()
-            if now < record.expires_at
-        ]
+        return self.listed_tokens(self._tokens, "access_token")
 
     def live_tokens(self, limit: int | None = None) -> list[dict[str, Any]]:
         current = (token for _, token in self.store.scan(self.key("current", "")))
