@@ -67,22 +67,6 @@ def test_appauth_rate_limit_is_exact_across_two_instances(instances: tuple[str, 
     assert codes == {200: 100, 429: 400}
 
 
-def test_a_wecom_corps_minute_limit_is_exact_across_two_instances(
-    redis_server: RedisServer, tmp_path: Path
-) -> None:
-    """A corp's gettoken calls counted on Redis: 100 a minute over both, then 45009 (a block)."""
-    redis_server.flush()
-    config = tmp_path / "wecom.toml"
-    config.write_text("[wecom.settings]\napi_per_minute = 100\n", encoding="utf-8")
-    url, shared = redis_server.url(4), ("--config", str(config))
-    with serving("--store", url, *shared) as first, serving("--store", url, *shared) as second:
-        requests.post(f"{first}/__admin/clock", json={"freeze": True}, timeout=10).raise_for_status()
-        codes = burst(
-            [f"{base}/wecom/cgi-bin/gettoken" for base in (first, second)], 300, WECOM_APP, code="errcode"
-        )
-    assert codes == {0: 100, 45009: 200}
-
-
 def test_two_instances_share_clock_journal_and_faults(instances: tuple[str, str]) -> None:
     first, second = instances
     requests.post(
