@@ -25,6 +25,7 @@ checks refuse what such a page can make it send:
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 from datetime import datetime
@@ -79,12 +80,18 @@ _DASHBOARD = Path(__file__).with_name("dashboard.html")
 TIMELINE_SCRIPT = "<script>/* timeline.js */</script>"
 
 
+@functools.cache
+def dashboard_page() -> str:
+    """The dashboard with the timeline's script in it: both are package files, put together once."""
+    page = _DASHBOARD.read_text(encoding="utf-8")
+    return page.replace(TIMELINE_SCRIPT, f"<script>\n{timeline.script()}</script>", 1)
+
+
 @bp.get("/")
 def dashboard() -> Response:
     """The live dashboard: one self-contained page, no build step and nothing from the internet."""
-    page = _DASHBOARD.read_text(encoding="utf-8")
     return Response(
-        page.replace(TIMELINE_SCRIPT, f"<script>\n{timeline.script()}</script>", 1),
+        dashboard_page(),
         content_type="text/html; charset=utf-8",
         # no page elsewhere may frame it and steer clicks onto its buttons (clickjacking)
         headers={"Content-Security-Policy": "frame-ancestors 'none'"},
