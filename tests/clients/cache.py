@@ -117,10 +117,6 @@ class IgnoringExpiry(TokenCache):
     def refresh_at(self, token: str, lifetime: float) -> float:
         return math.inf
 
-    def code_of(self, answer: Answer) -> object:
-        """An answer's code (a provider whose answers put it elsewhere says where)."""
-        return code(answer)
-
     def with_refresh(self, send: Callable[[str], Answer]) -> Answer:
         return send(self.token())
 
