@@ -317,6 +317,7 @@ def test_the_audit_judges_a_feishu_client(made: Any) -> None:
 def test_a_retry_right_after_a_frequency_refusal_is_an_error(made: Any) -> None:
     client, roles = made(per_second=1)
     mocks = get_mocks(client.application)
+    mocks.clock.freeze()  # all three in one second
     for _ in range(3):
         client.post(TENANT, json=roles["second_app"])
     found = {(v.rule, v.severity) for v in mocks.violations("feishu")}

@@ -111,7 +111,9 @@ class Context(LiveContext):
         return self.call(BOT_INFO_PATH, "GET", headers=headers)
 
     def limited(self, send: Callable[[], requests.Response], status: int = 429) -> requests.Response:
-        """`send` with an allowance of one call a second: the second is refused."""
+        """`send` with an allowance of one call a second: the second is refused (the clock frozen,
+        so that both fall in one second)."""
+        self.mocks.clock.freeze()
         self.monkeypatch.setattr(self.mocks.model("feishu").config.settings, "per_second", 1)
         self.monkeypatch.setattr(self.mocks.model("feishu").config.settings, "frequency_status", status)
         send()
